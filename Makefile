@@ -1,0 +1,52 @@
+# cells: `make run` and `make test` do all the set-up a fresh Debian machine needs.
+SWIFT        ?= swift
+CONFIG       ?= release
+CELLS        := .build/$(CONFIG)/cells
+DEB_PACKAGES := librdkafka-dev libedit-dev kcat pkg-config
+
+.PHONY: all setup build run broker test bench bench-produce clean help
+
+all: build
+
+help:
+	@echo "make run     set up, build, and run the producer on an embedded broker (Ctrl-C stops)"
+	@echo "make test    set up, build, and run every test"
+	@echo "make bench   set up, build (release), and print benchmark figures with their anchors"
+	@echo "make broker  run an embedded broker alone"
+
+## Installs the Debian packages the build and tests need, when they are missing.
+setup:
+	@command -v $(SWIFT) >/dev/null || { echo "swift not found: install Swift 6 (https://swift.org/install)"; exit 1; }
+	@missing=""; for p in $(DEB_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    echo "installing:$$missing"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null || exit 1; \
+	  else \
+	    echo "missing packages:$$missing"; \
+	    echo "install them with: sudo apt-get update && sudo apt-get install -y$$missing"; \
+	    exit 1; \
+	  fi; \
+	fi
+
+build: setup
+	$(SWIFT) build -c $(CONFIG)
+
+run: build
+	$(CELLS) produce --embedded --echo
+
+broker: build
+	$(CELLS) broker
+
+test: setup
+	$(SWIFT) build --build-tests
+	$(SWIFT) test
+
+bench: bench-produce
+
+bench-produce: setup
+	$(SWIFT) build -c release
+	bench/produce.sh
+
+clean:
+	rm -rf .build bench-work

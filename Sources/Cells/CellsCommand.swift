@@ -1,0 +1,16 @@
+import ArgumentParser
+
+@main
+struct CellsCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "cells",
+        abstract: "Explore live Kafka streams like a notebook.",
+        discussion: """
+            cells re-creates the Kafka + Spark card-transaction tutorial stack in one binary: \
+            an embedded Kafka-protocol broker, the transaction producer, and (next) a notebook \
+            shell that runs Spark SQL aggregations over the stream.
+            """,
+        version: "0.1.0",
+        subcommands: [BrokerCommand.self, ProduceCommand.self]
+    )
+}

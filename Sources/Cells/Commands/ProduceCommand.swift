@@ -1,0 +1,163 @@
+import ArgumentParser
+import KafkaBridge
+import TransactionGenerator
+
+struct ProduceCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "produce",
+        abstract: "Produce synthetic card transactions to Kafka (the original tutorial's generator).",
+        discussion: """
+            By default it behaves like the original Python producer: bursts of 8-20 messages \
+            (a new size for every burst) separated by pauses of 1-60 s, forever, to the topic \
+            streaming_cartao, each message the seven string fields of the original schema, \
+            keyed by card number. --rate and --count turn it into a load generator; --seed \
+            makes the whole stream reproducible byte for byte (event times then come from a \
+            simulated clock starting at --start).
+
+            Delivery is acks=all with idempotence. Every message that is not delivered is \
+            reported, and the exit status is non-zero if any was lost. Ctrl-C stops producing \
+            and waits for what is in flight (press it again to quit at once).
+
+            Examples:
+              cells produce --embedded                       # the original's cadence, no Kafka needed
+              cells produce -b localhost:9092 --rate 100     # 100 messages/s to a real broker
+              cells produce --schema extended --rate max --count 1000000 --seed 42 --output tx.jsonl
+            """
+    )
+
+    @OptionGroup var kafka: KafkaOptions
+
+    @Option(name: [.short, .long], help: "Topic to produce to.")
+    var topic = "streaming_cartao"
+
+    @Option(help: ArgumentHelp("Message schema: seed (the original's 7 string fields) or extended (typed analytics fields, as ../shared/anchors/gen.py).",
+                               valueName: "seed|extended"))
+    var schema: TransactionSchema = .seed
+
+    @Option(name: [.short, .long], help: "Stop after this many messages (default: never).")
+    var count: Int?
+
+    @Option(help: ArgumentHelp("Message key: the card number, or none (as the original producer, which sent no key).",
+                               valueName: "card|none"))
+    var key: MessageKey = .card
+
+    @Option(help: ArgumentHelp("Messages per second, or max; replaces the burst cadence.", valueName: "n|max"))
+    var rate: Rate?
+
+    @Option(help: ArgumentHelp("Burst size range of the default cadence.", valueName: "a-b"))
+    var burst = "8-20"
+
+    @Option(help: ArgumentHelp("Pause range between bursts, in seconds.", valueName: "a-b"))
+    var pause = "1-60"
+
+    @Option(help: "Seed for a reproducible stream (names, numbers, amounts, event times).")
+    var seed: UInt64?
+
+    @Option(help: ArgumentHelp("Start of the simulated clock used with --seed (UTC).", valueName: "iso-8601"))
+    var start = "2024-01-01T00:00:00Z"
+
+    @Flag(help: "Start an embedded broker in this process and produce to it.")
+    var embedded = false
+
+    @Option(help: "Partitions of the topic created with --embedded.")
+    var partitions = 6
+
+    @Option(name: [.short, .long],
+            help: ArgumentHelp("Write JSON lines to this file (- for standard output) instead of Kafka.", valueName: "file|-"))
+    var output: String?
+
+    @Option(help: ArgumentHelp("Append one line per delivered message to this file.", valueName: "path"))
+    var logFile: String?
+
+    @Flag(help: "Also print each message to standard output as it is sent.")
+    var echo = false
+
+    @Flag(name: [.short, .long], help: "Print only errors and the final summary.")
+    var quiet = false
+
+    func validate() throws {
+        if let count, count < 0 { throw ValidationError("--count must not be negative") }
+        if case .perSecond(let r)? = rate, !(r > 0) { throw ValidationError("--rate must be positive, or max") }
+        if CivilTime.parseISO8601(start) == nil {
+            throw ValidationError("--start \(start): expected an ISO-8601 time such as 2024-01-01T00:00:00Z")
+        }
+        guard partitions >= 1 else { throw ValidationError("--partitions must be at least 1") }
+        if embedded && output != nil { throw ValidationError("--embedded and --output exclude each other") }
+        if logFile != nil && output != nil { throw ValidationError("--log-file logs Kafka deliveries; it has no meaning with --output") }
+        do {
+            _ = try cadence()
+        } catch {
+            throw ValidationError("\(error)")
+        }
+    }
+
+    func cadence() throws -> BurstCadence {
+        BurstCadence(burst: try BurstCadence.parseRange(burst, what: "--burst"),
+                     pause: try BurstCadence.parseRange(pause, what: "--pause"))
+    }
+
+    func run() throws {
+        let logger = CellsLogging.bootstrap()
+        let signals = SignalWatcher()
+        let pacing = try rate.map { $0.pacing } ?? .bursts(cadence())
+        var plan = ProductionPlan(schema: schema, seed: seed, startMillis: CivilTime.parseISO8601(start)!,
+                                  count: count, pacing: pacing)
+
+        if let output {
+            var sink = try FileRecordSink(path: output)
+            let summary = try plan.run(into: &sink, signals: signals, progress: quiet ? nil : { printError($0) })
+            printError("cells produce: wrote \(summary.produced) \(schema) messages to \(output == "-" ? "standard output" : output) in \(summary.elapsedDescription)")
+            return
+        }
+
+        var cluster: EmbeddedCluster?
+        if embedded {
+            let started = try EmbeddedCluster(logger: logger)
+            try started.createTopic(topic, partitions: partitions)
+            printError("cells produce: embedded broker at \(started.bootstrapServers) (topic \(topic), \(partitions) partitions)")
+            cluster = started
+        }
+        var sink = try KafkaRecordSink(
+            topic: topic, configuration: try kafka.configuration(bootstrap: cluster?.bootstrapServers),
+            connectTimeout: kafka.connectTimeoutDuration, keyed: key == .card, logFile: logFile, echo: echo, logger: logger,
+            warn: { printError("cells produce: \($0)") })
+        let summary = try plan.run(into: &sink, signals: signals, progress: quiet ? nil : { printError($0) })
+        let delivery = try sink.finish(signals: signals)
+        printError("cells produce: \(delivery.delivered) delivered, \(delivery.failed) failed, to \(topic) on \(sink.bootstrap) in \(summary.elapsedDescription)")
+        if delivery.failed > 0 || delivery.delivered < summary.produced {
+            throw CellsError.undelivered(failed: summary.produced - delivery.delivered, total: summary.produced,
+                                         firstError: delivery.firstError.map { "\($0)" } ?? "still in flight when stopped")
+        }
+        withExtendedLifetime(cluster) {}
+    }
+}
+
+extension TransactionSchema: ExpressibleByArgument {}
+
+/// `--key`: what each message is keyed by, which decides its partition.
+enum MessageKey: String, ExpressibleByArgument, CaseIterable {
+    case card, none
+}
+
+/// `--rate`: a number of messages per second, or `max`.
+enum Rate: ExpressibleByArgument {
+    case perSecond(Double)
+    case max
+
+    init?(argument: String) {
+        if argument == "max" {
+            self = .max
+        } else if let value = Double(argument) {
+            self = .perSecond(value)
+        } else {
+            return nil
+        }
+    }
+
+    var pacing: ProductionPlan.Pacing {
+        switch self {
+        case .perSecond(let rate): .rate(rate)
+        case .max: .unlimited
+        }
+    }
+}

@@ -1,0 +1,76 @@
+#!/usr/bin/env bash
+# make bench-produce: `cells produce` against `kcat -P`, side by side in one run.
+#
+# The same N extended-schema transactions go to fresh topics of one embedded broker process
+# with the same delivery settings (acks=all, idempotence, lz4). kcat reads the lines from a
+# file made beforehand; cells generates them, JSON included, as it sends. Two pairings:
+#   unkeyed: kcat's plain lines vs `cells produce --key none` (the original producer's way)
+#   keyed:   kcat -K with card numbers as keys vs `cells produce` (its default, --key card)
+# Runs alternate between the clients; every topic is checked to hold all N messages
+# afterwards (the mock broker keeps ~5 MiB per partition, hence partitions and compression).
+# Prints each run, the medians and the ratios.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+CELLS=${CELLS:-.build/release/cells}
+N=${BENCH_N:-1000000}
+REPS=${BENCH_REPS:-3}
+PARTITIONS=${BENCH_PARTITIONS:-128}
+WORK=${BENCH_WORK:-bench-work}
+SETTINGS=(-X acks=all -X enable.idempotence=true -X compression.codec=lz4)
+mkdir -p "$WORK"
+
+DATA="$WORK/tx_$N.jsonl"
+KEYED="$WORK/tx_$N.keyed.tsv"
+[ -s "$DATA" ] || "$CELLS" produce --schema extended --rate max --count "$N" --seed 42 --output "$DATA" --quiet
+[ -s "$KEYED" ] || awk -F'"card_number":"' '{ split($2, k, "\""); print k[1] "\t" $0 }' "$DATA" > "$KEYED"
+
+topics=()
+for r in $(seq "$REPS"); do
+  for c in kcat_unkeyed cells_unkeyed kcat_keyed cells_keyed; do topics+=(--topic "${c}_$r:$PARTITIONS"); done
+done
+rm -f "$WORK/bootstrap"
+"$CELLS" broker "${topics[@]}" --bootstrap-file "$WORK/bootstrap" >/dev/null 2>"$WORK/broker.log" &
+BROKER=$!
+trap 'kill -INT $BROKER 2>/dev/null || true; wait $BROKER 2>/dev/null || true' EXIT
+for _ in $(seq 50); do [ -s "$WORK/bootstrap" ] && break; sleep 0.1; done
+BOOTSTRAP=$(cat "$WORK/bootstrap")
+
+# Runs a client, prints its line, appends "name rate" to $WORK/rates.
+timed() {
+  local name=$1 run=$2; shift 2
+  local t0 t1
+  t0=$(date +%s.%N); "$@" >/dev/null 2>&1; t1=$(date +%s.%N)
+  awk -v a="$t0" -v b="$t1" -v n="$N" -v c="$name" -v r="$run" \
+    'BEGIN { printf "%-4s %-14s %8.2f s %10.0f msg/s\n", r, c, b - a, n / (b - a) }'
+  awk -v a="$t0" -v b="$t1" -v n="$N" -v c="$name" 'BEGIN { printf "%s %.0f\n", c, n / (b - a) }' >> "$WORK/rates"
+}
+
+echo "produce: $N extended messages ($(du -m "$DATA" | cut -f1) MiB), $PARTITIONS partitions, acks=all + idempotence + lz4, $REPS runs each"
+: > "$WORK/rates"
+for r in $(seq "$REPS"); do
+  timed kcat_unkeyed "$r" kcat -b "$BOOTSTRAP" -P -t "kcat_unkeyed_$r" "${SETTINGS[@]}" -l "$DATA"
+  timed cells_unkeyed "$r" "$CELLS" produce -b "$BOOTSTRAP" -t "cells_unkeyed_$r" "${SETTINGS[@]}" --key none \
+    --schema extended --rate max --count "$N" --seed 42 --quiet
+  timed kcat_keyed "$r" kcat -b "$BOOTSTRAP" -P -t "kcat_keyed_$r" "${SETTINGS[@]}" -K '\t' -l "$KEYED"
+  timed cells_keyed "$r" "$CELLS" produce -b "$BOOTSTRAP" -t "cells_keyed_$r" "${SETTINGS[@]}" --key card \
+    --schema extended --rate max --count "$N" --seed 42 --quiet
+done
+
+for r in $(seq "$REPS"); do
+  for c in kcat_unkeyed cells_unkeyed kcat_keyed cells_keyed; do
+    got=$(kcat -b "$BOOTSTRAP" -C -t "${c}_$r" -o beginning -e -q | wc -l)
+    [ "$got" -eq "$N" ] || { echo "FAIL: topic ${c}_$r holds $got of $N messages"; exit 1; }
+  done
+done
+echo "checked: all $((4 * REPS)) topics hold exactly $N messages"
+
+awk '{ rates[$1] = rates[$1] " " $2 }
+  function median(list,   a, n) { n = split(list, a, " "); asort(a); return a[int((n + 1) / 2)] }
+  END {
+    ku = median(rates["kcat_unkeyed"]); cu = median(rates["cells_unkeyed"])
+    kk = median(rates["kcat_keyed"]);   ck = median(rates["cells_keyed"])
+    printf "median msg/s   kcat unkeyed %9.0f   cells --key none %9.0f   ratio %.2fx\n", ku, cu, cu / ku
+    printf "median msg/s   kcat keyed   %9.0f   cells --key card %9.0f   ratio %.2fx\n", kk, ck, ck / kk
+    printf "target: cells >= 1.00x kcat\n"
+  }' "$WORK/rates"
