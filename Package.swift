@@ -43,6 +43,7 @@ let package = Package(
 
         .testTarget(name: "KafkaBridgeTests", dependencies: ["KafkaBridge"]),
         .testTarget(name: "TransactionGeneratorTests", dependencies: ["TransactionGenerator"]),
+        .testTarget(name: "CellKernelTests", dependencies: ["CellKernel", "KafkaBridge", "TransactionGenerator"]),
         .testTarget(name: "CellsTests", dependencies: ["Cells", "KafkaBridge", "TransactionGenerator"]),
     ],
     swiftLanguageModes: [.v6]

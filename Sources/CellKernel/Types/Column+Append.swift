@@ -1,0 +1,89 @@
+extension Column {
+    /// Appends a NULL: a zero value of the physical kind, marked invalid.
+    @inline(__always)
+    public mutating func appendNull() {
+        if validity.isEmpty { validity = Array(repeating: true, count: count) }
+        switch data {
+        case .int64(var v): data = .int64([]); v.append(0); data = .int64(v)
+        case .double(var v): data = .double([]); v.append(0); data = .double(v)
+        case .bool(var v): data = .bool([]); v.append(false); data = .bool(v)
+        case .bytes(var v): data = .bytes(ByteVector()); v.appendEmpty(); data = .bytes(v)
+        }
+        validity.append(false)
+    }
+
+    @inline(__always)
+    public mutating func append(_ value: Int64) {
+        guard case .int64(var v) = data else { preconditionFailure("append Int64 to \(type)") }
+        data = .int64([])  // keeps `v` uniquely referenced, so the append does not copy
+        v.append(value)
+        data = .int64(v)
+        if !validity.isEmpty { validity.append(true) }
+    }
+
+    @inline(__always)
+    public mutating func append(_ value: Double) {
+        guard case .double(var v) = data else { preconditionFailure("append Double to \(type)") }
+        data = .double([])
+        v.append(value)
+        data = .double(v)
+        if !validity.isEmpty { validity.append(true) }
+    }
+
+    @inline(__always)
+    public mutating func append(_ value: Bool) {
+        guard case .bool(var v) = data else { preconditionFailure("append Bool to \(type)") }
+        data = .bool([])
+        v.append(value)
+        data = .bool(v)
+        if !validity.isEmpty { validity.append(true) }
+    }
+
+    @inline(__always)
+    public mutating func append(bytes: UnsafeRawBufferPointer) {
+        guard case .bytes(var v) = data else { preconditionFailure("append bytes to \(type)") }
+        data = .bytes(ByteVector())
+        v.append(bytes)
+        data = .bytes(v)
+        if !validity.isEmpty { validity.append(true) }
+    }
+
+    public mutating func append(_ string: String) {
+        var s = string
+        s.withUTF8 { append(bytes: UnsafeRawBufferPointer($0)) }
+    }
+
+    /// Gives mutable access to the byte vector (for decoders that build a string in pieces);
+    /// the caller appends exactly one element and then calls ``markLastValid()``.
+    @inline(__always)
+    public mutating func withByteVector<R>(_ body: (inout ByteVector) -> R) -> R {
+        guard case .bytes(var v) = data else { preconditionFailure("byte access to \(type)") }
+        data = .bytes(ByteVector())
+        defer { data = .bytes(v) }
+        return body(&v)
+    }
+
+    /// Records the validity of a value appended through ``withByteVector(_:)``.
+    @inline(__always)
+    public mutating func markLastValid() {
+        if !validity.isEmpty { validity.append(true) }
+    }
+
+    /// Removes the last row: for decoders that find a record malformed after writing part of it.
+    public mutating func removeLast() {
+        switch data {
+        case .int64(var v): data = .int64([]); v.removeLast(); data = .int64(v)
+        case .double(var v): data = .double([]); v.removeLast(); data = .double(v)
+        case .bool(var v): data = .bool([]); v.removeLast(); data = .bool(v)
+        case .bytes(var v): data = .bytes(ByteVector()); v.removeLast(); data = .bytes(v)
+        }
+        if !validity.isEmpty { validity.removeLast() }
+    }
+
+    /// Turns the last row into a NULL (Spark's PERMISSIVE mode nulls the fields it could not
+    /// read and keeps the others).
+    public mutating func nullifyLast() {
+        removeLast()
+        appendNull()
+    }
+}
