@@ -21,6 +21,11 @@ let package = Package(
             providers: [.apt(["librdkafka-dev"])]
         ),
         .systemLibrary(
+            name: "CSQLite",
+            pkgConfig: "sqlite3",
+            providers: [.apt(["libsqlite3-dev"])]
+        ),
+        .systemLibrary(
             name: "CEditLine",
             pkgConfig: "libedit",
             providers: [.apt(["libedit-dev"])]
@@ -43,7 +48,7 @@ let package = Package(
 
         .testTarget(name: "KafkaBridgeTests", dependencies: ["KafkaBridge"]),
         .testTarget(name: "TransactionGeneratorTests", dependencies: ["TransactionGenerator"]),
-        .testTarget(name: "CellKernelTests", dependencies: ["CellKernel", "KafkaBridge", "TransactionGenerator"]),
+        .testTarget(name: "CellKernelTests", dependencies: ["CellKernel", "KafkaBridge", "TransactionGenerator", "CSQLite"]),
         .testTarget(name: "CellsTests", dependencies: ["Cells", "KafkaBridge", "TransactionGenerator"]),
     ],
     swiftLanguageModes: [.v6]

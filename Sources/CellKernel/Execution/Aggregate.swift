@@ -1,0 +1,225 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The aggregate functions, with Spark's result types.
+public enum AggregateFunction: String, Sendable, Hashable {
+    case countAll = "count(*)"
+    case count, countDistinct, sum, avg, min, max, approxCountDistinct
+
+    /// The result type for an argument of type `input` (nil for `count(*)`).
+    public func resultType(for input: SQLType?) -> SQLType {
+        switch self {
+        case .countAll, .count, .countDistinct, .approxCountDistinct: .bigint
+        case .sum:
+            switch input {
+            case .int?, .bigint?: .bigint
+            case .decimal(let p, let s)?: .decimal(precision: Swift.min(p + 10, 18), scale: s)
+            default: .double
+            }
+        case .avg: .double
+        case .min, .max: input ?? .null
+        }
+    }
+}
+
+/// One aggregate of a query: its function, its argument, where its result goes.
+public struct AggregateSpec: Sendable, Hashable {
+    public var function: AggregateFunction
+    public var argument: BoundExpression?
+    public var resultType: SQLType
+
+    public init(_ function: AggregateFunction, _ argument: BoundExpression?) {
+        self.function = function
+        self.argument = argument
+        resultType = function.resultType(for: argument?.type)
+    }
+}
+
+/// The running state of one aggregate across all groups: flat arrays indexed by group id.
+///
+/// Sums of doubles are compensated (Neumaier), so a result does not depend on the order in
+/// which micro-batches and partitions delivered the rows.
+struct AggregateState: Sendable {
+    let spec: AggregateSpec
+    private(set) var counts: [Int64] = []
+    private(set) var integers: [Int64] = []
+    private(set) var doubles: [Double] = []
+    private(set) var compensation: [Double] = []
+    private(set) var seen: [Bool] = []
+    private(set) var strings: [[UInt8]?] = []
+    private(set) var distinct: [Set<[UInt8]>] = []
+    private(set) var sketches: [HyperLogLog] = []
+
+    init(_ spec: AggregateSpec) {
+        self.spec = spec
+    }
+
+    mutating func grow(to groups: Int) {
+        let missing = groups - counts.count
+        guard missing > 0 else { return }
+        counts += repeatElement(0, count: missing)
+        seen += repeatElement(false, count: missing)
+        switch spec.function {
+        case .sum, .avg, .min, .max:
+            integers += repeatElement(0, count: missing)
+            doubles += repeatElement(0, count: missing)
+            compensation += repeatElement(0, count: missing)
+            if spec.argument?.type.storage == .bytes { strings += repeatElement(nil, count: missing) }
+        case .countDistinct:
+            distinct += repeatElement([], count: missing)
+        case .approxCountDistinct:
+            sketches += repeatElement(HyperLogLog(), count: missing)
+        default:
+            break
+        }
+    }
+
+    /// Folds a batch into the state: `ids[i]` is row i's group, `input` the argument column.
+    mutating func update(_ ids: [Int32], _ input: Column?) {
+        guard let input else {
+            for id in ids { counts[Int(id)] += 1 }
+            return
+        }
+        switch spec.function {
+        case .countAll:
+            for id in ids { counts[Int(id)] += 1 }
+        case .count:
+            for (row, id) in ids.enumerated() where !input.isNull(row) { counts[Int(id)] += 1 }
+        case .sum, .avg:
+            switch input.data {
+            case .int64(let v) where spec.function == .sum && spec.resultType.storage == .int64:
+                for (row, id) in ids.enumerated() where !input.isNull(row) {
+                    integers[Int(id)] &+= v[row]
+                    seen[Int(id)] = true
+                }
+            default:
+                let v = Arithmetic.doubles(input)
+                for (row, id) in ids.enumerated() where !input.isNull(row) {
+                    add(v[row], to: Int(id))
+                    counts[Int(id)] += 1
+                    seen[Int(id)] = true
+                }
+            }
+        case .min, .max:
+            updateExtreme(ids, input, wantMax: spec.function == .max)
+        case .countDistinct:
+            var key: [UInt8] = []
+            for (row, id) in ids.enumerated() where !input.isNull(row) {
+                key.removeAll(keepingCapacity: true)
+                GroupTable.encode(input, row, into: &key)
+                distinct[Int(id)].insert(key)
+            }
+        case .approxCountDistinct:
+            var key: [UInt8] = []
+            for (row, id) in ids.enumerated() where !input.isNull(row) {
+                key.removeAll(keepingCapacity: true)
+                GroupTable.encode(input, row, into: &key)
+                sketches[Int(id)].add(GroupTable.hash(key))
+            }
+        }
+    }
+
+    @inline(__always)
+    private mutating func add(_ x: Double, to id: Int) {
+        let sum = doubles[id]
+        let t = sum + x
+        compensation[id] += abs(sum) >= abs(x) ? (sum - t) + x : (x - t) + sum
+        doubles[id] = t
+    }
+
+    private mutating func updateExtreme(_ ids: [Int32], _ input: Column, wantMax: Bool) {
+        switch input.data {
+        case .int64(let v):
+            for (row, id) in ids.enumerated() where !input.isNull(row) {
+                let g = Int(id)
+                if !seen[g] || (wantMax ? v[row] > integers[g] : v[row] < integers[g]) { integers[g] = v[row] }
+                seen[g] = true
+            }
+        case .double(let v):
+            for (row, id) in ids.enumerated() where !input.isNull(row) {
+                let g = Int(id)
+                let c = Comparison.order(v[row], doubles[g])
+                if !seen[g] || (wantMax ? c > 0 : c < 0) { doubles[g] = v[row] }
+                seen[g] = true
+            }
+        case .bool(let v):
+            for (row, id) in ids.enumerated() where !input.isNull(row) {
+                let g = Int(id), x: Int64 = v[row] ? 1 : 0
+                if !seen[g] || (wantMax ? x > integers[g] : x < integers[g]) { integers[g] = x }
+                seen[g] = true
+            }
+        case .bytes(let v):
+            v.bytes.withUnsafeBufferPointer { all in
+                for (row, id) in ids.enumerated() where !input.isNull(row) {
+                    let g = Int(id)
+                    let candidate = UnsafeBufferPointer(rebasing: all[v.range(row)])
+                    let better: Bool = if let current = strings[g] {
+                        current.withUnsafeBufferPointer { c in
+                            let order = Comparison.compareBytes(candidate, c)
+                            return wantMax ? order > 0 : order < 0
+                        }
+                    } else { true }
+                    if better { strings[g] = Array(candidate) }
+                }
+            }
+        }
+    }
+
+    /// The aggregate's value for each group in `ids`.
+    func result(_ ids: [Int]) -> Column {
+        var out = Column(type: spec.resultType, capacity: ids.count)
+        for g in ids {
+            switch spec.function {
+            case .countAll, .count: out.append(counts[g])
+            case .countDistinct: out.append(Int64(distinct[g].count))
+            case .approxCountDistinct: out.append(sketches[g].estimate)
+            case .sum:
+                guard seen[g] else { out.appendNull(); continue }
+                if spec.resultType.storage == .int64 { out.append(integers[g]) } else { out.append(doubles[g] + compensation[g]) }
+            case .avg:
+                guard seen[g] else { out.appendNull(); continue }
+                out.append((doubles[g] + compensation[g]) / Double(counts[g]))
+            case .min, .max:
+                guard seen[g] || strings.indices.contains(g) && strings[g] != nil else { out.appendNull(); continue }
+                switch spec.resultType.storage {
+                case .int64: out.append(integers[g])
+                case .double: out.append(doubles[g])
+                case .bool: out.append(integers[g] == 1)
+                case .bytes: strings[g]!.withUnsafeBytes { out.append(bytes: $0) }
+                }
+            }
+        }
+        return out
+    }
+}
+
+/// HyperLogLog with 2^9 registers (Spark's default relative error of 5%), with linear
+/// counting for small cardinalities.
+struct HyperLogLog: Sendable, Hashable {
+    static let precision = 9
+    private var registers = [UInt8](repeating: 0, count: 1 << precision)
+
+    mutating func add(_ hash: UInt64) {
+        let index = Int(hash >> (64 - UInt64(Self.precision)))
+        let rest = hash << UInt64(Self.precision) | (1 << (UInt64(Self.precision) - 1))
+        let rank = UInt8(rest.leadingZeroBitCount + 1)
+        if rank > registers[index] { registers[index] = rank }
+    }
+
+    var estimate: Int64 {
+        let m = Double(registers.count)
+        var sum = 0.0
+        var zeros = 0
+        for r in registers {
+            sum += 1 / Double(UInt64(1) << UInt64(r))
+            if r == 0 { zeros += 1 }
+        }
+        let alpha = 0.7213 / (1 + 1.079 / m)
+        let raw = alpha * m * m / sum
+        if raw <= 2.5 * m && zeros > 0 {
+            return Int64((m * log(m / Double(zeros))).rounded())
+        }
+        return Int64(raw.rounded())
+    }
+}

@@ -1,0 +1,62 @@
+/// Evaluates bound expressions over a batch, a column at a time.
+///
+/// Each operator runs as a tight loop over flat arrays; NULLs travel in the validity masks.
+/// Allocation is per column per batch, never per row.
+public enum Evaluator {
+    public static func evaluate(_ expression: BoundExpression, on batch: Batch) -> Column {
+        evaluate(expression, columns: batch.columns, count: batch.count)
+    }
+
+    public static func evaluate(_ expression: BoundExpression, columns: [Column], count: Int) -> Column {
+        switch expression {
+        case .column(let index, _):
+            return columns[index]
+        case .literal(let value, let type):
+            return Column(repeating: value, type: type, count: count)
+        case .call(let function, let arguments, let type):
+            let inputs = arguments.map { evaluate($0, columns: columns, count: count) }
+            return apply(function, inputs, type: type, count: count)
+        }
+    }
+
+    static func apply(_ function: ScalarFunction, _ inputs: [Column], type: SQLType, count: Int) -> Column {
+        switch function {
+        case .add, .subtract, .multiply, .divide, .remainder:
+            return Arithmetic.binary(function, inputs[0], inputs[1], type: type)
+        case .negate:
+            return Arithmetic.negate(inputs[0], type: type)
+        case .equal, .notEqual, .less, .lessOrEqual, .greater, .greaterOrEqual, .nullSafeEqual:
+            return Comparison.compare(function, inputs[0], inputs[1])
+        case .and, .or:
+            return Logic.connective(function, inputs[0], inputs[1])
+        case .not:
+            return Logic.not(inputs[0])
+        case .isNull, .isNotNull:
+            let wantNull = function == .isNull
+            return Column(type: .boolean, data: .bool((0..<count).map { inputs[0].isNull($0) == wantNull }))
+        case .cast:
+            return Cast.convert(inputs[0], to: type)
+        case .coalesce:
+            return Logic.coalesce(inputs, type: type, count: count)
+        case .inList:
+            return Comparison.inList(inputs[0], inputs.dropFirst(), count: count)
+        case .caseWhen:
+            return Logic.caseWhen(inputs, type: type, count: count)
+        case .translate, .replace, .upper, .lower, .concat, .length:
+            return StringFunctions.apply(function, inputs, count: count)
+        case .windowStart(let size, let offset):
+            return TimeFunctions.windowStart(inputs[0], size: size, offset: offset)
+        }
+    }
+}
+
+/// Validity of a result that is NULL wherever any input is.
+func combinedValidity(_ columns: Column...) -> [Bool] {
+    let withNulls = columns.filter { !$0.validity.isEmpty }
+    guard let first = withNulls.first else { return [] }
+    var validity = first.validity
+    for other in withNulls.dropFirst() {
+        for i in validity.indices where !other.validity[i] { validity[i] = false }
+    }
+    return validity
+}

@@ -1,0 +1,62 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Incremental GROUP BY: folds each micro-batch into per-group state, never recomputing from
+/// scratch, and reports all groups (complete mode) or those the last batch touched (update).
+public struct HashAggregation: Sendable {
+    public let keys: [BoundExpression]
+    public let aggregates: [AggregateSpec]
+    private var table: GroupTable
+    private var states: [AggregateState]
+    private var touched: [Bool] = []
+    private var touchedIDs: [Int] = []
+
+    public init(keys: [BoundExpression], aggregates: [AggregateSpec]) {
+        self.keys = keys
+        self.aggregates = aggregates
+        table = GroupTable(keyTypes: keys.map(\.type))
+        states = aggregates.map(AggregateState.init)
+    }
+
+    /// Number of groups held.
+    public var groupCount: Int { table.count }
+
+    /// Folds `batch` in. The groups it touches are remembered until ``beginBatch()``.
+    public mutating func add(_ batch: Batch) {
+        let count = batch.count
+        guard count > 0 else { return }
+        let keyColumns = keys.map { Evaluator.evaluate($0, on: batch) }
+        let ids = table.groupIDs(keyColumns, count: count)
+        touched += repeatElement(false, count: table.count - touched.count)
+        for id in ids where !touched[Int(id)] {
+            touched[Int(id)] = true
+            touchedIDs.append(Int(id))
+        }
+        for index in states.indices {
+            states[index].grow(to: table.count)
+            let input = aggregates[index].argument.map { Evaluator.evaluate($0, on: batch) }
+            states[index].update(ids, input)
+        }
+    }
+
+    /// Forgets which groups were touched: call before each micro-batch.
+    public mutating func beginBatch() {
+        for id in touchedIDs { touched[id] = false }
+        touchedIDs.removeAll(keepingCapacity: true)
+    }
+
+    /// Key columns then aggregate columns, for every group in order of first appearance.
+    public func allGroups() -> [Column] {
+        columns(for: Array(0..<table.count))
+    }
+
+    /// Key columns then aggregate columns, for the groups the current batch touched.
+    public func touchedGroups() -> [Column] {
+        columns(for: touchedIDs.sorted())
+    }
+
+    private func columns(for ids: [Int]) -> [Column] {
+        table.keyColumns(ids) + states.map { $0.result(ids) }
+    }
+}

@@ -1,0 +1,115 @@
+/// Timestamps (µs since the epoch, UTC) and dates (days) to and from text.
+enum TimeText {
+    static let microsPerSecond: Int64 = 1_000_000
+    static let microsPerDay: Int64 = 86_400_000_000
+
+    @inline(__always)
+    static func floorDiv(_ a: Int64, _ b: Int64) -> Int64 {
+        let q = a / b
+        return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q
+    }
+
+    /// Days since 1970-01-01 of a proleptic Gregorian date.
+    static func days(year: Int64, month: Int64, day: Int64) -> Int64 {
+        let y = month <= 2 ? year - 1 : year
+        let era = floorDiv(y, 400)
+        let yoe = y - era * 400
+        let mp = (month + 9) % 12
+        let doy = (153 * mp + 2) / 5 + day - 1
+        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
+        return era * 146_097 + doe - 719_468
+    }
+
+    static func civil(days: Int64) -> (year: Int64, month: Int64, day: Int64) {
+        let z = days + 719_468
+        let era = floorDiv(z, 146_097)
+        let doe = z - era * 146_097
+        let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146_096) / 365
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
+        let mp = (5 * doy + 2) / 153
+        let day = doy - (153 * mp + 2) / 5 + 1
+        let month = mp < 10 ? mp + 3 : mp - 9
+        return (yoe + era * 400 + (month <= 2 ? 1 : 0), month, day)
+    }
+
+    /// `yyyy-MM-dd[( |T)HH:mm[:ss[.fraction]]][Z|±HH:MM]`, no zone meaning UTC.
+    static func parseTimestamp(_ text: String) -> Int64? {
+        let b = Array(text.utf8)
+        var i = 0
+        func number(_ width: ClosedRange<Int>) -> Int64? {
+            var value: Int64 = 0, n = 0
+            while i < b.count, n < width.upperBound, b[i] >= 0x30, b[i] <= 0x39 { value = value * 10 + Int64(b[i] - 0x30); i += 1; n += 1 }
+            return width.contains(n) ? value : nil
+        }
+        func expect(_ c: Character) -> Bool {
+            guard i < b.count, b[i] == c.asciiValue! else { return false }
+            i += 1
+            return true
+        }
+        guard let year = number(4...4), expect("-"), let month = number(1...2), expect("-"), let day = number(1...2),
+              (1...12).contains(month), (1...31).contains(day) else { return nil }
+        var micros = days(year: year, month: month, day: day) * microsPerDay
+        guard civil(days: micros / microsPerDay) == (year, month, day) || micros < 0 else { return nil }
+        if i == b.count { return micros }
+        guard b[i] == UInt8(ascii: "T") || b[i] == UInt8(ascii: " ") else { return nil }
+        i += 1
+        guard let hour = number(1...2), expect(":"), let minute = number(1...2), hour < 24, minute < 60 else { return nil }
+        micros += (hour * 3600 + minute * 60) * microsPerSecond
+        if expect(":") {
+            guard let second = number(1...2), second < 60 else { return nil }
+            micros += second * microsPerSecond
+            if expect(".") {
+                var scale: Int64 = 100_000, n = 0
+                while i < b.count, b[i] >= 0x30, b[i] <= 0x39 {
+                    if n < 6 { micros += Int64(b[i] - 0x30) * scale; scale /= 10 }
+                    i += 1; n += 1
+                }
+                guard n > 0 else { return nil }
+            }
+        }
+        if i == b.count { return micros }
+        if expect("Z") { return i == b.count ? micros : nil }
+        guard b[i] == UInt8(ascii: "+") || b[i] == UInt8(ascii: "-") else { return nil }
+        let sign: Int64 = b[i] == UInt8(ascii: "-") ? -1 : 1
+        i += 1
+        guard let oh = number(2...2) else { return nil }
+        _ = expect(":")
+        let om = number(2...2) ?? 0
+        guard i == b.count else { return nil }
+        return micros - sign * (oh * 3600 + om * 60) * microsPerSecond
+    }
+
+    /// Spark's text for a timestamp: `yyyy-MM-dd HH:mm:ss`, plus the fraction without
+    /// trailing zeros when it is not zero.
+    static func formatTimestamp(_ micros: Int64) -> String {
+        let day = floorDiv(micros, microsPerDay)
+        let inDay = micros - day * microsPerDay
+        let seconds = inDay / microsPerSecond
+        let fraction = inDay % microsPerSecond
+        var text = formatDate(day) + " " + two(seconds / 3600) + ":" + two(seconds / 60 % 60) + ":" + two(seconds % 60)
+        if fraction != 0 {
+            var digits = String(fraction)
+            digits = String(repeating: "0", count: 6 - digits.count) + digits
+            while digits.hasSuffix("0") { digits.removeLast() }
+            text += "." + digits
+        }
+        return text
+    }
+
+    static func formatDate(_ days: Int64) -> String {
+        let (y, m, d) = civil(days: days)
+        let year = String(y)
+        return String(repeating: "0", count: max(0, 4 - year.count)) + year + "-" + two(m) + "-" + two(d)
+    }
+
+    private static func two(_ v: Int64) -> String { v < 10 ? "0\(v)" : "\(v)" }
+}
+
+enum TimeFunctions {
+    /// The start of the window holding each timestamp (Spark's `window(ts, size)` start).
+    static func windowStart(_ ts: Column, size: Int64, offset: Int64) -> Column {
+        guard case .int64(let v) = ts.data else { preconditionFailure("timestamp column expected") }
+        let starts = v.map { $0 - (($0 - offset) % size + size) % size }
+        return Column(type: .timestamp, data: .int64(starts), validity: ts.validity)
+    }
+}

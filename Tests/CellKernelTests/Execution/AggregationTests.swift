@@ -1,0 +1,93 @@
+@testable import CellKernel
+import Testing
+
+@Suite struct AggregationTests {
+    static let schema = Schema([.init(name: "k", type: .string), .init(name: "v", type: .double), .init(name: "s", type: .string)])
+
+    static func rows(_ rows: [(Value, Value, Value)]) -> Batch {
+        var k = Column(type: .string), v = Column(type: .double), s = Column(type: .string)
+        for (a, b, c) in rows { k.append(a); v.append(b); s.append(c) }
+        return Batch(schema: schema, columns: [k, v, s])
+    }
+
+    func aggregation() -> HashAggregation {
+        HashAggregation(keys: [.column(0, .string)], aggregates: [
+            AggregateSpec(.countAll, nil), AggregateSpec(.count, .column(1, .double)), AggregateSpec(.sum, .column(1, .double)),
+            AggregateSpec(.avg, .column(1, .double)), AggregateSpec(.min, .column(2, .string)), AggregateSpec(.max, .column(1, .double)),
+            AggregateSpec(.countDistinct, .column(2, .string)),
+        ])
+    }
+
+    @Test func incrementalEqualsAllAtOnceAndSkipsNulls() {
+        let first = Self.rows([(.string("POS"), .double(10), .string("b")), (.string("TEF"), .null, .string("a")),
+                               (.null, .double(1), .null)])
+        let second = Self.rows([(.string("POS"), .double(2.5), .string("a")), (.string("POS"), .null, .string("b"))])
+        var incremental = aggregation()
+        incremental.beginBatch(); incremental.add(first)
+        incremental.beginBatch(); incremental.add(second)
+        // Only POS was touched by the second batch: what update mode emits.
+        #expect(incremental.touchedGroups()[0].values == [.string("POS")])
+
+        var once = aggregation()
+        once.add(Batch(schema: Self.schema, columns: (0..<3).map { i in
+            var c = first.columns[i]
+            for r in 0..<second.count { c.append(second.columns[i].value(at: r)) }
+            return c
+        }))
+        let expected: [[Value]] = [
+            [.string("POS"), .string("TEF"), .null],          // keys, in order of first appearance
+            [.int(3), .int(1), .int(1)],                       // count(*)
+            [.int(2), .int(0), .int(1)],                       // count(v)
+            [.double(12.5), .null, .double(1)],                // sum(v)
+            [.double(6.25), .null, .double(1)],                // avg(v)
+            [.string("a"), .string("a"), .null],               // min(s)
+            [.double(10), .null, .double(1)],                  // max(v)
+            [.int(2), .int(1), .int(0)],                       // count(DISTINCT s)
+        ]
+        #expect(incremental.allGroups().map(\.values) == expected)
+        #expect(once.allGroups().map(\.values) == expected)
+    }
+
+    @Test func globalAggregateWithoutKeys() {
+        var agg = HashAggregation(keys: [], aggregates: [AggregateSpec(.countAll, nil), AggregateSpec(.sum, .column(1, .double))])
+        agg.add(Self.rows([(.null, .double(1), .null), (.null, .double(2), .null)]))
+        #expect(agg.allGroups().map(\.values) == [[.int(2)], [.double(3)]])
+    }
+
+    @Test func manyGroupsSurviveRehashing() {
+        var keys = Column(type: .bigint)
+        for i in 0..<50_000 { keys.append(Int64(i % 12_345)) }
+        let batch = Batch(schema: Schema([.init(name: "k", type: .bigint)]), columns: [keys])
+        var agg = HashAggregation(keys: [.column(0, .bigint)], aggregates: [AggregateSpec(.countAll, nil)])
+        agg.add(batch)
+        #expect(agg.groupCount == 12_345)
+        let result = agg.allGroups()
+        let counts = result[1].values
+        for (index, key) in result[0].values.enumerated() {
+            guard case .int(let k) = key, case .int(let n) = counts[index] else { Issue.record("types"); continue }
+            #expect(n == (k < 50_000 % 12_345 ? 5 : 4))
+        }
+    }
+
+    @Test func compensatedSumsDoNotDependOnOrder() {
+        let values: [Double] = [1e16, 1, -1e16, 1, 3.3, -2.2, 1e-3]
+        var forward = HashAggregation(keys: [], aggregates: [AggregateSpec(.sum, .column(0, .double))])
+        var backward = forward
+        let one = { (v: [Double]) in Batch(schema: Schema([.init(name: "v", type: .double)]), columns: [Column(type: .double, data: .double(v))]) }
+        forward.add(one(values))
+        for v in values.reversed() { backward.add(one([v])) }
+        #expect(forward.allGroups()[0].values == backward.allGroups()[0].values)
+        // Plain left-to-right summation loses both 1s against 1e16 and gives 1.101.
+        guard case .double(let sum) = forward.allGroups()[0].values[0] else { Issue.record("type"); return }
+        #expect(abs(sum - 3.101) < 1e-12)
+    }
+
+    @Test func approximateDistinctIsWithinSparksError() {
+        for n in [10, 1_000, 100_000] {
+            var agg = HashAggregation(keys: [], aggregates: [AggregateSpec(.approxCountDistinct, .column(0, .bigint))])
+            agg.add(Batch(schema: Schema([.init(name: "x", type: .bigint)]), columns: [Column(type: .bigint, data: .int64((0..<Int64(n)).map { $0 * 7919 }))]))
+            guard case .int(let estimate) = agg.allGroups()[0].values[0] else { Issue.record("type"); continue }
+            #expect(abs(Double(estimate) - Double(n)) <= max(1, 0.15 * Double(n)), "n=\(n) estimate=\(estimate)")
+        }
+    }
+}
