@@ -1,0 +1,99 @@
+/// An expression of the SQL text, with the position of its first character.
+///
+/// Equality and hashing are structural and ignore locations: `a + 1` written twice compares
+/// equal, which is what matching GROUP BY expressions with select items needs. Names are
+/// compared as written; ``isSameExpression(as:)`` also ignores their case, as Spark does.
+public struct SQLExpression: Hashable, Sendable {
+    /// What the expression is.
+    public var kind: ExpressionKind
+    /// Where the expression's first character is.
+    @IgnoredInComparison public var location: SourceLocation
+
+    /// An expression of `kind` written at `location`.
+    public init(_ kind: ExpressionKind, at location: SourceLocation = .start) {
+        self.kind = kind
+        self.location = location
+    }
+}
+
+/// The forms an expression takes.
+public indirect enum ExpressionKind: Hashable, Sendable {
+    case literal(Literal)
+    /// A column, optionally qualified: `t.col`. `window.start` also parses as a qualified
+    /// column; the planner decides whether `window` is a table or a struct column.
+    case column(qualifier: String?, name: String)
+    /// `*` or `t.*`, in a select list.
+    case star(qualifier: String?)
+    case unary(UnaryOperator, SQLExpression)
+    case binary(BinaryOperator, SQLExpression, SQLExpression)
+    case function(FunctionCall)
+    case cast(SQLExpression, SQLType)
+    case caseWhen(CaseWhen)
+    /// `x [NOT] IN (a, b, ...)`.
+    case inList(SQLExpression, [SQLExpression], negated: Bool)
+    /// `x [NOT] BETWEEN lower AND upper`.
+    case between(SQLExpression, lower: SQLExpression, upper: SQLExpression, negated: Bool)
+    /// `x [NOT] LIKE pattern`.
+    case like(SQLExpression, pattern: SQLExpression, negated: Bool)
+    /// `x [NOT] RLIKE pattern` (or `REGEXP`).
+    case rlike(SQLExpression, pattern: SQLExpression, negated: Bool)
+    /// `x IS [NOT] NULL`.
+    case isNull(SQLExpression, negated: Bool)
+    /// `x.name`: a field of a struct, e.g. `window(event_time, '1 minute').start`.
+    case field(SQLExpression, name: String)
+}
+
+/// A function call: `f(a, b)`, `count(DISTINCT x)`.
+///
+/// `count(*)` is read as `count(1)`, as Spark's parser does; a star in any other function
+/// stays a ``ExpressionKind/star(qualifier:)`` argument for the planner to reject.
+public struct FunctionCall: Hashable, Sendable {
+    /// The name as written.
+    public let name: String
+    /// The name in lower case: what to look functions up by, and how Spark prints them.
+    public let lowercasedName: String
+    /// The arguments, in order.
+    public var arguments: [SQLExpression]
+    /// `f(DISTINCT ...)`: aggregate distinct values only.
+    public var distinct: Bool
+
+    /// A call of `name`; the lower-cased name is derived.
+    public init(name: String, arguments: [SQLExpression], distinct: Bool = false) {
+        self.name = name
+        self.lowercasedName = name.lowercased()
+        self.arguments = arguments
+        self.distinct = distinct
+    }
+}
+
+/// `CASE [operand] WHEN .. THEN .. [ELSE ..] END`.
+public struct CaseWhen: Hashable, Sendable {
+    /// The value compared with each branch's `when` in the simple form; `nil` when each
+    /// `when` is a condition.
+    public var operand: SQLExpression?
+    /// The `WHEN ... THEN ...` pairs, tried in order.
+    public var branches: [WhenBranch]
+    /// The `ELSE` value; NULL when absent.
+    public var otherwise: SQLExpression?
+
+    /// A CASE expression.
+    public init(operand: SQLExpression? = nil, branches: [WhenBranch], otherwise: SQLExpression? = nil) {
+        self.operand = operand
+        self.branches = branches
+        self.otherwise = otherwise
+    }
+}
+
+/// One `WHEN when THEN then` of a CASE.
+public struct WhenBranch: Hashable, Sendable {
+    /// The condition, or the value compared with the operand in the simple form.
+    public var when: SQLExpression
+    /// The result when the branch matches.
+    public var then: SQLExpression
+
+    /// A branch of a CASE.
+    public init(when: SQLExpression, then: SQLExpression) {
+        self.when = when
+        self.then = then
+    }
+}

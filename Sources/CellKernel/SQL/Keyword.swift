@@ -1,0 +1,46 @@
+/// The words the grammar gives a meaning to. Matching is case-insensitive.
+///
+/// Most keywords are contextual, as in Spark: `mode`, `format` or `start` can still name a
+/// column. Only ``isReserved`` ones cannot be used as bare names (back-quote them instead),
+/// because the parser could not otherwise tell where an expression or a clause ends.
+public enum Keyword: String, Hashable, Sendable, CaseIterable {
+    // Queries.
+    case select = "SELECT", distinct = "DISTINCT", from = "FROM", `where` = "WHERE"
+    case group = "GROUP", by = "BY", having = "HAVING", order = "ORDER", limit = "LIMIT"
+    case `as` = "AS", asc = "ASC", desc = "DESC", nulls = "NULLS", first = "FIRST", last = "LAST"
+    // Expressions.
+    case and = "AND", or = "OR", not = "NOT", `in` = "IN", `is` = "IS", null = "NULL"
+    case `true` = "TRUE", `false` = "FALSE", between = "BETWEEN", like = "LIKE", rlike = "RLIKE"
+    case regexp = "REGEXP", `case` = "CASE", when = "WHEN", then = "THEN", `else` = "ELSE"
+    case end = "END", cast = "CAST", div = "DIV", interval = "INTERVAL"
+    // Not supported, reserved so that using them gives a clear error rather than an alias.
+    case join = "JOIN", union = "UNION", on = "ON"
+    // Statements.
+    case create = "CREATE", replace = "REPLACE", temporary = "TEMPORARY", temp = "TEMP"
+    case source = "SOURCE", stream = "STREAM", view = "VIEW", using = "USING"
+    case options = "OPTIONS", format = "FORMAT", schema = "SCHEMA", watermark = "WATERMARK"
+    case delay = "DELAY", start = "START", output = "OUTPUT", mode = "MODE"
+    case trigger = "TRIGGER", once = "ONCE", available = "AVAILABLE", now = "NOW"
+    case background = "BACKGROUND", show = "SHOW", sources = "SOURCES", streams = "STREAMS"
+    case views = "VIEWS", queries = "QUERIES", describe = "DESCRIBE", stop = "STOP"
+
+    /// The keyword `word` spells, ignoring case.
+    public init?(word: String) {
+        // Keywords are ASCII, so ASCII upper-casing is enough and keeps Unicode rules out.
+        let upper = word.utf8.map { $0 >= 0x61 && $0 <= 0x7A ? $0 - 0x20 : $0 }
+        self.init(rawValue: String(decoding: upper, as: UTF8.self))
+    }
+
+    /// Words that cannot be bare identifiers, because they end or start a clause or an
+    /// expression.
+    public var isReserved: Bool {
+        switch self {
+        case .select, .distinct, .from, .where, .group, .having, .order, .limit, .as,
+            .and, .or, .not, .in, .is, .null, .true, .false, .between, .like, .rlike,
+            .case, .when, .then, .else, .end, .cast, .interval, .join, .union, .on:
+            true
+        default:
+            false
+        }
+    }
+}

@@ -1,0 +1,325 @@
+/// Expressions, by Spark's precedence, lowest first:
+///
+/// 1. `OR`
+/// 2. `AND`
+/// 3. `NOT` (also `!`)
+/// 4. one predicate after a value: `[NOT] BETWEEN`, `[NOT] IN`, `[NOT] LIKE`, `[NOT] RLIKE`,
+///    `IS [NOT] NULL`
+/// 5. comparisons `= == <> != < <= > >= <=>` (left-associative)
+/// 6. `+ - ||` (Spark puts `||` with `+` and `-`)
+/// 7. `* / % DIV`
+/// 8. unary `-` and `+`
+/// 9. postfix `.field`
+/// 10. primaries: literals, columns, calls, CAST, CASE, parentheses
+extension SQLParser {
+    mutating func parseExpression() throws(SQLError) -> SQLExpression {
+        try parseOr()
+    }
+
+    private mutating func parseOr() throws(SQLError) -> SQLExpression {
+        var left = try parseAnd()
+        while accept(.or) != nil {
+            left = .binary(.or, left, try parseAnd())
+        }
+        return left
+    }
+
+    private mutating func parseAnd() throws(SQLError) -> SQLExpression {
+        var left = try parseNot()
+        while accept(.and) != nil {
+            left = .binary(.and, left, try parseNot())
+        }
+        return left
+    }
+
+    private mutating func parseNot() throws(SQLError) -> SQLExpression {
+        if let not = accept(.not) ?? accept(.bang) {
+            return .unary(.not, try parseNot(), at: not.location)
+        }
+        return try parsePredicated()
+    }
+
+    /// A value and at most one predicate after it, as in Spark's grammar.
+    private mutating func parsePredicated() throws(SQLError) -> SQLExpression {
+        let value = try parseComparison()
+        let at = value.location
+        var negated = false
+        if check(.not) {
+            guard [.between, .in, .like, .rlike, .regexp].contains(peek().keyword) else { return value }
+            advance()
+            negated = true
+        }
+        if accept(.between) != nil {
+            let lower = try parseComparison()
+            try expect(.and, "between the bounds of BETWEEN")
+            let upper = try parseComparison()
+            return SQLExpression(.between(value, lower: lower, upper: upper, negated: negated), at: at)
+        }
+        if accept(.in) != nil {
+            let open = try expect(.leftParen, "after IN")
+            if current.is(.select) {
+                throw failure("subqueries are not supported", at: current, hint: "list the values: x IN (1, 2, 3)")
+            }
+            var list = [try parseExpression()]
+            while accept(.comma) != nil { list.append(try parseExpression()) }
+            try expect(.rightParen, closing: open, alternatives: "',' or ')'")
+            return SQLExpression(.inList(value, list, negated: negated), at: at)
+        }
+        if accept(.like) != nil {
+            return SQLExpression(.like(value, pattern: try parseComparison(), negated: negated), at: at)
+        }
+        if accept(.rlike) != nil || accept(.regexp) != nil {
+            return SQLExpression(.rlike(value, pattern: try parseComparison(), negated: negated), at: at)
+        }
+        if !negated, accept(.is) != nil {
+            let not = accept(.not) != nil
+            try expect(.null, not ? "after IS NOT" : "or NOT NULL after IS")
+            return SQLExpression(.isNull(value, negated: not), at: at)
+        }
+        return value
+    }
+
+    private mutating func parseComparison() throws(SQLError) -> SQLExpression {
+        var left = try parseAdditive()
+        while let op = comparisonOperator(current) {
+            advance()
+            left = .binary(op, left, try parseAdditive())
+        }
+        return left
+    }
+
+    private func comparisonOperator(_ token: Token) -> BinaryOperator? {
+        guard case .symbol(let symbol) = token.kind else { return nil }
+        switch symbol {
+        case .equal, .doubleEqual: return .equal
+        case .lessGreater, .bangEqual: return .notEqual
+        case .nullSafeEqual: return .nullSafeEqual
+        case .less: return .lessThan
+        case .lessOrEqual: return .lessThanOrEqual
+        case .greater: return .greaterThan
+        case .greaterOrEqual: return .greaterThanOrEqual
+        default: return nil
+        }
+    }
+
+    private mutating func parseAdditive() throws(SQLError) -> SQLExpression {
+        var left = try parseMultiplicative()
+        while true {
+            let op: BinaryOperator
+            switch current.kind {
+            case .symbol(.plus): op = .add
+            case .symbol(.minus): op = .subtract
+            case .symbol(.concat): op = .concat
+            default: return left
+            }
+            advance()
+            left = .binary(op, left, try parseMultiplicative())
+        }
+    }
+
+    private mutating func parseMultiplicative() throws(SQLError) -> SQLExpression {
+        var left = try parseUnary()
+        while true {
+            let op: BinaryOperator
+            switch current.kind {
+            case .symbol(.star): op = .multiply
+            case .symbol(.slash): op = .divide
+            case .symbol(.percent): op = .remainder
+            case .word where check(.div): op = .integerDivide
+            default: return left
+            }
+            advance()
+            left = .binary(op, left, try parseUnary())
+        }
+    }
+
+    private mutating func parseUnary() throws(SQLError) -> SQLExpression {
+        if let minus = accept(.minus) {
+            // Spark's grammar reads a minus before a number as part of the literal.
+            if case .number(let digits, let kind) = current.kind {
+                let number = advance()
+                return try parsePostfix(.literal(try numberLiteral("-" + digits, kind, number), at: minus.location))
+            }
+            return .unary(.negate, try parseUnary(), at: minus.location)
+        }
+        if let plus = accept(.plus) {
+            return .unary(.plus, try parseUnary(), at: plus.location)
+        }
+        return try parsePostfix(try parsePrimary())
+    }
+
+    /// `.field` after a value: `window(ts, '1 minute').start`.
+    private mutating func parsePostfix(_ base: SQLExpression) throws(SQLError) -> SQLExpression {
+        var expression = base
+        while current.is(.dot) {
+            advance()
+            guard let name = fieldName(current) else { throw failure(expected: "a field name after '.'") }
+            advance()
+            expression = .field(expression, name)
+        }
+        return expression
+    }
+
+    /// After a dot any word names a field, reserved or not: `.end` is fine.
+    private func fieldName(_ token: Token) -> String? {
+        switch token.kind {
+        case .word(let word), .quotedIdentifier(let word): word
+        default: nil
+        }
+    }
+
+    private mutating func parsePrimary() throws(SQLError) -> SQLExpression {
+        let token = current
+        switch token.kind {
+        case .number(let digits, let kind):
+            advance()
+            return .literal(try numberLiteral(digits, kind, token), at: token.location)
+        case .string(let value):
+            advance()
+            return .string(value, at: token.location)
+        case .symbol(.leftParen):
+            advance()
+            if current.is(.select) {
+                throw failure("subqueries are not supported", at: current,
+                              hint: "define a view and query it instead")
+            }
+            let inner = try parseExpression()
+            try expect(.rightParen, closing: token, alternatives: "')'")
+            return SQLExpression(inner.kind, at: token.location)
+        case .quotedIdentifier(let name):
+            advance()
+            return try parseColumn(name, at: token.location)
+        case .word(let word):
+            return try parseWord(word, token)
+        default:
+            throw failure(expected: "an expression")
+        }
+    }
+
+    private mutating func parseWord(_ word: String, _ token: Token) throws(SQLError) -> SQLExpression {
+        switch token.keyword {
+        case .true?, .false?:
+            advance()
+            return .literal(.bool(token.is(.true)), at: token.location)
+        case .null?:
+            advance()
+            return .literal(.null, at: token.location)
+        case .cast?:
+            return try parseCast()
+        case .case?:
+            return try parseCase()
+        case .interval?:
+            throw failure(
+                "INTERVAL literals are not supported", at: token,
+                hint: "write durations as strings, e.g. window(event_time, '1 minute')")
+        case let keyword? where keyword.isReserved:
+            throw failure(expected: "an expression")
+        default:
+            advance()
+            if current.is(.leftParen) { return try parseCall(word, token) }
+            return try parseColumn(word, at: token.location)
+        }
+    }
+
+    /// `name` or `qualifier.name`; a further `.x` is a struct field, read by parsePostfix.
+    private mutating func parseColumn(_ name: String, at location: SourceLocation) throws(SQLError) -> SQLExpression {
+        if current.is(.dot), let field = fieldName(peek()) {
+            advance()
+            advance()
+            return .column(field, qualifier: name, at: location)
+        }
+        return .column(name, at: location)
+    }
+
+    /// `f()`, `f(a, b)`, `f(DISTINCT a)`, `count(*)`.
+    private mutating func parseCall(_ name: String, _ nameToken: Token) throws(SQLError) -> SQLExpression {
+        let open = try expect(.leftParen)
+        let distinct = accept(.distinct) != nil
+        var arguments: [SQLExpression] = []
+        if let star = accept(.star) {
+            // Spark's parser turns count(*) into count(1); other functions keep the star for the
+            // planner to reject with the function's name.
+            let isCount = name.lowercased() == "count" && !distinct
+            arguments.append(isCount ? .integer(1, at: star.location) : SQLExpression(.star(qualifier: nil), at: star.location))
+        } else if !current.is(.rightParen) || distinct {
+            arguments.append(try parseExpression())
+            while accept(.comma) != nil { arguments.append(try parseExpression()) }
+        }
+        try expect(.rightParen, closing: open, alternatives: arguments.isEmpty ? "')'" : "',' or ')'")
+        return .function(name, arguments, distinct: distinct, at: nameToken.location)
+    }
+
+    /// `CAST(expression AS type)`.
+    private mutating func parseCast() throws(SQLError) -> SQLExpression {
+        let cast = advance()
+        let open = try expect(.leftParen, "after CAST")
+        let operand = try parseExpression()
+        try expect(.as, "and a type in CAST(expression AS type)")
+        let type = try parseType()
+        try expect(.rightParen, closing: open, alternatives: "')'")
+        return .cast(operand, as: type, at: cast.location)
+    }
+
+    /// `CASE [operand] WHEN a THEN b ... [ELSE c] END`.
+    private mutating func parseCase() throws(SQLError) -> SQLExpression {
+        let caseToken = advance()
+        let operand = check(.when) ? nil : try parseExpression()
+        var branches: [WhenBranch] = []
+        while accept(.when) != nil {
+            let when = try parseExpression()
+            try expect(.then, "after the WHEN condition")
+            branches.append(WhenBranch(when: when, then: try parseExpression()))
+        }
+        guard !branches.isEmpty else { throw failure(expected: "WHEN") }
+        let otherwise = accept(.else) != nil ? try parseExpression() : nil
+        if accept(.end) == nil {
+            let alternatives = otherwise == nil ? "WHEN, ELSE or END" : "END"
+            throw failure(expected: alternatives, hint: "the CASE at \(caseToken.location) needs an END")
+        }
+        return SQLExpression(
+            .caseWhen(CaseWhen(operand: operand, branches: branches, otherwise: otherwise)), at: caseToken.location)
+    }
+
+    /// The literal a number token stands for, typed as Spark types it.
+    func numberLiteral(_ digits: String, _ kind: NumberKind, _ token: Token) throws(SQLError) -> Literal {
+        switch kind {
+        case .integer:
+            if let value = Int64(digits) { return .integer(value) }
+            // Too big for BIGINT: Spark makes it a DECIMAL up to 38 digits, else a DOUBLE.
+            let count = digits.filter { $0 != "-" }.count
+            if count <= 38 { return .decimal(digits) }
+            return .double(try double(digits, token))
+        case .long:
+            guard let value = Int64(digits) else {
+                throw failure("\(token.text) is out of range for BIGINT", at: token)
+            }
+            return .integer(value)
+        case .decimal:
+            guard digits.filter(\.isNumber).count <= 38 else {
+                throw failure("\(token.text) has more than 38 digits, too many for a DECIMAL", at: token,
+                              hint: "write it with an exponent (1.5E40) to make it a DOUBLE")
+            }
+            return .decimal(digits)
+        case .double:
+            return .double(try double(digits, token))
+        }
+    }
+
+    private func double(_ digits: String, _ token: Token) throws(SQLError) -> Double {
+        guard let value = Double(digits), value.isFinite else {
+            throw failure("\(token.text) is out of range for DOUBLE", at: token)
+        }
+        return value
+    }
+}
+
+extension SQLParser {
+    /// `expect(.rightParen)` whose message lists what could have come instead.
+    @discardableResult
+    mutating func expect(
+        _ symbol: Symbol, closing opener: Token, alternatives: String
+    ) throws(SQLError) -> Token {
+        if let token = accept(symbol) { return token }
+        throw failure(expected: alternatives, closing: opener)
+    }
+}

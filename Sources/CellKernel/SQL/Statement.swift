@@ -1,0 +1,44 @@
+/// One statement of a script, with its position and text.
+///
+/// Equality ignores the location and text, like every AST node.
+public struct SQLStatement: Hashable, Sendable {
+    /// What the statement does.
+    public var kind: StatementKind
+    /// Where the statement's first token is.
+    @IgnoredInComparison public var location: SourceLocation
+    /// The statement exactly as written (variables not expanded), without its `;`: what a
+    /// catalog shows for a view's definition.
+    @IgnoredInComparison public var text: String
+
+    /// A statement of `kind` written at `location`.
+    public init(_ kind: StatementKind, at location: SourceLocation = .start, text: String = "") {
+        self.kind = kind
+        self.location = location
+        self.text = text
+    }
+}
+
+/// The statements of the language: Spark SQL queries plus the streaming statements.
+public enum StatementKind: Hashable, Sendable {
+    /// `CREATE [OR REPLACE] SOURCE name USING connector [OPTIONS (...)]`.
+    case createSource(CreateSource)
+    /// `CREATE [OR REPLACE] STREAM name FROM source FORMAT f SCHEMA (...) [WATERMARK ..] [OPTIONS (...)]`.
+    case createStream(CreateStream)
+    /// `CREATE [OR REPLACE] [TEMP] VIEW name AS SELECT ...`.
+    case createView(CreateView)
+    /// `START view [OUTPUT MODE m] [TRIGGER t] [USING sink [OPTIONS (...)]] [IN BACKGROUND]`.
+    case start(StartQuery)
+    /// A query run once, printed as a table.
+    case select(Select)
+    /// `SHOW SOURCES | STREAMS | VIEWS | QUERIES`.
+    case show(ShowTarget)
+    /// `DESCRIBE name` (or `DESC name`).
+    case describe(Identifier)
+    /// `STOP name`: stops a running query.
+    case stop(Identifier)
+}
+
+/// What SHOW lists.
+public enum ShowTarget: String, Hashable, Sendable, CaseIterable {
+    case sources, streams, views, queries
+}
