@@ -4,7 +4,7 @@ CONFIG       ?= release
 CELLS        := .build/$(CONFIG)/cells
 DEB_PACKAGES := librdkafka-dev libedit-dev libsqlite3-dev kcat pkg-config
 
-.PHONY: all setup build run broker test bench bench-produce clean help
+.PHONY: all setup build run broker test bench bench-produce bench-kernel clean help
 
 all: build
 
@@ -42,11 +42,15 @@ test: setup
 	$(SWIFT) build --build-tests
 	$(SWIFT) test
 
-bench: bench-produce
+bench: bench-produce bench-kernel
 
 bench-produce: setup
 	$(SWIFT) build -c release
 	bench/produce.sh
+
+bench-kernel: setup
+	$(SWIFT) build -c release
+	bench/kernel.sh
 
 clean:
 	rm -rf .build bench-work

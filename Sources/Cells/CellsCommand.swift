@@ -7,10 +7,10 @@ struct CellsCommand: ParsableCommand {
         abstract: "Explore live Kafka streams like a notebook.",
         discussion: """
             cells re-creates the Kafka + Spark card-transaction tutorial stack in one binary: \
-            an embedded Kafka-protocol broker, the transaction producer, and (next) a notebook \
-            shell that runs Spark SQL aggregations over the stream.
+            an embedded Kafka-protocol broker, the transaction producer, and a streaming \
+            Spark SQL engine that runs .cells notebooks over the stream.
             """,
         version: "0.1.0",
-        subcommands: [BrokerCommand.self, ProduceCommand.self]
+        subcommands: [RunCommand.self, BrokerCommand.self, ProduceCommand.self]
     )
 }

@@ -166,6 +166,20 @@ struct AggregateState: Sendable {
         }
     }
 
+    /// The state of groups `ids` only, renumbered 0..<ids.count.
+    func compacted(_ ids: [Int]) -> AggregateState {
+        var copy = AggregateState(spec)
+        copy.counts = ids.map { counts[$0] }
+        copy.seen = ids.map { seen[$0] }
+        if !integers.isEmpty { copy.integers = ids.map { integers[$0] } }
+        if !doubles.isEmpty { copy.doubles = ids.map { doubles[$0] } }
+        if !compensation.isEmpty { copy.compensation = ids.map { compensation[$0] } }
+        if !strings.isEmpty { copy.strings = ids.map { strings[$0] } }
+        if !distinct.isEmpty { copy.distinct = ids.map { distinct[$0] } }
+        if !sketches.isEmpty { copy.sketches = ids.map { sketches[$0] } }
+        return copy
+    }
+
     /// The aggregate's value for each group in `ids`.
     func result(_ ids: [Int]) -> Column {
         var out = Column(type: spec.resultType, capacity: ids.count)

@@ -30,4 +30,6 @@ public enum ScalarFunction: Sendable, Hashable {
     case translate, replace, upper, lower, concat, length
     /// The start of the tumbling window of `size` µs (shifted by `offset`) holding a timestamp.
     case windowStart(size: Int64, offset: Int64)
+    /// Functions off the hot path, evaluated a row at a time.
+    case row(RowFunction)
 }

@@ -6,6 +6,8 @@ import Glibc
 enum Cast {
     static func convert(_ input: Column, to target: SQLType) -> Column {
         if input.type == target { return input }
+        if case .decimal(_, let scale) = input.type { return convert(decimalToDouble(input, scale: scale), to: target) }
+        if case .decimal(_, let scale) = target { return doubleToDecimal(convert(input, to: .double), type: target, scale: scale) }
         let n = input.count
         var out = Column(type: target, capacity: n)
         switch (input.data, target.storage) {
@@ -82,6 +84,25 @@ enum Cast {
             for i in 0..<n { input.isNull(i) ? out.appendNull() : out.append(v[i] != 0) }
         default:
             for _ in 0..<n { out.appendNull() }
+        }
+        return out
+    }
+
+    /// DECIMAL values are unscaled integers: divide out the scale.
+    private static func decimalToDouble(_ input: Column, scale: Int) -> Column {
+        guard case .int64(let v) = input.data else { return input }
+        let unit = pow(10.0, Double(scale))
+        return Column(type: .double, data: .double(v.map { Double($0) / unit }), validity: input.validity)
+    }
+
+    /// Rounds HALF_UP to the scale; values beyond the precision become NULL (non-ANSI).
+    private static func doubleToDecimal(_ input: Column, type: SQLType, scale: Int) -> Column {
+        guard case .double(let v) = input.data, case .decimal(let precision, _) = type else { return input }
+        var out = Column(type: type, capacity: v.count)
+        let unit = pow(10.0, Double(scale)), limit = pow(10.0, Double(precision))
+        for i in v.indices {
+            let scaled = (v[i] * unit).rounded(.toNearestOrAwayFromZero)
+            if input.isNull(i) || !scaled.isFinite || Swift.abs(scaled) >= limit { out.appendNull() } else { out.append(Int64(scaled)) }
         }
         return out
     }

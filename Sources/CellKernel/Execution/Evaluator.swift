@@ -46,6 +46,8 @@ public enum Evaluator {
             return StringFunctions.apply(function, inputs, count: count)
         case .windowStart(let size, let offset):
             return TimeFunctions.windowStart(inputs[0], size: size, offset: offset)
+        case .row(let function):
+            return RowFunctions.apply(function, inputs, type: type, count: count)
         }
     }
 }

@@ -56,6 +56,29 @@ public struct HashAggregation: Sendable {
         columns(for: touchedIDs.sorted())
     }
 
+    /// Key columns then aggregate columns for these groups.
+    public func groups(_ ids: [Int]) -> [Column] {
+        columns(for: ids)
+    }
+
+    /// The values of key `index` for every group, by group id.
+    public func keyValues(_ index: Int) -> Column {
+        table.keyColumns(Array(0..<table.count))[index]
+    }
+
+    /// Drops the groups whose id is not in `keep` (windows closed by the watermark), so state
+    /// stays bounded on an endless stream. Ids are renumbered in the order of `keep`.
+    public mutating func retain(_ keep: [Int]) {
+        guard keep.count < table.count else { return }
+        var rebuilt = GroupTable(keyTypes: table.keyTypes)
+        _ = rebuilt.groupIDs(table.keyColumns(keep), count: keep.count)
+        table = rebuilt
+        states = states.map { $0.compacted(keep) }
+        let wasTouched = Set(touchedIDs)
+        touchedIDs = keep.indices.filter { wasTouched.contains(keep[$0]) }
+        touched = keep.map { wasTouched.contains($0) }
+    }
+
     private func columns(for ids: [Int]) -> [Column] {
         table.keyColumns(ids) + states.map { $0.result(ids) }
     }

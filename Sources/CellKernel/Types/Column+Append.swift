@@ -1,21 +1,29 @@
 extension Column {
+    /// Moves the data out, leaving an empty `[Int64]`, which costs nothing to make: the taken
+    /// vector is then uniquely referenced, so appending to it never copies it.
+    @inline(__always)
+    mutating func takeData() -> ColumnData {
+        var taken = ColumnData.int64([])
+        swap(&taken, &data)
+        return taken
+    }
+
     /// Appends a NULL: a zero value of the physical kind, marked invalid.
     @inline(__always)
     public mutating func appendNull() {
         if validity.isEmpty { validity = Array(repeating: true, count: count) }
-        switch data {
-        case .int64(var v): data = .int64([]); v.append(0); data = .int64(v)
-        case .double(var v): data = .double([]); v.append(0); data = .double(v)
-        case .bool(var v): data = .bool([]); v.append(false); data = .bool(v)
-        case .bytes(var v): data = .bytes(ByteVector()); v.appendEmpty(); data = .bytes(v)
+        switch takeData() {
+        case .int64(var v): v.append(0); data = .int64(v)
+        case .double(var v): v.append(0); data = .double(v)
+        case .bool(var v): v.append(false); data = .bool(v)
+        case .bytes(var v): v.appendEmpty(); data = .bytes(v)
         }
         validity.append(false)
     }
 
     @inline(__always)
     public mutating func append(_ value: Int64) {
-        guard case .int64(var v) = data else { preconditionFailure("append Int64 to \(type)") }
-        data = .int64([])  // keeps `v` uniquely referenced, so the append does not copy
+        guard case .int64(var v) = takeData() else { preconditionFailure("append Int64 to \(type)") }
         v.append(value)
         data = .int64(v)
         if !validity.isEmpty { validity.append(true) }
@@ -23,8 +31,7 @@ extension Column {
 
     @inline(__always)
     public mutating func append(_ value: Double) {
-        guard case .double(var v) = data else { preconditionFailure("append Double to \(type)") }
-        data = .double([])
+        guard case .double(var v) = takeData() else { preconditionFailure("append Double to \(type)") }
         v.append(value)
         data = .double(v)
         if !validity.isEmpty { validity.append(true) }
@@ -32,8 +39,7 @@ extension Column {
 
     @inline(__always)
     public mutating func append(_ value: Bool) {
-        guard case .bool(var v) = data else { preconditionFailure("append Bool to \(type)") }
-        data = .bool([])
+        guard case .bool(var v) = takeData() else { preconditionFailure("append Bool to \(type)") }
         v.append(value)
         data = .bool(v)
         if !validity.isEmpty { validity.append(true) }
@@ -41,8 +47,7 @@ extension Column {
 
     @inline(__always)
     public mutating func append(bytes: UnsafeRawBufferPointer) {
-        guard case .bytes(var v) = data else { preconditionFailure("append bytes to \(type)") }
-        data = .bytes(ByteVector())
+        guard case .bytes(var v) = takeData() else { preconditionFailure("append bytes to \(type)") }
         v.append(bytes)
         data = .bytes(v)
         if !validity.isEmpty { validity.append(true) }
@@ -57,8 +62,7 @@ extension Column {
     /// the caller appends exactly one element and then calls ``markLastValid()``.
     @inline(__always)
     public mutating func withByteVector<R>(_ body: (inout ByteVector) -> R) -> R {
-        guard case .bytes(var v) = data else { preconditionFailure("byte access to \(type)") }
-        data = .bytes(ByteVector())
+        guard case .bytes(var v) = takeData() else { preconditionFailure("byte access to \(type)") }
         defer { data = .bytes(v) }
         return body(&v)
     }
@@ -71,11 +75,11 @@ extension Column {
 
     /// Removes the last row: for decoders that find a record malformed after writing part of it.
     public mutating func removeLast() {
-        switch data {
-        case .int64(var v): data = .int64([]); v.removeLast(); data = .int64(v)
-        case .double(var v): data = .double([]); v.removeLast(); data = .double(v)
-        case .bool(var v): data = .bool([]); v.removeLast(); data = .bool(v)
-        case .bytes(var v): data = .bytes(ByteVector()); v.removeLast(); data = .bytes(v)
+        switch takeData() {
+        case .int64(var v): v.removeLast(); data = .int64(v)
+        case .double(var v): v.removeLast(); data = .double(v)
+        case .bool(var v): v.removeLast(); data = .bool(v)
+        case .bytes(var v): v.removeLast(); data = .bytes(v)
         }
         if !validity.isEmpty { validity.removeLast() }
     }

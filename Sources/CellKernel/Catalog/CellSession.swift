@@ -1,0 +1,387 @@
+import Foundation
+import Synchronization
+
+/// The kernel's state for one shell or script: sources, streams, views, running queries and
+/// their memory tables; and the execution of statements against it.
+///
+/// The kernel knows nothing about terminals: tables and progress lines go to `output`, and
+/// a foreground stream runs until its trigger ends or `shouldStop` says so (Ctrl-C).
+public final class CellSession {
+    public struct SourceEntry: Sendable {
+        public var name: String
+        public var connector: String
+        public var options: [String: String]
+    }
+
+    public var environment: [String: String]
+    /// Replaces every START's trigger (`cells run --trigger once|available-now`).
+    public var triggerOverride: TriggerPolicy?
+    private let output: @Sendable (String) -> Void
+    private(set) public var sources: [String: SourceEntry] = [:]
+    private(set) public var streams: [String: StreamDefinition] = [:]
+    private var views: [String: (select: Select, plan: QueryPlan)] = [:]
+    private(set) public var tables: [String: MemoryTable] = [:]
+    private var background: [String: BackgroundQuery] = [:]
+    private var order: [String] = []
+
+    public init(environment: [String: String] = ProcessInfo.processInfo.environment,
+                output: @escaping @Sendable (String) -> Void) {
+        self.environment = environment
+        self.output = output
+    }
+
+    deinit {
+        for query in background.values { query.stop() }
+    }
+
+    /// Parses and runs every statement of `script` in order; stops at the first error.
+    public func run(script: String, file: String? = nil, shouldStop: @escaping () -> Bool = { false }) throws(CellError) {
+        let statements: [SQLStatement]
+        do {
+            statements = try SQLParser.parseScript(script, environment: environment)
+        } catch {
+            throw .sql(error, source: script, file: file)
+        }
+        for statement in statements {
+            try execute(statement, source: script, file: file, shouldStop: shouldStop)
+        }
+    }
+
+    /// Runs one parsed statement. `source` is the text it was parsed from (for error positions).
+    public func execute(_ statement: SQLStatement, source: String, file: String? = nil,
+                        shouldStop: @escaping () -> Bool = { false }) throws(CellError) {
+        do {
+            switch statement.kind {
+            case .createSource(let create): try createSource(create)
+            case .createStream(let create): try createStream(create)
+            case .createView(let create): try createView(create)
+            case .start(let start): try self.start(start, shouldStop: shouldStop)
+            case .select(let select): try query(select)
+            case .show(let target): show(target)
+            case .describe(let name): try describe(name)
+            case .stop(let name): try stop(name)
+            }
+        } catch let error as SQLError {
+            throw .sql(error, source: source, file: file)
+        } catch let error as CellError {
+            throw error
+        } catch {
+            throw .runtime("\(error)")
+        }
+    }
+
+    // MARK: Definitions
+
+    private func checkNew(_ name: Identifier, orReplace: Bool) throws(SQLError) {
+        let key = name.name.lowercased()
+        if !orReplace, sources[key] != nil || streams[key] != nil || views[key] != nil {
+            throw SQLError("'\(name.name)' already exists", at: name.location, length: name.name.count,
+                           hint: "use CREATE OR REPLACE, or another name")
+        }
+        if background[key] != nil {
+            throw SQLError("'\(name.name)' is running", at: name.location, hint: "STOP \(name.name) first")
+        }
+    }
+
+    private func createSource(_ create: CreateSource) throws {
+        try checkNew(create.name, orReplace: create.orReplace)
+        let connector = create.connector.name.lowercased()
+        guard connector == "kafka" || connector == "file" else {
+            throw SQLError("unknown source type \(create.connector.name)", at: create.connector.location,
+                           hint: "USING kafka or USING file")
+        }
+        let options = Dictionary(create.options.map { ($0.key, $0.value) }, uniquingKeysWith: { $1 })
+        // Connecting now checks the broker and topic, so a typo shows up here, not at START.
+        let opened = try openSource(connector: connector, options: options)
+        let summary = opened.summary
+        opened.close()
+        sources[create.name.name.lowercased()] = SourceEntry(name: create.name.name, connector: connector, options: options)
+        remember(create.name.name)
+        output("source \(create.name.name): \(summary)\n")
+    }
+
+    private func openSource(connector: String, options: [String: String]) throws -> StreamSource {
+        connector == "kafka" ? try KafkaStreamSource(options: options) : try FileStreamSource(options: options)
+    }
+
+    private func createStream(_ create: CreateStream) throws {
+        try checkNew(create.name, orReplace: create.orReplace)
+        guard let source = sources[create.source.name.lowercased()] else {
+            throw SQLError("unknown source '\(create.source.name)'", at: create.source.location,
+                           hint: sources.isEmpty ? "CREATE SOURCE it first" : "sources: \(sources.values.map(\.name).sorted().joined(separator: ", "))")
+        }
+        let stream = try StreamPlanner().plan(create, sourceIsKafka: source.connector == "kafka")
+        streams[create.name.name.lowercased()] = stream
+        remember(create.name.name)
+        let declared = stream.columns.filter { if case .kafka = $0.origin { false } else { true } }
+        output("stream \(stream.name): \(declared.map { "\($0.name) \($0.type)" }.joined(separator: ", "))\n")
+    }
+
+    private func createView(_ create: CreateView) throws {
+        try checkNew(create.name, orReplace: create.orReplace)
+        guard let stream = streams[create.query.from.name.name.lowercased()] else {
+            throw SQLError("unknown stream '\(create.query.from.name.name)'", at: create.query.from.name.location,
+                           hint: streams.isEmpty ? "CREATE STREAM it first" : "streams: \(streams.values.map(\.name).sorted().joined(separator: ", "))")
+        }
+        let plan = try ViewPlanner(stream: stream).plan(view: create.name.name, create.query)
+        views[create.name.name.lowercased()] = (create.query, plan)
+        remember(create.name.name)
+        output("view \(create.name.name): \(plan.outputSchema.fields.map { "\($0.name) \($0.type)" }.joined(separator: ", "))\n")
+    }
+
+    private func remember(_ name: String) {
+        order.removeAll { $0 == name.lowercased() }
+        order.append(name.lowercased())
+    }
+
+    // MARK: Running
+
+    private func start(_ start: StartQuery, shouldStop: @escaping () -> Bool) throws {
+        let query = try prepare(start)
+        let key = start.view.name.lowercased()
+        tables[key] = query.memory
+        if start.background {
+            background[key] = BackgroundQuery(query: query, output: output)
+            output("started \(query.plan.view) in the background (\(query.outputMode.rawValue) mode, trigger \(query.trigger)); STOP \(query.plan.view) to end it\n")
+            return
+        }
+        defer { query.stop() }
+        try Self.drive(query, output: output, shouldStop: shouldStop)
+    }
+
+    /// Builds the query a START statement describes, without running it: for callers that
+    /// drive micro-batches themselves (tests, the shell). Its memory table is registered.
+    public func prepare(start text: String) throws(CellError) -> StreamingQuery {
+        do {
+            let statement = try SQLParser.parseStatement(text, environment: environment)
+            guard case .start(let start) = statement.kind else {
+                throw CellError.runtime("expected a START statement: \(text)")
+            }
+            let query = try prepare(start)
+            tables[start.view.name.lowercased()] = query.memory
+            return query
+        } catch let error as SQLError {
+            throw .sql(error, source: text, file: nil)
+        } catch let error as CellError {
+            throw error
+        } catch {
+            throw .runtime("\(error)")
+        }
+    }
+
+    private func prepare(_ start: StartQuery) throws -> StreamingQuery {
+        let key = start.view.name.lowercased()
+        guard let view = views[key] else {
+            throw SQLError("unknown view '\(start.view.name)'", at: start.view.location,
+                           hint: views.isEmpty ? "CREATE VIEW it first" : "views: \(views.values.map(\.plan.view).sorted().joined(separator: ", "))")
+        }
+        if background[key] != nil { throw SQLError("'\(start.view.name)' is already running", at: start.view.location) }
+        let plan = view.plan
+        let mode = start.outputMode ?? (plan.isAggregate ? .complete : .append)
+        try OutputModeRules.check(plan, mode: mode, at: start.outputModeLocation ?? start.view.location)
+        let trigger = try triggerOverride ?? start.trigger.map { (t) throws(SQLError) in try Self.policy(t, at: start.triggerLocation ?? start.view.location) }
+            ?? .processingTime(micros: 0)
+        guard let entry = sources[plan.stream.sourceName.lowercased()] else {
+            throw CellError.runtime("the source \(plan.stream.sourceName) of \(plan.stream.name) no longer exists")
+        }
+        var sinks: [QuerySink] = []
+        let sinkOptions = Dictionary(start.sinkOptions.map { ($0.key, $0.value) }, uniquingKeysWith: { $1 })
+        switch start.sink?.name.lowercased() {
+        case nil, "console": sinks.append(try ConsoleSink(options: sinkOptions, output: output))
+        case "memory": break
+        case "json": sinks.append(try FileSink(format: .json, options: sinkOptions))
+        case "csv": sinks.append(try FileSink(format: .csv, options: sinkOptions))
+        case "kafka": sinks.append(try KafkaSink(options: sinkOptions))
+        case let other?:
+            throw SQLError("unknown sink \(other)", at: start.sink!.location, hint: "console, memory, json, csv or kafka")
+        }
+        return StreamingQuery(plan: plan, outputMode: mode, trigger: trigger,
+                              source: try openSource(connector: entry.connector, options: entry.options), sinks: sinks)
+    }
+
+    /// Runs micro-batches per the trigger, printing each batch's progress line.
+    static func drive(_ query: StreamingQuery, output: @Sendable (String) -> Void, shouldStop: () -> Bool) throws {
+        func batch() throws -> Bool {
+            guard let progress = try query.runBatch() else { return false }
+            output(progress.line + "\n")
+            return true
+        }
+        switch query.trigger {
+        case .once:
+            _ = try batch()
+        case .availableNow:
+            while !shouldStop(), try batch() || query.hasPendingWork {}
+        case .processingTime(let micros):
+            let clock = ContinuousClock()
+            while !shouldStop() {
+                let next = clock.now + .microseconds(micros)
+                _ = try batch()
+                // Wait out the interval (at least a moment, so an idle stream does not spin).
+                let until = max(next, clock.now + .milliseconds(micros == 0 ? 100 : 0))
+                while !shouldStop() && clock.now < until { Thread.sleep(forTimeInterval: 0.05) }
+            }
+        }
+    }
+
+    static func policy(_ trigger: Trigger, at location: SourceLocation) throws(SQLError) -> TriggerPolicy {
+        switch trigger {
+        case .once: return .once
+        case .availableNow: return .availableNow
+        case .processingTime(let text):
+            guard let micros = parseIntervalMicroseconds(text), micros >= 0 else {
+                throw SQLError("'\(text)' is not a trigger interval such as '5 seconds'", at: location)
+            }
+            return .processingTime(micros: micros)
+        }
+    }
+
+    private func stop(_ name: Identifier) throws {
+        guard let query = background.removeValue(forKey: name.name.lowercased()) else {
+            throw SQLError("'\(name.name)' is not running", at: name.location,
+                           hint: background.isEmpty ? "no query runs in the background" : "running: \(background.keys.sorted().joined(separator: ", "))")
+        }
+        query.stop()
+        output("stopped \(name.name); its last result stays in the table \(name.name)\n")
+    }
+
+    // MARK: Looking
+
+    /// SELECT over a started view's memory table.
+    private func query(_ select: Select) throws {
+        let key = select.from.name.name.lowercased()
+        guard let table = tables[key] else {
+            if streams[key] != nil {
+                throw SQLError("\(select.from.name.name) is a stream: it has no end to SELECT from", at: select.from.name.location,
+                               hint: "CREATE VIEW v AS SELECT ... FROM \(select.from.name.name), START v, then SELECT * FROM v")
+            }
+            throw SQLError("unknown table '\(select.from.name.name)'", at: select.from.name.location,
+                           hint: tables.isEmpty ? "START a view first: its results become a table of the same name"
+                                                : "tables: \(tables.keys.sorted().joined(separator: ", "))")
+        }
+        let snapshot = table.snapshot
+        let pseudo = StreamDefinition(name: table.name, sourceName: "",
+                                      columns: snapshot.schema.fields.map { .init(name: $0.name, type: $0.type, origin: .json) },
+                                      watermark: nil, mode: .permissive)
+        let plan = try ViewPlanner(stream: pseudo).plan(view: "", select)
+        let result = TableQuery.run(plan, on: snapshot)
+        output(ConsoleTable().render(names: plan.outputSchema.fields.map(\.name), columns: result))
+    }
+
+    private func show(_ target: ShowTarget) {
+        var names: [String] = [], details: [String] = []
+        switch target {
+        case .sources:
+            for key in order { if let s = sources[key] { names.append(s.name); details.append("\(s.connector) \(s.options.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " "))") } }
+        case .streams:
+            for key in order { if let s = streams[key] { names.append(s.name); details.append("from \(s.sourceName), \(s.columns.count) columns, mode \(s.mode.rawValue)" + (s.watermark.map { " watermark \(s.columns[$0.column].name) - \($0.delayMicros / 1_000_000) s" } ?? "")) } }
+        case .views:
+            for key in order { if let v = views[key] { names.append(v.plan.view); details.append("from \(v.plan.stream.name): " + v.plan.outputSchema.fields.map(\.name).joined(separator: ", ")) } }
+        case .queries:
+            for (key, query) in background.sorted(by: { $0.key < $1.key }) { names.append(key); details.append(query.status) }
+        }
+        var name = Column(type: .string), detail = Column(type: .string)
+        names.forEach { name.append($0) }
+        details.forEach { detail.append($0) }
+        output(ConsoleTable(truncate: 0).render(names: ["name", target == .queries ? "status" : "definition"], columns: [name, detail]))
+    }
+
+    private func describe(_ name: Identifier) throws {
+        let key = name.name.lowercased()
+        let schema: Schema
+        var notes: [String] = []
+        if let stream = streams[key] {
+            schema = stream.schema
+            notes = stream.columns.map { c in
+                switch c.origin {
+                case .json: "json"
+                case .computed: "computed"
+                case .kafka: "kafka record field"
+                case .corruptRecord: "corrupt record text"
+                }
+            }
+        } else if let table = tables[key] {
+            schema = table.snapshot.schema
+        } else if let view = views[key] {
+            schema = view.plan.outputSchema
+        } else if let source = sources[key] {
+            output("source \(source.name): \(source.connector)\n" + source.options.sorted { $0.key < $1.key }.map { "  \($0.key) = \($0.value)\n" }.joined())
+            return
+        } else {
+            throw SQLError("nothing is called '\(name.name)'", at: name.location, length: name.name.count)
+        }
+        var names = Column(type: .string), types = Column(type: .string), kinds = Column(type: .string)
+        for (i, field) in schema.fields.enumerated() {
+            names.append(field.name)
+            types.append(field.type.description)
+            kinds.append(notes.indices.contains(i) ? notes[i] : "")
+        }
+        output(ConsoleTable(truncate: 0).render(names: ["col_name", "data_type", "comment"], columns: [names, types, kinds]))
+    }
+
+    /// The memory table of a started view (while it runs and after it stops).
+    public func table(_ name: String) -> Batch? {
+        tables[name.lowercased()]?.snapshot
+    }
+}
+
+/// Spark's rules on which output modes a streaming query allows.
+enum OutputModeRules {
+    static func check(_ plan: QueryPlan, mode: OutputMode, at location: SourceLocation) throws(SQLError) {
+        if plan.isAggregate {
+            if mode == .append && (plan.windowKey == nil || plan.watermark == nil) {
+                throw SQLError("append mode needs a watermark on a windowed aggregation: without one, no group is ever final",
+                               at: location, hint: "use OUTPUT MODE complete or update, or add WATERMARK col DELAY '...' to the stream and group by window(col, ...)")
+            }
+            if !plan.orderBy.isEmpty && mode != .complete {
+                throw SQLError("ORDER BY on a stream needs OUTPUT MODE complete", at: location)
+            }
+            if plan.limit != nil && mode == .update {
+                throw SQLError("LIMIT is not supported in update mode", at: location, hint: "use OUTPUT MODE complete")
+            }
+        } else {
+            if mode == .complete {
+                throw SQLError("complete mode needs an aggregation: a plain stream has no complete result", at: location,
+                               hint: "use OUTPUT MODE append")
+            }
+            if !plan.orderBy.isEmpty {
+                throw SQLError("ORDER BY on a stream is only supported after an aggregation, in complete mode", at: location)
+            }
+        }
+    }
+}
+
+/// A query running on a thread of its own (START ... IN BACKGROUND).
+final class BackgroundQuery: @unchecked Sendable {  // the query is touched only by its thread
+    private let stopping = Atomic(false)
+    private let done = Atomic(false)
+    private let failure = Mutex<String?>(nil)
+    private let query: StreamingQuery
+    private let batches = Atomic(0)
+
+    init(query: StreamingQuery, output: @escaping @Sendable (String) -> Void) {
+        self.query = query
+        let thread = Thread { [self] in
+            let query = self.query
+            do {
+                try CellSession.drive(query, output: { _ in }, shouldStop: { self.stopping.load(ordering: .relaxed) })
+            } catch {
+                failure.withLock { $0 = "\(error)" }
+                output("\(query.plan.view) stopped: \(error)\n")
+            }
+            query.stop()
+            done.store(true, ordering: .releasing)
+        }
+        thread.name = "cells.query.\(query.plan.view)"
+        thread.start()
+    }
+
+    var status: String {
+        if let failure = failure.withLock({ $0 }) { return "failed: \(failure)" }
+        return done.load(ordering: .acquiring) ? "finished" : "running (\(query.outputMode.rawValue), \(query.trigger))"
+    }
+
+    func stop() {
+        stopping.store(true, ordering: .relaxed)
+        while !done.load(ordering: .acquiring) { Thread.sleep(forTimeInterval: 0.01) }
+    }
+}

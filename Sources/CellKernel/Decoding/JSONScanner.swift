@@ -1,0 +1,413 @@
+/// Validating token readers over one JSON document in memory.
+///
+/// Every reader takes the offset of a token's first byte and returns the offset just past it,
+/// or throws where the text stops being JSON. Values nobody asked for are skipped with the same
+/// checks as values that are read (string contents, escapes, UTF-8, number grammar, nesting),
+/// so a truncated or corrupt document is malformed no matter which fields a query extracts.
+struct JSONScanner {
+    /// Jackson's default nesting limit (Spark's parser), counting the document's own object.
+    static let maximumDepth = 1000
+
+    let base: UnsafePointer<UInt8>
+    let end: Int
+
+    @inline(__always)
+    init(base: UnsafePointer<UInt8>, end: Int) {
+        self.base = base
+        self.end = end
+    }
+
+    /// An error at `p`; at the end of the buffer every problem is really a truncation.
+    @inline(__always)
+    func fail(_ problem: JSONProblem, _ p: Int) -> JSONSyntaxError {
+        JSONSyntaxError(problem: p >= end ? .truncated : problem, offset: min(p, end))
+    }
+
+    @inline(__always)
+    func skipWhitespace(_ start: Int) -> Int {
+        var p = start
+        while p < end {
+            let c = base[p]
+            // One comparison settles the common case: every token byte is above 0x20.
+            if c > 0x20 || (c != 0x20 && c != 0x0A && c != 0x0D && c != 0x09) { break }
+            p &+= 1
+        }
+        return p
+    }
+
+    // MARK: Strings
+
+    /// High bit set in each byte lane that a string scan must stop at: `"`, `\`, a control
+    /// character, or a non-ASCII byte (whose UTF-8 sequence is then validated).
+    ///
+    /// Borrows from the subtractions only run upward from a lane that is itself a stop, so the
+    /// lowest flagged lane is exact, which is all the scan uses.
+    @inline(__always)
+    static func stringStopMask(_ w: UInt64) -> UInt64 {
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let q = w ^ (ones &* 0x22)
+        let b = w ^ (ones &* 0x5C)
+        let quote = (q &- ones) & ~q
+        let backslash = (b &- ones) & ~b
+        let belowSpace = w &- (ones &* 0x20)
+        return (quote | backslash | belowSpace | w) & (ones &* 0x80)
+    }
+
+    /// Scans string contents starting just after the opening quote; returns the offset past the
+    /// closing quote and whether any escape occurred (so unescaped strings can be copied as is).
+    @inline(__always)
+    func scanString(from start: Int) throws(JSONSyntaxError) -> (end: Int, escaped: Bool) {
+        var p = start
+        var escaped = false
+        while true {
+            while p &+ 8 <= end {
+                let w = UnsafeRawPointer(base + p).loadUnaligned(as: UInt64.self)
+                let m = JSONScanner.stringStopMask(w)
+                if m != 0 {
+                    p &+= m.trailingZeroBitCount &>> 3
+                    break
+                }
+                p &+= 8
+            }
+            guard p < end else { throw JSONSyntaxError(problem: .unterminatedString, offset: end) }
+            let c = base[p]
+            if c == UInt8(ascii: "\"") { return (p &+ 1, escaped) }
+            if c == UInt8(ascii: "\\") {
+                escaped = true
+                p = try skipEscape(at: p)
+            } else if c >= 0x80 {
+                p = try skipUTF8Sequence(at: p)
+            } else if c < 0x20 {
+                throw JSONSyntaxError(problem: .controlCharacter, offset: p)
+            } else {
+                p &+= 1
+            }
+        }
+    }
+
+    /// Validates one UTF-8 sequence (no overlongs, surrogates, or code points past U+10FFFF).
+    func skipUTF8Sequence(at p: Int) throws(JSONSyntaxError) -> Int {
+        let lead = base[p]
+        var length = 0
+        var low: UInt8 = 0x80
+        var high: UInt8 = 0xBF
+        switch lead {
+        case 0xC2...0xDF: length = 2
+        case 0xE0: length = 3; low = 0xA0
+        case 0xE1...0xEC, 0xEE...0xEF: length = 3
+        case 0xED: length = 3; high = 0x9F
+        case 0xF0: length = 4; low = 0x90
+        case 0xF1...0xF3: length = 4
+        case 0xF4: length = 4; high = 0x8F
+        default: throw JSONSyntaxError(problem: .invalidUTF8, offset: p)
+        }
+        guard p + length <= end else { throw JSONSyntaxError(problem: .truncated, offset: end) }
+        let second = base[p + 1]
+        guard second >= low && second <= high else { throw JSONSyntaxError(problem: .invalidUTF8, offset: p) }
+        var k = 2
+        while k < length {
+            guard base[p + k] & 0xC0 == 0x80 else { throw JSONSyntaxError(problem: .invalidUTF8, offset: p) }
+            k += 1
+        }
+        return p + length
+    }
+
+    /// Validates one escape starting at its backslash, pairing UTF-16 surrogates.
+    func skipEscape(at p: Int) throws(JSONSyntaxError) -> Int {
+        guard p + 1 < end else { throw fail(.truncated, end) }
+        switch base[p + 1] {
+        case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"), UInt8(ascii: "b"),
+             UInt8(ascii: "f"), UInt8(ascii: "n"), UInt8(ascii: "r"), UInt8(ascii: "t"):
+            return p + 2
+        case UInt8(ascii: "u"):
+            let unit = try hex4(at: p + 2)
+            if unit & 0xFC00 == 0xD800 {
+                guard p + 8 <= end else { throw fail(.truncated, end) }
+                guard base[p + 6] == UInt8(ascii: "\\"), base[p + 7] == UInt8(ascii: "u") else {
+                    throw JSONSyntaxError(problem: .unpairedSurrogate, offset: p)
+                }
+                let low = try hex4(at: p + 8)
+                guard low & 0xFC00 == 0xDC00 else { throw JSONSyntaxError(problem: .unpairedSurrogate, offset: p) }
+                return p + 12
+            }
+            guard unit & 0xFC00 != 0xDC00 else { throw JSONSyntaxError(problem: .unpairedSurrogate, offset: p) }
+            return p + 6
+        default:
+            throw JSONSyntaxError(problem: .invalidEscape, offset: p)
+        }
+    }
+
+    func hex4(at p: Int) throws(JSONSyntaxError) -> UInt32 {
+        guard p + 4 <= end else { throw fail(.truncated, end) }
+        var value: UInt32 = 0
+        for k in 0..<4 {
+            guard let digit = JSONScanner.hexValue(base[p + k]) else {
+                throw JSONSyntaxError(problem: .invalidEscape, offset: p - 2)
+            }
+            value = value << 4 | UInt32(digit)
+        }
+        return value
+    }
+
+    @inline(__always)
+    static func hexValue(_ c: UInt8) -> UInt8? {
+        switch c {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"): c &- UInt8(ascii: "0")
+        case UInt8(ascii: "a")...UInt8(ascii: "f"): c &- UInt8(ascii: "a") &+ 10
+        case UInt8(ascii: "A")...UInt8(ascii: "F"): c &- UInt8(ascii: "A") &+ 10
+        default: nil
+        }
+    }
+
+    // MARK: Numbers and literals
+
+    @inline(__always)
+    static func isDigit(_ c: UInt8) -> Bool { c &- UInt8(ascii: "0") < 10 }
+
+    /// Skips a number token, checking JSON's grammar (no leading zeros, '+', or bare '.').
+    func skipNumber(at start: Int) throws(JSONSyntaxError) -> Int {
+        var p = start
+        if base[p] == UInt8(ascii: "-") { p += 1 }
+        guard p < end else { throw fail(.invalidNumber, p) }
+        if base[p] == UInt8(ascii: "0") {
+            p += 1
+        } else if JSONScanner.isDigit(base[p]) {
+            p += 1
+            while p < end && JSONScanner.isDigit(base[p]) { p += 1 }
+        } else {
+            throw JSONSyntaxError(problem: .invalidNumber, offset: start)
+        }
+        if p < end && base[p] == UInt8(ascii: ".") {
+            p += 1
+            guard p < end, JSONScanner.isDigit(base[p]) else { throw fail(.invalidNumber, p) }
+            while p < end && JSONScanner.isDigit(base[p]) { p += 1 }
+        }
+        if p < end && base[p] | 0x20 == UInt8(ascii: "e") {
+            p += 1
+            if p < end && (base[p] == UInt8(ascii: "+") || base[p] == UInt8(ascii: "-")) { p += 1 }
+            guard p < end, JSONScanner.isDigit(base[p]) else { throw fail(.invalidNumber, p) }
+            while p < end && JSONScanner.isDigit(base[p]) { p += 1 }
+        }
+        return p
+    }
+
+    /// Reads a number token into a decimal mantissa and exponent (see ``JSONNumberToken``).
+    func scanNumber(at start: Int) throws(JSONSyntaxError) -> JSONNumberToken {
+        var token = JSONNumberToken(start: start)
+        var p = start
+        if base[p] == UInt8(ascii: "-") {
+            token.negative = true
+            p += 1
+        }
+        guard p < end else { throw fail(.invalidNumber, p) }
+        var mantissa: UInt64 = 0
+        var digits = 0
+        var exponent = 0
+        var c = base[p]
+        if c == UInt8(ascii: "0") {
+            p += 1
+        } else if JSONScanner.isDigit(c) {
+            repeat {
+                if digits < 19 {
+                    mantissa = mantissa &* 10 &+ UInt64(c &- UInt8(ascii: "0"))
+                    digits &+= 1
+                } else {
+                    exponent &+= 1
+                    token.truncated = true
+                }
+                p &+= 1
+                guard p < end else { break }
+                c = base[p]
+            } while JSONScanner.isDigit(c)
+        } else {
+            throw JSONSyntaxError(problem: .invalidNumber, offset: start)
+        }
+        if p < end && base[p] == UInt8(ascii: ".") {
+            token.isInteger = false
+            p += 1
+            guard p < end, JSONScanner.isDigit(base[p]) else { throw fail(.invalidNumber, p) }
+            while p < end {
+                c = base[p]
+                guard JSONScanner.isDigit(c) else { break }
+                if mantissa == 0 && c == UInt8(ascii: "0") {
+                    exponent &-= 1
+                } else if digits < 19 {
+                    mantissa = mantissa &* 10 &+ UInt64(c &- UInt8(ascii: "0"))
+                    digits &+= 1
+                    exponent &-= 1
+                } else {
+                    token.truncated = true
+                }
+                p &+= 1
+            }
+        }
+        if p < end && base[p] | 0x20 == UInt8(ascii: "e") {
+            token.isInteger = false
+            p += 1
+            var negativeExponent = false
+            if p < end && (base[p] == UInt8(ascii: "+") || base[p] == UInt8(ascii: "-")) {
+                negativeExponent = base[p] == UInt8(ascii: "-")
+                p += 1
+            }
+            guard p < end, JSONScanner.isDigit(base[p]) else { throw fail(.invalidNumber, p) }
+            var e = 0
+            while p < end && JSONScanner.isDigit(base[p]) {
+                // Saturates: any exponent this large already means infinity or zero.
+                if e < 100_000_000 { e = e &* 10 &+ Int(base[p] &- UInt8(ascii: "0")) }
+                p += 1
+            }
+            exponent &+= negativeExponent ? -e : e
+        }
+        token.mantissa = mantissa
+        token.exponent = exponent
+        token.end = p
+        return token
+    }
+
+    @inline(__always)
+    func load32(_ p: Int) -> UInt32 {
+        UnsafeRawPointer(base + p).loadUnaligned(as: UInt32.self)
+    }
+
+    // The literals as little-endian words, written out so no lazy global initializer runs.
+    static var trueWord: UInt32 { 0x6575_7274 }  // "true"
+    static var alseWord: UInt32 { 0x6573_6C61 }  // "alse"
+    static var nullWord: UInt32 { 0x6C6C_756E }  // "null"
+
+    /// Checks a `true`, `false` or `null` literal starting at `p`; returns the offset past it.
+    @inline(__always)
+    func skipLiteral(at p: Int) throws(JSONSyntaxError) -> Int {
+        switch base[p] {
+        case UInt8(ascii: "t"):
+            guard p + 4 <= end else { throw fail(.truncated, end) }
+            guard load32(p) == JSONScanner.trueWord else { throw JSONSyntaxError(problem: .invalidLiteral, offset: p) }
+            return p + 4
+        case UInt8(ascii: "f"):
+            guard p + 5 <= end else { throw fail(.truncated, end) }
+            guard load32(p + 1) == JSONScanner.alseWord else { throw JSONSyntaxError(problem: .invalidLiteral, offset: p) }
+            return p + 5
+        default:
+            guard p + 4 <= end else { throw fail(.truncated, end) }
+            guard load32(p) == JSONScanner.nullWord else { throw JSONSyntaxError(problem: .invalidLiteral, offset: p) }
+            return p + 4
+        }
+    }
+
+    // MARK: Skipping values
+
+    /// Skips a string, number or literal (`p < end`).
+    @inline(__always)
+    func skipScalar(at p: Int) throws(JSONSyntaxError) -> Int {
+        switch base[p] {
+        case UInt8(ascii: "\""):
+            return try scanString(from: p &+ 1).end
+        case UInt8(ascii: "t"), UInt8(ascii: "f"), UInt8(ascii: "n"):
+            return try skipLiteral(at: p)
+        case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"):
+            return try skipNumber(at: p)
+        default:
+            throw JSONSyntaxError(problem: .expectedValue, offset: p)
+        }
+    }
+
+    /// Skips any value (`p < end`); `levelsLeft` is how many nesting levels it may still open.
+    @inline(__always)
+    func skipValue(at p: Int, levelsLeft: Int) throws(JSONSyntaxError) -> Int {
+        let c = base[p]
+        if c == UInt8(ascii: "{") || c == UInt8(ascii: "[") {
+            return try skipContainer(from: p, levelsLeft: levelsLeft)
+        }
+        return try skipScalar(at: p)
+    }
+
+    private enum SkipStep { case opened, member, afterValue }
+
+    /// Skips an object or array starting at its bracket, validating structure as it goes.
+    ///
+    /// Iterative, with the kinds of the open containers as bits of one register, so skipping
+    /// deep values costs no stack frames; only past 64 levels does it recurse, once per 64.
+    func skipContainer(from start: Int, levelsLeft: Int) throws(JSONSyntaxError) -> Int {
+        guard levelsLeft > 0 else { throw JSONSyntaxError(problem: .tooDeep, offset: start) }
+        var inObject = base[start] == UInt8(ascii: "{")
+        var kinds: UInt64 = inObject ? 1 : 0
+        var depth = 1
+        var p = start + 1
+        var step = SkipStep.opened
+        while true {
+            switch step {
+            case .opened:
+                p = skipWhitespace(p)
+                guard p < end else { throw fail(.truncated, p) }
+                if base[p] == (inObject ? UInt8(ascii: "}") : UInt8(ascii: "]")) {
+                    p += 1
+                    depth -= 1
+                    if depth == 0 { return p }
+                    kinds >>= 1
+                    inObject = kinds & 1 == 1
+                    step = .afterValue
+                } else {
+                    step = .member
+                }
+            case .member:
+                guard p < end else { throw fail(.truncated, p) }
+                if inObject {
+                    guard base[p] == UInt8(ascii: "\"") else { throw JSONSyntaxError(problem: .expectedKey, offset: p) }
+                    p = skipWhitespace(try scanString(from: p + 1).end)
+                    guard p < end, base[p] == UInt8(ascii: ":") else { throw fail(.expectedColon, p) }
+                    p = skipWhitespace(p + 1)
+                    guard p < end else { throw fail(.truncated, p) }
+                }
+                let c = base[p]
+                if c == UInt8(ascii: "{") || c == UInt8(ascii: "[") {
+                    if depth < 64 && depth < levelsLeft {
+                        inObject = c == UInt8(ascii: "{")
+                        kinds = kinds << 1 | (inObject ? 1 : 0)
+                        depth += 1
+                        p += 1
+                        step = .opened
+                        continue
+                    }
+                    p = try skipContainer(from: p, levelsLeft: levelsLeft - depth)
+                } else {
+                    p = try skipScalar(at: p)
+                }
+                step = .afterValue
+            case .afterValue:
+                p = skipWhitespace(p)
+                guard p < end else { throw fail(.truncated, p) }
+                let c = base[p]
+                if c == UInt8(ascii: ",") {
+                    p = skipWhitespace(p + 1)
+                    step = .member
+                } else if c == (inObject ? UInt8(ascii: "}") : UInt8(ascii: "]")) {
+                    p += 1
+                    depth -= 1
+                    if depth == 0 { return p }
+                    kinds >>= 1
+                    inObject = kinds & 1 == 1
+                } else {
+                    throw JSONSyntaxError(problem: inObject ? .expectedCommaOrBrace : .expectedCommaOrBracket, offset: p)
+                }
+            }
+        }
+    }
+}
+
+/// A number token as `±mantissa × 10^exponent`, exact unless `truncated`.
+///
+/// The mantissa keeps the first 19 significant digits (all that fit a UInt64 for sure);
+/// `truncated` says later digits were dropped, which sends conversions to their slow paths.
+struct JSONNumberToken {
+    var start: Int
+    var end: Int = 0
+    var mantissa: UInt64 = 0
+    var exponent: Int = 0
+    var negative = false
+    var truncated = false
+    /// No fraction and no exponent: Jackson's VALUE_NUMBER_INT, the only kind INT/BIGINT take.
+    var isInteger = true
+
+    init(start: Int) {
+        self.start = start
+    }
+}

@@ -1,0 +1,133 @@
+/// The decode stage of a query: source records in, column batches of the scan's columns out.
+///
+/// Only the stream columns the plan reads are produced: JSON fields the query does not use
+/// are skipped by the decoder, Kafka fields it does not use are never copied, and computed
+/// columns are evaluated once per chunk, a column at a time.
+struct StreamScanner {
+    let stream: StreamDefinition
+    let scanColumns: [Int]
+    private let decoder: JSONRecordDecoder
+    /// Stream column index of each decoded JSON field, in decoder order.
+    private let jsonTargets: [Int]
+    private let kafkaTargets: [(column: Int, field: KafkaField)]
+    private let corruptTarget: Int?
+    /// Computed columns to evaluate, in definition order (later ones may use earlier ones).
+    private let computedTargets: [(column: Int, expression: BoundExpression)]
+    private var json: [Column]
+    private var kafka: [Column]
+    private var corrupt: Column?
+    private(set) var rows = 0
+    /// Records found malformed since the scanner started.
+    private(set) var malformed = 0
+    /// Records dropped by DROPMALFORMED since the scanner started.
+    private(set) var dropped = 0
+
+    init(stream: StreamDefinition, scanColumns: [Int]) {
+        self.stream = stream
+        self.scanColumns = scanColumns
+        // A computed column needs the columns it is computed from.
+        var needed = Set(scanColumns)
+        for index in stream.columns.indices.reversed() where needed.contains(index) {
+            if case .computed(let expression) = stream.columns[index].origin { needed.formUnion(expression.columnsUsed) }
+        }
+        let ordered = needed.sorted()
+        jsonTargets = ordered.filter { stream.columns[$0].origin == .json }
+        decoder = JSONRecordDecoder(fields: jsonTargets.map { JSONFieldSpec(name: stream.columns[$0].name, type: stream.columns[$0].type) })
+        kafkaTargets = ordered.compactMap { index in
+            if case .kafka(let field) = stream.columns[index].origin { return (index, field) }
+            return nil
+        }
+        corruptTarget = ordered.first { stream.columns[$0].origin == .corruptRecord }
+        computedTargets = ordered.compactMap { index in
+            if case .computed(let expression) = stream.columns[index].origin { return (index, expression) }
+            return nil
+        }
+        json = jsonTargets.map { Column(type: stream.columns[$0].type) }
+        kafka = kafkaTargets.map { Column(type: $0.field.type) }
+        corrupt = corruptTarget.map { _ in Column(type: .string) }
+    }
+
+    /// Decodes one record into the pending chunk. FAILFAST throws on a malformed record.
+    mutating func add(_ record: SourceRecord, topics: [String]) throws {
+        if let value = record.value {
+            let outcome = decoder.decode(value, into: &json)
+            if case .malformed(let why) = outcome {
+                malformed += 1
+                switch stream.mode {
+                case .failFast:
+                    for i in json.indices { json[i].removeLast() }
+                    throw StreamError.malformedRecord(stream: stream.name, place: Self.place(record, topics), reason: why.description)
+                case .dropMalformed:
+                    for i in json.indices { json[i].removeLast() }
+                    dropped += 1
+                    return
+                case .permissive:
+                    corrupt?.append(bytes: value)
+                }
+            } else {
+                corrupt?.appendNull()
+            }
+        } else {
+            // A record without a value (a tombstone) reads as all NULL, as from_json(NULL).
+            for i in json.indices { json[i].appendNull() }
+            corrupt?.appendNull()
+        }
+        for (slot, target) in kafkaTargets.enumerated() {
+            switch target.field {
+            case .key: record.key.map { kafka[slot].append(bytes: $0) } ?? kafka[slot].appendNull()
+            case .value: record.value.map { kafka[slot].append(bytes: $0) } ?? kafka[slot].appendNull()
+            case .topic: kafka[slot].append(topics[record.topicIndex])
+            case .partition: kafka[slot].append(Int64(record.partition))
+            case .offset: kafka[slot].append(record.offset)
+            case .timestamp: record.timestamp >= 0 ? kafka[slot].append(record.timestamp * 1000) : kafka[slot].appendNull()
+            case .timestampType: record.timestampType >= 0 ? kafka[slot].append(Int64(record.timestampType)) : kafka[slot].appendNull()
+            }
+        }
+        rows += 1
+    }
+
+    /// The pending rows as a batch of the scan's columns; the scanner starts a new chunk.
+    mutating func flush() -> Batch {
+        var full = stream.columns.map { Column(type: $0.type) }
+        for (slot, index) in jsonTargets.enumerated() { full[index] = json[slot] }
+        for (slot, target) in kafkaTargets.enumerated() { full[target.column] = kafka[slot] }
+        if let corruptTarget, let corrupt { full[corruptTarget] = corrupt }
+        for target in computedTargets {
+            full[target.column] = Evaluator.evaluate(target.expression, columns: full, count: rows)
+        }
+        let batch = Batch(schema: Schema(scanColumns.map { Schema.Field(name: stream.columns[$0].name, type: stream.columns[$0].type) }),
+                          columns: scanColumns.map { full[$0] })
+        json = jsonTargets.map { Column(type: stream.columns[$0].type, capacity: rows) }
+        kafka = kafkaTargets.map { Column(type: $0.field.type, capacity: rows) }
+        corrupt = corruptTarget.map { _ in Column(type: .string, capacity: rows) }
+        rows = 0
+        return batch
+    }
+
+    static func place(_ record: SourceRecord, _ topics: [String]) -> String {
+        topics.isEmpty ? "line \(record.offset + 1)" : "\(topics[record.topicIndex])/\(record.partition) offset \(record.offset)"
+    }
+}
+
+extension BoundExpression {
+    /// Column indices the expression reads.
+    var columnsUsed: Set<Int> {
+        switch self {
+        case .column(let index, _): [index]
+        case .literal: []
+        case .call(_, let arguments, _): arguments.reduce(into: Set<Int>()) { $0.formUnion($1.columnsUsed) }
+        }
+    }
+}
+
+/// Errors a running query stops with.
+public enum StreamError: Error, Sendable, CustomStringConvertible {
+    case malformedRecord(stream: String, place: String, reason: String)
+
+    public var description: String {
+        switch self {
+        case let .malformedRecord(stream, place, reason):
+            "malformed record in stream \(stream) at \(place): \(reason) (mode FAILFAST; use PERMISSIVE or DROPMALFORMED to go on)"
+        }
+    }
+}

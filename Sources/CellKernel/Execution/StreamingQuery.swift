@@ -1,0 +1,244 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A started view: reads its stream in micro-batches, folds each into its state, and hands
+/// each batch's result to its sinks.
+///
+/// Not thread-safe: one thread runs the batches (``runBatch()``); others read ``status``.
+public final class StreamingQuery {
+    public let plan: QueryPlan
+    public let outputMode: OutputMode
+    public let trigger: TriggerPolicy
+    public let memory: MemoryTable
+    private let source: StreamSource
+    private var scanner: StreamScanner
+    private var aggregation: HashAggregation?
+    private var sinks: [QuerySink]
+    private var nextBatchId: Int64 = 0
+    /// Spark's watermark starts at the epoch and only moves forward.
+    private var watermark: Int64 = 0
+    private var maxEventTime: Int64 = .min
+    private var watermarkMoved = false
+    private var lastMalformed = 0, lastDropped = 0
+    private(set) public var recentProgress: [BatchProgress] = []
+    /// Rows per chunk the scan hands downstream, bounding memory on big micro-batches.
+    static let chunkRows = 65_536
+
+    public init(plan: QueryPlan, outputMode: OutputMode, trigger: TriggerPolicy, source: StreamSource, sinks: [QuerySink]) {
+        self.plan = plan
+        self.outputMode = outputMode
+        self.trigger = trigger
+        self.source = source
+        scanner = StreamScanner(stream: plan.stream, scanColumns: plan.scanColumns)
+        aggregation = plan.isAggregate ? HashAggregation(keys: plan.keys, aggregates: plan.aggregates) : nil
+        memory = MemoryTable(name: plan.view, schema: plan.outputSchema)
+        self.sinks = [memory] + sinks
+    }
+
+    /// Whether a batch without new data would still produce something: the watermark moved,
+    /// so windows may close (emitted in append mode, evicted otherwise).
+    public var hasPendingWork: Bool {
+        watermarkMoved && plan.windowKey != nil && outputMode != .complete
+    }
+
+    /// Runs one micro-batch. Returns nil when the source had nothing new and no pending work.
+    public func runBatch() throws -> BatchProgress? {
+        let clock = ContinuousClock()
+        let started = clock.now
+        let startedAt = wallClockMicros()
+        aggregation?.beginBatch()
+        var late = 0
+        var appended: [Column] = plan.outputSchema.fields.map { Column(type: $0.type) }
+        let topics = source.topics
+        let batchWatermark = watermark
+
+        func process(_ chunk: Batch) {
+            var batch = chunk
+            if let (column, _) = plan.watermark, case .int64(let times) = batch.columns[column].data {
+                for (row, time) in times.enumerated() where !batch.columns[column].isNull(row) && time > maxEventTime {
+                    maxEventTime = time
+                }
+            }
+            if let filter = plan.filter { batch = batch.filter(filter) }
+            if let window = plan.window {
+                batch = Self.assignWindows(batch, window)
+                // Rows whose every window closed before this batch are late (not in complete mode,
+                // which keeps all state).
+                if plan.watermark != nil && outputMode != .complete && batchWatermark > 0 {
+                    let before = batch.count
+                    batch = Self.droppingClosedWindows(batch, window, watermark: batchWatermark)
+                    late += before - batch.count
+                }
+            }
+            if var aggregation {
+                self.aggregation = nil  // keeps the state uniquely referenced while it grows
+                aggregation.add(batch)
+                self.aggregation = aggregation
+            } else {
+                let projected = plan.projection.map { Evaluator.evaluate($0, on: batch) }
+                appended = zip(appended, projected).map { a, b in
+                    var merged = a
+                    for row in 0..<b.count { merged.append(b.value(at: row)) }
+                    return merged
+                }
+            }
+        }
+
+        let read = try source.readBatch { record in
+            try scanner.add(record, topics: topics)
+            if scanner.rows >= Self.chunkRows { process(scanner.flush()) }
+        }
+        if scanner.rows > 0 { process(scanner.flush()) }
+        guard read != nil || hasPendingWork else { return nil }
+        watermarkMoved = false
+
+        // The result of this batch, per output mode.
+        var output: [Column]
+        if self.aggregation != nil {
+            let closed = outputMode != .complete && plan.windowKey != nil && plan.watermark != nil
+                ? closedWindows(before: batchWatermark) : []
+            switch outputMode {
+            case .complete: output = self.aggregation!.allGroups()
+            case .update: output = self.aggregation!.touchedGroups()
+            case .append: output = self.aggregation!.groups(closed)
+            }
+            if let having = plan.having {
+                let rows = Batch(schema: Schema(output.map { Schema.Field(name: "", type: $0.type) }), columns: output).filter(having)
+                output = rows.columns
+            }
+            let count = output.first?.count ?? 0
+            output = plan.projection.map { Evaluator.evaluate($0, columns: output, count: count) }
+            // Closed windows leave the state once emitted (append) or no longer updatable (update).
+            if !closed.isEmpty {
+                let closedSet = Set(closed)
+                let groups = self.aggregation!.groupCount
+                self.aggregation!.retain((0..<groups).filter { !closedSet.contains($0) })
+            }
+        } else {
+            output = appended
+        }
+        output = Self.sorted(output, by: plan.orderBy, limit: plan.limit)
+
+        if let (_, delay) = plan.watermark, maxEventTime != .min, maxEventTime - delay > watermark {
+            watermark = maxEventTime - delay
+            watermarkMoved = true
+        }
+
+        let batchId = nextBatchId
+        nextBatchId += 1
+        let result = ResultBatch(batchId: batchId, schema: plan.outputSchema, columns: output, mode: outputMode,
+                                 keyColumns: keyColumnsInOutput)
+        for sink in sinks { try sink.write(result) }
+
+        let elapsed = clock.now - started
+        let seconds = max(Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18, 1e-6)
+        let rows = read?.records ?? 0
+        let previous = recentProgress.last
+        let sinceLast = previous.map { Double(startedAt - $0.timestamp) / 1e6 } ?? seconds
+        let progress = BatchProgress(
+            batchId: batchId, timestamp: startedAt, numInputRows: rows,
+            inputRowsPerSecond: Double(rows) / max(sinceLast, 1e-6), processedRowsPerSecond: Double(rows) / seconds,
+            durationMillis: Int64(seconds * 1000), watermark: plan.watermark == nil ? nil : watermark,
+            startOffsets: read?.start ?? previous?.endOffsets ?? SourceOffsets(), endOffsets: read?.end ?? previous?.endOffsets ?? SourceOffsets(),
+            lag: read?.lag ?? [:], numMalformed: scanner.malformed - lastMalformed, numDroppedMalformed: scanner.dropped - lastDropped,
+            numLateRows: late, numLostRecords: read?.lost ?? 0, numStateRows: aggregation?.groupCount ?? 0,
+            numOutputRows: output.first?.count ?? 0)
+        lastMalformed = scanner.malformed
+        lastDropped = scanner.dropped
+        recentProgress.append(progress)
+        if recentProgress.count > 100 { recentProgress.removeFirst() }
+        return progress
+    }
+
+    public func stop() {
+        source.close()
+        for sink in sinks { try? sink.close() }
+    }
+
+    /// Output columns that are plain GROUP BY keys (what update mode upserts by).
+    private var keyColumnsInOutput: [Int] {
+        plan.projection.enumerated().compactMap { index, expression in
+            if case .column(let c, _) = expression, c < plan.keys.count { return index }
+            return nil
+        }
+    }
+
+    /// Groups whose window ends at or before `watermark`.
+    private func closedWindows(before watermark: Int64) -> [Int] {
+        guard let aggregation, let key = plan.windowKey, let window = plan.window, watermark > 0 else { return [] }
+        guard case .int64(let starts) = aggregation.keyValues(key).data else { return [] }
+        return starts.indices.filter { starts[$0] + window.sizeMicros <= watermark }
+    }
+
+    /// Copies each row into every window holding it, adding the window start as a last column.
+    static func assignWindows(_ batch: Batch, _ window: WindowSpec) -> Batch {
+        let times = Evaluator.evaluate(window.time, on: batch)
+        guard case .int64(let t) = times.data else { return batch }
+        var rows: [Int] = []
+        var starts: [Int64] = []
+        rows.reserveCapacity(batch.count)
+        starts.reserveCapacity(batch.count)
+        for row in 0..<batch.count where !times.isNull(row) {
+            let shifted = t[row] - window.startMicros
+            var start = t[row] - ((shifted % window.slideMicros) + window.slideMicros) % window.slideMicros
+            while start > t[row] - window.sizeMicros {
+                rows.append(row)
+                starts.append(start)
+                start -= window.slideMicros
+            }
+        }
+        var schema = batch.schema
+        schema.fields.append(.init(name: "window", type: .timestamp))
+        let identity = rows.count == batch.count && rows.enumerated().allSatisfy { $0.offset == $0.element }
+        return Batch(schema: schema, columns: (identity ? batch.columns : batch.columns.map { $0.gather(rows) })
+                     + [Column(type: .timestamp, data: .int64(starts))])
+    }
+
+    static func droppingClosedWindows(_ batch: Batch, _ window: WindowSpec, watermark: Int64) -> Batch {
+        guard case .int64(let starts) = batch.columns[batch.columns.count - 1].data else { return batch }
+        let keep = starts.indices.filter { starts[$0] + window.sizeMicros > watermark }
+        return keep.count == batch.count ? batch : Batch(schema: batch.schema, columns: batch.columns.map { $0.gather(keep) })
+    }
+
+    /// ORDER BY and LIMIT over result columns (small: results, not input).
+    static func sorted(_ columns: [Column], by keys: [SortKey], limit: Int?) -> [Column] {
+        let count = columns.first?.count ?? 0
+        guard !keys.isEmpty || (limit.map { $0 < count } ?? false) else { return columns }
+        var order = Array(0..<count)
+        if !keys.isEmpty {
+            let values = keys.map { key in columns[key.column].values }
+            order.sort { a, b in
+                for (k, key) in keys.enumerated() {
+                    let x = values[k][a], y = values[k][b]
+                    if x == y { continue }
+                    if x.isNull || y.isNull { return x.isNull == key.nullsFirst }
+                    let less = Value.less(x, y)
+                    return key.ascending ? less : !less
+                }
+                return a < b
+            }
+        }
+        if let limit { order = Array(order.prefix(limit)) }
+        return columns.map { $0.gather(order) }
+    }
+
+    private func wallClockMicros() -> Int64 {
+        var now = timespec()
+        clock_gettime(CLOCK_REALTIME, &now)
+        return Int64(now.tv_sec) * 1_000_000 + Int64(now.tv_nsec) / 1000
+    }
+}
+
+extension Value {
+    /// SQL ordering of two non-NULL values of one type.
+    static func less(_ a: Value, _ b: Value) -> Bool {
+        switch (a, b) {
+        case let (.int(x), .int(y)): x < y
+        case let (.double(x), .double(y)): Comparison.order(x, y) < 0
+        case let (.string(x), .string(y)): Array(x.utf8).lexicographicallyPrecedes(Array(y.utf8))
+        case let (.bool(x), .bool(y)): !x && y
+        default: false
+        }
+    }
+}

@@ -1,0 +1,242 @@
+/// Resolves names and types in expressions: the parser's `SQLExpression` becomes a
+/// `BoundExpression` over a row of known columns, with Spark's implicit casts inserted, or a
+/// positioned error naming what is wrong (an unknown column, with the closest name; a type
+/// mismatch; a misused aggregate).
+struct Binder {
+    struct Column {
+        var name: String
+        var type: SQLType
+    }
+
+    var columns: [Column]
+    /// Expressions standing for columns already computed (GROUP BY keys and aggregates, after
+    /// aggregation): matched structurally before anything else.
+    var replacements: [(expression: SQLExpression, bound: BoundExpression)] = []
+    /// What a column reference outside the replacements means (after GROUP BY, it is an error).
+    var columnsOutsideReplacements: ColumnRule = .allowed
+
+    enum ColumnRule { case allowed, mustBeGrouped }
+
+    init(columns: [Column]) {
+        self.columns = columns
+    }
+
+    func resolve(_ name: String, at location: SourceLocation) throws(SQLError) -> BoundExpression {
+        if let index = columns.firstIndex(where: { $0.name.caseInsensitiveCompare(name) }) {
+            return .column(index, columns[index].type)
+        }
+        let suggestion = Suggestion.closest(to: name, among: columns.map(\.name))
+        throw SQLError("unknown column '\(name)'", at: location, length: name.count,
+                       hint: suggestion.map { "did you mean '\($0)'?" }
+                           ?? "columns here: \(columns.map(\.name).joined(separator: ", "))")
+    }
+
+    func bind(_ expression: SQLExpression) throws(SQLError) -> BoundExpression {
+        if let replaced = replacements.first(where: { $0.expression.isSameExpression(as: expression) }) {
+            return replaced.bound
+        }
+        let at = expression.location
+        switch expression.kind {
+        case .literal(let literal):
+            return Self.literal(literal)
+        case .column(_, let name):
+            if columnsOutsideReplacements == .mustBeGrouped {
+                // A plain name that is a grouped column is that key (`GROUP BY t.k` then `k`).
+                if let key = replacements.first(where: {
+                    if case .column = $0.expression.kind { return $0.expression.columnName.caseInsensitiveCompare(name) }
+                    return false
+                }) { return key.bound }
+                throw SQLError("column '\(name)' is neither in GROUP BY nor inside an aggregate function", at: at,
+                               length: name.count, hint: "add it to GROUP BY, or aggregate it, e.g. first(\(name)) → max(\(name))")
+            }
+            return try resolve(name, at: at)
+        case .star:
+            throw SQLError("'*' is only allowed as a whole select item or in count(*)", at: at, length: 1)
+        case .unary(.not, let operand):
+            return .call(.not, [try boolean(operand, "NOT")], .boolean)
+        case .unary(.negate, let operand):
+            let value = try numeric(operand, "unary -")
+            return .call(.negate, [value], value.type)
+        case .unary(.plus, let operand):
+            return try numeric(operand, "unary +")
+        case .binary(let op, let left, let right):
+            return try binary(op, left, right, at: at)
+        case .function(let call):
+            return try function(call, at: at)
+        case .cast(let operand, let type):
+            return Self.cast(try bind(operand), to: type)
+        case .caseWhen(let caseWhen):
+            return try self.caseWhen(caseWhen, at: at)
+        case .inList(let value, let list, let negated):
+            var bound: [BoundExpression] = [try bind(value)]
+            for element in list { bound.append(try bind(element)) }
+            let common = try commonType(bound.map(\.type), at: at, what: "IN")
+            let result = BoundExpression.call(.inList, bound.map { Self.cast($0, to: common) }, .boolean)
+            return negated ? .call(.not, [result], .boolean) : result
+        case .between(let value, let lower, let upper, let negated):
+            let v = try bind(value), lo = try bind(lower), hi = try bind(upper)
+            let common = try commonType([v.type, lo.type, hi.type], at: at, what: "BETWEEN")
+            let (cv, clo, chi) = (Self.cast(v, to: common), Self.cast(lo, to: common), Self.cast(hi, to: common))
+            let result = BoundExpression.call(.and, [.call(.greaterOrEqual, [cv, clo], .boolean), .call(.lessOrEqual, [cv, chi], .boolean)], .boolean)
+            return negated ? .call(.not, [result], .boolean) : result
+        case .like(let value, let pattern, let negated), .rlike(let value, let pattern, let negated):
+            guard case .literal(.string(let text)) = pattern.kind else {
+                throw SQLError("the pattern of LIKE must be a string literal", at: pattern.location)
+            }
+            let isLike = if case .like = expression.kind { true } else { false }
+            if !isLike, (try? Regex(text)) == nil {
+                throw SQLError("'\(text)' is not a valid regular expression", at: pattern.location)
+            }
+            let result = BoundExpression.call(.row(isLike ? .like(pattern: text) : .rlike(pattern: text)),
+                                              [Self.cast(try bind(value), to: .string)], .boolean)
+            return negated ? .call(.not, [result], .boolean) : result
+        case .isNull(let operand, let negated):
+            return .call(negated ? .isNotNull : .isNull, [try bind(operand)], .boolean)
+        case .field(let base, let name):
+            throw SQLError("'\(base.sqlText).\(name)' is not a column here", at: at,
+                           hint: "window(...).start and .end are available when the query groups by that window")
+        }
+    }
+
+    // MARK: Operators
+
+    private func binary(_ op: BinaryOperator, _ left: SQLExpression, _ right: SQLExpression,
+                        at: SourceLocation) throws(SQLError) -> BoundExpression {
+        switch op {
+        case .and, .or:
+            return .call(op == .and ? .and : .or, [try boolean(left, op.rawValue.uppercased()), try boolean(right, op.rawValue.uppercased())], .boolean)
+        case .concat:
+            return .call(.concat, [Self.cast(try bind(left), to: .string), Self.cast(try bind(right), to: .string)], .string)
+        case .equal, .nullSafeEqual, .notEqual, .lessThan, .lessThanOrEqual, .greaterThan, .greaterThanOrEqual:
+            let l = try bind(left), r = try bind(right)
+            let common = try comparisonType(l.type, r.type, at: at, op: op)
+            let function: ScalarFunction = switch op {
+            case .equal: .equal
+            case .nullSafeEqual: .nullSafeEqual
+            case .notEqual: .notEqual
+            case .lessThan: .less
+            case .lessThanOrEqual: .lessOrEqual
+            case .greaterThan: .greater
+            default: .greaterOrEqual
+            }
+            return .call(function, [Self.cast(l, to: common), Self.cast(r, to: common)], .boolean)
+        case .add, .subtract, .multiply, .remainder:
+            let l = try numeric(left, op.rawValue), r = try numeric(right, op.rawValue)
+            let type = Self.widerNumeric(l.type, r.type)
+            let function: ScalarFunction = op == .add ? .add : op == .subtract ? .subtract : op == .multiply ? .multiply : .remainder
+            return .call(function, [Self.cast(l, to: type), Self.cast(r, to: type)], type)
+        case .divide:
+            // Spark's `/` is always fractional.
+            let l = try numeric(left, "/"), r = try numeric(right, "/")
+            return .call(.divide, [Self.cast(l, to: .double), Self.cast(r, to: .double)], .double)
+        case .integerDivide:
+            let l = try numeric(left, "div"), r = try numeric(right, "div")
+            return .call(.row(.integerDivide), [l, r], .bigint)
+        }
+    }
+
+    private func boolean(_ e: SQLExpression, _ what: String) throws(SQLError) -> BoundExpression {
+        let bound = try bind(e)
+        if bound.type == .null { return Self.cast(bound, to: .boolean) }
+        guard bound.type == .boolean else {
+            throw SQLError("\(what) needs a BOOLEAN, but \(e.sqlText) is \(bound.type)", at: e.location)
+        }
+        return bound
+    }
+
+    private func numeric(_ e: SQLExpression, _ what: String) throws(SQLError) -> BoundExpression {
+        let bound = try bind(e)
+        switch bound.type {
+        case _ where bound.type.isNumeric: return bound
+        case .string, .null: return Self.cast(bound, to: .double)  // Spark's implicit cast for arithmetic
+        default: throw SQLError("\(what) needs numbers, but \(e.sqlText) is \(bound.type)", at: e.location)
+        }
+    }
+
+    private func caseWhen(_ c: CaseWhen, at: SourceLocation) throws(SQLError) -> BoundExpression {
+        var conditions: [BoundExpression] = []
+        if let operand = c.operand {
+            let subject = try bind(operand)
+            for branch in c.branches {
+                let value = try bind(branch.when)
+                let common = try comparisonType(subject.type, value.type, at: branch.when.location, op: .equal)
+                conditions.append(.call(.equal, [Self.cast(subject, to: common), Self.cast(value, to: common)], .boolean))
+            }
+        } else {
+            for branch in c.branches { conditions.append(try boolean(branch.when, "WHEN")) }
+        }
+        var results = try c.branches.map { (b) throws(SQLError) in try bind(b.then) }
+        results.append(try c.otherwise.map { (e) throws(SQLError) in try bind(e) } ?? .literal(.null, .null))
+        let type = try commonType(results.map(\.type), at: at, what: "CASE")
+        var arguments: [BoundExpression] = []
+        for (condition, result) in zip(conditions, results) { arguments += [condition, Self.cast(result, to: type)] }
+        arguments.append(Self.cast(results.last!, to: type))
+        return .call(.caseWhen, arguments, type)
+    }
+
+    // MARK: Types
+
+    static func literal(_ literal: Literal) -> BoundExpression {
+        switch literal {
+        case .null: .literal(.null, .null)
+        case .bool(let b): .literal(.bool(b), .boolean)
+        case .integer(let i): Int64(Int32(truncatingIfNeeded: i)) == i ? .literal(.int(i), .int) : .literal(.int(i), .bigint)
+        case .decimal(let text): .literal(.double(Double(text) ?? .nan), .double)
+        case .double(let d): .literal(.double(d), .double)
+        case .string(let s): .literal(.string(s), .string)
+        }
+    }
+
+    static func cast(_ e: BoundExpression, to type: SQLType) -> BoundExpression {
+        if e.type == type { return e }
+        if case .literal(.null, _) = e { return .literal(.null, type) }
+        return .call(.cast, [e], type)
+    }
+
+    static func numericRank(_ t: SQLType) -> Int {
+        switch t {
+        case .int: 1
+        case .bigint: 2
+        case .decimal: 3
+        case .float: 4
+        case .double: 5
+        default: 0
+        }
+    }
+
+    static func widerNumeric(_ a: SQLType, _ b: SQLType) -> SQLType {
+        // Decimal arithmetic is done in DOUBLE: a simplification of Spark's precision rules.
+        let wider = numericRank(a) >= numericRank(b) ? a : b
+        if case .decimal = wider { return .double }
+        if case .decimal = a, numericRank(b) < 3 { return .double }
+        if case .decimal = b, numericRank(a) < 3 { return .double }
+        return wider
+    }
+
+    func comparisonType(_ a: SQLType, _ b: SQLType, at: SourceLocation, op: BinaryOperator) throws(SQLError) -> SQLType {
+        if a == b { return a == .null ? .boolean : a }
+        if a == .null { return b }
+        if b == .null { return a }
+        if a.isNumeric && b.isNumeric { return Self.widerNumeric(a, b) }
+        switch (a, b) {
+        case (.string, _) where b.isNumeric, (_, .string) where a.isNumeric: return .double
+        case (.string, .timestamp), (.timestamp, .string), (.date, .timestamp), (.timestamp, .date): return .timestamp
+        case (.string, .date), (.date, .string): return .date
+        case (.string, .boolean), (.boolean, .string): return .boolean
+        default:
+            throw SQLError("cannot compare \(a) with \(b)", at: at, hint: "CAST one side to the other's type")
+        }
+    }
+
+    func commonType(_ types: [SQLType], at: SourceLocation, what: String) throws(SQLError) -> SQLType {
+        var common = SQLType.null
+        for t in types where t != .null {
+            if common == .null || common == t { common = t; continue }
+            if common.isNumeric && t.isNumeric { common = Self.widerNumeric(common, t); continue }
+            if common == .string || t == .string { common = .string; continue }
+            if (common == .date && t == .timestamp) || (common == .timestamp && t == .date) { common = .timestamp; continue }
+            throw SQLError("\(what) mixes \(common) and \(t)", at: at, hint: "CAST the values to one type")
+        }
+        return common
+    }
+}

@@ -1,0 +1,34 @@
+/// What one micro-batch did, like Spark's StreamingQueryProgress.
+public struct BatchProgress: Sendable {
+    public var batchId: Int64
+    /// Wall-clock start, µs since the epoch.
+    public var timestamp: Int64
+    public var numInputRows: Int
+    public var inputRowsPerSecond: Double
+    public var processedRowsPerSecond: Double
+    public var durationMillis: Int64
+    /// µs since the epoch; nil without a watermark.
+    public var watermark: Int64?
+    public var startOffsets: SourceOffsets
+    public var endOffsets: SourceOffsets
+    /// Records waiting after the end offsets, per partition.
+    public var lag: [String: Int64]
+    public var numMalformed: Int
+    public var numDroppedMalformed: Int
+    public var numLateRows: Int
+    public var numLostRecords: Int64
+    public var numStateRows: Int
+    public var numOutputRows: Int
+
+    /// One line for under the table.
+    public var line: String {
+        var parts = ["batch \(batchId): \(numInputRows) rows in \(durationMillis) ms (\(Int(processedRowsPerSecond)) rows/s)"]
+        if !lag.isEmpty { parts.append("lag \(lag.values.reduce(0, +))") }
+        if let watermark { parts.append("watermark \(TimeText.formatTimestamp(watermark))") }
+        parts.append("state \(numStateRows) rows")
+        if numMalformed > 0 { parts.append("\(numMalformed) malformed" + (numDroppedMalformed > 0 ? " (\(numDroppedMalformed) dropped)" : "")) }
+        if numLateRows > 0 { parts.append("\(numLateRows) late rows dropped") }
+        if numLostRecords > 0 { parts.append("\(numLostRecords) records lost to retention") }
+        return parts.joined(separator: " · ")
+    }
+}

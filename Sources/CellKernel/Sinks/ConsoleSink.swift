@@ -1,0 +1,31 @@
+/// Prints each micro-batch as Spark's console sink does: a `Batch: N` banner and a table.
+/// Options: `numRows` (default 20), `truncate` (default true).
+public final class ConsoleSink: QuerySink {
+    private let table: ConsoleTable
+    private let output: @Sendable (String) -> Void
+
+    public init(options: [String: String], output: @escaping @Sendable (String) -> Void) throws {
+        let lowered = Dictionary(options.map { ($0.key.lowercased(), $0.value) }, uniquingKeysWith: { $1 })
+        let numRows = try lowered["numrows"].map { text in
+            guard let n = Int(text), n > 0 else { throw SinkError("numRows must be a positive number, not '\(text)'") }
+            return n
+        } ?? 20
+        let truncate: Int = switch lowered["truncate"]?.lowercased() {
+        case nil, "true": 20
+        case "false": 0
+        case let other?: try Int(other).flatMap { $0 >= 0 ? $0 : nil } ?? { throw SinkError("truncate must be true, false or a width, not '\(other)'") }()
+        }
+        table = ConsoleTable(numRows: numRows, truncate: truncate)
+        self.output = output
+    }
+
+    public func write(_ result: ResultBatch) throws {
+        output(ConsoleTable.banner(batch: result.batchId) + table.render(names: result.schema.fields.map(\.name), columns: result.columns))
+    }
+}
+
+/// A sink that cannot be opened or written, with what to do about it.
+public struct SinkError: Error, Sendable, CustomStringConvertible {
+    public var description: String
+    public init(_ description: String) { self.description = description }
+}

@@ -1,0 +1,88 @@
+import Foundation
+
+/// Writes each micro-batch's rows to a new file in the folder `path`, as JSON lines or CSV
+/// (Spark's file sinks, which only append). Options: `path` (required); for CSV, `header`
+/// (default true) and `sep` (default `,`).
+public final class FileSink: QuerySink {
+    public enum Format: String, Sendable { case json, csv }
+
+    private let format: Format
+    private let folder: URL
+    private let header: Bool
+    private let separator: String
+
+    public init(format: Format, options: [String: String]) throws {
+        let lowered = Dictionary(options.map { ($0.key.lowercased(), $0.value) }, uniquingKeysWith: { $1 })
+        guard let path = lowered["path"], !path.isEmpty else {
+            throw SinkError("the \(format) sink needs 'path', a folder for its files")
+        }
+        self.format = format
+        folder = URL(fileURLWithPath: path, isDirectory: true)
+        header = (lowered["header"] ?? "true").lowercased() == "true"
+        separator = lowered["sep"] ?? ","
+        do {
+            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        } catch {
+            throw SinkError("cannot create the folder \(path): \(error.localizedDescription)")
+        }
+    }
+
+    public func write(_ result: ResultBatch) throws {
+        guard result.count > 0 else { return }
+        var text = ""
+        let names = result.schema.fields.map(\.name)
+        switch format {
+        case .json:
+            for row in 0..<result.count { text += JSONText.object(names: names, columns: result.columns, row: row) + "\n" }
+        case .csv:
+            if header { text += names.map(csvField).joined(separator: separator) + "\n" }
+            for row in 0..<result.count {
+                text += result.columns.map { $0.isNull(row) ? "" : csvField(Cast.text($0, row)) }.joined(separator: separator) + "\n"
+            }
+        }
+        let file = folder.appendingPathComponent(String(format: "part-%05lld.%@", result.batchId, format.rawValue))
+        do {
+            try text.write(to: file, atomically: true, encoding: .utf8)
+        } catch {
+            throw SinkError("cannot write \(file.path): \(error.localizedDescription)")
+        }
+    }
+
+    private func csvField(_ text: String) -> String {
+        guard text.contains(separator) || text.contains("\"") || text.contains("\n") else { return text }
+        return "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+    }
+}
+
+/// Result rows as JSON objects (NULL fields left out, as Spark's JSON writer does).
+enum JSONText {
+    static func object(names: [String], columns: [Column], row: Int) -> String {
+        var parts: [String] = []
+        for (name, column) in zip(names, columns) where !column.isNull(row) {
+            let value: String = switch column.data {
+            case .int64 where column.type == .timestamp || column.type == .date: quoted(Cast.text(column, row))
+            case .int64, .bool: Cast.text(column, row)
+            case .double(let v): v[row].isFinite ? Cast.text(column, row) : quoted(Cast.text(column, row))
+            case .bytes: quoted(Cast.text(column, row))
+            }
+            parts.append(quoted(name) + ":" + value)
+        }
+        return "{" + parts.joined(separator: ",") + "}"
+    }
+
+    static func quoted(_ text: String) -> String {
+        var out = "\""
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            case _ where scalar.value < 0x20: out += String(format: "\\u%04x", scalar.value)
+            default: out.unicodeScalars.append(scalar)
+            }
+        }
+        return out + "\""
+    }
+}

@@ -1,0 +1,278 @@
+import Foundation
+import KafkaBridge
+import Logging
+
+/// Spark's Kafka source over KafkaBridge: partitions assigned directly (no consumer group,
+/// no rebalances), offsets chosen by the query, each micro-batch reading from where the last
+/// ended up to the end offsets fixed when it starts.
+///
+/// Options, with Spark's names and meanings: `kafka.bootstrap.servers` (required), exactly one
+/// of `subscribe` (comma-separated topics), `subscribePattern` (a regular expression) or
+/// `assign` (JSON `{"topic":[0,1]}`); `startingOffsets` (`earliest`, `latest`, or JSON
+/// `{"topic":{"0":23,"1":-2}}` with -2 earliest and -1 latest); `maxOffsetsPerTrigger`;
+/// `failOnDataLoss` (default true); any other `kafka.*` option goes to librdkafka without
+/// its prefix.
+public final class KafkaStreamSource: StreamSource {
+    public let topics: [String]
+    public let isKafka = true
+    public let summary: String
+    private let consumer: KafkaConsumer
+    private let partitions: [KafkaTopicPartition]
+    private let topicIndex: [String: Int]
+    private var next: [KafkaTopicPartition: Int64]
+    private var needsSeek: [KafkaTopicPartition: Int64] = [:]
+    private let maxOffsetsPerTrigger: Int64?
+    private let failOnDataLoss: Bool
+    private let pollTimeout: Duration
+    private let metadataTimeout: Duration
+
+    public init(options: [String: String], logger: Logger = Logger(label: "cells.source.kafka")) throws {
+        let lowered = Dictionary(options.map { ($0.key.lowercased(), $0.value) }, uniquingKeysWith: { $1 })
+        guard let bootstrap = lowered["kafka.bootstrap.servers"], !bootstrap.isEmpty else {
+            throw SourceError("the kafka source needs 'kafka.bootstrap.servers'",
+                              hint: "add 'kafka.bootstrap.servers' = 'host:9092' to OPTIONS")
+        }
+        var configuration = KafkaConfiguration(bootstrapServers: bootstrap)
+        for (key, value) in options where key.lowercased().hasPrefix("kafka.") && key.lowercased() != "kafka.bootstrap.servers" {
+            configuration[String(key.dropFirst("kafka.".count))] = value
+        }
+        metadataTimeout = .milliseconds(Int(lowered["kafka.metadata.timeout.ms"].flatMap(Int.init) ?? 10_000))
+        pollTimeout = .milliseconds(Int(lowered["kafkaconsumer.polltimeoutms"].flatMap(Int.init) ?? 120_000))
+        maxOffsetsPerTrigger = try lowered["maxoffsetspertrigger"].map { text in
+            guard let n = Int64(text), n > 0 else { throw SourceError("maxOffsetsPerTrigger must be a positive number, not '\(text)'") }
+            return n
+        }
+        failOnDataLoss = try Self.boolean(lowered["failondataloss"] ?? "true", option: "failOnDataLoss")
+        configuration["enable.partition.eof"] = "true"
+        do {
+            consumer = try KafkaConsumer(configuration: configuration, logger: logger)
+        } catch {
+            throw SourceError("cannot configure the Kafka consumer: \(error)", hint: "check the kafka.* options")
+        }
+
+        let metadata: KafkaClusterMetadata
+        do {
+            metadata = try consumer.metadata(timeout: metadataTimeout)
+        } catch {
+            throw SourceError("cannot reach Kafka at \(bootstrap): \(error.message)",
+                              hint: "start a broker (`cells broker`), fix 'kafka.bootstrap.servers', or set KAFKA_BOOTSTRAP")
+        }
+        partitions = try Self.resolvePartitions(lowered, metadata: metadata, bootstrap: bootstrap)
+        topics = Array(Set(partitions.map(\.topic))).sorted()
+        topicIndex = Dictionary(uniqueKeysWithValues: topics.enumerated().map { ($1, $0) })
+
+        // Starting offsets become exact numbers now, so the first batch's start is known.
+        let starting = try StartingOffsets(lowered["startingoffsets"] ?? "latest")
+        var next: [KafkaTopicPartition: Int64] = [:]
+        for tp in partitions {
+            let marks: KafkaWatermarks
+            do {
+                marks = try consumer.watermarks(topic: tp.topic, partition: tp.partition, timeout: metadataTimeout)
+            } catch {
+                throw SourceError("cannot read the offsets of \(tp): \(error.message)")
+            }
+            switch starting.offset(for: tp) {
+            case -2: next[tp] = marks.low
+            case -1: next[tp] = marks.high
+            case let exact: next[tp] = exact
+            }
+        }
+        self.next = next
+        try consumer.assign(partitions.map { ($0, .exact(next[$0]!)) })
+        let resolved = partitions
+        let topicList = topics.map { topic in "\(topic) (\(resolved.filter { $0.topic == topic }.count) partitions)" }
+        summary = "kafka \(topicList.joined(separator: ", ")) at \(bootstrap)"
+    }
+
+    deinit { consumer.close() }
+
+    public func close() { consumer.close() }
+
+    public func readBatch(_ body: (SourceRecord) throws -> Void) throws -> SourceBatch? {
+        // End offsets are fixed now: records arriving while the batch is read belong to the next.
+        var high: [KafkaTopicPartition: Int64] = [:]
+        var low: [KafkaTopicPartition: Int64] = [:]
+        for tp in partitions {
+            let marks = try consumer.watermarks(topic: tp.topic, partition: tp.partition, timeout: metadataTimeout)
+            high[tp] = marks.high
+            low[tp] = marks.low
+        }
+        var lost: Int64 = 0
+        for tp in partitions where low[tp]! > next[tp]! {
+            try dataLoss(tp, from: next[tp]!, to: low[tp]!)
+            lost += low[tp]! - next[tp]!
+            next[tp] = low[tp]!
+            needsSeek[tp] = low[tp]!
+        }
+        let end = endOffsets(high: high)
+        let start = next
+        guard partitions.contains(where: { end[$0]! > next[$0]! }) else { return nil }
+        if !needsSeek.isEmpty {
+            try consumer.seek(needsSeek)
+            needsSeek.removeAll()
+        }
+
+        var pending = Set(partitions.filter { end[$0]! > next[$0]! })
+        var records = 0
+        let clock = ContinuousClock()
+        var lastProgress = clock.now
+        var partitionIndex: [Int32: [String: KafkaTopicPartition]] = [:]
+        for tp in partitions { partitionIndex[tp.partition, default: [:]][tp.topic] = tp }
+        while !pending.isEmpty {
+            let outcome = try consumer.poll(maxRecords: 10_000, timeout: .milliseconds(100)) { message in
+                let topic = message.topic
+                guard let tp = partitionIndex[message.partition]?[topic], let expected = next[tp] else { return }
+                let offset = message.offset
+                guard offset < end[tp]! else {
+                    // Fetched ahead of this batch's end: read again from `end` next time.
+                    needsSeek[tp] = end[tp]!
+                    pending.remove(tp)
+                    return
+                }
+                guard offset >= expected else { return }
+                if offset > expected {
+                    try dataLoss(tp, from: expected, to: offset)
+                    lost += offset - expected
+                }
+                let ts = message.timestamp
+                try body(SourceRecord(value: message.value, key: message.key, topicIndex: topicIndex[topic]!,
+                                      partition: message.partition, offset: offset, timestamp: ts.millis,
+                                      timestampType: ts.type == .notAvailable ? -1 : ts.type.rawValue - 1))
+                records += 1
+                next[tp] = offset + 1
+                if offset + 1 >= end[tp]! { pending.remove(tp) }
+            }
+            if outcome.records > 0 { lastProgress = clock.now }
+            for tp in outcome.reachedEnd {
+                // The broker says there is nothing more: whatever is missing below `end` is gone.
+                guard let known = partitionIndex[tp.partition]?[tp.topic], pending.contains(known) else { continue }
+                if let marks = try? consumer.watermarks(topic: known.topic, partition: known.partition, timeout: metadataTimeout),
+                   marks.high <= next[known]! {
+                    pending.remove(known)
+                }
+            }
+            if clock.now - lastProgress > pollTimeout {
+                let missing = pending.map { "\($0) offsets \(next[$0]!)..<\(end[$0]!)" }.sorted().joined(separator: ", ")
+                throw SourceError("timed out after \(pollTimeout) waiting for \(missing)",
+                                  hint: "is the broker up? raise 'kafkaConsumer.pollTimeoutMs' for slow clusters")
+            }
+        }
+        func offsets(_ map: [KafkaTopicPartition: Int64]) -> SourceOffsets {
+            SourceOffsets(Dictionary(uniqueKeysWithValues: map.map { ($0.key.description, $0.value) }))
+        }
+        var lag: [String: Int64] = [:]
+        for tp in partitions { lag[tp.description] = max(0, high[tp]! - next[tp]!) }
+        return SourceBatch(start: offsets(start), end: offsets(next), records: records, lag: lag, lost: lost)
+    }
+
+    /// This batch's end offset per partition: everything available, or with
+    /// maxOffsetsPerTrigger, a share of the limit proportional to each partition's lag.
+    private func endOffsets(high: [KafkaTopicPartition: Int64]) -> [KafkaTopicPartition: Int64] {
+        let available = partitions.reduce(into: [KafkaTopicPartition: Int64]()) { $0[$1] = max(0, high[$1]! - next[$1]!) }
+        let total = available.values.reduce(0, +)
+        guard let limit = maxOffsetsPerTrigger, total > limit else {
+            return partitions.reduce(into: [:]) { $0[$1] = next[$1]! + available[$1]! }
+        }
+        var end: [KafkaTopicPartition: Int64] = [:]
+        var granted: Int64 = 0
+        for tp in partitions {
+            let share = available[tp]! * limit / total
+            end[tp] = next[tp]! + share
+            granted += share
+        }
+        // Rounding leftovers go to the partitions with the most left, so the limit is used.
+        for tp in partitions.sorted(by: { available[$0]! - (end[$0]! - next[$0]!) > available[$1]! - (end[$1]! - next[$1]!) })
+        where granted < limit && end[tp]! < next[tp]! + available[tp]! {
+            end[tp]! += 1
+            granted += 1
+        }
+        return end
+    }
+
+    private func dataLoss(_ tp: KafkaTopicPartition, from: Int64, to: Int64) throws {
+        let what = "\(tp): offsets \(from)..<\(to) are gone from the broker (retention) before they were read"
+        if failOnDataLoss {
+            throw SourceError(what, hint: "set 'failOnDataLoss' = 'false' to skip them and go on, as Spark does")
+        }
+        Logger(label: "cells.source.kafka").warning("\(what); skipped (failOnDataLoss=false)")
+    }
+
+    private static func boolean(_ text: String, option: String) throws -> Bool {
+        switch text.lowercased() {
+        case "true": return true
+        case "false": return false
+        default: throw SourceError("\(option) must be true or false, not '\(text)'")
+        }
+    }
+
+    private static func resolvePartitions(_ options: [String: String], metadata: KafkaClusterMetadata,
+                                          bootstrap: String) throws -> [KafkaTopicPartition] {
+        let given = ["subscribe", "subscribepattern", "assign"].filter { options[$0] != nil }
+        guard given.count == 1 else {
+            throw SourceError(given.isEmpty ? "the kafka source needs one of 'subscribe', 'subscribePattern' or 'assign'"
+                                            : "give only one of 'subscribe', 'subscribePattern' and 'assign'",
+                              hint: "e.g. 'subscribe' = 'streaming_cartao'")
+        }
+        let known = metadata.topics.filter { !$0.name.hasPrefix("__") }
+        func partitions(of topic: String) throws -> [KafkaTopicPartition] {
+            guard let found = known.first(where: { $0.name == topic }), !found.partitions.isEmpty else {
+                let names = known.map(\.name).sorted()
+                throw SourceError("topic '\(topic)' does not exist on \(bootstrap)",
+                                  hint: names.isEmpty ? "create it, or produce to it first (`cells produce`)"
+                                                      : "topics there: \(names.joined(separator: ", "))")
+            }
+            return found.partitions.map { KafkaTopicPartition(topic: topic, partition: $0.id) }
+        }
+        if let subscribe = options["subscribe"] {
+            let names = subscribe.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+            return try names.flatMap(partitions(of:))
+        }
+        if let pattern = options["subscribepattern"] {
+            let regex: Regex<AnyRegexOutput>
+            do { regex = try Regex(pattern) } catch {
+                throw SourceError("subscribePattern '\(pattern)' is not a valid regular expression: \(error)")
+            }
+            let matching = known.map(\.name).filter { (try? regex.wholeMatch(in: $0)) != nil }.sorted()
+            guard !matching.isEmpty else {
+                throw SourceError("no topic on \(bootstrap) matches subscribePattern '\(pattern)'",
+                                  hint: "topics there: \(known.map(\.name).sorted().joined(separator: ", "))")
+            }
+            return try matching.flatMap(partitions(of:))
+        }
+        let json = options["assign"]!
+        guard let object = try? JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: [Int]] else {
+            throw SourceError("assign must be JSON like {\"topic\":[0,1]}, not '\(json)'")
+        }
+        return try object.keys.sorted().flatMap { topic -> [KafkaTopicPartition] in
+            let existing = Set(try partitions(of: topic).map(\.partition))
+            return try object[topic]!.sorted().map { p in
+                guard existing.contains(Int32(p)) else { throw SourceError("topic '\(topic)' has no partition \(p)") }
+                return KafkaTopicPartition(topic: topic, partition: Int32(p))
+            }
+        }
+    }
+}
+
+/// `startingOffsets`: earliest, latest, or per-partition JSON.
+struct StartingOffsets {
+    private let all: Int64?
+    private let perPartition: [String: [String: Int64]]
+
+    init(_ text: String) throws {
+        switch text.lowercased() {
+        case "earliest": all = -2; perPartition = [:]
+        case "latest": all = -1; perPartition = [:]
+        default:
+            guard let object = try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: [String: Int64]] else {
+                throw SourceError("startingOffsets must be earliest, latest or JSON like {\"topic\":{\"0\":23,\"1\":-2}}, not '\(text)'")
+            }
+            all = nil
+            perPartition = object
+        }
+    }
+
+    /// -2 earliest, -1 latest, else the offset. Partitions the JSON does not name start at latest.
+    func offset(for tp: KafkaTopicPartition) -> Int64 {
+        all ?? perPartition[tp.topic]?[String(tp.partition)] ?? -1
+    }
+}

@@ -1,0 +1,67 @@
+/// One record as a source hands it to the decoder: borrowed bytes plus the Kafka fields
+/// (absent for files). Valid only during the callback that receives it.
+public struct SourceRecord {
+    public var value: UnsafeRawBufferPointer?
+    public var key: UnsafeRawBufferPointer?
+    /// Index into the source's ``StreamSource/topics``.
+    public var topicIndex: Int
+    public var partition: Int32
+    public var offset: Int64
+    /// Milliseconds since the epoch; -1 when unknown.
+    public var timestamp: Int64
+    /// Spark's timestampType: 0 create time, 1 log append time; -1 unknown.
+    public var timestampType: Int32
+}
+
+/// Where a micro-batch started and ended, per partition (or per file).
+public struct SourceOffsets: Sendable, Hashable, CustomStringConvertible {
+    /// `topic/partition` (or a file path) → next offset to read.
+    public var next: [String: Int64]
+
+    public init(_ next: [String: Int64] = [:]) {
+        self.next = next
+    }
+
+    public var description: String {
+        next.keys.sorted { a, b in a.localizedStandardLess(b) }.map { "\($0)=\(next[$0]!)" }.joined(separator: " ")
+    }
+}
+
+/// What reading one micro-batch found.
+public struct SourceBatch: Sendable {
+    public var start: SourceOffsets
+    public var end: SourceOffsets
+    public var records: Int
+    /// Records still waiting after `end`, per partition: the consumer's lag.
+    public var lag: [String: Int64]
+    /// Records the broker no longer had when they were due (retention), with failOnDataLoss
+    /// off; with it on, the source throws instead.
+    public var lost: Int64
+}
+
+/// A source of records for a stream: a Kafka topic (or several), or JSON-lines files.
+///
+/// Sources are pulled: each micro-batch asks for what is available now (bounded by the
+/// source's own limits) and gets it through a callback, without copies.
+public protocol StreamSource: AnyObject {
+    /// Names for ``SourceRecord/topicIndex``.
+    var topics: [String] { get }
+    /// Whether the records carry Kafka fields (key, topic, partition, offset, timestamp).
+    var isKafka: Bool { get }
+    /// A short description for SHOW SOURCES and errors, e.g. `kafka streaming_cartao (6 partitions) at host:9092`.
+    var summary: String { get }
+    /// Reads the next micro-batch, calling `body` for each record. Returns nil, without
+    /// calling `body`, when there is nothing new.
+    func readBatch(_ body: (SourceRecord) throws -> Void) throws -> SourceBatch?
+    /// Stops reading and releases connections.
+    func close()
+}
+
+extension String {
+    /// Orders `t/2` before `t/10`.
+    func localizedStandardLess(_ other: String) -> Bool {
+        let a = split(separator: "/"), b = other.split(separator: "/")
+        if a.count == 2, b.count == 2, a[0] == b[0], let x = Int(a[1]), let y = Int(b[1]) { return x < y }
+        return self < other
+    }
+}

@@ -1,0 +1,85 @@
+#!/usr/bin/env bash
+# make bench-kernel: cells' engine against the anchors, side by side in one run.
+#
+#   1. Q1-Q4 of ../shared/anchors/common.py over the same 2M-event JSON-lines file, JSON
+#      parsing included: cells (whole process: start-up, file source, AVAILABLE NOW) against
+#      DuckDB read_json (the anchors' script, timing the query only). Spark too with
+#      BENCH_SPARK=1 (installs pyspark, ~15 min).
+#   2. Q1 through Kafka: 1M messages preloaded into an embedded broker, cells against
+#      `kcat -C -e` consuming the same topic raw.
+#   3. Peak memory of Q3 (100k groups).
+# Prints medians and ratios. Needs python3 with venv (PyPI) for DuckDB.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+CELLS=${CELLS:-.build/release/cells}
+ANCHORS=${ANCHORS:-../shared/anchors}
+WORK=${BENCH_WORK:-$PWD/bench-work}
+N=${BENCH_N:-2000000}
+REPS=${BENCH_REPS:-3}
+mkdir -p "$WORK"
+DATA="$WORK/tx_${N}.jsonl"
+export TZ=UTC
+
+[ -s "$DATA" ] || "$CELLS" produce --schema extended --rate max --count "$N" --seed 42 -o "$DATA" --quiet
+cat "$DATA" > /dev/null   # warm the page cache: every engine reads it warm
+
+median() { sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
+seconds() { local t0 t1; t0=$(date +%s.%N); "$@" >/dev/null 2>&1; t1=$(date +%s.%N); awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f\n", b - a }'; }
+
+echo "== Q1-Q4 over $N events ($(du -m "$DATA" | cut -f1) MiB), $REPS runs, medians =="
+declare -A CELLS_S
+for q in Q1 Q2 Q3 Q4; do
+  lower=$(echo "$q" | tr 'Q' 'q')
+  cat bench/queries/schema.sql "bench/queries/$lower.cells" > "$WORK/$lower.cells"
+  CELLS_S[$q]=$(for _ in $(seq "$REPS"); do BENCH_DATA="$DATA" seconds "$CELLS" run "$WORK/$lower.cells" --all; done | median)
+done
+
+if [ ! -x "$WORK/venv/bin/python" ]; then
+  python3 -m venv "$WORK/venv" && "$WORK/venv/bin/pip" install -q duckdb orjson numpy
+fi
+PY="$WORK/venv/bin/python"
+export ANCHOR_WORK="$WORK/anchors" ANCHOR_DATA="$DATA" ANCHOR_REPS="$REPS" ANCHOR_N="$N"
+rm -f "$ANCHOR_WORK/results/timings.jsonl"
+"$PY" "$ANCHORS/bench_duckdb.py" > "$WORK/duckdb.log" 2>&1
+if [ "${BENCH_SPARK:-0}" = 1 ]; then
+  "$WORK/venv/bin/pip" install -q pyspark
+  SPARK_SHUFFLE_PARTITIONS=2 "$PY" "$ANCHORS/bench_spark_batch.py" > "$WORK/spark.log" 2>&1
+fi
+anchor() {  # engine query -> median seconds
+  "$PY" -c "import json,sys; rows=[json.loads(l) for l in open('$ANCHOR_WORK/results/timings.jsonl')]; \
+m=[r['median_s'] for r in rows if r['engine'].startswith('$1') and r['query']=='$2']; print(m[-1] if m else '')"
+}
+printf '%-4s %10s %10s %12s %10s %12s\n' query cells duckdb cells/duckdb spark cells/spark
+for q in Q1 Q2 Q3 Q4; do
+  d=$(anchor duckdb "$q"); s=$(anchor spark "$q"); c=${CELLS_S[$q]}
+  awk -v q="$q" -v c="$c" -v d="$d" -v s="$s" 'BEGIN {
+    printf "%-4s %9.2fs %9.2fs %11.2fx %9s %12s\n", q, c, d, d / c, (s == "" ? "-" : sprintf("%.2fs", s)), (s == "" ? "-" : sprintf("%.2fx", s / c)) }'
+done
+echo "(ratios are speed-ups of cells: above 1 means cells was faster; cells is timed as a whole process, the anchors per query)"
+
+echo
+echo "== Q1 through Kafka: 1M messages preloaded =="
+M=${BENCH_KAFKA_N:-1000000}
+head -n "$M" "$DATA" > "$WORK/kafka_$M.jsonl"
+rm -f "$WORK/bootstrap"
+"$CELLS" broker --topic "tx:64" --bootstrap-file "$WORK/bootstrap" >/dev/null 2>"$WORK/broker.log" &
+BROKER=$!
+trap 'kill -INT $BROKER 2>/dev/null || true; wait $BROKER 2>/dev/null || true' EXIT
+for _ in $(seq 50); do [ -s "$WORK/bootstrap" ] && break; sleep 0.1; done
+BOOTSTRAP=$(cat "$WORK/bootstrap")
+kcat -b "$BOOTSTRAP" -P -t tx -X compression.codec=lz4 -X linger.ms=50 -l "$WORK/kafka_$M.jsonl"
+kept=$(kcat -b "$BOOTSTRAP" -C -t tx -o beginning -e -q | wc -l)
+[ "$kept" -eq "$M" ] || { echo "FAIL: the broker kept $kept of $M messages"; exit 1; }
+sed -e "s|USING file OPTIONS ('path' = '\${BENCH_DATA}')|USING kafka OPTIONS ('kafka.bootstrap.servers' = '$BOOTSTRAP', 'subscribe' = 'tx', 'startingOffsets' = 'earliest')|" \
+  bench/queries/schema.sql > "$WORK/q1_kafka.cells"
+cat bench/queries/q1.cells >> "$WORK/q1_kafka.cells"
+k=$(for _ in $(seq "$REPS"); do seconds kcat -b "$BOOTSTRAP" -C -t tx -o beginning -e -q; done | median)
+c=$(for _ in $(seq "$REPS"); do seconds "$CELLS" run "$WORK/q1_kafka.cells" --all; done | median)
+awk -v k="$k" -v c="$c" -v m="$M" 'BEGIN {
+  printf "kcat -C -e (raw):   %6.2fs  %9.0f msg/s\ncells Q1 via Kafka: %6.2fs  %9.0f msg/s\nratio cells/kcat: %.2fx (target >= 0.8x)\n", k, m / k, c, m / c, k / c }'
+
+echo
+echo "== Memory: Q3 (100k groups) peak RSS =="
+BENCH_DATA="$DATA" /usr/bin/time -f "%M" -o "$WORK/q3.rss" "$CELLS" run "$WORK/q3.cells" --all >/dev/null 2>&1
+awk '{ printf "cells Q3 peak RSS: %.0f MB (target < 150 MB)\n", $1 / 1024 }' "$WORK/q3.rss"
