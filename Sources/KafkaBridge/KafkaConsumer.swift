@@ -135,6 +135,19 @@ public final class KafkaConsumer: @unchecked Sendable {  // librdkafka handles a
 
     // MARK: - Offsets
 
+    /// Moves assigned partitions to these offsets: the next poll returns records from there,
+    /// and records of those partitions already fetched beyond them are discarded.
+    public func seek(_ offsets: [KafkaTopicPartition: Int64], timeout: Duration = .seconds(10)) throws(KafkaError) {
+        guard !offsets.isEmpty else { return }
+        let list = NativePartitionList(offsets.map { ($0.key, $0.value) })
+        if let error = rd_kafka_seek_partitions(handle.pointer, list.pointer, milliseconds(timeout)) {
+            throw KafkaError(consuming: error, context: "seeking \(offsets.keys.sorted().map(\.description).joined(separator: ", "))")
+        }
+        for (tp, _, err) in list.entries where err != RD_KAFKA_RESP_ERR_NO_ERROR {
+            throw KafkaError(err, context: "seeking \(tp)")
+        }
+    }
+
     /// Commits, for the group, the offset after the last record returned from each assigned
     /// partition. Synchronous: returns once the group coordinator has stored them.
     public func commit() throws(KafkaError) {
