@@ -166,6 +166,48 @@ struct AggregateState: Sendable {
         }
     }
 
+    /// Folds another partial state of the same aggregate in: group `g` of `other` is group
+    /// `ids[g]` here. What two threads computed over two halves of a batch becomes one.
+    mutating func merge(_ other: AggregateState, into ids: [Int32]) {
+        for (g, target) in ids.enumerated() {
+            let t = Int(target)
+            counts[t] += other.counts[g]
+            switch spec.function {
+            case .countAll, .count: break
+            case .countDistinct: distinct[t].formUnion(other.distinct[g])
+            case .approxCountDistinct: sketches[t].merge(other.sketches[g])
+            case .sum, .avg:
+                guard other.seen[g] else { continue }
+                if spec.function == .sum && spec.resultType.storage == .int64 {
+                    integers[t] &+= other.integers[g]
+                } else {
+                    add(other.doubles[g], to: t)
+                    add(other.compensation[g], to: t)
+                }
+                seen[t] = true
+            case .min, .max:
+                let wantMax = spec.function == .max
+                if !strings.isEmpty {
+                    guard let candidate = other.strings[g] else { continue }
+                    let better = strings[t].map { current in
+                        let order = candidate.withUnsafeBufferPointer { c in current.withUnsafeBufferPointer { Comparison.compareBytes(c, $0) } }
+                        return wantMax ? order > 0 : order < 0
+                    } ?? true
+                    if better { strings[t] = candidate }
+                    continue
+                }
+                guard other.seen[g] else { continue }
+                if spec.resultType.storage == .double {
+                    let c = Comparison.order(other.doubles[g], doubles[t])
+                    if !seen[t] || (wantMax ? c > 0 : c < 0) { doubles[t] = other.doubles[g] }
+                } else if !seen[t] || (wantMax ? other.integers[g] > integers[t] : other.integers[g] < integers[t]) {
+                    integers[t] = other.integers[g]
+                }
+                seen[t] = true
+            }
+        }
+    }
+
     /// The state of groups `ids` only, renumbered 0..<ids.count.
     func compacted(_ ids: [Int]) -> AggregateState {
         var copy = AggregateState(spec)
@@ -219,6 +261,10 @@ struct HyperLogLog: Sendable, Hashable {
         let rest = hash << UInt64(Self.precision) | (1 << (UInt64(Self.precision) - 1))
         let rank = UInt8(rest.leadingZeroBitCount + 1)
         if rank > registers[index] { registers[index] = rank }
+    }
+
+    mutating func merge(_ other: HyperLogLog) {
+        for i in registers.indices where other.registers[i] > registers[i] { registers[i] = other.registers[i] }
     }
 
     var estimate: Int64 {

@@ -40,6 +40,23 @@ public struct HashAggregation: Sendable {
         }
     }
 
+    /// Folds in a partial aggregation of the same query (another thread's share of the
+    /// batch); its groups count as touched by this batch.
+    public mutating func merge(_ other: HashAggregation) {
+        guard other.table.count > 0 else { return }
+        let keyColumns = other.table.keyColumns(Array(0..<other.table.count))
+        let ids = table.groupIDs(keyColumns, count: other.table.count)
+        touched += repeatElement(false, count: table.count - touched.count)
+        for id in ids where !touched[Int(id)] {
+            touched[Int(id)] = true
+            touchedIDs.append(Int(id))
+        }
+        for index in states.indices {
+            states[index].grow(to: table.count)
+            states[index].merge(other.states[index], into: ids)
+        }
+    }
+
     /// Forgets which groups were touched: call before each micro-batch.
     public mutating func beginBatch() {
         for id in touchedIDs { touched[id] = false }

@@ -1,3 +1,5 @@
+import Dispatch
+import Synchronization
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -12,7 +14,6 @@ public final class StreamingQuery {
     public let trigger: TriggerPolicy
     public let memory: MemoryTable
     private let source: StreamSource
-    private var scanner: StreamScanner
     private var aggregation: HashAggregation?
     private var sinks: [QuerySink]
     private var nextBatchId: Int64 = 0
@@ -20,17 +21,15 @@ public final class StreamingQuery {
     private var watermark: Int64 = 0
     private var maxEventTime: Int64 = .min
     private var watermarkMoved = false
-    private var lastMalformed = 0, lastDropped = 0
     private(set) public var recentProgress: [BatchProgress] = []
-    /// Rows per chunk the scan hands downstream, bounding memory on big micro-batches.
-    static let chunkRows = 65_536
+    /// Threads for reading a micro-batch, where the source can split it.
+    static let cores = max(1, min(4, sysconf(Int32(_SC_NPROCESSORS_ONLN))))
 
     public init(plan: QueryPlan, outputMode: OutputMode, trigger: TriggerPolicy, source: StreamSource, sinks: [QuerySink]) {
         self.plan = plan
         self.outputMode = outputMode
         self.trigger = trigger
         self.source = source
-        scanner = StreamScanner(stream: plan.stream, scanColumns: plan.scanColumns)
         aggregation = plan.isAggregate ? HashAggregation(keys: plan.keys, aggregates: plan.aggregates) : nil
         memory = MemoryTable(name: plan.view, schema: plan.outputSchema)
         self.sinks = [memory] + sinks
@@ -48,50 +47,29 @@ public final class StreamingQuery {
         let started = clock.now
         let startedAt = wallClockMicros()
         aggregation?.beginBatch()
-        var late = 0
-        var appended: [Column] = plan.outputSchema.fields.map { Column(type: $0.type) }
-        let topics = source.topics
         let batchWatermark = watermark
-
-        func process(_ chunk: Batch) {
-            var batch = chunk
-            if let (column, _) = plan.watermark, case .int64(let times) = batch.columns[column].data {
-                for (row, time) in times.enumerated() where !batch.columns[column].isNull(row) && time > maxEventTime {
-                    maxEventTime = time
-                }
-            }
-            if let filter = plan.filter { batch = batch.filter(filter) }
-            if let window = plan.window {
-                batch = Self.assignWindows(batch, window)
-                // Rows whose every window closed before this batch are late (not in complete mode,
-                // which keeps all state).
-                if plan.watermark != nil && outputMode != .complete && batchWatermark > 0 {
-                    let before = batch.count
-                    batch = Self.droppingClosedWindows(batch, window, watermark: batchWatermark)
-                    late += before - batch.count
-                }
-            }
-            if var aggregation {
-                self.aggregation = nil  // keeps the state uniquely referenced while it grows
-                aggregation.add(batch)
-                self.aggregation = aggregation
-            } else {
-                let projected = plan.projection.map { Evaluator.evaluate($0, on: batch) }
-                appended = zip(appended, projected).map { a, b in
-                    var merged = a
-                    for row in 0..<b.count { merged.append(b.value(at: row)) }
-                    return merged
-                }
-            }
+        let workers: [BatchWorker]
+        let read: SourceBatch?
+        if let file = source as? FileStreamSource, plan.isAggregate, Self.cores > 1 {
+            (workers, read) = try Self.readInParallel(file, plan: plan, mode: outputMode, watermark: batchWatermark)
+        } else {
+            var worker = BatchWorker(plan: plan, mode: outputMode, watermark: batchWatermark)
+            let topics = source.topics
+            read = try source.readBatch { record in try worker.add(record, topics: topics) }
+            worker.finish()
+            workers = [worker]
         }
-
-        let read = try source.readBatch { record in
-            try scanner.add(record, topics: topics)
-            if scanner.rows >= Self.chunkRows { process(scanner.flush()) }
-        }
-        if scanner.rows > 0 { process(scanner.flush()) }
         guard read != nil || hasPendingWork else { return nil }
         watermarkMoved = false
+        var late = 0, malformed = 0, dropped = 0
+        var appended = plan.outputSchema.fields.map { Column(type: $0.type) }
+        for worker in workers {
+            maxEventTime = max(maxEventTime, worker.maxEventTime)
+            late += worker.late
+            malformed += worker.scanner.malformed
+            dropped += worker.scanner.dropped
+            if let partial = worker.aggregation { aggregation!.merge(partial) } else { appended = worker.appended }
+        }
 
         // The result of this batch, per output mode.
         var output: [Column]
@@ -141,11 +119,9 @@ public final class StreamingQuery {
             inputRowsPerSecond: Double(rows) / max(sinceLast, 1e-6), processedRowsPerSecond: Double(rows) / seconds,
             durationMillis: Int64(seconds * 1000), watermark: plan.watermark == nil ? nil : watermark,
             startOffsets: read?.start ?? previous?.endOffsets ?? SourceOffsets(), endOffsets: read?.end ?? previous?.endOffsets ?? SourceOffsets(),
-            lag: read?.lag ?? [:], numMalformed: scanner.malformed - lastMalformed, numDroppedMalformed: scanner.dropped - lastDropped,
+            lag: read?.lag ?? [:], numMalformed: malformed, numDroppedMalformed: dropped,
             numLateRows: late, numLostRecords: read?.lost ?? 0, numStateRows: aggregation?.groupCount ?? 0,
             numOutputRows: output.first?.count ?? 0)
-        lastMalformed = scanner.malformed
-        lastDropped = scanner.dropped
         recentProgress.append(progress)
         if recentProgress.count > 100 { recentProgress.removeFirst() }
         return progress
@@ -169,6 +145,26 @@ public final class StreamingQuery {
         guard let aggregation, let key = plan.windowKey, let window = plan.window, watermark > 0 else { return [] }
         guard case .int64(let starts) = aggregation.keyValues(key).data else { return [] }
         return starts.indices.filter { starts[$0] + window.sizeMicros <= watermark }
+    }
+
+    /// Reads a file batch as one part per core, each on its own thread with its own worker.
+    private static func readInParallel(_ file: FileStreamSource, plan: QueryPlan, mode: OutputMode,
+                                       watermark: Int64) throws -> ([BatchWorker], SourceBatch?) {
+        guard let (parts, batch) = try file.planParts(cores) else { return ([], nil) }
+        let results = WorkerResults(count: parts.count)
+        DispatchQueue.concurrentPerform(iterations: parts.count) { index in
+            var worker = BatchWorker(plan: plan, mode: mode, watermark: watermark)
+            let outcome = Result {
+                _ = try parts[index].read { record in try worker.add(record, topics: []) }
+                worker.finish()
+                return worker
+            }
+            results.store(outcome, at: index)
+        }
+        let workers = try results.collect()
+        var read = batch
+        read.records = workers.reduce(0) { $0 + $1.scanner.rowsScanned }
+        return (workers, read.records > 0 ? read : nil)
     }
 
     /// Copies each row into every window holding it, adding the window start as a last column.
@@ -240,5 +236,23 @@ extension Value {
         case let (.bool(x), .bool(y)): !x && y
         default: false
         }
+    }
+}
+
+/// Where parallel workers leave their results, one slot each.
+private final class WorkerResults: Sendable {
+    private let slots: Mutex<[Result<BatchWorker, any Error>?]>
+
+    init(count: Int) {
+        slots = Mutex(Array(repeating: nil, count: count))
+    }
+
+    func store(_ result: Result<BatchWorker, any Error>, at index: Int) {
+        slots.withLock { $0[index] = result }
+    }
+
+    /// The workers, or the first error one of them threw.
+    func collect() throws -> [BatchWorker] {
+        try slots.withLock { $0 }.map { try $0!.get() }
     }
 }

@@ -2,38 +2,40 @@ import Foundation
 
 /// Replays JSON-lines files: one file, or every file of a folder (names starting with `.` or
 /// `_` are skipped, as Spark does). Each micro-batch reads what was appended since the last
-/// one, whole lines only; files that appear later are picked up.
+/// one, whole lines only (the end of the file counts as the end of a line); files that
+/// appear later are picked up.
 ///
-/// Options: `path` (required); `maxOffsetsPerTrigger` (lines per micro-batch, default all).
-/// Lines are handed out in place from a reused read buffer: no copy, no allocation per line.
-public final class FileStreamSource: StreamSource {
+/// Options: `path` (required); `maxOffsetsPerTrigger` (bytes per micro-batch, rounded to
+/// whole lines; default all). Files are mapped into memory and lines handed out in place: no
+/// copy, no allocation per line. A micro-batch can be split into byte ranges read on several
+/// threads (``planParts(_:)``). A record's offset is the byte where its line starts.
+public final class FileStreamSource: StreamSource, @unchecked Sendable {  // state is touched by the query's thread only
     public let topics: [String] = []
     public let isKafka = false
     public var summary: String { "file \(path)" }
     private let path: String
-    private let maxLines: Int64?
+    private let maxBytes: Int64?
     private var positions: [String: Int64] = [:]
-    private var lineNumbers: [String: Int64] = [:]
-    private var buffer: [UInt8] = []
-    private static let chunk = 8 << 20
+    private var mappings: [String: MappedFile] = [:]
 
     public init(options: [String: String]) throws {
         let lowered = Dictionary(options.map { ($0.key.lowercased(), $0.value) }, uniquingKeysWith: { $1 })
         guard let path = lowered["path"], !path.isEmpty else {
             throw SourceError("the file source needs 'path'", hint: "add 'path' = '/data/transactions.jsonl' to OPTIONS")
         }
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+        guard FileManager.default.fileExists(atPath: path) else {
             throw SourceError("no such file or folder: \(path)")
         }
         self.path = path
-        maxLines = try lowered["maxoffsetspertrigger"].map { text in
+        maxBytes = try lowered["maxoffsetspertrigger"].map { text in
             guard let n = Int64(text), n > 0 else { throw SourceError("maxOffsetsPerTrigger must be a positive number, not '\(text)'") }
             return n
         }
     }
 
-    public func close() {}
+    public func close() {
+        mappings.removeAll()
+    }
 
     private func files() -> [String] {
         var isDirectory: ObjCBool = false
@@ -42,65 +44,153 @@ public final class FileStreamSource: StreamSource {
         return names.filter { !$0.hasPrefix(".") && !$0.hasPrefix("_") }.sorted().map { (path as NSString).appendingPathComponent($0) }
     }
 
-    public func readBatch(_ body: (SourceRecord) throws -> Void) throws -> SourceBatch? {
-        let start = SourceOffsets(lineNumbers)
-        var records = 0
-        var budget = maxLines ?? .max
-        for file in files() where budget > 0 {
-            let fd = open(file, O_RDONLY | O_CLOEXEC)
-            guard fd >= 0 else { throw SourceError("cannot open \(file): \(String(cString: strerror(errno)))") }
-            defer { Glibc.close(fd) }
-            var info = stat()
-            fstat(fd, &info)
-            let size = Int64(info.st_size)
-            var position = positions[file] ?? 0
-            var line = lineNumbers[file] ?? 0
-            var carried = 0  // bytes of an unfinished line kept at the front of the buffer
-            while position + Int64(carried) < size && budget > 0 {
-                let want = min(Self.chunk, Int(size - position) - carried)
-                if buffer.count < carried + want { buffer.append(contentsOf: repeatElement(0, count: carried + want - buffer.count)) }
-                let got = buffer.withUnsafeMutableBytes { pread(fd, $0.baseAddress! + carried, want, off_t(position + Int64(carried))) }
-                guard got > 0 else { break }
-                let filled = carried + got
-                let atEnd = position + Int64(filled) >= size
-                var consumed = 0
-                try buffer.withUnsafeBytes { bytes in
-                    var lineStart = 0
-                    while lineStart < filled && budget > 0 {
-                        let rest = UnsafeRawBufferPointer(rebasing: bytes[lineStart..<filled])
-                        let newline = rest.firstIndex(of: UInt8(ascii: "\n")).map { lineStart + $0 }
-                        // A last line without a newline counts only at the end of the file.
-                        guard let lineEnd = newline ?? (atEnd ? filled : nil) else { break }
-                        var contentEnd = lineEnd
-                        if contentEnd > lineStart && bytes[contentEnd - 1] == UInt8(ascii: "\r") { contentEnd -= 1 }
-                        let content = UnsafeRawBufferPointer(rebasing: bytes[lineStart..<contentEnd])
-                        // Blank lines are not records, as in Spark's JSON reader.
-                        if content.contains(where: { $0 > 0x20 }) {
-                            try body(SourceRecord(value: content, key: nil, topicIndex: 0, partition: 0, offset: line,
-                                                  timestamp: -1, timestampType: -1))
-                            records += 1
-                            budget -= 1
-                        }
-                        line += 1
-                        lineStart = min(lineEnd + 1, filled)
-                        consumed = lineStart
-                    }
-                }
-                position += Int64(consumed)
-                carried = filled - consumed
-                if carried > 0 && consumed > 0 {
-                    buffer.withUnsafeMutableBytes { $0.baseAddress!.copyMemory(from: $0.baseAddress! + consumed, byteCount: carried) }
-                }
-                if consumed == 0 && carried == filled && !atEnd && filled >= buffer.count {
-                    // A line longer than the buffer: grow and read on.
-                    buffer.append(contentsOf: repeatElement(0, count: buffer.count))
-                }
-                if budget == 0 { carried = 0 }
-            }
-            positions[file] = position
-            lineNumbers[file] = line
+    /// One contiguous run of whole lines of one file.
+    public struct Part: @unchecked Sendable {  // points into a read-only mapping the source keeps alive
+        let file: MappedFile
+        let range: Range<Int>
+
+        /// Calls `body` for each non-blank line. Safe to run on any thread, alongside other parts.
+        public func read(_ body: (SourceRecord) throws -> Void) rethrows -> Int {
+            try file.forEachLine(in: range, body)
         }
-        guard records > 0 else { return nil }
-        return SourceBatch(start: start, end: SourceOffsets(lineNumbers), records: records, lag: [:], lost: 0)
+    }
+
+    /// Plans the next micro-batch as up to `count` parts of similar size, split at line ends;
+    /// nil when nothing new arrived. The batch counts as read once this returns.
+    public func planParts(_ count: Int) throws -> (parts: [Part], batch: SourceBatch)? {
+        let start = SourceOffsets(positions)
+        var spans: [(MappedFile, Range<Int>)] = []
+        var budget = maxBytes ?? .max
+        for name in files() where budget > 0 {
+            let file = try mapping(name)
+            let from = Int(positions[name] ?? 0)
+            // Whole lines only; a last line without a newline counts at the end of the file.
+            guard let end = file.endOfLastLine(from: from, limit: budget) else { continue }
+            spans.append((file, from..<end))
+            budget -= Int64(end - from)
+            positions[name] = Int64(end)
+        }
+        let total = spans.reduce(0) { $0 + $1.1.count }
+        guard total > 0 else { return nil }
+        var parts: [Part] = []
+        let target = max(1, total / max(1, count))
+        for (file, range) in spans {
+            var lower = range.lowerBound
+            while lower < range.upperBound {
+                let cut = lower + target >= range.upperBound ? range.upperBound : file.lineEnd(after: lower + target, limit: range.upperBound)
+                parts.append(Part(file: file, range: lower..<cut))
+                lower = cut
+            }
+        }
+        return (parts, SourceBatch(start: start, end: SourceOffsets(positions), records: 0, lag: [:], lost: 0))
+    }
+
+    public func readBatch(_ body: (SourceRecord) throws -> Void) throws -> SourceBatch? {
+        guard let (parts, batch) = try planParts(1) else { return nil }
+        var result = batch
+        for part in parts { result.records += try part.read(body) }
+        return result.records > 0 ? result : nil
+    }
+
+    private func mapping(_ name: String) throws -> MappedFile {
+        if let known = mappings[name], try known.isCurrent() { return known }
+        let mapped = try MappedFile(path: name)
+        mappings[name] = mapped
+        return mapped
+    }
+}
+
+/// A file mapped read-only into memory (re-mapped when it grows).
+final class MappedFile: @unchecked Sendable {  // immutable after init
+    let path: String
+    let base: UnsafeRawPointer?
+    let size: Int
+
+    init(path: String) throws {
+        self.path = path
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw SourceError("cannot open \(path): \(String(cString: strerror(errno)))") }
+        defer { Glibc.close(fd) }
+        var info = stat()
+        fstat(fd, &info)
+        size = Int(info.st_size)
+        guard size > 0 else { base = nil; return }
+        guard let mapped = mmap(nil, size, PROT_READ, MAP_PRIVATE, fd, 0), mapped != MAP_FAILED else {
+            throw SourceError("cannot map \(path): \(String(cString: strerror(errno)))")
+        }
+        madvise(mapped, size, MADV_SEQUENTIAL | MADV_WILLNEED)
+        base = UnsafeRawPointer(mapped)
+    }
+
+    deinit {
+        if let base { munmap(UnsafeMutableRawPointer(mutating: base), size) }
+    }
+
+    /// Whether the file still has the size it was mapped with.
+    func isCurrent() throws -> Bool {
+        var info = stat()
+        guard stat(path, &info) == 0 else { throw SourceError("\(path) disappeared: \(String(cString: strerror(errno)))") }
+        return Int(info.st_size) == size
+    }
+
+    /// The end of the last whole line starting at `from`, within `limit` bytes (at least one
+    /// line); the end of the file counts as a line end. Nil when no whole line is there.
+    func endOfLastLine(from: Int, limit: Int64) -> Int? {
+        guard let base, from < size else { return nil }
+        let upper = limit >= Int64(size - from) ? size : from + Int(limit)
+        if upper == size { return size }
+        // Search back from the limit for a newline; if none, forward for the first one.
+        var i = upper - 1
+        while i >= from, base.load(fromByteOffset: i, as: UInt8.self) != 0x0A { i -= 1 }
+        if i >= from { return i + 1 }
+        return lineEnd(after: from, limit: size)
+    }
+
+    /// The position after the first newline at or after `position` (or `limit`).
+    func lineEnd(after position: Int, limit: Int) -> Int {
+        guard let base, position < limit else { return limit }
+        guard let found = memchr(base + position, 0x0A, limit - position) else { return limit }
+        return UnsafeRawPointer(found) - base + 1
+    }
+
+    /// Calls `body` for each non-blank line in `range`; returns how many.
+    func forEachLine(in range: Range<Int>, _ body: (SourceRecord) throws -> Void) rethrows -> Int {
+        guard let base else { return 0 }
+        var count = 0
+        var start = range.lowerBound
+        var released = range.lowerBound
+        while start < range.upperBound {
+            if start - released >= Self.releaseEvery {
+                release(released..<start)
+                released = start
+            }
+            let newline = memchr(base + start, 0x0A, range.upperBound - start).map { UnsafeRawPointer($0) - base } ?? range.upperBound
+            var end = newline
+            if end > start && base.load(fromByteOffset: end - 1, as: UInt8.self) == 0x0D { end -= 1 }
+            // Blank lines are not records, as in Spark's JSON reader; a line starting with a
+            // visible character is not blank, which is the common case, checked first.
+            var first = start
+            while first < end && base.load(fromByteOffset: first, as: UInt8.self) <= 0x20 { first += 1 }
+            if first < end {
+                try body(SourceRecord(value: UnsafeRawBufferPointer(start: base + start, count: end - start), key: nil,
+                                      topicIndex: 0, partition: 0, offset: Int64(start), timestamp: -1, timestampType: -1))
+                count += 1
+            }
+            start = newline + 1
+        }
+        release(released..<range.upperBound)
+        return count
+    }
+
+    /// Read pages leave the process's memory as it goes (they stay in the page cache), so a
+    /// big file costs a bounded amount of RSS, not its size.
+    static let releaseEvery = 16 << 20
+
+    private func release(_ range: Range<Int>) {
+        guard let base else { return }
+        let page = Int(sysconf(Int32(_SC_PAGESIZE)))
+        let lower = (range.lowerBound + page - 1) / page * page, upper = range.upperBound / page * page
+        guard upper > lower else { return }
+        madvise(UnsafeMutableRawPointer(mutating: base + lower), upper - lower, MADV_DONTNEED)
     }
 }
