@@ -8,8 +8,10 @@ struct GroupTable: Sendable {
     private(set) var arena: [UInt8] = []
     private(set) var keyOffsets: [Int] = [0]
     private var hashes: [UInt64] = []
-    /// Group id + 1 per slot; 0 is empty.
-    private var slots: [Int32] = Array(repeating: 0, count: 64)
+    /// Per slot: the upper 32 bits of the key's hash, then group id + 1 in the lower 32; 0 is
+    /// empty. Keeping part of the hash in the slot means a probe that does not match is
+    /// settled without touching the key arena: one cache miss per lookup instead of three.
+    private var slots: [UInt64] = Array(repeating: 0, count: 64)
     private var scratch: [UInt8] = []
 
     init(keyTypes: [SQLType]) {
@@ -35,14 +37,19 @@ struct GroupTable: Sendable {
     }
 
     private func find(hash: UInt64) -> Int32? {
-        let mask = slots.count - 1
-        var slot = Int(truncatingIfNeeded: hash) & mask
-        while true {
-            let entry = slots[slot]
-            if entry == 0 { return nil }
-            let id = Int(entry - 1)
-            if hashes[id] == hash && keyEquals(id) { return Int32(id) }
-            slot = (slot + 1) & mask
+        slots.withUnsafeBufferPointer { slots in
+            let mask = slots.count - 1
+            let fingerprint = hash & 0xFFFF_FFFF_0000_0000
+            var slot = Int(truncatingIfNeeded: hash) & mask
+            while true {
+                let entry = slots[slot]
+                if entry == 0 { return nil }
+                if entry & 0xFFFF_FFFF_0000_0000 == fingerprint {
+                    let id = Int(entry & 0xFFFF_FFFF) - 1
+                    if keyEquals(id) { return Int32(id) }
+                }
+                slot = (slot + 1) & mask
+            }
         }
     }
 
@@ -67,9 +74,10 @@ struct GroupTable: Sendable {
 
     private mutating func place(_ id: Int) {
         let mask = slots.count - 1
-        var slot = Int(truncatingIfNeeded: hashes[id]) & mask
+        let hash = hashes[id]
+        var slot = Int(truncatingIfNeeded: hash) & mask
         while slots[slot] != 0 { slot = (slot + 1) & mask }
-        slots[slot] = Int32(id + 1)
+        slots[slot] = (hash & 0xFFFF_FFFF_0000_0000) | UInt64(id + 1)
     }
 
     private mutating func rehash() {
