@@ -44,6 +44,9 @@ public final class KafkaStreamSource: StreamSource {
         }
         failOnDataLoss = try Self.boolean(lowered["failondataloss"] ?? "true", option: "failOnDataLoss")
         configuration["enable.partition.eof"] = "true"
+        // A micro-batch reads up to offsets it fixed when it began, so a broker holding a
+        // fetch open for more data (librdkafka's default: up to 500 ms) only delays it.
+        if configuration["fetch.wait.max.ms"] == nil { configuration["fetch.wait.max.ms"] = "10" }
         do {
             consumer = try KafkaConsumer(configuration: configuration, logger: logger)
         } catch {
