@@ -11,7 +11,8 @@ import Logging
 /// `assign` (JSON `{"topic":[0,1]}`); `startingOffsets` (`earliest`, `latest`, or JSON
 /// `{"topic":{"0":23,"1":-2}}` with -2 earliest and -1 latest); `maxOffsetsPerTrigger`;
 /// `failOnDataLoss` (default true); any other `kafka.*` option goes to librdkafka without
-/// its prefix.
+/// its prefix. cells adds `connectTimeoutMs` (default 10000): how long to wait for the broker
+/// when connecting, and `kafkaConsumer.pollTimeoutMs` (default 120000) as Spark has it.
 public final class KafkaStreamSource: StreamSource {
     public let topics: [String]
     public let isKafka = true
@@ -36,7 +37,7 @@ public final class KafkaStreamSource: StreamSource {
         for (key, value) in options where key.lowercased().hasPrefix("kafka.") && key.lowercased() != "kafka.bootstrap.servers" {
             configuration[String(key.dropFirst("kafka.".count))] = value
         }
-        metadataTimeout = .milliseconds(Int(lowered["kafka.metadata.timeout.ms"].flatMap(Int.init) ?? 10_000))
+        metadataTimeout = .milliseconds(Int(lowered["connecttimeoutms"].flatMap(Int.init) ?? 10_000))
         pollTimeout = .milliseconds(Int(lowered["kafkaconsumer.polltimeoutms"].flatMap(Int.init) ?? 120_000))
         maxOffsetsPerTrigger = try lowered["maxoffsetspertrigger"].map { text in
             guard let n = Int64(text), n > 0 else { throw SourceError("maxOffsetsPerTrigger must be a positive number, not '\(text)'") }
