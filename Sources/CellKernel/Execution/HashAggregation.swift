@@ -28,11 +28,7 @@ public struct HashAggregation: Sendable {
         guard count > 0 else { return }
         let keyColumns = keys.map { Evaluator.evaluate($0, on: batch) }
         let ids = table.groupIDs(keyColumns, count: count)
-        touched += repeatElement(false, count: table.count - touched.count)
-        for id in ids where !touched[Int(id)] {
-            touched[Int(id)] = true
-            touchedIDs.append(Int(id))
-        }
+        markTouched(ids)
         for index in states.indices {
             states[index].grow(to: table.count)
             let input = aggregates[index].argument.map { Evaluator.evaluate($0, on: batch) }
@@ -46,14 +42,18 @@ public struct HashAggregation: Sendable {
         guard other.table.count > 0 else { return }
         let keyColumns = other.table.keyColumns(Array(0..<other.table.count))
         let ids = table.groupIDs(keyColumns, count: other.table.count)
+        markTouched(ids)
+        for index in states.indices {
+            states[index].grow(to: table.count)
+            states[index].merge(other.states[index], into: ids)
+        }
+    }
+
+    private mutating func markTouched(_ ids: [Int32]) {
         touched += repeatElement(false, count: table.count - touched.count)
         for id in ids where !touched[Int(id)] {
             touched[Int(id)] = true
             touchedIDs.append(Int(id))
-        }
-        for index in states.indices {
-            states[index].grow(to: table.count)
-            states[index].merge(other.states[index], into: ids)
         }
     }
 

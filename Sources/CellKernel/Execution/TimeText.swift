@@ -32,51 +32,14 @@ enum TimeText {
         return (yoe + era * 400 + (month <= 2 ? 1 : 0), month, day)
     }
 
-    /// `yyyy-MM-dd[( |T)HH:mm[:ss[.fraction]]][Z|±HH:MM]`, no zone meaning UTC.
+    /// `yyyy-MM-dd[( |T)HH:mm[:ss[.fraction]]][Z|±HH[:MM]]`, no zone meaning UTC: the
+    /// decoder's parser, so a CAST reads text exactly as a TIMESTAMP field of JSON does.
     static func parseTimestamp(_ text: String) -> Int64? {
-        let b = Array(text.utf8)
-        var i = 0
-        func number(_ width: ClosedRange<Int>) -> Int64? {
-            var value: Int64 = 0, n = 0
-            while i < b.count, n < width.upperBound, b[i] >= 0x30, b[i] <= 0x39 { value = value * 10 + Int64(b[i] - 0x30); i += 1; n += 1 }
-            return width.contains(n) ? value : nil
+        var text = text
+        return text.withUTF8 { bytes in
+            guard let base = bytes.baseAddress else { return nil }
+            return JSONTimeParsing.timestamp(base, count: bytes.count)
         }
-        func expect(_ c: Character) -> Bool {
-            guard i < b.count, b[i] == c.asciiValue! else { return false }
-            i += 1
-            return true
-        }
-        guard let year = number(4...4), expect("-"), let month = number(1...2), expect("-"), let day = number(1...2),
-              (1...12).contains(month), (1...31).contains(day) else { return nil }
-        var micros = days(year: year, month: month, day: day) * microsPerDay
-        guard civil(days: micros / microsPerDay) == (year, month, day) || micros < 0 else { return nil }
-        if i == b.count { return micros }
-        guard b[i] == UInt8(ascii: "T") || b[i] == UInt8(ascii: " ") else { return nil }
-        i += 1
-        guard let hour = number(1...2), expect(":"), let minute = number(1...2), hour < 24, minute < 60 else { return nil }
-        micros += (hour * 3600 + minute * 60) * microsPerSecond
-        if expect(":") {
-            guard let second = number(1...2), second < 60 else { return nil }
-            micros += second * microsPerSecond
-            if expect(".") {
-                var scale: Int64 = 100_000, n = 0
-                while i < b.count, b[i] >= 0x30, b[i] <= 0x39 {
-                    if n < 6 { micros += Int64(b[i] - 0x30) * scale; scale /= 10 }
-                    i += 1; n += 1
-                }
-                guard n > 0 else { return nil }
-            }
-        }
-        if i == b.count { return micros }
-        if expect("Z") { return i == b.count ? micros : nil }
-        guard b[i] == UInt8(ascii: "+") || b[i] == UInt8(ascii: "-") else { return nil }
-        let sign: Int64 = b[i] == UInt8(ascii: "-") ? -1 : 1
-        i += 1
-        guard let oh = number(2...2) else { return nil }
-        _ = expect(":")
-        let om = number(2...2) ?? 0
-        guard i == b.count else { return nil }
-        return micros - sign * (oh * 3600 + om * 60) * microsPerSecond
     }
 
     /// Spark's text for a timestamp: `yyyy-MM-dd HH:mm:ss`, plus the fraction without

@@ -1,7 +1,8 @@
-/// Doubles printed as Java's `Double.toString` prints them, because Spark's generated column
-/// names embed that text (`1000.0`, `1.0E-5`, `1.5E20`) and names should match Spark's.
+/// Doubles (and floats) printed as Java's `Double.toString` (`Float.toString`) prints them,
+/// because Spark shows values and names generated columns with that text (`1000.0`,
+/// `1.0E-5`, `1.5E20`), and cells should read the same.
 enum JavaDouble {
-    static func string(_ value: Double) -> String {
+    static func string<F: BinaryFloatingPoint & CustomStringConvertible>(_ value: F) -> String {
         if value.isNaN { return "NaN" }
         if value.isInfinite { return value < 0 ? "-Infinity" : "Infinity" }
         if value == 0 { return value.sign == .minus ? "-0.0" : "0.0" }
@@ -22,7 +23,7 @@ enum JavaDouble {
 
     /// The shortest digits that round-trip (Swift and Java agree on those) and the decimal
     /// exponent of the first one: `1234.5` is ("12345", 3), `0.001` is ("1", -3).
-    private static func shortestDigits(of value: Double) -> (String, Int) {
+    private static func shortestDigits<F: BinaryFloatingPoint & CustomStringConvertible>(of value: F) -> (String, Int) {
         let text = value.description
         let parts = text.split(separator: "e")
         let exponentPart = parts.count > 1 ? Int(parts[1]) ?? 0 : 0

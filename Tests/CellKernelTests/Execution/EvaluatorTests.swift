@@ -42,8 +42,8 @@ func call(_ f: ScalarFunction, _ args: BoundExpression..., type: SQLType) -> Bou
         let cases: [(Double, String)] = [(1, "1.0"), (5067.41, "5067.41"), (0.001, "0.001"), (0.0001, "1.0E-4"),
                                          (1e7, "1.0E7"), (9999999, "9999999.0"), (-123.456, "-123.456"),
                                          (1.5e300, "1.5E300"), (0, "0.0")]
-        for (value, text) in cases { #expect(JavaNumberText.double(value) == text) }
-        #expect(JavaNumberText.float(Float(5067.41)) == "5067.41")
+        for (value, text) in cases { #expect(JavaDouble.string(value) == text) }
+        #expect(JavaDouble.string(Float(5067.41)) == "5067.41")
     }
 
     @Test func arithmeticAndDivisionByZero() {
