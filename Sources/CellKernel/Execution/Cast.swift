@@ -6,8 +6,12 @@ import Glibc
 enum Cast {
     static func convert(_ input: Column, to target: SQLType) -> Column {
         if input.type == target { return input }
-        if case .decimal(_, let scale) = input.type { return convert(decimalToDouble(input, scale: scale), to: target) }
-        if case .decimal(_, let scale) = target { return doubleToDecimal(convert(input, to: .double), type: target, scale: scale) }
+        if case .decimal(let precision, let scale) = target { return toDecimal(input, precision: precision, scale: scale) }
+        if case .decimal(_, let scale) = input.type, target != .string {
+            // To STRING, `text` writes the exact digits ('12.30'); to integers, truncate exactly.
+            if target == .int || target == .bigint { return decimalToInteger(input, scale: scale, to: target) }
+            return convert(decimalToDouble(input, scale: scale), to: target)
+        }
         let n = input.count
         var out = Column(type: target, capacity: n)
         switch (input.data, target.storage) {
@@ -38,21 +42,45 @@ enum Cast {
                 default: out.appendNull()
                 }
             }
-        case (.bytes(let strings), .int64) where target == .timestamp || target == .date:
+        case (.bytes(let strings), .int64) where target == .date:
+            for i in 0..<n {
+                if input.isNull(i) { out.appendNull(); continue }
+                guard let days = parseDate(strings[i]) else { out.appendNull(); continue }
+                out.append(days)
+            }
+        case (.bytes(let strings), .int64) where target == .timestamp:
             for i in 0..<n {
                 if input.isNull(i) { out.appendNull(); continue }
                 guard let micros = TimeText.parseTimestamp(strings[i].trimmingASCIIWhitespace()) else { out.appendNull(); continue }
-                out.append(target == .date ? TimeText.floorDiv(micros, TimeText.microsPerDay) : micros)
+                out.append(micros)
             }
         case (_, .bytes):
             for i in 0..<n {
                 if input.isNull(i) { out.appendNull(); continue }
                 out.append(text(input, i))
             }
+        case (.int64(let v), .int64) where isTemporal(input.type) || isTemporal(target):
+            for i in 0..<n {
+                if input.isNull(i) { out.appendNull(); continue }
+                guard let r = temporal(v[i], from: input.type, to: target) else { out.appendNull(); continue }
+                out.append(r)
+            }
+        case (.int64, .double) where input.type == .date, (.int64, .bool) where input.type == .date,
+             (.double, .int64) where target == .date, (.bool, .int64) where target == .date:
+            // Spark 3 (non-ANSI) casts between DATE and numbers or booleans to NULL.
+            for _ in 0..<n { out.appendNull() }
         case (.int64(let v), .double):
             for i in 0..<n {
                 if input.isNull(i) { out.appendNull(); continue }
-                out.append(target == .float ? Double(Float(v[i])) : Double(v[i]))
+                // A TIMESTAMP becomes seconds since the epoch.
+                let d = input.type == .timestamp ? Double(v[i]) / Double(TimeText.microsPerSecond) : Double(v[i])
+                out.append(target == .float ? Double(Float(d)) : d)
+            }
+        case (.double(let v), .int64) where target == .timestamp:
+            for i in 0..<n {
+                // Seconds since the epoch; NaN and infinities are NULL (Spark's doubleToTimestamp).
+                if input.isNull(i) || !v[i].isFinite { out.appendNull(); continue }
+                out.append(saturatingInt64(v[i] * Double(TimeText.microsPerSecond)))
             }
         case (.double(let v), .double):
             for i in 0..<n {
@@ -64,10 +92,7 @@ enum Cast {
                 if input.isNull(i) { out.appendNull(); continue }
                 // Scala's toInt/toLong: truncate toward zero, saturate, NaN is 0.
                 let d = v[i]
-                let limit: (Double, Int64, Int64) = target == .int
-                    ? (2_147_483_648.0, Int64(Int32.min), Int64(Int32.max))
-                    : (9_223_372_036_854_775_808.0, Int64.min, Int64.max)
-                out.append(d.isNaN ? 0 : d >= limit.0 ? limit.2 : d < -limit.0 ? limit.1 : Int64(d))
+                out.append(target == .int ? Int64(Int32(clamping: saturatingInt64(d))) : saturatingInt64(d))
             }
         case (.int64(let v), .int64):
             for i in 0..<n {
@@ -95,16 +120,107 @@ enum Cast {
         return Column(type: .double, data: .double(v.map { Double($0) / unit }), validity: input.validity)
     }
 
-    /// Rounds HALF_UP to the scale; values beyond the precision become NULL (non-ANSI).
-    private static func doubleToDecimal(_ input: Column, type: SQLType, scale: Int) -> Column {
-        guard case .double(let v) = input.data, case .decimal(let precision, _) = type else { return input }
-        var out = Column(type: type, capacity: v.count)
-        let unit = pow(10.0, Double(scale)), limit = pow(10.0, Double(precision))
-        for i in v.indices {
-            let scaled = (v[i] * unit).rounded(.toNearestOrAwayFromZero)
-            if input.isNull(i) || !scaled.isFinite || Swift.abs(scaled) >= limit { out.appendNull() } else { out.append(Int64(scaled)) }
+    /// DECIMAL to INT or BIGINT: the integral part, exactly (INT wraps, as Spark's toInt).
+    private static func decimalToInteger(_ input: Column, scale: Int, to target: SQLType) -> Column {
+        guard case .int64(let v) = input.data else { return input }
+        var unit: Int64 = 1
+        for _ in 0..<min(scale, 18) { unit *= 10 }
+        let integral = v.map { target == .int ? Int64(Int32(truncatingIfNeeded: $0 / unit)) : $0 / unit }
+        return Column(type: target, data: .int64(integral), validity: input.validity)
+    }
+
+    /// Spark's cast to DECIMAL: the exact decimal value of the input (a DOUBLE's being the text of
+    /// `Double.toString`, as `Decimal(d)` reads it), rounded HALF_UP to the scale; NULL when it
+    /// does not fit the precision, or does not convert (non-ANSI).
+    private static func toDecimal(_ input: Column, precision: Int, scale: Int) -> Column {
+        let n = input.count
+        var out = Column(type: .decimal(precision: precision, scale: scale), capacity: n)
+        for i in 0..<n {
+            if input.isNull(i) { out.appendNull(); continue }
+            let text: String? = switch input.data {
+            case .bytes(let strings): strings[i]
+            case .bool(let v): v[i] ? "1" : "0"
+            case .double(let v): v[i].isFinite ? JavaDouble.string(v[i]) : nil
+            case .int64(let v):
+                switch input.type {
+                case .int, .bigint: String(v[i])
+                case .decimal(_, let s): DecimalText.format(v[i], scale: s)
+                case .timestamp: JavaDouble.string(Double(v[i]) / Double(TimeText.microsPerSecond))
+                default: nil  // DATE: NULL in Spark 3
+                }
+            }
+            if let text, let unscaled = ExactDecimal(text)?.unscaled(precision: precision, scale: scale) {
+                out.append(unscaled)
+            } else {
+                out.appendNull()
+            }
         }
         return out
+    }
+
+    /// Scala's `Double.toLong`: truncates toward zero, saturates, NaN is 0.
+    private static func saturatingInt64(_ d: Double) -> Int64 {
+        d.isNaN ? 0 : d >= 9_223_372_036_854_775_808.0 ? .max : d < -9_223_372_036_854_775_808.0 ? .min : Int64(d)
+    }
+
+    private static func isTemporal(_ type: SQLType) -> Bool { type == .date || type == .timestamp }
+
+    /// Casts between Int64-stored types where one side is a DATE or TIMESTAMP, as Spark 3
+    /// (non-ANSI): TIMESTAMP to DATE floors to the day, DATE to TIMESTAMP is its midnight;
+    /// TIMESTAMP to integers is whole seconds (floored), integers to TIMESTAMP are seconds;
+    /// DATE from or to numbers is NULL.
+    private static func temporal(_ x: Int64, from source: SQLType, to target: SQLType) -> Int64? {
+        switch (source, target) {
+        case (.timestamp, .date): return TimeText.floorDiv(x, TimeText.microsPerDay)
+        case (.date, .timestamp):
+            let (micros, overflow) = x.multipliedReportingOverflow(by: TimeText.microsPerDay)
+            return overflow ? nil : micros
+        case (.timestamp, .bigint): return TimeText.floorDiv(x, TimeText.microsPerSecond)
+        case (.timestamp, .int): return Int64(Int32(truncatingIfNeeded: TimeText.floorDiv(x, TimeText.microsPerSecond)))
+        case (.int, .timestamp), (.bigint, .timestamp):
+            // TimeUnit.SECONDS.toMicros saturates.
+            let (micros, overflow) = x.multipliedReportingOverflow(by: TimeText.microsPerSecond)
+            return overflow ? (x < 0 ? .min : .max) : micros
+        default: return nil
+        }
+    }
+
+    /// Spark's CAST(string AS DATE) (`DateTimeUtils.stringToDate`): trimmed text of the form
+    /// `[+-]yyyy[-[m]m[-[d]d]]`, where a full date may be followed by anything after a space or
+    /// 'T' (a time, which is ignored). Days since the epoch; nil for anything else, or a day that
+    /// does not exist.
+    static func parseDate(_ text: String) -> Int64? {
+        let b = Array(text.trimmingASCIIWhitespace().utf8)
+        guard !b.isEmpty else { return nil }
+        var segments: [Int64] = [1, 1, 1]
+        var segment = 0, value: Int64 = 0, digits = 0, j = 0
+        var sign: Int64 = 1
+        func valid(_ segment: Int, _ digits: Int) -> Bool { segment == 0 ? (4...7).contains(digits) : (1...2).contains(digits) }
+        if b[0] == UInt8(ascii: "-") || b[0] == UInt8(ascii: "+") {
+            sign = b[0] == UInt8(ascii: "-") ? -1 : 1
+            j = 1
+        }
+        while j < b.count, b[j] != UInt8(ascii: " "), b[j] != UInt8(ascii: "T") {
+            if segment < 2 && b[j] == UInt8(ascii: "-") {
+                guard valid(segment, digits) else { return nil }
+                segments[segment] = value
+                value = 0
+                digits = 0
+                segment += 1
+            } else {
+                guard b[j] >= 0x30, b[j] <= 0x39, digits < 7 else { return nil }
+                value = value * 10 + Int64(b[j] - 0x30)
+                digits += 1
+            }
+            j += 1
+        }
+        guard valid(segment, digits) else { return nil }
+        if segment < 2 && j < b.count { return nil }  // 'yyyy' and 'yyyy-mm' must be all there is
+        segments[segment] = value
+        let (year, month, day) = (sign * segments[0], segments[1], segments[2])
+        guard (1...12).contains(month), (1...31).contains(day) else { return nil }
+        let days = TimeText.days(year: year, month: month, day: day)
+        return TimeText.civil(days: days) == (year, month, day) ? days : nil
     }
 
     /// A value as Spark's CAST(x AS STRING) and console output write it.
@@ -112,7 +228,7 @@ enum Cast {
         switch column.data {
         case .bytes(let v): return v[row]
         case .bool(let v): return v[row] ? "true" : "false"
-        case .double(let v): return column.type == .float ? JavaNumberText.float(Float(v[row])) : JavaNumberText.double(v[row])
+        case .double(let v): return column.type == .float ? JavaDouble.string(Float(v[row])) : JavaDouble.string(v[row])
         case .int64(let v):
             switch column.type {
             case .timestamp: return TimeText.formatTimestamp(v[row])

@@ -4,9 +4,23 @@ import Glibc
 
 /// Numbers read from text, with the grammar Spark's casts accept.
 enum NumberText {
+    /// Spark's string-to-double cast: Java's `Double.parseDouble`, then the special values Spark
+    /// accepts case-insensitively when Java does not ('inf', '-infinity', 'nan', ...).
+    static func parseDouble(_ text: UnsafeRawBufferPointer) -> Double? {
+        if let d = parseJavaDouble(text) { return d }
+        guard text.count <= 16 else { return nil }
+        let word = String(decoding: text, as: UTF8.self).trimmingASCIIWhitespace().lowercased()
+        switch word {
+        case "inf", "+inf", "infinity", "+infinity": return .infinity
+        case "-inf", "-infinity": return -.infinity
+        case "nan": return .nan
+        default: return nil
+        }
+    }
+
     /// Java's `Double.parseDouble` grammar on trimmed text: sign, digits, optional fraction and
     /// exponent, optional `d`/`f` suffix, `NaN` and `Infinity`. Correctly rounded (strtod).
-    static func parseDouble(_ text: UnsafeRawBufferPointer) -> Double? {
+    private static func parseJavaDouble(_ text: UnsafeRawBufferPointer) -> Double? {
         var start = 0, end = text.count
         while start < end && text[start] <= 0x20 { start += 1 }
         while end > start && text[end - 1] <= 0x20 { end -= 1 }
@@ -59,8 +73,9 @@ enum NumberText {
         return Double(String(decoding: text[start..<end], as: UTF8.self))
     }
 
-    /// Spark's string-to-integer cast: optional sign and digits, and a fractional part that
-    /// is checked and dropped ('1.9' is 1). Overflow of Int64 is nil.
+    /// Spark's string-to-integer cast (UTF8String.toLong): optional sign and digits, and a
+    /// fractional part that is checked and dropped ('1.9' is 1, and '.5' is 0, as in Spark).
+    /// Overflow of Int64 is nil.
     static func parseInteger(_ text: UnsafeRawBufferPointer) -> Int64? {
         var start = 0, end = text.count
         while start < end && text[start] <= 0x20 { start += 1 }
@@ -80,55 +95,14 @@ enum NumberText {
             digits += 1
             i += 1
         }
+        var point = false
         if i < end && text[i] == UInt8(ascii: ".") {
+            point = true
             i += 1
             while i < end, text[i] >= 0x30, text[i] <= 0x39 { i += 1 }
         }
-        guard i == end, digits > 0 else { return nil }
+        guard i == end, digits > 0 || point else { return nil }
         return value
-    }
-}
-
-/// Doubles and floats as Java's `toString` writes them, which is how Spark prints them:
-/// plain between 10^-3 and 10^7 (always with a fractional digit), scientific elsewhere.
-enum JavaNumberText {
-    static func double(_ d: Double) -> String { format(d.description, isNaN: d.isNaN, isInfinite: d.isInfinite, negative: d < 0) }
-    static func float(_ f: Float) -> String { format(f.description, isNaN: f.isNaN, isInfinite: f.isInfinite, negative: f < 0) }
-
-    /// Reformats Swift's shortest round-trip text (same digits as Java's since JDK 19).
-    private static func format(_ swift: String, isNaN: Bool, isInfinite: Bool, negative: Bool) -> String {
-        if isNaN { return "NaN" }
-        if isInfinite { return negative ? "-Infinity" : "Infinity" }
-        var text = Substring(swift)
-        var sign = ""
-        if text.hasPrefix("-") { sign = "-"; text = text.dropFirst() }
-        // Split into significant digits and the position of the decimal point.
-        var mantissa = text
-        var exponent = 0
-        if let e = text.firstIndex(where: { $0 == "e" || $0 == "E" }) {
-            mantissa = text[..<e]
-            exponent = Int(text[text.index(after: e)...]) ?? 0
-        }
-        let parts = mantissa.split(separator: ".", omittingEmptySubsequences: false)
-        let integer = String(parts[0])
-        let fraction = parts.count > 1 ? String(parts[1]) : ""
-        var digits = integer + fraction
-        var point = integer.count + exponent
-        let leading = digits.prefix { $0 == "0" }.count
-        digits.removeFirst(leading)
-        point -= leading
-        while digits.count > 1 && digits.hasSuffix("0") { digits.removeLast() }
-        if digits.isEmpty { return sign + "0.0" }
-        let magnitude = point - 1  // value = 0.digits × 10^point = d.ddd × 10^magnitude
-        if magnitude >= -3 && magnitude < 7 {
-            if point <= 0 { return sign + "0." + String(repeating: "0", count: -point) + digits }
-            if point >= digits.count { return sign + digits + String(repeating: "0", count: point - digits.count) + ".0" }
-            let cut = digits.index(digits.startIndex, offsetBy: point)
-            return sign + digits[..<cut] + "." + digits[cut...]
-        }
-        let first = digits.prefix(1)
-        let rest = digits.dropFirst()
-        return sign + first + "." + (rest.isEmpty ? "0" : rest) + "E" + String(magnitude)
     }
 }
 
@@ -141,5 +115,82 @@ enum DecimalText {
         if digits.count <= scale { digits = String(repeating: "0", count: scale - digits.count + 1) + digits }
         let cut = digits.index(digits.endIndex, offsetBy: -scale)
         return (negative ? "-" : "") + digits[..<cut] + "." + digits[cut...]
+    }
+}
+
+/// A decimal number read exactly from text, with Java's `BigDecimal(String)` grammar after
+/// trimming (as Spark's string-to-decimal cast reads it): sign, digits with an optional point,
+/// optional exponent. Also what `round` and DOUBLE-to-DECIMAL use on `Double.toString` text.
+struct ExactDecimal {
+    var negative: Bool
+    /// Significant digits (0-9) without leading zeros, empty for zero.
+    var digits: [UInt8]
+    /// The value is `digits` × 10^exponent.
+    var exponent: Int
+
+    init?(_ text: String) {
+        var bytes = Array(text.utf8)[...]
+        while let b = bytes.first, b <= 0x20 { bytes.removeFirst() }
+        while let b = bytes.last, b <= 0x20 { bytes.removeLast() }
+        negative = bytes.first == UInt8(ascii: "-")
+        if negative || bytes.first == UInt8(ascii: "+") { bytes.removeFirst() }
+        digits = []
+        exponent = 0
+        var point = false, count = 0
+        while let b = bytes.first {
+            if b >= 0x30 && b <= 0x39 {
+                if b != 0x30 || !digits.isEmpty { digits.append(b - 0x30) }
+                if point { exponent -= 1 }
+                count += 1
+            } else if b == UInt8(ascii: ".") && !point {
+                point = true
+            } else {
+                break
+            }
+            bytes.removeFirst()
+        }
+        guard count > 0 else { return nil }
+        if let e = bytes.first, e == UInt8(ascii: "e") || e == UInt8(ascii: "E") {
+            bytes.removeFirst()
+            let negativeExponent = bytes.first == UInt8(ascii: "-")
+            if negativeExponent || bytes.first == UInt8(ascii: "+") { bytes.removeFirst() }
+            var value = 0, n = 0
+            while let b = bytes.first, b >= 0x30 && b <= 0x39 {
+                value = min(value * 10 + Int(b - 0x30), 1_000_000_000)
+                n += 1
+                bytes.removeFirst()
+            }
+            guard n > 0 else { return nil }
+            exponent += negativeExponent ? -value : value
+        }
+        guard bytes.isEmpty else { return nil }
+    }
+
+    /// The digits of the value × 10^scale rounded HALF_UP to an integer (no leading zeros,
+    /// empty for zero), or nil when that integer has more than 38 digits.
+    func roundedHalfUp(scale: Int) -> [UInt8]? {
+        guard !digits.isEmpty else { return [] }
+        let shift = exponent + max(-2_000_000_000, min(2_000_000_000, scale))
+        if shift >= 0 {
+            guard digits.count + shift <= 38 else { return nil }
+            return digits + [UInt8](repeating: 0, count: shift)
+        }
+        let dropped = -shift
+        guard dropped <= digits.count else { return [] }
+        var kept = Array(digits.prefix(digits.count - dropped))
+        if digits[digits.count - dropped] >= 5 {
+            var i = kept.count - 1
+            while i >= 0 && kept[i] == 9 { kept[i] = 0; i -= 1 }
+            if i >= 0 { kept[i] += 1 } else { kept.insert(1, at: 0) }
+        }
+        kept.removeFirst(kept.prefix { $0 == 0 }.count)
+        return kept.count <= 38 ? kept : nil
+    }
+
+    /// The unscaled value of a DECIMAL(precision, scale), HALF_UP; nil when it does not fit.
+    func unscaled(precision: Int, scale: Int) -> Int64? {
+        guard let rounded = roundedHalfUp(scale: scale), rounded.count <= min(precision, 18) else { return nil }
+        let magnitude = rounded.reduce(Int64(0)) { $0 * 10 + Int64($1) }
+        return negative ? -magnitude : magnitude
     }
 }

@@ -40,46 +40,55 @@ enum RowFunctions {
         func int(_ i: Int) -> Int64? { if case .int(let v) = args[i] { v } else if case .double(let d) = args[i] { Int64(d) } else { nil } }
         switch function {
         case .substring:
-            let characters = Array(text(0))
+            // Spark counts code points (UTF8String.numChars), not grapheme clusters.
+            let characters = Array(text(0).unicodeScalars)
             guard let pos = int(1) else { return .null }
-            let length = args.count > 2 ? (int(2) ?? 0) : Int64(characters.count)
+            // Positions and lengths are INTs in Spark (a wider argument is cast, wrapping).
+            let p = Int(Int32(truncatingIfNeeded: pos))
+            let length = args.count > 2 ? Int(Int32(truncatingIfNeeded: int(2) ?? 0)) : Int(Int32.max)
             // Spark: 1-based; 0 acts as 1; negative counts from the end.
-            var start = pos > 0 ? Int(pos) - 1 : (pos == 0 ? 0 : characters.count + Int(pos))
-            var end = length < 0 ? start : start + Int(min(length, Int64(Int32.max)))
+            var start = p > 0 ? p - 1 : (p == 0 ? 0 : characters.count + p)
+            var end = length < 0 ? start : start + length
             start = max(0, start)
             end = min(characters.count, max(end, start))
-            return .string(start < characters.count ? String(characters[start..<end]) : "")
-        case .trim: return .string(text(0).trimmingCharacters(in: .init(charactersIn: " ")))
-        case .ltrim: return .string(String(text(0).drop { $0 == " " }))
-        case .rtrim: return .string(String(text(0).reversed().drop { $0 == " " }.reversed()))
+            var out = String.UnicodeScalarView()
+            if start < characters.count { out.append(contentsOf: characters[start..<end]) }
+            return .string(String(out))
+        // Spark's one-argument trims remove the space character (U+0020) only.
+        case .trim: return .string(trimSpaces(text(0), leading: true, trailing: true))
+        case .ltrim: return .string(trimSpaces(text(0), leading: true, trailing: false))
+        case .rtrim: return .string(trimSpaces(text(0), leading: false, trailing: true))
         case .regexpReplace:
             guard let regex else { return .null }
             let replacement = text(2)
             return .string(text(0).replacing(regex) { match in expand(replacement, match) })
         case .abs:
             switch args[0] {
-            case .int(let v): return .int(v == .min ? v : Swift.abs(v))
+            // Math.abs of the minimum value is itself, for INT as for BIGINT; DECIMAL is unscaled.
+            case .int(let v): return .int(v == .min || (type == .int && v == Int64(Int32.min)) ? v : Swift.abs(v))
             case .double(let d): return .double(Swift.abs(d))
             default: return .null
             }
         case .integerDivide:
-            guard case .int(let a) = args[0], case .int(let b) = args[1], b != 0 else {
-                guard let a = Double(args[0].description), let b = Double(args[1].description), b != 0 else { return .null }
-                return .int(Int64((a / b).rounded(.towardZero)))
-            }
-            return .int(a / b)
+            return integerDivide(args[0], inputs[0].type, args[1], inputs[1].type)
         case .round(let scale):
             switch args[0] {
             case .int(let v) where scale >= 0: return .int(v)
             case .int(let v):
-                let unit = Int64(pow(10.0, Double(-scale)))
-                let rounded = (Swift.abs(v) + unit / 2) / unit * unit
-                return .int(v < 0 ? -rounded : rounded)
+                // BigDecimal(v).setScale(scale, HALF_UP).toLong (or .toInt): wraps on overflow.
+                guard scale > -20 else { return .int(0) }
+                var unit: Int128 = 1
+                for _ in 0 ..< -scale { unit *= 10 }
+                let magnitude = (Int128(v).magnitude + UInt128(unit / 2)) / UInt128(unit) * UInt128(unit)
+                let rounded = v < 0 ? -Int128(magnitude) : Int128(magnitude)
+                return .int(type == .int ? Int64(Int32(truncatingIfNeeded: rounded)) : Int64(truncatingIfNeeded: rounded))
             case .double(let d) where d.isFinite:
-                var value = Decimal(string: d.description) ?? Decimal(d)
-                var result = Decimal()
-                NSDecimalRound(&result, &value, scale, .plain)
-                return .double(Double(truncating: result as NSNumber))
+                // BigDecimal(d) is the decimal text of Double.toString: round that, HALF_UP.
+                guard let exact = ExactDecimal(JavaDouble.string(d)),
+                      let unscaled = exact.roundedHalfUp(scale: scale) else { return args[0] }
+                if unscaled.allSatisfy({ $0 == 0 }) { return .double(0) }
+                let digits = String(decoding: unscaled.map { $0 + 0x30 }, as: UTF8.self)
+                return .double(Double((exact.negative ? "-" : "") + digits + "e" + String(-scale)) ?? d)
             default: return args[0]
             }
         case .toTimestamp(let pattern), .toDate(let pattern):
@@ -88,6 +97,9 @@ enum RowFunctions {
                 micros = inputs[0].type == .date ? v * TimeText.microsPerDay : v
             } else if let pattern {
                 micros = DatePattern(pattern).parse(text(0))
+            } else if case .toDate = function {
+                // to_date(s) is CAST(s AS DATE), which reads the date and ignores what follows it.
+                micros = Cast.parseDate(text(0)).map { $0 * TimeText.microsPerDay }
             } else {
                 micros = TimeText.parseTimestamp(text(0).trimmingASCIIWhitespace())
             }
@@ -120,39 +132,99 @@ enum RowFunctions {
         }
     }
 
-    /// `$1`-style group references in a regexp_replace replacement.
+    /// Java's `Matcher.appendReplacement` syntax: `$n` (the longest group number that exists),
+    /// `${name}`, and `\` escaping the next character. An unmatched group adds nothing; what Java
+    /// rejects (`$x`, `$9` with fewer groups, a trailing `\`) is kept as written.
     private static func expand(_ replacement: String, _ match: Regex<AnyRegexOutput>.Match) -> String {
-        var out = ""
-        var chars = replacement.makeIterator()
-        while let c = chars.next() {
-            if c == "\\", let next = chars.next() { out.append(next); continue }
-            guard c == "$" else { out.append(c); continue }
-            var digits = ""
-            while let d = chars.next() {
-                if d.isNumber { digits.append(d) } else {
-                    if let g = Int(digits), g < match.output.count, let sub = match.output[g].substring { out += sub } else { out += "$" + digits }
-                    digits = "#"
-                    out.append(d)
-                    break
-                }
+        let chars = Array(replacement.unicodeScalars)
+        let groups = match.output.count - 1
+        var out = String.UnicodeScalarView()
+        var i = 0
+        while i < chars.count {
+            let c = chars[i]
+            if c == "\\", i + 1 < chars.count {
+                out.append(chars[i + 1])
+                i += 2
+                continue
             }
-            if digits != "#" {
-                if let g = Int(digits), g < match.output.count, let sub = match.output[g].substring { out += sub } else { out += "$" + digits }
+            guard c == "$", i + 1 < chars.count else { out.append(c); i += 1; continue }
+            if chars[i + 1] == "{", let close = chars[(i + 2)...].firstIndex(of: "}") {
+                let name = String(String.UnicodeScalarView(chars[(i + 2)..<close]))
+                if let group = match.output[name] {
+                    if let sub = group.substring { out.append(contentsOf: sub.unicodeScalars) }
+                    i = close + 1
+                    continue
+                }
+            } else if let first = digit(chars[i + 1]), first <= groups {
+                var number = first
+                var j = i + 2
+                while j < chars.count, let digit = digit(chars[j]), number * 10 + digit <= groups {
+                    number = number * 10 + digit
+                    j += 1
+                }
+                if let sub = match.output[number].substring { out.append(contentsOf: sub.unicodeScalars) }
+                i = j
+                continue
+            }
+            out.append(c)
+            i += 1
+        }
+        return String(out)
+    }
+
+    private static func digit(_ c: Unicode.Scalar) -> Int? {
+        ("0"..."9").contains(c) ? Int(c.value - 0x30) : nil
+    }
+
+    private static func trimSpaces(_ text: String, leading: Bool, trailing: Bool) -> String {
+        var scalars = Substring(text).unicodeScalars
+        if leading { while scalars.first == " " { scalars.removeFirst() } }
+        if trailing { while scalars.last == " " { scalars.removeLast() } }
+        return String(scalars)
+    }
+
+    /// `a div b`: Spark's IntegralDivide, NULL when b is 0. Integers truncate toward zero (and
+    /// Long.MinValue div -1 wraps, as in Java); DECIMALs divide by value; doubles (which Spark
+    /// rejects) truncate their quotient, saturating like a cast to BIGINT.
+    private static func integerDivide(_ a: Value, _ aType: SQLType, _ b: Value, _ bType: SQLType) -> Value {
+        if case .int(let x) = a, case .int(let y) = b {
+            guard y != 0 else { return .null }
+            let aScale = if case .decimal(_, let s) = aType { s } else { 0 }
+            let bScale = if case .decimal(_, let s) = bType { s } else { 0 }
+            if aScale == 0 && bScale == 0 { return .int(x.dividedReportingOverflow(by: y).partialValue) }
+            // (x / 10^as) / (y / 10^bs) = (x * 10^bs) / (y * 10^as), exactly, in 128 bits.
+            var n = Int128(x), d = Int128(y)
+            for _ in 0..<bScale { n *= 10 }
+            for _ in 0..<aScale { d *= 10 }
+            return .int(Int64(truncatingIfNeeded: n / d))
+        }
+        func double(_ v: Value, _ type: SQLType) -> Double? {
+            switch v {
+            case .double(let d): return d
+            case .int(let i):
+                if case .decimal(_, let s) = type { return Double(i) / pow(10, Double(s)) }
+                return Double(i)
+            default: return nil
             }
         }
-        return out
+        guard let x = double(a, aType), let y = double(b, bType), y != 0 else { return .null }
+        let q = (x / y).rounded(.towardZero)
+        if q.isNaN { return .null }
+        return .int(q >= 9_223_372_036_854_775_808.0 ? .max : q < -9_223_372_036_854_775_808.0 ? .min : Int64(q))
     }
 }
 
-/// SQL LIKE: `%` any run, `_` one character, `\` escapes.
+/// SQL LIKE: `%` any run, `_` one character, `\` escapes. Characters are code points, as in
+/// Spark (whose LIKE is a Java regex with DOTALL): `_` matches a newline, and a precomposed `é`
+/// is not `e` followed by a combining accent.
 struct LikePattern {
-    private enum Piece { case any, one, literal(Character) }
+    private enum Piece { case any, one, literal(Unicode.Scalar) }
     private let pieces: [Piece]
 
     init(_ pattern: String) {
         var pieces: [Piece] = []
         var escape = false
-        for c in pattern {
+        for c in pattern.unicodeScalars {
             if escape { pieces.append(.literal(c)); escape = false; continue }
             switch c {
             case "\\": escape = true
@@ -165,7 +237,7 @@ struct LikePattern {
     }
 
     func matches(_ text: String) -> Bool {
-        let chars = Array(text)
+        let chars = Array(text.unicodeScalars)
         // Backtracking over the last `%` only: linear for the patterns people write.
         var p = 0, t = 0, starP = -1, starT = 0
         while t < chars.count {
@@ -187,20 +259,34 @@ struct LikePattern {
     }
 }
 
-/// The Java date-time pattern letters Spark users write most: y M d H h m s S a, quotes.
+/// The Java date-time pattern letters Spark users write most: y M d H h m s S a E, quotes.
+/// Parsing is case-insensitive for text (Spark's formatter parses case-insensitively).
 struct DatePattern {
     private enum Piece { case field(Character, Int), literal(String) }
     private let pieces: [Piece]
+
+    private static let months = ["January", "February", "March", "April", "May", "June", "July", "August",
+                                 "September", "October", "November", "December"]
+    private static let weekdays = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
 
     init(_ pattern: String) {
         var pieces: [Piece] = []
         var chars = Array(pattern)[...]
         while let c = chars.first {
             if c == "'" {
+                // 'text' is literal; '' is a quote, outside or inside quoted text.
                 chars = chars.dropFirst()
-                let literal = chars.prefix { $0 != "'" }
-                pieces.append(.literal(String(literal)))
-                chars = chars.dropFirst(literal.count + 1)
+                if chars.first == "'" { pieces.append(.literal("'")); chars = chars.dropFirst(); continue }
+                var literal = ""
+                while let q = chars.first {
+                    chars = chars.dropFirst()
+                    if q == "'" {
+                        guard chars.first == "'" else { break }
+                        chars = chars.dropFirst()
+                    }
+                    literal.append(q)
+                }
+                pieces.append(.literal(literal))
             } else if c.isLetter {
                 let run = chars.prefix { $0 == c }.count
                 pieces.append(.field(c, run))
@@ -213,33 +299,74 @@ struct DatePattern {
         self.pieces = pieces
     }
 
+    private static func isNumeric(_ piece: Piece) -> Bool {
+        guard case .field(let letter, let width) = piece else { return false }
+        return "yMdHhmsS".contains(letter) && !(letter == "M" && width >= 3)
+    }
+
     func parse(_ text: String) -> Int64? {
         var chars = Array(text)[...]
         var y: Int64 = 1970, mo: Int64 = 1, d: Int64 = 1, h: Int64 = 0, mi: Int64 = 0, s: Int64 = 0, micros: Int64 = 0
-        for piece in pieces {
+        var clockHour: Int64? = nil, pm = false
+        /// Consumes one of `names` (or its first three letters when `short`), case-insensitively.
+        func name(_ names: [String], short: Bool) -> Int? {
+            for (i, full) in names.enumerated() {
+                let word = Array(short ? String(full.prefix(3)) : full)
+                if chars.count >= word.count, zip(chars, word).allSatisfy({ $0.lowercased() == $1.lowercased() }) {
+                    chars = chars.dropFirst(word.count)
+                    return i
+                }
+            }
+            return nil
+        }
+        for (index, piece) in pieces.enumerated() {
             switch piece {
             case .literal(let l):
                 guard chars.starts(with: l) else { return nil }
                 chars = chars.dropFirst(l.count)
+            case .field("a", _):
+                guard let marker = name(["AM", "PM"], short: false) else { return nil }
+                pm = marker == 1
+            case .field("M", let width) where width >= 3:
+                guard let month = name(Self.months, short: width == 3) else { return nil }
+                mo = Int64(month + 1)
             case .field(let letter, let width):
+                guard Self.isNumeric(piece) else { return nil }
                 let digits = chars.prefix { $0.isASCII && $0.isNumber }
-                let take = letter == "S" ? digits.count : (width >= 2 && letter != "y" ? min(digits.count, max(width, 2)) : digits.count)
-                guard take > 0, let value = Int64(String(digits.prefix(take))) else { return nil }
+                // Next to another number a field takes its width (yyyyMMdd); otherwise years and
+                // fractions take all digits, 'yy' two, and the other fields one or two.
+                let adjacent = index + 1 < pieces.count && Self.isNumeric(pieces[index + 1])
+                let take = switch letter {
+                case "y" where width == 2: 2
+                case "y", "S": adjacent ? width : digits.count
+                default: adjacent ? width : min(digits.count, 2)
+                }
+                guard take > 0, digits.count >= take, let value = Int64(String(digits.prefix(take))) else { return nil }
                 chars = chars.dropFirst(take)
                 switch letter {
-                case "y": y = value
+                case "y": y = width == 2 ? 2000 + value : value  // 'yy': 2000-2099, as Spark's formatter
                 case "M": mo = value
                 case "d": d = value
-                case "H", "h": h = value
+                case "H": h = value
+                case "h": clockHour = value
                 case "m": mi = value
                 case "s": s = value
-                case "S": micros = value * Int64(pow(10.0, Double(max(0, 6 - take))))
-                default: return nil
+                default:  // "S": a fraction of a second, micros kept
+                    guard take <= width else { return nil }
+                    let first6 = String(digits.prefix(min(take, 6)))
+                    micros = Int64(first6 + String(repeating: "0", count: 6 - first6.count)) ?? 0
                 }
             }
         }
+        if let clockHour {
+            // 'h' is 1-12; without 'a' the hour is taken as AM, as Spark does.
+            guard (1...12).contains(clockHour) else { return nil }
+            h = clockHour % 12 + (pm ? 12 : 0)
+        }
         guard chars.isEmpty, (1...12).contains(mo), (1...31).contains(d), h < 24, mi < 60, s < 60 else { return nil }
-        return (TimeText.days(year: y, month: mo, day: d) * 86_400 + h * 3600 + mi * 60 + s) * 1_000_000 + micros
+        let days = TimeText.days(year: y, month: mo, day: d)
+        guard TimeText.civil(days: days) == (y, mo, d) else { return nil }  // no 31/02
+        return (days * 86_400 + h * 3600 + mi * 60 + s) * 1_000_000 + micros
     }
 
     func format(_ micros: Int64) -> String {
@@ -251,6 +378,18 @@ struct DatePattern {
         for piece in pieces {
             switch piece {
             case .literal(let l): out += l
+            case .field("a", _): out += seconds < 12 * 3600 ? "AM" : "PM"
+            case .field("M", let width) where width >= 3:
+                let month = Self.months[Int(mo) - 1]
+                out += width == 3 ? String(month.prefix(3)) : month
+            case .field("E", let width):
+                let weekday = Self.weekdays[Int((days % 7 + 10) % 7)]  // 1970-01-01 was a Thursday
+                out += width <= 3 ? String(weekday.prefix(3)) : weekday
+            case .field("S", let width):
+                // The fraction's leading digits, truncated (or padded with zeros past micros).
+                let fraction = String(inDay % 1_000_000)
+                let six = String(repeating: "0", count: 6 - fraction.count) + fraction
+                out += width <= 6 ? String(six.prefix(width)) : six + String(repeating: "0", count: width - 6)
             case .field(let letter, let width):
                 let value: Int64 = switch letter {
                 case "y": width == 2 ? y % 100 : y
@@ -260,7 +399,6 @@ struct DatePattern {
                 case "h": (seconds / 3600 + 11) % 12 + 1
                 case "m": seconds / 60 % 60
                 case "s": seconds % 60
-                case "S": inDay % 1_000_000 / Int64(pow(10.0, Double(max(0, 6 - width))))
                 default: 0
                 }
                 let digits = String(value)

@@ -65,7 +65,8 @@ extension Binder {
             return .call(.row(.regexpReplace), [string(0), string(1), string(2)], .string)
         case "substring", "substr":
             try arity(2...3)
-            return .call(.row(.substring), [string(0)] + args.dropFirst().map { Self.cast($0, to: .bigint) }, .string)
+            // Spark's Substring takes INT position and length; wider numbers are cast (wrapping).
+            return .call(.row(.substring), [string(0)] + args.dropFirst().map { Self.cast($0, to: .int) }, .string)
         case "concat":
             try arity(1...64)
             return .call(.concat, (0..<args.count).map(string), .string)
