@@ -82,7 +82,16 @@ public final class KafkaConsumer: @unchecked Sendable {  // librdkafka handles a
                      _ body: (KafkaMessage) throws -> Void) throws -> KafkaPollOutcome {
         let messages = UnsafeMutablePointer<UnsafeMutablePointer<rd_kafka_message_t>?>.allocate(capacity: maxRecords)
         defer { messages.deallocate() }
-        let count = rd_kafka_consume_batch_queue(queue, milliseconds(timeout), messages, maxRecords)
+        // librdkafka's batch call waits until the batch is full or the timeout passes; what
+        // callers want is everything there now, waiting only when nothing is.
+        var count = rd_kafka_consume_batch_queue(queue, 0, messages, maxRecords)
+        if count == 0 {
+            count = rd_kafka_consume_batch_queue(queue, milliseconds(timeout), messages, 1)
+            if count == 1 && maxRecords > 1 {
+                let more = rd_kafka_consume_batch_queue(queue, 0, messages + 1, maxRecords - 1)
+                if more > 0 { count += more }
+            }
+        }
         defer { handle.drainLogs() }
         guard count >= 0 else { throw KafkaError(rd_kafka_last_error(), context: "polling for records") }
         var outcome = KafkaPollOutcome()
@@ -185,6 +194,16 @@ public final class KafkaConsumer: @unchecked Sendable {  // librdkafka handles a
     /// consumer's position is its lag.
     public func watermarks(topic: String, partition: Int32, timeout: Duration = .seconds(10)) throws(KafkaError) -> KafkaWatermarks {
         try handle.watermarks(topic: topic, partition: partition, timeout: timeout)
+    }
+
+    /// The partition's watermarks as librdkafka last learnt them from fetch responses,
+    /// without asking the broker; nil until the partition has been fetched from.
+    public func cachedWatermarks(topic: String, partition: Int32) -> KafkaWatermarks? {
+        var low: Int64 = 0
+        var high: Int64 = 0
+        guard rd_kafka_get_watermark_offsets(handle.pointer, topic, partition, &low, &high) == RD_KAFKA_RESP_ERR_NO_ERROR,
+              high >= 0 else { return nil }
+        return KafkaWatermarks(low: low, high: high)
     }
 
     public func metadata(timeout: Duration = .seconds(10)) throws(KafkaError) -> KafkaClusterMetadata {

@@ -44,6 +44,10 @@ public struct KafkaMessage {
 
     public var topic: String { String(cString: rd_kafka_topic_name(pointer.pointee.rkt)) }
 
+    /// A number that is the same for every message of one topic from one consumer: for
+    /// telling topics apart per message without building their names.
+    public var topicIdentity: UInt { UInt(bitPattern: pointer.pointee.rkt) }
+
     /// The key's bytes, valid only during the callback.
     public var key: UnsafeRawBufferPointer? {
         pointer.pointee.key.map { UnsafeRawBufferPointer(start: $0, count: pointer.pointee.key_len) }

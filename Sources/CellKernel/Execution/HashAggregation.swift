@@ -17,6 +17,13 @@ public struct HashAggregation: Sendable {
         self.aggregates = aggregates
         table = GroupTable(keyTypes: keys.map(\.type))
         states = aggregates.map(AggregateState.init)
+        if keys.isEmpty {
+            // A global aggregate is one row even over no input (count 0, the rest NULL), as
+            // in SQL; its group exists before any row arrives.
+            _ = table.groupIDs([], count: 0)
+            for index in states.indices { states[index].grow(to: 1) }
+            touched = [false]
+        }
     }
 
     /// Number of groups held.

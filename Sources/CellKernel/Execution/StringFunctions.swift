@@ -78,8 +78,27 @@ enum StringFunctions {
         var out = Column(type: .string, capacity: count)
         for i in 0..<count {
             if inputs.contains(where: { $0.isNull(i) }) { out.appendNull(); continue }
-            let s = search[i]
-            out.append(s.isEmpty ? text[i] : text[i].replacing(s, with: replacement?[i] ?? ""))
+            // Byte matching: a valid UTF-8 needle can only match whole code points, which is
+            // what Spark's UTF8String.replace matches (Swift's String would match characters).
+            let haystack = Array(text.bytes[text.range(i)]), needle = Array(search.bytes[search.range(i)])
+            let with = replacement.map { Array($0.bytes[$0.range(i)]) } ?? []
+            guard !needle.isEmpty, needle.count <= haystack.count else {
+                haystack.withUnsafeBytes { out.append(bytes: $0) }
+                continue
+            }
+            var result: [UInt8] = []
+            result.reserveCapacity(haystack.count)
+            var at = 0
+            while at < haystack.count {
+                if at + needle.count <= haystack.count && haystack[at..<(at + needle.count)].elementsEqual(needle) {
+                    result += with
+                    at += needle.count
+                } else {
+                    result.append(haystack[at])
+                    at += 1
+                }
+            }
+            result.withUnsafeBytes { out.append(bytes: $0) }
         }
         return out
     }

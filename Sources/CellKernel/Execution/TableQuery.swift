@@ -10,13 +10,6 @@ enum TableQuery {
             var aggregation = HashAggregation(keys: plan.keys, aggregates: plan.aggregates)
             aggregation.add(input)
             output = aggregation.allGroups()
-            if plan.keys.isEmpty && aggregation.groupCount == 0 {
-                // A global aggregate over no rows is one row.
-                output = plan.aggregates.map { spec in
-                    Column(repeating: [.countAll, .count, .countDistinct, .approxCountDistinct].contains(spec.function) ? .int(0) : .null,
-                           type: spec.resultType, count: 1)
-                }
-            }
             if let having = plan.having {
                 output = Batch(schema: Schema(output.map { .init(name: "", type: $0.type) }), columns: output).filter(having).columns
             }

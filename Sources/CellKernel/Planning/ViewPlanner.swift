@@ -136,6 +136,12 @@ struct ViewPlanner {
             watermark = (mark.column, mark.delayMicros)
         }
         used.remove(-1)
+        if used.isEmpty, let cheapest = stream.columns.indices.first(where: { stream.columns[$0].origin == .kafka(.offset) })
+            ?? stream.columns.indices.first {
+            // Batches know their row count from their columns: `SELECT count(*)` still reads
+            // one (the Kafka offset when there is one: it costs no decoding).
+            used.insert(cheapest)
+        }
         let scanColumns = used.sorted()
         var position: [Int: Int] = [:]
         for (p, c) in scanColumns.enumerated() { position[c] = p }

@@ -32,7 +32,13 @@ public final class MemoryTable: QuerySink, Sendable {
                     return
                 }
                 // Replace rows whose keys the batch updated; keep the rest in order.
-                let keyOf = { (columns: [Column], row: Int) in result.keyColumns.map { columns[$0].value(at: row) } }
+                // Keys as bytes, as the aggregation groups them: Swift's String equality would
+                // merge 'é' and 'e' + U+0301, which are two groups.
+                let keyOf = { (columns: [Column], row: Int) -> [UInt8] in
+                    var key: [UInt8] = []
+                    for c in result.keyColumns { GroupTable.encode(columns[c], row, into: &key) }
+                    return key
+                }
                 let updated = Set((0..<result.count).map { keyOf(result.columns, $0) })
                 let kept = (0..<(table.columns.first?.count ?? 0)).filter { !updated.contains(keyOf(table.columns, $0)) }
                 table.columns = Self.appending(table.columns.map { $0.gather(kept) }, result.columns)

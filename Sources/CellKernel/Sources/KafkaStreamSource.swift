@@ -18,9 +18,13 @@ public final class KafkaStreamSource: StreamSource {
     public let isKafka = true
     public let summary: String
     private let consumer: KafkaConsumer
+    /// A connection of its own for offset questions: on the consumer's, each would queue
+    /// behind a fetch in flight.
+    private let offsetClient: KafkaAdmin
     private let partitions: [KafkaTopicPartition]
     private let topicIndex: [String: Int]
-    private var next: [KafkaTopicPartition: Int64]
+    private var next: [KafkaTopicPartition: Int64] = [:]
+    private let starting: StartingOffsets
     private var needsSeek: [KafkaTopicPartition: Int64] = [:]
     private let maxOffsetsPerTrigger: Int64?
     private let failOnDataLoss: Bool
@@ -50,6 +54,8 @@ public final class KafkaStreamSource: StreamSource {
         if configuration["fetch.wait.max.ms"] == nil { configuration["fetch.wait.max.ms"] = "10" }
         do {
             consumer = try KafkaConsumer(configuration: configuration, logger: logger)
+            // Consumer-only properties are ignored by this client (librdkafka notes it at debug level).
+            offsetClient = try KafkaAdmin(configuration: configuration, logger: logger)
         } catch {
             throw SourceError("cannot configure the Kafka consumer: \(error)", hint: "check the kafka.* options")
         }
@@ -65,24 +71,9 @@ public final class KafkaStreamSource: StreamSource {
         topics = Array(Set(partitions.map(\.topic))).sorted()
         topicIndex = Dictionary(uniqueKeysWithValues: topics.enumerated().map { ($1, $0) })
 
-        // Starting offsets become exact numbers now, so the first batch's start is known.
-        let starting = try StartingOffsets(lowered["startingoffsets"] ?? "latest")
-        var next: [KafkaTopicPartition: Int64] = [:]
-        for tp in partitions {
-            let marks: KafkaWatermarks
-            do {
-                marks = try consumer.watermarks(topic: tp.topic, partition: tp.partition, timeout: metadataTimeout)
-            } catch {
-                throw SourceError("cannot read the offsets of \(tp): \(error.message)")
-            }
-            switch starting.offset(for: tp) {
-            case -2: next[tp] = marks.low
-            case -1: next[tp] = marks.high
-            case let exact: next[tp] = exact
-            }
-        }
-        self.next = next
-        try consumer.assign(partitions.map { ($0, .exact(next[$0]!)) })
+        // Checked now (a bad value is an error at CREATE SOURCE); resolved to numbers by the
+        // first batch, so connecting to check a source costs no round trip per partition.
+        starting = try StartingOffsets(lowered["startingoffsets"] ?? "latest")
         let resolved = partitions
         let topicList = topics.map { topic in "\(topic) (\(resolved.filter { $0.topic == topic }.count) partitions)" }
         summary = "kafka \(topicList.joined(separator: ", ")) at \(bootstrap)"
@@ -92,22 +83,40 @@ public final class KafkaStreamSource: StreamSource {
 
     public func close() { consumer.close() }
 
-    public func readBatch(_ body: (SourceRecord) throws -> Void) throws -> SourceBatch? {
-        // End offsets are fixed now: records arriving while the batch is read belong to the next.
-        var high: [KafkaTopicPartition: Int64] = [:]
-        var low: [KafkaTopicPartition: Int64] = [:]
+    /// Turns startingOffsets into exact offsets and assigns the partitions from there.
+    private func start() throws {
         for tp in partitions {
-            let marks = try consumer.watermarks(topic: tp.topic, partition: tp.partition, timeout: metadataTimeout)
-            high[tp] = marks.high
-            low[tp] = marks.low
+            let marks: KafkaWatermarks
+            do {
+                marks = try offsetClient.watermarks(topic: tp.topic, partition: tp.partition, timeout: metadataTimeout)
+            } catch {
+                throw SourceError("cannot read the offsets of \(tp): \(error.message)")
+            }
+            switch starting.offset(for: tp) {
+            case -2: next[tp] = marks.low
+            case -1: next[tp] = marks.high
+            case let exact: next[tp] = exact
+            }
+        }
+        try consumer.assign(partitions.map { ($0, .exact(next[$0]!)) })
+    }
+
+    public func readBatch(_ body: (SourceRecord) throws -> Void) throws -> SourceBatch? {
+        if next.isEmpty { try start() }
+        // End offsets are fixed now: records arriving while the batch is read belong to the next.
+        // The high watermark from the last fetch response is trusted when it shows records to
+        // read (a busy stream then costs no round trip per partition); when it shows none, it
+        // may be a fetch behind, so the broker is asked: what is there now must be read.
+        // Records lost to retention show up as a gap in the offsets read, below.
+        var high: [KafkaTopicPartition: Int64] = [:]
+        for tp in partitions {
+            if let cached = consumer.cachedWatermarks(topic: tp.topic, partition: tp.partition)?.high, cached > next[tp]! {
+                high[tp] = cached
+            } else {
+                high[tp] = try offsetClient.watermarks(topic: tp.topic, partition: tp.partition, timeout: metadataTimeout).high
+            }
         }
         var lost: Int64 = 0
-        for tp in partitions where low[tp]! > next[tp]! {
-            try dataLoss(tp, from: next[tp]!, to: low[tp]!)
-            lost += low[tp]! - next[tp]!
-            next[tp] = low[tp]!
-            needsSeek[tp] = low[tp]!
-        }
         let end = endOffsets(high: high)
         let start = next
         guard partitions.contains(where: { end[$0]! > next[$0]! }) else { return nil }
@@ -116,51 +125,71 @@ public final class KafkaStreamSource: StreamSource {
             needsSeek.removeAll()
         }
 
-        var pending = Set(partitions.filter { end[$0]! > next[$0]! })
+        // Per-message bookkeeping works on array slots found by (topic identity, partition):
+        // no strings and no hashing of names on the hot path.
+        var slotOf: [PartitionKey: Int] = [:]
+        var topicOf: [UInt: Int] = [:]
+        var slotNext = partitions.map { next[$0]! }
+        let slotEnd = partitions.map { end[$0]! }
+        var pendingCount = partitions.indices.filter { slotEnd[$0] > slotNext[$0] }.count
+        var pendingSlot = partitions.indices.map { slotEnd[$0] > slotNext[$0] }
+        func slot(identity: UInt, partition: Int32, topic: () -> String) -> Int? {
+            if let known = slotOf[PartitionKey(identity: identity, partition: partition)] { return known }
+            let name = topic()
+            guard let index = partitions.firstIndex(where: { $0.topic == name && $0.partition == partition }) else { return nil }
+            slotOf[PartitionKey(identity: identity, partition: partition)] = index
+            topicOf[identity] = topicIndex[name]
+            return index
+        }
+        func finish(_ index: Int) {
+            if pendingSlot[index] { pendingSlot[index] = false; pendingCount -= 1 }
+        }
         var records = 0
         let clock = ContinuousClock()
         var lastProgress = clock.now
-        var partitionIndex: [Int32: [String: KafkaTopicPartition]] = [:]
-        for tp in partitions { partitionIndex[tp.partition, default: [:]][tp.topic] = tp }
-        while !pending.isEmpty {
+        while pendingCount > 0 {
             let outcome = try consumer.poll(maxRecords: 10_000, timeout: .milliseconds(100)) { message in
-                let topic = message.topic
-                guard let tp = partitionIndex[message.partition]?[topic], let expected = next[tp] else { return }
+                let identity = message.topicIdentity
+                let partition = message.partition
+                guard let index = slot(identity: identity, partition: partition, topic: { message.topic }) else { return }
                 let offset = message.offset
-                guard offset < end[tp]! else {
+                let expected = slotNext[index]
+                guard offset < slotEnd[index] else {
                     // Fetched ahead of this batch's end: read again from `end` next time.
-                    needsSeek[tp] = end[tp]!
-                    pending.remove(tp)
+                    needsSeek[partitions[index]] = slotEnd[index]
+                    finish(index)
                     return
                 }
                 guard offset >= expected else { return }
                 if offset > expected {
-                    try dataLoss(tp, from: expected, to: offset)
+                    try dataLoss(partitions[index], from: expected, to: offset)
                     lost += offset - expected
                 }
                 let ts = message.timestamp
-                try body(SourceRecord(value: message.value, key: message.key, topicIndex: topicIndex[topic]!,
-                                      partition: message.partition, offset: offset, timestamp: ts.millis,
+                try body(SourceRecord(value: message.value, key: message.key, topicIndex: topicOf[identity]!,
+                                      partition: partition, offset: offset, timestamp: ts.millis,
                                       timestampType: ts.type == .notAvailable ? -1 : ts.type.rawValue - 1))
                 records += 1
-                next[tp] = offset + 1
-                if offset + 1 >= end[tp]! { pending.remove(tp) }
+                slotNext[index] = offset + 1
+                if offset + 1 >= slotEnd[index] { finish(index) }
             }
             if outcome.records > 0 { lastProgress = clock.now }
             for tp in outcome.reachedEnd {
                 // The broker says there is nothing more: whatever is missing below `end` is gone.
-                guard let known = partitionIndex[tp.partition]?[tp.topic], pending.contains(known) else { continue }
-                if let marks = try? consumer.watermarks(topic: known.topic, partition: known.partition, timeout: metadataTimeout),
-                   marks.high <= next[known]! {
-                    pending.remove(known)
+                guard let index = partitions.firstIndex(of: tp), pendingSlot[index] else { continue }
+                if let marks = try? offsetClient.watermarks(topic: tp.topic, partition: tp.partition, timeout: metadataTimeout),
+                   marks.high <= slotNext[index] {
+                    finish(index)
                 }
             }
             if clock.now - lastProgress > pollTimeout {
-                let missing = pending.map { "\($0) offsets \(next[$0]!)..<\(end[$0]!)" }.sorted().joined(separator: ", ")
+                let missing = partitions.indices.filter { pendingSlot[$0] }
+                    .map { "\(partitions[$0]) offsets \(slotNext[$0])..<\(slotEnd[$0])" }.joined(separator: ", ")
                 throw SourceError("timed out after \(pollTimeout) waiting for \(missing)",
                                   hint: "is the broker up? raise 'kafkaConsumer.pollTimeoutMs' for slow clusters")
             }
         }
+        for (index, tp) in partitions.enumerated() { next[tp] = slotNext[index] }
         func offsets(_ map: [KafkaTopicPartition: Int64]) -> SourceOffsets {
             SourceOffsets(Dictionary(uniqueKeysWithValues: map.map { ($0.key.description, $0.value) }))
         }
@@ -255,6 +284,12 @@ public final class KafkaStreamSource: StreamSource {
             }
         }
     }
+}
+
+/// A partition as messages identify it: their topic's identity and the partition number.
+private struct PartitionKey: Hashable {
+    var identity: UInt
+    var partition: Int32
 }
 
 /// `startingOffsets`: earliest, latest, or per-partition JSON.
