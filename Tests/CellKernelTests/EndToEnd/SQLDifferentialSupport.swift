@@ -290,15 +290,6 @@ enum DiffData {
         return out + "\""
     }
 
-    static func oracle(_ value: Value) -> OracleValue {
-        switch value {
-        case .null: .null
-        case .int(let v): .integer(v)
-        case .double(let v): .real(v)
-        case .string(let v): .text(v)
-        case .bool(let v): .integer(v ? 1 : 0)
-        }
-    }
 }
 
 /// Random expressions of a wanted kind, and random queries made of them.
@@ -642,7 +633,7 @@ struct DiffEngineRun {
             }
         }
         let table = try #require(session.table("v"))
-        let result = (0..<table.count).map { r in table.columns.map { DiffData.oracle($0.value(at: r)) } }
+        let result = (0..<table.count).map { r in table.columns.map { OracleValue($0.value(at: r)) } }
         return DiffEngineRun(rows: result, inputRows: inputRows, batches: batches)
     }
 }

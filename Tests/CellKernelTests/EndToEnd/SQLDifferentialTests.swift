@@ -20,7 +20,7 @@ import TransactionGenerator
 
         let oracle = try SQLiteOracle()
         try oracle.execute(DiffData.sqliteSchema)
-        try oracle.insert(into: "t", columns: DiffData.columns.count, rows: rows.map { $0.map(DiffData.oracle) })
+        try oracle.insert(into: "t", columns: DiffData.columns.count, rows: rows.map { $0.map(OracleValue.init) })
         let expected = try oracle.query(sqlite)
 
         // The rows in 1-5 pieces appended between micro-batches; sometimes also capped per batch.

@@ -69,15 +69,6 @@ import TransactionGenerator
         return Query(sql: sql, keys: keyNames.map(col), predicate: predicate?.1, aggregates: chosen.map(\.1))
     }
 
-    static func oracle(_ value: Value) -> OracleValue {
-        switch value {
-        case .null: .null
-        case .int(let v): .integer(v)
-        case .double(let v): .real(v)
-        case .string(let v): .text(v)
-        case .bool(let v): .integer(v ? 1 : 0)
-        }
-    }
 
     /// Rows as comparable text, doubles to 9 significant digits (sums differ in the last bits
     /// between summation orders).
@@ -104,7 +95,7 @@ import TransactionGenerator
 
         let oracle = try SQLiteOracle()
         try oracle.execute("CREATE TABLE t (g TEXT, h INTEGER, x INTEGER, y REAL, s TEXT)")
-        try oracle.insert(into: "t", columns: 5, rows: rows.map { $0.map(Self.oracle) })
+        try oracle.insert(into: "t", columns: 5, rows: rows.map { $0.map(OracleValue.init) })
         let expected = try oracle.query(query.sql)
 
         // cells: the same rows in micro-batches of random sizes, folded incrementally.
@@ -129,7 +120,7 @@ import TransactionGenerator
                        type: spec.resultType, count: 1)
             }
         }
-        let actual = (0..<(result.first?.count ?? 0)).map { r in result.map { Self.oracle($0.value(at: r)) } }
+        let actual = (0..<(result.first?.count ?? 0)).map { r in result.map { OracleValue($0.value(at: r)) } }
         #expect(Self.canonical(actual) == Self.canonical(expected), "\(query.sql)")
     }
 }

@@ -1,3 +1,4 @@
+@testable import CellKernel
 import CSQLite
 
 /// SQLite in memory: the independent engine the differential tests compare against.
@@ -66,6 +67,17 @@ final class SQLiteOracle {
 
 enum OracleValue: Hashable, CustomStringConvertible {
     case null, integer(Int64), real(Double), text(String)
+
+    /// A cells value as SQLite stores it (booleans are integers there).
+    init(_ value: Value) {
+        switch value {
+        case .null: self = .null
+        case .int(let v): self = .integer(v)
+        case .double(let v): self = .real(v)
+        case .string(let v): self = .text(v)
+        case .bool(let v): self = .integer(v ? 1 : 0)
+        }
+    }
 
     var description: String {
         switch self {
