@@ -49,7 +49,7 @@ public final class MemoryTable: QuerySink, Sendable {
     private static func appending(_ a: [Column], _ b: [Column]) -> [Column] {
         zip(a, b).map { left, right in
             var merged = left
-            for row in 0..<right.count { merged.append(right.value(at: row)) }
+            merged.append(contentsOf: right)
             return merged
         }
     }

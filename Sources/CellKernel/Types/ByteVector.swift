@@ -71,6 +71,13 @@ public struct ByteVector: Sendable, Hashable {
         return try bytes.withUnsafeBytes { try body(UnsafeRawBufferPointer(rebasing: $0[r])) }
     }
 
+    /// Appends every element of `other`.
+    public mutating func append(contentsOf other: ByteVector) {
+        let base = Int32(bytes.count)
+        bytes.append(contentsOf: other.bytes)
+        offsets.append(contentsOf: other.offsets.dropFirst().lazy.map { $0 + base })
+    }
+
     /// Removes the last element.
     public mutating func removeLast() {
         offsets.removeLast()

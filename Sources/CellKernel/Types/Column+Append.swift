@@ -53,6 +53,23 @@ extension Column {
         if !validity.isEmpty { validity.append(true) }
     }
 
+    /// Appends every row of `other`, a column of the same type: a vector at a time, not a
+    /// boxed value per row.
+    public mutating func append(contentsOf other: Column) {
+        guard other.count > 0 else { return }
+        if !validity.isEmpty || other.hasNulls {
+            let mine = validity.isEmpty ? Array(repeating: true, count: count) : validity
+            validity = mine + (other.validity.isEmpty ? Array(repeating: true, count: other.count) : other.validity)
+        }
+        switch (takeData(), other.data) {
+        case (.int64(var a), .int64(let b)): a.append(contentsOf: b); data = .int64(a)
+        case (.double(var a), .double(let b)): a.append(contentsOf: b); data = .double(a)
+        case (.bool(var a), .bool(let b)): a.append(contentsOf: b); data = .bool(a)
+        case (.bytes(var a), .bytes(let b)): a.append(contentsOf: b); data = .bytes(a)
+        default: preconditionFailure("append \(other.type) rows to \(type)")
+        }
+    }
+
     public mutating func append(_ string: String) {
         var s = string
         s.withUTF8 { append(bytes: UnsafeRawBufferPointer($0)) }
