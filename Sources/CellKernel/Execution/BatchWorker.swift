@@ -35,7 +35,9 @@ struct BatchWorker {
         if scanner.rows > 0 { process(scanner.flush()) }
     }
 
-    private mutating func process(_ chunk: Batch) {
+    /// Runs a chunk of rows through the stages: watermark, WHERE, windows, late rows, then
+    /// the aggregation or the projection.
+    mutating func process(_ chunk: Batch) {
         var batch = chunk
         if let (column, _) = plan.watermark, case .int64(let times) = batch.columns[column].data {
             let valid = batch.columns[column]
@@ -55,12 +57,22 @@ struct BatchWorker {
         if aggregation != nil {
             aggregation!.add(batch)
         } else {
-            let projected = plan.projection.map { Evaluator.evaluate($0, on: batch) }
-            appended = zip(appended, projected).map { a, b in
-                var merged = a
-                for row in 0..<b.count { merged.append(b.value(at: row)) }
-                return merged
+            for (index, expression) in plan.projection.enumerated() {
+                appended[index].append(contentsOf: Evaluator.evaluate(expression, on: batch))
             }
         }
+    }
+}
+
+extension QueryPlan {
+    /// What an aggregating query shows of its groups (keys then aggregates): HAVING, then
+    /// the select list.
+    func output(ofGroups groups: [Column]) -> [Column] {
+        var rows = groups
+        if let having {
+            rows = Batch(schema: Schema(rows.map { Schema.Field(name: "", type: $0.type) }), columns: rows).filter(having).columns
+        }
+        let count = rows.first?.count ?? 0
+        return projection.map { Evaluator.evaluate($0, columns: rows, count: count) }
     }
 }

@@ -21,8 +21,6 @@ struct StreamScanner {
     private(set) var malformed = 0
     /// Records dropped by DROPMALFORMED since the scanner started.
     private(set) var dropped = 0
-    /// Records handed to ``add(_:topics:)`` since the scanner started.
-    private(set) var rowsScanned = 0
 
     init(stream: StreamDefinition, scanColumns: [Int]) {
         self.stream = stream
@@ -51,7 +49,6 @@ struct StreamScanner {
 
     /// Decodes one record into the pending chunk. FAILFAST throws on a malformed record.
     mutating func add(_ record: SourceRecord, topics: [String]) throws {
-        rowsScanned += 1
         if let value = record.value {
             let outcome = decoder.decode(value, into: &json)
             if case .malformed(let why) = outcome {

@@ -7,7 +7,7 @@ import Glibc
 /// A started view: reads its stream in micro-batches, folds each into its state, and hands
 /// each batch's result to its sinks.
 ///
-/// Not thread-safe: one thread runs the batches (``runBatch()``); others read ``status``.
+/// Not thread-safe: one thread runs its batches (``runBatch()``) and reads its state.
 public final class StreamingQuery {
     public let plan: QueryPlan
     public let outputMode: OutputMode
@@ -68,7 +68,8 @@ public final class StreamingQuery {
             late += worker.late
             malformed += worker.scanner.malformed
             dropped += worker.scanner.dropped
-            if let partial = worker.aggregation { aggregation!.merge(partial) } else { appended = worker.appended }
+            if let partial = worker.aggregation { aggregation!.merge(partial) }
+            if !plan.isAggregate { appended = worker.appended }
         }
 
         // The result of this batch, per output mode.
@@ -81,12 +82,7 @@ public final class StreamingQuery {
             case .update: output = self.aggregation!.touchedGroups()
             case .append: output = self.aggregation!.groups(closed)
             }
-            if let having = plan.having {
-                let rows = Batch(schema: Schema(output.map { Schema.Field(name: "", type: $0.type) }), columns: output).filter(having)
-                output = rows.columns
-            }
-            let count = output.first?.count ?? 0
-            output = plan.projection.map { Evaluator.evaluate($0, columns: output, count: count) }
+            output = plan.output(ofGroups: output)
             // Closed windows leave the state once emitted (append) or no longer updatable (update).
             if !closed.isEmpty {
                 let closedSet = Set(closed)
@@ -155,16 +151,16 @@ public final class StreamingQuery {
         DispatchQueue.concurrentPerform(iterations: parts.count) { index in
             var worker = BatchWorker(plan: plan, mode: mode, watermark: watermark)
             let outcome = Result {
-                _ = try parts[index].read { record in try worker.add(record, topics: []) }
+                let lines = try parts[index].read { record in try worker.add(record, topics: []) }
                 worker.finish()
-                return worker
+                return (worker: worker, lines: lines)
             }
             results.store(outcome, at: index)
         }
-        let workers = try results.collect()
+        let done = try results.collect()
         var read = batch
-        read.records = workers.reduce(0) { $0 + $1.scanner.rowsScanned }
-        return (workers, read.records > 0 ? read : nil)
+        read.records = done.reduce(0) { $0 + $1.lines }
+        return (done.map(\.worker), read.records > 0 ? read : nil)
     }
 
     /// Copies each row into every window holding it, adding the window start as a last column.
@@ -241,18 +237,18 @@ extension Value {
 
 /// Where parallel workers leave their results, one slot each.
 private final class WorkerResults: Sendable {
-    private let slots: Mutex<[Result<BatchWorker, any Error>?]>
+    private let slots: Mutex<[Result<(worker: BatchWorker, lines: Int), any Error>?]>
 
     init(count: Int) {
         slots = Mutex(Array(repeating: nil, count: count))
     }
 
-    func store(_ result: Result<BatchWorker, any Error>, at index: Int) {
+    func store(_ result: Result<(worker: BatchWorker, lines: Int), any Error>, at index: Int) {
         slots.withLock { $0[index] = result }
     }
 
-    /// The workers, or the first error one of them threw.
-    func collect() throws -> [BatchWorker] {
+    /// Each worker with the lines it read, or the first error one of them threw.
+    func collect() throws -> [(worker: BatchWorker, lines: Int)] {
         try slots.withLock { $0 }.map { try $0!.get() }
     }
 }

@@ -68,4 +68,22 @@ import Testing
         let rows = try #require(session.table("sliding")).sortedRows
         #expect(rows == [["1704067140000000", "1"], ["1704067200000000", "3"], ["1704067260000000", "2"]])
     }
+
+    @Test func adHocSelectGroupsAMemoryTableByWindow() throws {
+        let file = try input()
+        defer { try? FileManager.default.removeItem(atPath: file) }
+        let transcript = Transcript()
+        let session = CellSession(output: transcript.output)
+        try session.run(script: """
+            CREATE SOURCE f USING file OPTIONS ('path' = '\(file)');
+            CREATE STREAM e FROM f FORMAT json SCHEMA (k STRING, n INT, ts TIMESTAMP);
+            CREATE VIEW raw AS SELECT k, n, ts FROM e;
+            START raw TRIGGER ONCE USING memory;
+            SELECT window(ts, '1 minute').start AS w, count(*) AS c, sum(n) AS s FROM raw
+              GROUP BY window(ts, '1 minute') ORDER BY w;
+            """)
+        // 00:00:30 alone in the first minute; 00:01:30 and 00:01:45 (n 2 + 3) in the second.
+        #expect(transcript.value.contains("|2024-01-01 00:00:00|  1|  1|"))
+        #expect(transcript.value.contains("|2024-01-01 00:01:00|  2|  5|"))
+    }
 }
