@@ -50,7 +50,7 @@ public final class CellSession {
     /// Runs one parsed statement. `source` is the text it was parsed from (for error positions).
     public func execute(_ statement: SQLStatement, source: String, file: String? = nil,
                         shouldStop: @escaping () -> Bool = { false }) throws(CellError) {
-        do {
+        try reporting(source: source, file: file) {
             switch statement.kind {
             case .createSource(let create): try createSource(create)
             case .createStream(let create): try createStream(create)
@@ -61,6 +61,14 @@ public final class CellSession {
             case .describe(let name): try describe(name)
             case .stop(let name): try stop(name)
             }
+        }
+    }
+
+    /// Runs `body`, turning whatever it throws into a ``CellError``: SQL errors rendered
+    /// against `source`, everything else as a runtime error.
+    private func reporting<T>(source: String, file: String?, _ body: () throws -> T) throws(CellError) -> T {
+        do {
+            return try body()
         } catch let error as SQLError {
             throw .sql(error, source: source, file: file)
         } catch let error as CellError {
@@ -152,7 +160,7 @@ public final class CellSession {
     /// Builds the query a START statement describes, without running it: for callers that
     /// drive micro-batches themselves (tests, the shell). Its memory table is registered.
     public func prepare(start text: String) throws(CellError) -> StreamingQuery {
-        do {
+        try reporting(source: text, file: nil) {
             let statement = try SQLParser.parseStatement(text, environment: environment)
             guard case .start(let start) = statement.kind else {
                 throw CellError.runtime("expected a START statement: \(text)")
@@ -160,12 +168,6 @@ public final class CellSession {
             let query = try prepare(start)
             tables[start.view.name.lowercased()] = query.memory
             return query
-        } catch let error as SQLError {
-            throw .sql(error, source: text, file: nil)
-        } catch let error as CellError {
-            throw error
-        } catch {
-            throw .runtime("\(error)")
         }
     }
 
