@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TransactionGenerator
 @testable import CellKernel
 
 @Suite("JSON decoder: against Foundation and Swift's parsers")
@@ -10,13 +11,13 @@ struct JSONDecoderDifferentialTests {
     ]
 
     /// A random string and a JSON spelling of it that mixes raw UTF-8 and every kind of escape.
-    static func randomString(_ random: inout JSONTestRandom) -> (value: String, json: String) {
+    static func randomString(_ random: inout CellsRandom) -> (value: String, json: String) {
         let pool: [Unicode.Scalar] = ["a", "b", "Z", "0", " ", "\"", "\\", "/", "\n", "\t", "\r", "\u{08}", "\u{0C}",
                                       "\u{01}", "\u{1F}", "é", "ß", "東", "京", "€", "😀", "𝄞", "\u{7F}", "{", "}", "[", "]", ",", ":"]
         var value = ""
         var json = "\""
-        for _ in 0..<random.below(24) {
-            let scalar = pool[random.below(pool.count)]
+        for _ in 0..<random.uniform(24) {
+            let scalar = pool[random.uniform(pool.count)]
             value.unicodeScalars.append(scalar)
             let escapeAnyway = random.chance(20)
             switch scalar {
@@ -42,35 +43,35 @@ struct JSONDecoderDifferentialTests {
         return (value, json + "\"")
     }
 
-    static func randomNumberText(_ random: inout JSONTestRandom) -> String {
-        switch random.below(5) {
-        case 0: return "\(Int64(bitPattern: random.next()) >> random.below(64))"
+    static func randomNumberText(_ random: inout CellsRandom) -> String {
+        switch random.uniform(5) {
+        case 0: return "\(Int64(bitPattern: random.next()) >> random.uniform(64))"
         case 1: return "\(Double(bitPattern: random.next() & 0x7FEF_FFFF_FFFF_FFFF))"  // finite, shortest form
-        case 2: return "\(random.below(100_000)).\(random.below(100))"
-        case 3: return "-\(random.below(1000))e\(random.below(40) - 20)"
+        case 2: return "\(random.uniform(100_000)).\(random.uniform(100))"
+        case 3: return "-\(random.uniform(1000))e\(random.uniform(40) - 20)"
         default: return JSONDoubleParsingTests.randomDecimal(&random, exponentRange: -250..<250)
         }
     }
 
-    static func randomJunk(_ random: inout JSONTestRandom, depth: Int = 0) -> String {
-        switch random.below(depth > 2 ? 4 : 6) {
+    static func randomJunk(_ random: inout CellsRandom, depth: Int = 0) -> String {
+        switch random.uniform(depth > 2 ? 4 : 6) {
         case 0: return randomString(&random).json
         case 1: return randomNumberText(&random)
-        case 2: return ["true", "false", "null"][random.below(3)]
+        case 2: return ["true", "false", "null"][random.uniform(3)]
         case 3: return "\"}]\\\"[{\""
-        case 4: return "[" + (0..<random.below(4)).map { _ in randomJunk(&random, depth: depth + 1) }.joined(separator: ", ") + "]"
+        case 4: return "[" + (0..<random.uniform(4)).map { _ in randomJunk(&random, depth: depth + 1) }.joined(separator: ", ") + "]"
         default:
-            return "{" + (0..<random.below(4)).map { _ in randomString(&random).json + ":" + randomJunk(&random, depth: depth + 1) }
+            return "{" + (0..<random.uniform(4)).map { _ in randomString(&random).json + ":" + randomJunk(&random, depth: depth + 1) }
                 .joined(separator: ",") + "}"
         }
     }
 
-    static func whitespace(_ random: inout JSONTestRandom) -> String {
-        ["", "", "", " ", "\n", "\t", "\r\n  ", "  "][random.below(8)]
+    static func whitespace(_ random: inout CellsRandom) -> String {
+        ["", "", "", " ", "\n", "\t", "\r\n  ", "  "][random.uniform(8)]
     }
 
     /// A document and the text of its "amount" number, if it has one.
-    static func randomDocument(_ random: inout JSONTestRandom) -> (json: String, amount: String?) {
+    static func randomDocument(_ random: inout CellsRandom) -> (json: String, amount: String?) {
         var members: [String] = []
         var amount: String? = nil
         if random.chance(90) { members.append("\"name\":" + (random.chance(10) ? "null" : randomString(&random).json)) }
@@ -79,19 +80,19 @@ struct JSONDecoderDifferentialTests {
             members.append("\"amount\":" + (amount ?? "null"))
         }
         if random.chance(90) {
-            let count: Int64 = random.chance(10) ? [Int64.max, .min, 0, -1][random.below(4)] : Int64(bitPattern: random.next()) >> random.below(64)
+            let count: Int64 = random.chance(10) ? [Int64.max, .min, 0, -1][random.uniform(4)] : Int64(bitPattern: random.next()) >> random.uniform(64)
             members.append("\"count\":" + (random.chance(10) ? "null" : "\(count)"))
         }
-        if random.chance(90) { members.append("\"flag\":" + ["true", "false", "null"][random.below(3)]) }
+        if random.chance(90) { members.append("\"flag\":" + ["true", "false", "null"][random.uniform(3)]) }
         if random.chance(90) { members.append("\"note\":" + randomString(&random).json) }
-        for k in 0..<random.below(5) {
+        for k in 0..<random.uniform(5) {
             members.append("\"junk\(k)\":" + randomJunk(&random))
         }
         // Fisher-Yates, so keys come in any order.
         for i in stride(from: members.count - 1, to: 0, by: -1) {
-            members.swapAt(i, random.below(i + 1))
+            members.swapAt(i, random.uniform(i + 1))
         }
-        let separator = { (random: inout JSONTestRandom) in whitespace(&random) + "," + whitespace(&random) }
+        let separator = { (random: inout CellsRandom) in whitespace(&random) + "," + whitespace(&random) }
         var json = whitespace(&random) + "{" + whitespace(&random)
         for (i, member) in members.enumerated() {
             if i > 0 { json += separator(&random) }
@@ -113,7 +114,7 @@ struct JSONDecoderDifferentialTests {
     }
 
     @Test func twoThousandRandomDocumentsMatchJSONSerialization() throws {
-        var random = JSONTestRandom(seed: 2024)
+        var random = CellsRandom(seed: 2024)
         let decoder = JSONRecordDecoder(fields: JSONDecoderDifferentialTests.fields)
         var columns = decoder.makeColumns()
         var documents: [String] = []
@@ -153,26 +154,26 @@ struct JSONDecoderDifferentialTests {
 struct JSONDoubleParsingTests {
     /// A decimal in JSON's grammar: 1 to 25 significant digits, any point position, and
     /// exponents across and beyond the Double range.
-    static func randomDecimal(_ random: inout JSONTestRandom, exponentRange: Range<Int> = -350..<350) -> String {
+    static func randomDecimal(_ random: inout CellsRandom, exponentRange: Range<Int> = -350..<350) -> String {
         var text = random.chance(30) ? "-" : ""
-        let digits = 1 + random.below(25)
+        let digits = 1 + random.uniform(25)
         var mantissa = ""
         for i in 0..<digits {
-            mantissa += String(i == 0 ? 1 + random.below(9) : random.below(10))
+            mantissa += String(i == 0 ? 1 + random.uniform(9) : random.uniform(10))
         }
-        switch random.below(3) {
+        switch random.uniform(3) {
         case 0: text += mantissa
         case 1:
-            let point = random.below(digits)
-            text += point == 0 ? "0." + String(repeating: "0", count: random.below(4)) + mantissa
+            let point = random.uniform(digits)
+            text += point == 0 ? "0." + String(repeating: "0", count: random.uniform(4)) + mantissa
                 : String(mantissa.prefix(point)) + "." + String(mantissa.dropFirst(point))
         default:
             text += String(mantissa.prefix(1)) + (digits > 1 ? "." + String(mantissa.dropFirst()) : "")
         }
         if random.chance(60) {
             let exponent = random.chance(20)
-                ? exponentRange.lowerBound + random.below(exponentRange.count)
-                : random.below(60) - 30
+                ? exponentRange.lowerBound + random.uniform(exponentRange.count)
+                : random.uniform(60) - 30
             text += (random.chance(50) ? "e" : "E") + (exponent >= 0 && random.chance(50) ? "+" : "") + String(exponent)
         }
         return text
@@ -208,10 +209,10 @@ struct JSONDoubleParsingTests {
     }
 
     @Test func exactMidpointsRoundToEven() {
-        var random = JSONTestRandom(seed: 5)
+        var random = CellsRandom(seed: 5)
         var texts: [String] = []
         for i in 0..<400 {
-            let exponentField = UInt64(1023 - 200 + random.below(400))
+            let exponentField = UInt64(1023 - 200 + random.uniform(400))
             let d = Double(bitPattern: exponentField << 52 | random.next() & 0x000F_FFFF_FFFF_FFFF)
             texts.append(JSONDoubleParsingTests.exactMidpoint(d, nudge: i % 2 == 1))
         }
@@ -232,7 +233,7 @@ struct JSONDoubleParsingTests {
     }
 
     @Test func hundredThousandRandomDecimals() {
-        var random = JSONTestRandom(seed: 99)
+        var random = CellsRandom(seed: 99)
         var texts: [String] = []
         for i in 0..<100_000 {
             texts.append(i % 10 == 9 ? "\(Double(bitPattern: random.next() & 0x7FEF_FFFF_FFFF_FFFF))" : JSONDoubleParsingTests.randomDecimal(&random))

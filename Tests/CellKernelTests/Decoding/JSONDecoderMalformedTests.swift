@@ -1,4 +1,5 @@
 import Testing
+import TransactionGenerator
 @testable import CellKernel
 
 @Suite("JSON decoder: structure and malformed documents")
@@ -105,9 +106,9 @@ struct JSONDecoderMalformedTests {
     }
 
     @Test func binaryGarbageIsMalformedAndNeverCrashes() {
-        var random = JSONTestRandom(seed: 42)
+        var random = CellsRandom(seed: 42)
         for _ in 0..<3000 {
-            let count = 8 + random.below(120)
+            let count = 8 + random.uniform(120)
             var bytes = (0..<count).map { _ in UInt8(truncatingIfNeeded: random.next()) }
             if random.chance(50) { bytes[0] = UInt8(ascii: "{") }
             let r = jsonDecode(bytes: bytes, JSONDecoderMalformedTests.fields)
@@ -117,17 +118,17 @@ struct JSONDecoderMalformedTests {
     }
 
     @Test func mutatedDocumentsNeverCrash() {
-        var random = JSONTestRandom(seed: 7)
+        var random = CellsRandom(seed: 7)
         let original = Array(JSONDecoderMalformedTests.rich.utf8)
         let alphabet = Array(#"{}[]",:\ 0123456789-+.eEtrufalsn"#.utf8) + [0x00, 0x80, 0xC3, 0xED, 0xFF]
         for _ in 0..<3000 {
             var bytes = original
-            for _ in 0..<(1 + random.below(4)) {
-                let at = random.below(bytes.count)
-                switch random.below(3) {
-                case 0: bytes[at] = alphabet[random.below(alphabet.count)]
+            for _ in 0..<(1 + random.uniform(4)) {
+                let at = random.uniform(bytes.count)
+                switch random.uniform(3) {
+                case 0: bytes[at] = alphabet[random.uniform(alphabet.count)]
                 case 1: bytes.remove(at: at)
-                default: bytes.insert(alphabet[random.below(alphabet.count)], at: at)
+                default: bytes.insert(alphabet[random.uniform(alphabet.count)], at: at)
                 }
             }
             let r = jsonDecode(bytes: bytes, JSONDecoderMalformedTests.fields)

@@ -1,4 +1,5 @@
 @testable import CellKernel
+import TransactionGenerator
 
 /// One decoded cell, compared exactly: doubles by bit pattern, so -0.0 ≠ 0.0 and NaN == NaN.
 enum JSONCell: Equatable, CustomStringConvertible {
@@ -83,21 +84,9 @@ extension JSONDecodeOutcome {
     }
 }
 
-/// A small deterministic generator (SplitMix64), so failures reproduce.
-struct JSONTestRandom {
-    var state: UInt64
+/// The project's seeded generator, so failures reproduce, with the draws these tests use.
+extension CellsRandom {
+    mutating func uniform(_ n: Int) -> Int { Int(next() % UInt64(n)) }
 
-    init(seed: UInt64) { state = seed }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-
-    mutating func below(_ n: Int) -> Int { Int(next() % UInt64(n)) }
-
-    mutating func chance(_ percent: Int) -> Bool { below(100) < percent }
+    mutating func chance(_ percent: Int) -> Bool { uniform(100) < percent }
 }
