@@ -11,6 +11,7 @@ struct CellsCommand: ParsableCommand {
             Spark SQL engine that runs .cells notebooks over the stream.
             """,
         version: "0.1.0",
-        subcommands: [RunCommand.self, BrokerCommand.self, ProduceCommand.self]
+        subcommands: [RunCommand.self, BrokerCommand.self, ProduceCommand.self],
+        defaultSubcommand: RunCommand.self
     )
 }

@@ -34,17 +34,44 @@ public final class CellSession {
         for query in background.values { query.stop() }
     }
 
+    /// Bounds on a stream run in the foreground (`cells run --batches N --timeout S`); the
+    /// stream stops cleanly at the first bound reached, as if by Ctrl-C.
+    public var foregroundLimit = ForegroundLimit()
+
     /// Parses and runs every statement of `script` in order; stops at the first error.
-    public func run(script: String, file: String? = nil, shouldStop: @escaping () -> Bool = { false }) throws(CellError) {
+    ///
+    /// - Parameters:
+    ///   - origin: where `script` starts in `file` (a notebook cell), so errors point into it.
+    ///   - source: the whole text of `file` that errors are shown against; `script` if `nil`.
+    public func run(script: String, file: String? = nil, origin: SourceLocation = .start, source: String? = nil,
+                    shouldStop: @escaping () -> Bool = { false }) throws(CellError) {
+        let source = source ?? script
         let statements: [SQLStatement]
         do {
-            statements = try SQLParser.parseScript(script, environment: environment)
+            statements = try SQLParser.parseScript(script, environment: environment, origin: origin)
         } catch {
-            throw .sql(error, source: script, file: file)
+            throw .sql(error, source: source, file: file)
         }
         for statement in statements {
-            try execute(statement, source: script, file: file, shouldStop: shouldStop)
+            try execute(statement, source: source, file: file, shouldStop: shouldStop)
         }
+    }
+
+    /// Every name a user may type next: sources, streams, views, tables and their columns
+    /// (for tab completion).
+    public var knownNames: [String] {
+        var names = Set<String>()
+        for source in sources.values { names.insert(source.name) }
+        for stream in streams.values {
+            names.insert(stream.name)
+            for column in stream.columns { names.insert(column.name) }
+        }
+        for view in views.values {
+            names.insert(view.plan.view)
+            for field in view.plan.outputSchema.fields { names.insert(field.name) }
+        }
+        for table in tables.values { names.insert(table.name) }
+        return names.sorted()
     }
 
     /// Runs one parsed statement. `source` is the text it was parsed from (for error positions).
@@ -154,7 +181,12 @@ public final class CellSession {
             return
         }
         defer { query.stop() }
-        try Self.drive(query, output: output, shouldStop: shouldStop)
+        let limit = foregroundLimit
+        let deadline = limit.duration.map { ContinuousClock.now + $0 }
+        var batches = 0
+        try Self.drive(query, output: output, shouldStop: {
+            shouldStop() || limit.batches.map { batches >= $0 } == true || deadline.map { ContinuousClock.now >= $0 } == true
+        }, batchDone: { batches += 1 })
     }
 
     /// Builds the query a START statement describes, without running it: for callers that
@@ -202,10 +234,12 @@ public final class CellSession {
     }
 
     /// Runs micro-batches per the trigger, printing each batch's progress line.
-    static func drive(_ query: StreamingQuery, output: @Sendable (String) -> Void, shouldStop: () -> Bool) throws {
+    static func drive(_ query: StreamingQuery, output: @Sendable (String) -> Void, shouldStop: () -> Bool,
+                      batchDone: () -> Void = {}) throws {
         func batch() throws -> Bool {
             guard let progress = try query.runBatch() else { return false }
             output(progress.line + "\n")
+            batchDone()
             return true
         }
         switch query.trigger {
@@ -323,6 +357,19 @@ public final class CellSession {
     /// The memory table of a started view (while it runs and after it stops).
     public func table(_ name: String) -> Batch? {
         tables[name.lowercased()]?.snapshot
+    }
+}
+
+/// Bounds on a foreground stream: `nil` is unbounded.
+public struct ForegroundLimit: Sendable {
+    /// Micro-batches that ran (printed a progress line).
+    public var batches: Int?
+    /// Time since the stream started.
+    public var duration: Duration?
+
+    public init(batches: Int? = nil, duration: Duration? = nil) {
+        self.batches = batches
+        self.duration = duration
     }
 }
 

@@ -24,9 +24,16 @@ public struct ConsoleTable: Sendable {
 
     /// Spark's banner above each micro-batch's table.
     public static func banner(batch: Int64) -> String {
-        let rule = String(repeating: "-", count: 43)
-        return "\(rule)\nBatch: \(batch)\n\(rule)\n"
+        "\(rule)\nBatch: \(batch)\n\(rule)\n"
     }
+
+    /// Whether `text` starts a micro-batch's table: where a terminal that redraws the table in
+    /// place starts a new frame.
+    public static func startsBatch(_ text: String) -> Bool {
+        text.hasPrefix(rule + "\nBatch: ")
+    }
+
+    private static let rule = String(repeating: "-", count: 43)
 
     /// The table for `columns` named `names`, ending with a newline.
     public func render(names: [String], columns: [Column]) -> String {

@@ -5,52 +5,96 @@ import Foundation
 struct RunCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "run",
-        abstract: "Run a .cells notebook's statements.",
+        abstract: "Open a .cells notebook in the shell, or run all of it (--all).",
         discussion: """
-            With --all, runs every statement in order and exits: 0 when all succeeded, \
-            non-zero with the error otherwise. A started stream prints its table every trigger \
-            until Ctrl-C; --trigger once or available-now makes every START process what is \
-            there and stop, which is what scripts and tests want.
+            `cells FILE.cells` is the same as `cells run FILE.cells`: the notebook shell. It shows \
+            the first cell; Enter runs the shown cell and shows the next, :help lists the \
+            commands, and anything else is a statement run ad hoc. A started stream prints its \
+            table every trigger until Ctrl-C, which stops it and returns to the prompt.
+
+            With --all, runs every cell in order and exits: 0 when all succeeded, 2 for a wrong \
+            statement (syntax, names, types), 3 for a failure while running (broker, topic, \
+            data). --trigger once or available-now makes every START process what is there and \
+            stop; --batches and --timeout bound a stream that would otherwise run until Ctrl-C.
+
+            --embedded starts a broker and the producer in this process and points \
+            KAFKA_BOOTSTRAP at them, so the notebook runs unchanged without Kafka:
+              cells notebooks/work.cells --embedded
+              cells run notebooks/windows.cells --all --embedded --schema extended --rate 500 --timeout 30
 
             Environment variables are expanded in string literals: ${KAFKA_BOOTSTRAP:-localhost:9092}.
             """
     )
 
-    @Argument(help: "The notebook (.cells) or SQL script to run.")
+    @Argument(help: "The notebook (.cells) or SQL script.")
     var notebook: String
 
-    @Flag(help: "Run every statement and exit (the interactive shell comes with the notebook shell).")
+    @Flag(help: "Run every cell and exit, without the shell.")
     var all = false
 
     @Option(help: ArgumentHelp("Override every START's trigger.", valueName: "once|available-now"))
     var trigger: TriggerOverride?
 
+    @Option(help: ArgumentHelp("Stop each stream run in the foreground after this many batches.", valueName: "n"))
+    var batches: Int?
+
+    @Option(help: ArgumentHelp("Stop each stream run in the foreground after this many seconds.", valueName: "seconds"))
+    var timeout: Double?
+
+    @OptionGroup(title: "Embedded Kafka") var embedding: EmbeddedOptions
+
     func validate() throws {
-        guard all else {
-            throw ValidationError("the step-through shell is not there yet: run with --all to execute the whole notebook")
-        }
+        if let batches, batches < 1 { throw ValidationError("--batches must be at least 1") }
+        if let timeout, !(timeout > 0) { throw ValidationError("--timeout must be a positive number of seconds") }
     }
 
     func run() throws {
-        _ = CellsLogging.bootstrap()
+        let logger = CellsLogging.bootstrap()
         let signals = SignalWatcher()
         let text: String
         do {
             text = try String(contentsOfFile: notebook, encoding: .utf8)
         } catch {
-            throw CellsError.cannotOpen(notebook, errno: ENOENT)
+            throw CellsError.cannotOpen(notebook, errno: FileManager.default.fileExists(atPath: notebook) ? EACCES : ENOENT)
         }
-        let session = CellSession(output: { text in
-            var out = OutputStream(descriptor: 1, capacity: 0)
-            out.write(text)
-            out.flush()
-        })
-        session.triggerOverride = trigger?.policy
+        let parsed: Notebook
         do {
-            try session.run(script: text, file: notebook, shouldStop: { signals.isStopRequested })
+            parsed = try Notebook(text: text)
         } catch {
-            printError(error.description)
-            throw ExitCode(error.exitCode)
+            printError(CellError.sql(error, source: text, file: notebook).description)
+            throw ExitCode(2)
+        }
+
+        let screen = Screen()
+        let session = CellSession(output: { screen.write($0) })
+        session.triggerOverride = trigger?.policy
+        session.foregroundLimit = ForegroundLimit(batches: batches, duration: timeout.map { .milliseconds(Int($0 * 1000)) })
+
+        var embedded: EmbeddedKafka?
+        if embedding.embedded {
+            let stack = try EmbeddedKafka(embedding, logger: logger)
+            session.environment["KAFKA_BOOTSTRAP"] = stack.cluster.bootstrapServers
+            printError("cells: \(stack.description) (KAFKA_BOOTSTRAP=\(stack.cluster.bootstrapServers))")
+            embedded = stack
+        }
+        defer { embedded?.shutdown() }
+
+        guard all else {
+            let home = ProcessInfo.processInfo.environment["HOME"].flatMap { $0.isEmpty ? nil : $0 }
+            let history = ProcessInfo.processInfo.environment["CELLS_HISTORY"] ?? home.map { "\($0)/.cells_history" }
+            Shell(notebook: parsed, path: notebook, session: session, screen: screen, signals: signals,
+                  historyFile: history).run()
+            return
+        }
+
+        let runner = CellRunner(session: session, screen: screen, signals: signals)
+        for cell in parsed.cells where cell.hasStatements {
+            do {
+                if try runner.run(cell.body, origin: cell.origin, source: text, file: notebook) == .interrupted { break }
+            } catch {
+                printError(error.description)
+                throw ExitCode(error.exitCode)
+            }
         }
     }
 }

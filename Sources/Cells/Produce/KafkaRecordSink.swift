@@ -63,7 +63,7 @@ struct KafkaRecordSink: RecordSink {
 
     /// Waits for every message in flight (a second Ctrl-C abandons the wait) and returns the
     /// totals.
-    func finish(signals: SignalWatcher) throws -> KafkaDeliveryStatistics {
+    func finish(signals: some StopCondition) throws -> KafkaDeliveryStatistics {
         if producer.inFlight > 0 && signals.isStopRequested {
             printError("cells produce: stopping; waiting for \(producer.inFlight) messages in flight (Ctrl-C again to quit)")
         }

@@ -59,7 +59,7 @@ struct ProductionPlan {
         simulatedMillis = seed == nil ? nil : Double(startMillis)
     }
 
-    mutating func run<Sink: RecordSink>(into sink: inout Sink, signals: SignalWatcher,
+    mutating func run<Sink: RecordSink>(into sink: inout Sink, signals: some StopCondition,
                                         progress: ((String) -> Void)?) throws -> Summary {
         let clock = ContinuousClock()
         let began = clock.now

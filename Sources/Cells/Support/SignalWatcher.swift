@@ -10,8 +10,10 @@ import Glibc
 /// creates them, so this must run before librdkafka starts any), and one thread of ours
 /// waits for them with `sigwait`. Nothing runs in signal-handler context, and no global state
 /// is needed. A second signal while stopping ends the process at once, as users expect.
-final class SignalWatcher: Sendable {
+final class SignalWatcher: StopCondition {
     private let stop = Atomic(false)
+    /// The thread blocked reading a line at the prompt, which a signal must wake.
+    private let reader = Mutex<pthread_t?>(nil)
 
     /// Blocks SIGINT and SIGTERM and starts the waiting thread.
     init() {
@@ -25,6 +27,7 @@ final class SignalWatcher: Sendable {
                     // Asked twice: the user wants out now.
                     _exit(128 + received)
                 }
+                wakeReader()
             }
         }
         thread.name = "cells.signals"
@@ -34,6 +37,63 @@ final class SignalWatcher: Sendable {
     /// Whether Ctrl-C or SIGTERM has arrived.
     var isStopRequested: Bool { stop.load(ordering: .acquiring) }
 
+    /// Takes the request back: the shell has handled this Ctrl-C (stopped a stream, cleared a
+    /// line) and goes on, so the next one is not "asked twice".
+    func consume() -> Bool {
+        stop.exchange(false, ordering: .acquiringAndReleasing)
+    }
+
+    /// Runs `read` (a blocking line read on this thread) so that a signal interrupts it: the
+    /// read then fails with EINTR, and the caller tells Ctrl-C from end of input with
+    /// ``consume()``.
+    ///
+    /// SIGINT stays blocked here, so it is the watcher that pokes this thread with SIGUSR1,
+    /// whose handler does nothing but is installed without SA_RESTART.
+    func interruptible<T>(_ read: () -> T) -> T {
+        Self.installWakeHandler()
+        reader.withLock { $0 = pthread_self() }
+        defer { reader.withLock { $0 = nil } }
+        return read()
+    }
+
+    private func wakeReader() {
+        // libedit retries a read interrupted once, so poke until the reader has returned.
+        // Once the reader has taken the request (consume), a poke would cut its next read.
+        for _ in 0..<100 {
+            let woke = reader.withLock { thread -> Bool in
+                guard let thread, isStopRequested else { return false }
+                pthread_kill(thread, SIGUSR1)
+                return true
+            }
+            if !woke { return }
+            Thread.sleep(forTimeInterval: 0.02)
+        }
+    }
+
+    private static func installWakeHandler() {
+        var action = sigaction()
+        action.__sigaction_handler.sa_handler = { _ in }
+        sigemptyset(&action.sa_mask)
+        action.sa_flags = 0
+        sigaction(SIGUSR1, &action, nil)
+    }
+
+    private static func signalSet() -> sigset_t {
+        var set = sigset_t()
+        sigemptyset(&set)
+        sigaddset(&set, SIGINT)
+        sigaddset(&set, SIGTERM)
+        return set
+    }
+}
+
+/// Something a long-running loop asks whether to stop: Ctrl-C for a command, a flag for work
+/// running on a thread of the shell (the `--embedded` producer).
+protocol StopCondition: Sendable {
+    var isStopRequested: Bool { get }
+}
+
+extension StopCondition {
     /// Sleeps up to `duration`, returning early (false) if a stop is requested.
     func sleep(_ duration: Duration, step: Duration = .milliseconds(100),
                while work: () -> Void = {}) -> Bool {
@@ -46,14 +106,13 @@ final class SignalWatcher: Sendable {
         }
         return false
     }
+}
 
-    private static func signalSet() -> sigset_t {
-        var set = sigset_t()
-        sigemptyset(&set)
-        sigaddset(&set, SIGINT)
-        sigaddset(&set, SIGTERM)
-        return set
-    }
+/// A stop requested by the program itself.
+final class StopFlag: StopCondition {
+    private let flag = Atomic(false)
+    var isStopRequested: Bool { flag.load(ordering: .acquiring) }
+    func request() { flag.store(true, ordering: .releasing) }
 }
 
 extension Duration {

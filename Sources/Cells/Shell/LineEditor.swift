@@ -1,0 +1,106 @@
+import CEditLine
+import Foundation
+import Synchronization
+
+/// Line editing for the shell through libedit's readline interface: history kept in a file
+/// across runs, and tab completion of the words the shell offers.
+///
+/// libedit's readline interface is process-wide (one line buffer, one history, one completion
+/// hook without a context pointer), so there is one editor per process: the shell's.
+final class LineEditor {
+    enum Input: Equatable {
+        case line(String)
+        /// Ctrl-C: the line typed so far is gone.
+        case interrupted
+        /// Ctrl-D on an empty line.
+        case endOfInput
+    }
+
+    private let historyFile: String?
+    private var lastRemembered: String?
+    private let signals: SignalWatcher
+    private static let historyLimit: Int32 = 1000
+
+    /// - Parameters:
+    ///   - historyFile: where history is read from now and saved to after every line; `nil`
+    ///     keeps none.
+    init(historyFile: String?, signals: SignalWatcher) {
+        self.historyFile = historyFile
+        self.signals = signals
+        configure()
+    }
+
+    private func configure() {
+        cells_set_readline_name("cells")
+        // The signal watcher owns Ctrl-C; libedit's own handlers would re-raise it.
+        cells_set_catch_signals(0)
+        cells_set_completion { text, state in LineEditor.complete(text, state: state) }
+        stifle_history(Self.historyLimit)
+        if let historyFile { _ = read_history(historyFile) }
+    }
+
+    /// Reads one line, showing `prompt`; Tab completes `words`.
+    func read(prompt: String, completing words: [String]) -> Input {
+        Self.completion.withLock { $0.words = words }
+        while true {
+            errno = 0
+            let raw = signals.interruptible { readline(prompt) }
+            let failure = errno
+            if signals.consume() {
+                free(raw)
+                return .interrupted
+            }
+            guard let raw else {
+                // A wake-up meant for an earlier read: not the end of the input.
+                if failure == EINTR { continue }
+                return .endOfInput
+            }
+            defer { free(raw) }
+            return .line(String(cString: raw))
+        }
+    }
+
+    /// Adds `line` to the history (the Up arrow brings it back) and saves the history.
+    func remember(_ line: String) {
+        // Entering the same line again need not fill the history.
+        guard !line.allSatisfy(\.isWhitespace), line != lastRemembered else { return }
+        lastRemembered = line
+        add_history(line)
+        if let historyFile { _ = write_history(historyFile) }
+    }
+
+    // MARK: Completion
+
+    private struct Completion: Sendable {
+        var words: [String] = []
+        var matches: [String] = []
+        var next = 0
+    }
+
+    /// The completion state libedit's context-free hook reads: the only state in the process
+    /// that is not owned by a value, because the C interface gives no place to hang it.
+    private static let completion = Mutex(Completion())
+
+    /// libedit calls this with state 0 for a new word, then 1, 2... until it returns NULL;
+    /// each answer must be a `malloc`ed string.
+    private static func complete(_ text: UnsafePointer<CChar>?, state: Int32) -> UnsafeMutablePointer<CChar>? {
+        completion.withLock { completion in
+            if state == 0 {
+                let prefix = text.map { String(cString: $0) } ?? ""
+                let lowered = prefix.lowercased()
+                var seen = Set<String>()
+                completion.matches = completion.words.filter { word in
+                    word.lowercased().hasPrefix(lowered) && seen.insert(word.lowercased()).inserted
+                }.map { word in
+                    // Keywords follow the case the user started typing in.
+                    if let first = prefix.first, first.isLowercase, word == word.uppercased() { return word.lowercased() }
+                    return word
+                }
+                completion.next = 0
+            }
+            guard completion.next < completion.matches.count else { return nil }
+            defer { completion.next += 1 }
+            return strdup(completion.matches[completion.next])
+        }
+    }
+}

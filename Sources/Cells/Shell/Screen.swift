@@ -1,0 +1,84 @@
+import CEditLine
+import CellKernel
+import Foundation
+import Synchronization
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Standard output for the shell and `cells run`: where the kernel's tables, progress lines
+/// and messages go.
+///
+/// On a terminal, a stream running in the foreground redraws its table in place every
+/// trigger, like a notebook cell's output; anywhere else (a pipe, a file, a CI log) batches
+/// are appended and no escape code is written.
+final class Screen: Sendable {
+    let isTerminal: Bool
+    private let descriptor: Int32
+    private let state = Mutex(State())
+
+    private struct State {
+        /// Whether batches replace each other (a foreground stream on a terminal).
+        var redrawing = false
+        /// Terminal rows written since the current batch began.
+        var frameRows = 0
+    }
+
+    init(descriptor: Int32 = 1) {
+        self.descriptor = descriptor
+        isTerminal = isatty(descriptor) == 1 && ProcessInfo.terminalAllowsEscapes
+    }
+
+    /// Writes `text` as it comes (the kernel's output).
+    func write(_ text: String) {
+        state.withLock { state in
+            var out = OutputStream(descriptor: descriptor, capacity: 0)
+            if state.redrawing && ConsoleTable.startsBatch(text) {
+                if state.frameRows > 0 { out.write(eraseFrame(rows: state.frameRows)) }
+                state.frameRows = 0
+            }
+            if state.redrawing { state.frameRows += rows(of: text) }
+            out.write(text)
+            out.flush()
+        }
+    }
+
+    /// Writes a line of the shell's own.
+    func line(_ text: String = "") {
+        write(text + "\n")
+    }
+
+    /// Runs `body` (a stream in the foreground) with batches redrawn in place on a terminal.
+    func redrawing<T, E: Error>(_ body: () throws(E) -> T) throws(E) -> T {
+        state.withLock { $0 = State(redrawing: isTerminal, frameRows: 0) }
+        defer { state.withLock { $0 = State() } }
+        return try body()
+    }
+
+    /// Moves up over the last frame and clears to the end of the screen; a frame taller than
+    /// the screen cannot be reached, so then the whole screen is cleared.
+    private func eraseFrame(rows: Int) -> String {
+        let height = Int(cells_terminal_rows(descriptor))
+        if height > 0 && rows < height {
+            return "\u{1B}[\(rows)F\u{1B}[J"
+        }
+        return "\u{1B}[H\u{1B}[2J\u{1B}[3J"
+    }
+
+    /// Terminal rows `text` takes, counting lines the terminal wraps.
+    private func rows(of text: String) -> Int {
+        let width = max(1, Int(cells_terminal_columns(descriptor)))
+        var rows = 0
+        for line in text.split(separator: "\n", omittingEmptySubsequences: false).dropLast() {
+            rows += max(1, (line.count + width - 1) / width)
+        }
+        return rows
+    }
+}
+
+extension ProcessInfo {
+    /// `TERM=dumb` terminals (editors' shells) cannot move the cursor.
+    static var terminalAllowsEscapes: Bool {
+        processInfo.environment["TERM"].map { $0 != "dumb" } ?? false
+    }
+}

@@ -1,0 +1,246 @@
+import CellKernel
+import Foundation
+
+/// The notebook shell: shows a notebook's cells one at a time, runs the shown one on Enter,
+/// and takes commands (`:help`) and ad hoc statements in between.
+///
+/// Every error is printed and the shell goes on with its state; only `:quit` and Ctrl-D end it.
+final class Shell {
+    private var notebook: Notebook
+    private let path: String
+    /// The cell Enter runs (an index into `notebook.cells`); `cells.count` once all were shown.
+    private var position = 0
+    private var ran = Set<Int>()
+    private var edited = false
+    /// Lines of a statement typed over several lines, until its `;`.
+    private var pending = ""
+    private let session: CellSession
+    private let runner: CellRunner
+    private let screen: Screen
+    private let editor: LineEditor
+
+    static let commands: [(name: String, help: String)] = [
+        (":help", "this list"),
+        (":next", "skip the shown cell without running it (also :skip)"),
+        (":back", "show the cell before"),
+        (":goto N", "show cell N"),
+        (":list", "list the cells (> shown, * run)"),
+        (":show [N]", "print cell N, or the shown one"),
+        (":all", "run the shown cell and all after it"),
+        (":edit [N]", "edit cell N (or the shown one) in $EDITOR, then reload it"),
+        (":write", "save the notebook with your edits"),
+        (":quit", "leave (also Ctrl-D)"),
+    ]
+
+    init(notebook: Notebook, path: String, session: CellSession, screen: Screen, signals: SignalWatcher, historyFile: String?) {
+        self.notebook = notebook
+        self.path = path
+        self.session = session
+        self.screen = screen
+        runner = CellRunner(session: session, screen: screen, signals: signals)
+        editor = LineEditor(historyFile: historyFile, signals: signals)
+    }
+
+    /// Runs until `:quit` or Ctrl-D.
+    func run() {
+        let name = (path as NSString).lastPathComponent
+        screen.line(notebook.title.map { "\($0)  (\(name), \(notebook.cells.count) cells)" } ?? "\(name): \(notebook.cells.count) cells")
+        screen.line("Enter runs the shown cell; :help lists the commands; Ctrl-C stops a stream; Ctrl-D leaves.")
+        show(position)
+        while true {
+            let words = CellRunner.completions(session: session, extra: Self.commands.map { String($0.name.split(separator: " ")[0]) } + [":skip"])
+            switch editor.read(prompt: prompt, completing: words) {
+            case .endOfInput:
+                if !pending.isEmpty { pending = ""; screen.line(); continue }
+                screen.line()
+                leave()
+                return
+            case .interrupted:
+                pending = ""
+                screen.line("^C")
+            case .line(let line):
+                if !handle(line) { return }
+            }
+        }
+    }
+
+    private var prompt: String {
+        if !pending.isEmpty { return "   ...> " }
+        return position < notebook.cells.count ? "cells [\(position + 1)/\(notebook.cells.count)]> " : "cells> "
+    }
+
+    /// One line of input; false when the shell should end.
+    private func handle(_ line: String) -> Bool {
+        let trimmed = line.trimmingCharacters(in: .whitespaces)
+        if pending.isEmpty {
+            if trimmed.isEmpty {
+                runShownCell()
+                return true
+            }
+            if trimmed.hasPrefix(":") {
+                editor.remember(trimmed)
+                return command(trimmed)
+            }
+        }
+        editor.remember(line)
+        pending += line + "\n"
+        if trimmed.isEmpty || Self.isComplete(pending, environment: session.environment) {
+            let text = pending
+            pending = ""
+            execute(text, origin: .start, source: text, file: nil)
+        }
+        return true
+    }
+
+    /// Whether typed text is a whole statement: it ends with `;`, or cannot be completed by
+    /// more lines (an error is better shown now than after the user types on).
+    static func isComplete(_ text: String, environment: [String: String]) -> Bool {
+        do {
+            _ = try SQLParser.parseScript(text, environment: environment)
+        } catch {
+            return !error.isAtEndOfInput
+        }
+        let meaningful = text.split(separator: "\n").map { line in
+            line.hasPrefix("--") ? "" : line.trimmingCharacters(in: .whitespaces)
+        }.filter { !$0.isEmpty }
+        return meaningful.last?.hasSuffix(";") ?? true
+    }
+
+    // MARK: Cells
+
+    private func show(_ index: Int) {
+        guard index < notebook.cells.count else {
+            screen.line("(end of the notebook: type statements, or :goto N, :list, :quit)")
+            return
+        }
+        let cell = notebook.cells[index]
+        let kind = cell.kind == .markdown ? " [markdown]" : ""
+        screen.line("\u{2500}\u{2500} [\(index + 1)/\(notebook.cells.count)] \(cell.heading)\(kind)")
+        screen.line(cell.displayText)
+    }
+
+    private func runShownCell() {
+        guard position < notebook.cells.count else {
+            show(position)
+            return
+        }
+        // A stream stopped with Ctrl-C has run: the notebook moves on.
+        if runCell(position) != nil {
+            position += 1
+            show(position)
+        }
+    }
+
+    /// Runs cell `index`; prose cells only move on.
+    private func runCell(_ index: Int) -> CellRunner.Outcome? {
+        let cell = notebook.cells[index]
+        guard cell.hasStatements else {
+            ran.insert(index)
+            return .completed
+        }
+        let outcome = execute(cell.body, origin: cell.origin, source: notebook.text, file: path)
+        if outcome != nil { ran.insert(index) }
+        return outcome
+    }
+
+    /// Runs SQL and prints what goes wrong; `nil` after an error.
+    @discardableResult
+    private func execute(_ text: String, origin: SourceLocation, source: String, file: String?) -> CellRunner.Outcome? {
+        do {
+            return try runner.run(text, origin: origin, source: source, file: file)
+        } catch {
+            printError(error.description)
+            return nil
+        }
+    }
+
+    // MARK: Commands
+
+    private func command(_ line: String) -> Bool {
+        let words = line.split(separator: " ").map(String.init)
+        let argument = words.count > 1 ? Int(words[1]) : nil
+        if words.count > 1 && argument == nil {
+            printError("\(words[0]) takes a cell number, not '\(words[1])'")
+            return true
+        }
+        if let argument, !(1...notebook.cells.count).contains(argument) {
+            printError("there is no cell \(argument): the notebook has cells 1 to \(notebook.cells.count)")
+            return true
+        }
+        let index = argument.map { $0 - 1 }
+        switch words[0] {
+        case ":help", ":h", ":?":
+            for (name, help) in Self.commands { screen.line("  \(name.padding(toLength: 11, withPad: " ", startingAt: 0)) \(help)") }
+            screen.line("  Enter runs the shown cell; anything else is SQL, run when it ends with ';'.")
+        case ":next", ":skip", ":n":
+            position = min(position + 1, notebook.cells.count)
+            show(position)
+        case ":back", ":b":
+            position = max(position - 1, 0)
+            show(position)
+        case ":goto", ":g":
+            guard let index else { printError(":goto takes a cell number, e.g. :goto 3"); return true }
+            position = index
+            show(position)
+        case ":list", ":l":
+            for (i, cell) in notebook.cells.enumerated() {
+                let mark = i == position ? ">" : ran.contains(i) ? "*" : " "
+                screen.line("\(mark) \(i + 1). \(cell.heading)\(cell.kind == .markdown ? " [markdown]" : "")")
+            }
+        case ":show", ":s":
+            show(index ?? position)
+        case ":all", ":a":
+            while position < notebook.cells.count {
+                guard runCell(position) == .completed else { return true }
+                position += 1
+            }
+            show(position)
+        case ":edit", ":e":
+            edit(index ?? position)
+        case ":write", ":w":
+            write()
+        case ":quit", ":q", ":exit":
+            leave()
+            return false
+        default:
+            printError("unknown command \(words[0]); :help lists them")
+        }
+        return true
+    }
+
+    private func edit(_ index: Int) {
+        guard index < notebook.cells.count else { printError("there is no cell to edit here; :goto N first"); return }
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("cells-\(getpid())-cell\(index + 1).sql").path
+        defer { try? FileManager.default.removeItem(atPath: file) }
+        do {
+            try notebook.cells[index].body.write(toFile: file, atomically: true, encoding: .utf8)
+            try ExternalEditor.edit(file)
+            let body = try String(contentsOfFile: file, encoding: .utf8)
+            guard body != notebook.cells[index].body else { screen.line("cell \(index + 1) unchanged"); return }
+            notebook = try notebook.replacing(body: body, ofCell: index)
+            edited = true
+            ran.remove(index)
+            position = index
+            screen.line("cell \(index + 1) edited (:write saves the notebook)")
+            show(position)
+        } catch let error as SQLError {
+            printError(CellError.sql(error, source: notebook.text, file: path).description)
+        } catch {
+            printError("cannot edit cell \(index + 1): \(error)")
+        }
+    }
+
+    private func write() {
+        do {
+            try notebook.text.write(toFile: path, atomically: true, encoding: .utf8)
+            edited = false
+            screen.line("wrote \(path)")
+        } catch {
+            printError("cannot write \(path): \(error.localizedDescription); your edits are still here, :write again when it is fixed")
+        }
+    }
+
+    private func leave() {
+        if edited { screen.line("(cells edited but not written: they are not saved)") }
+    }
+}
