@@ -242,7 +242,7 @@ private func words(_ value: Any?) -> [String]? {
 /// An image reference names one build of the image: a digest, or a tag holding a full
 /// version (x.y.z) or a snapshot date (YYYYMMDD). `latest`, `4`, `4.1` and `bookworm-slim`
 /// move under the user.
-func isPinned(_ image: String) -> Bool {
+private func isPinned(_ image: String) -> Bool {
     if image.contains("@sha256:") { return true }
     guard let colon = image.lastIndex(of: ":"), !image[colon...].contains("/") else { return false }
     let tag = image[image.index(after: colon)...]
@@ -250,7 +250,7 @@ func isPinned(_ image: String) -> Bool {
 }
 
 /// `NAME://host:port` in KAFKA_LISTENERS and KAFKA_ADVERTISED_LISTENERS.
-struct Listener: Equatable {
+private struct Listener: Equatable {
     var name: String
     var host: String
     var port: Int
@@ -272,7 +272,7 @@ private func commaList(_ value: String?) -> [String] {
 
 // MARK: - The compose file
 
-struct ComposeService {
+private struct ComposeService {
     var name: String
     var image: String?
     var builds: Bool
@@ -362,7 +362,7 @@ struct ComposeService {
     }
 }
 
-struct ComposeFile {
+private struct ComposeFile {
     var services: [ComposeService]
 
     init(yaml: String) throws {
@@ -645,7 +645,7 @@ struct ComposeFile {
 
 // MARK: - The Dockerfile
 
-struct DockerfileModel {
+private struct DockerfileModel {
     struct Instruction {
         var keyword: String
         var arguments: String
