@@ -102,7 +102,7 @@ import Testing
         Breakage(find: "  kafka-3:\n    image: apache/kafka:4.1.2\n    profiles: [\"cluster\"]", replace: "  kafka-3:\n    image: apache/kafka:4.1.2\n    profiles: [\"big\"]",
                  expected: "the cluster profile has 2 Kafka nodes, not 3"),
         Breakage(find: "  producer:\n    <<: *cells-image\n", replace: "  producer:\n    <<: *cells-image\n    profiles: [\"x\"]\n",
-                 expected: "no producer for kafka without a profile"),
+                 expected: "`docker compose up` starts no producer"),
         Breakage(find: "  kafka-init:\n    image: apache/kafka:4.1.2\n", replace: "  kafka-init:\n    image: apache/kafka:4.1.2\n    profiles: [\"x\"]\n",
                  expected: "producer: runs without a profile but depends on kafka-init"),
     ])
@@ -560,7 +560,9 @@ private struct ComposeFile {
 
     private func clientProblems() -> [String] {
         var problems: [String] = []
+        // What the containers of each cluster run, and what `docker compose up` starts.
         var roles: [String: Set<String>] = [:]
+        var startedByUp: Set<String> = []
         for client in services.filter(\.runsCells) {
             func problem(_ text: String) { problems.append("\(client.name): \(text)") }
             guard let servers = client.bootstrap, !servers.isEmpty else { problem("no KAFKA_BOOTSTRAP"); continue }
@@ -588,14 +590,14 @@ private struct ComposeFile {
             default: break
             }
             roles[profile, default: []].insert(client.command.first ?? "")
-            if client.profiles.isEmpty { roles["", default: []].insert("default:" + (client.command.first ?? "")) }
+            if client.profiles.isEmpty { startedByUp.insert(client.command.first ?? "") }
         }
         for (profile, nodes) in clusters {
             let name = nodes.map(\.name).joined(separator: ", ") + (profile.isEmpty ? " without a profile" : "")
             if !(roles[profile] ?? []).contains("produce") { problems.append("no producer for \(name)") }
             if !(roles[profile] ?? []).contains("run") { problems.append("no notebook shell for \(name)") }
         }
-        if !(roles[""] ?? []).contains("default:produce") { problems.append("no producer for kafka without a profile: `docker compose up` would start none") }
+        if !startedByUp.contains("produce") { problems.append("`docker compose up` starts no producer") }
         return problems
     }
 
