@@ -2,7 +2,7 @@
 SWIFT        ?= swift
 CONFIG       ?= release
 CELLS        := .build/$(CONFIG)/cells
-DEB_PACKAGES := librdkafka-dev libedit-dev libsqlite3-dev kcat pkg-config
+DEB_PACKAGES := librdkafka-dev libedit-dev libsqlite3-dev kcat pkg-config python3-yaml
 
 .PHONY: all setup build run broker test bench bench-produce bench-kernel clean help
 
