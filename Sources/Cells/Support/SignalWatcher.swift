@@ -71,6 +71,11 @@ final class SignalWatcher: StopCondition {
     }
 
     private static func installWakeHandler() {
+        // A parent may have left SIGUSR1 blocked (masks are inherited): this thread needs it.
+        var wake = sigset_t()
+        sigemptyset(&wake)
+        sigaddset(&wake, SIGUSR1)
+        pthread_sigmask(SIG_UNBLOCK, &wake, nil)
         var action = sigaction()
         action.__sigaction_handler.sa_handler = { _ in }
         sigemptyset(&action.sa_mask)
