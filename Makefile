@@ -9,7 +9,7 @@ DEB_PACKAGES := librdkafka-dev libedit-dev libsqlite3-dev kcat pkg-config python
 all: build
 
 help:
-	@echo "make run     set up, build, and run the producer on an embedded broker (Ctrl-C stops)"
+	@echo "make run     set up, build, and open notebooks/work.cells in the shell on an embedded broker and producer"
 	@echo "make test    set up, build, and run every test"
 	@echo "make bench   set up, build (release), and print benchmark figures with their anchors"
 	@echo "make broker  run an embedded broker alone"
@@ -33,7 +33,7 @@ build: setup
 	$(SWIFT) build -c $(CONFIG)
 
 run: build
-	$(CELLS) produce --embedded --echo
+	$(CELLS) notebooks/work.cells --embedded
 
 broker: build
 	$(CELLS) broker
