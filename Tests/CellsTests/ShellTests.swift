@@ -277,4 +277,41 @@ struct ShellTests {
         let saved = try String(contentsOfFile: copy, encoding: .utf8)
         #expect(saved == original.replacingOccurrences(of: "'subscribe' = 'streaming_cartao'", with: "'subscribe' = 'other_topic'"))
     }
+
+    @Test("START ... IN BACKGROUND keeps the prompt; SHOW QUERIES, SELECT and STOP work meanwhile")
+    func backgroundQuery() throws {
+        let data = try LoadedBroker(seed: 12, count: 250)
+        defer { data.stop() }
+        let term = try shell(home: temporaryPath("home"), bootstrap: data.bootstrap)
+        #expect(term.wait(for: "cells [1/5]> "))
+        for next in 2...5 {
+            term.type("\r")
+            #expect(term.wait(for: "cells [\(next)/5]> "))
+        }
+        let mark = term.screen.count
+        term.type("START media_valor_captura OUTPUT MODE complete TRIGGER '1 second' IN BACKGROUND;\r")
+        #expect(term.wait(for: "started media_valor_captura in the background", after: mark))
+        #expect(term.wait(for: "cells [5/5]> ", after: mark))
+        term.type("SHOW QUERIES;\r")
+        #expect(term.wait(for: "|media_valor_captura|running (complete", after: mark))
+        // The query fills its table on its own thread while the prompt waits.
+        var rows: [String: Double] = [:]
+        for _ in 0..<20 where rows.count < data.averages.count {
+            let asked = term.screen.count
+            term.type("SELECT * FROM media_valor_captura;\r")
+            #expect(term.wait(for: "+\ncells [5/5]> ", after: asked))
+            rows = Self.averages(in: term.screen(after: asked))
+            if rows.count < data.averages.count { Thread.sleep(forTimeInterval: 0.3) }
+        }
+        Self.expectClose(rows, data.averages)
+        #expect(!term.screen(after: mark).contains("Batch: "))  // no table printed over the prompt
+        let stopping = term.screen.count
+        term.type("STOP media_valor_captura;\r")
+        #expect(term.wait(for: "stopped media_valor_captura; its last result stays in the table", after: stopping))
+        term.type("SHOW QUERIES;\r")
+        #expect(term.wait(for: "|name|status|", after: stopping))
+        #expect(!term.screen(after: stopping).contains("|media_valor_captura|running"))
+        term.type(":quit\r")
+        #expect(term.exitStatus() == 0)
+    }
 }

@@ -221,6 +221,9 @@ public final class CellSession {
         var sinks: [QuerySink] = []
         let sinkOptions = Dictionary(start.sinkOptions.map { ($0.key, $0.value) }, uniquingKeysWith: { $1 })
         switch start.sink?.name.lowercased() {
+        // A table printed every trigger would write over the prompt of a background query:
+        // by default it only fills its memory table, which SELECT reads.
+        case nil where start.background: break
         case nil, "console": sinks.append(try ConsoleSink(options: sinkOptions, output: output))
         case "memory": break
         case "json": sinks.append(try FileSink(format: .json, options: sinkOptions))
