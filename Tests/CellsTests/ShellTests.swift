@@ -314,4 +314,22 @@ struct ShellTests {
         term.type(":quit\r")
         #expect(term.exitStatus() == 0)
     }
+
+    @Test("Tab completes keywords and commands")
+    func tabCompletion() throws {
+        let term = try shell(home: temporaryPath("home"))
+        #expect(term.wait(for: "cells [1/5]> "))
+        let mark = term.screen.count
+        term.type("SHOW QUER\t")
+        #expect(term.wait(for: "SHOW QUERIES ", after: mark))
+        term.type(";\r")
+        #expect(term.wait(for: "|name|status|", after: mark))
+        let second = term.screen.count
+        term.type(":he\t")
+        #expect(term.wait(for: ":help ", after: second))
+        term.type("\r")
+        #expect(term.wait(for: ":edit [N]", after: second))
+        term.type(":quit\r")
+        #expect(term.exitStatus() == 0)
+    }
 }
