@@ -48,14 +48,16 @@ public final class KafkaStreamSource: StreamSource {
             return n
         }
         failOnDataLoss = try Self.boolean(lowered["failondataloss"] ?? "true", option: "failOnDataLoss")
+        // The offset client takes the user's settings, not the consumer-only ones added below
+        // (librdkafka warns about those on a client that is not a consumer).
+        let offsetConfiguration = configuration
         configuration["enable.partition.eof"] = "true"
         // A micro-batch reads up to offsets it fixed when it began, so a broker holding a
         // fetch open for more data (librdkafka's default: up to 500 ms) only delays it.
         if configuration["fetch.wait.max.ms"] == nil { configuration["fetch.wait.max.ms"] = "10" }
         do {
             consumer = try KafkaConsumer(configuration: configuration, logger: logger)
-            // Consumer-only properties are ignored by this client (librdkafka notes it at debug level).
-            offsetClient = try KafkaAdmin(configuration: configuration, logger: logger)
+            offsetClient = try KafkaAdmin(configuration: offsetConfiguration, logger: logger)
         } catch {
             throw SourceError("cannot configure the Kafka consumer: \(error)", hint: "check the kafka.* options")
         }
