@@ -10,10 +10,9 @@ struct CellsCommand: ParsableCommand {
             an embedded Kafka-protocol broker, the transaction producer, and a streaming \
             Spark SQL engine that runs .cells notebooks over the stream.
 
-              cells notebooks/work.cells --embedded   the notebook shell, with its own broker and producer
-              cells notebooks/work.cells              the same against $KAFKA_BOOTSTRAP
+              cells notebooks/work.cells --embedded   the shell, broker and producer built in
+              cells notebooks/work.cells              the shell, on $KAFKA_BOOTSTRAP
               cells run NOTEBOOK --all                every cell, no shell (scripts, cron)
-              cells broker, cells produce             the broker and the producer on their own
             """,
         version: "0.1.0",
         subcommands: [RunCommand.self, BrokerCommand.self, ProduceCommand.self],
