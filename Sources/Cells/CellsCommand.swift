@@ -10,7 +10,7 @@ struct CellsCommand: ParsableCommand {
             an embedded Kafka-protocol broker, the transaction producer, and a streaming \
             Spark SQL engine that runs .cells notebooks over the stream.
 
-              cells notebooks/work.cells --embedded   the shell, broker and producer built in
+              cells notebooks/work.cells --embedded   shell + embedded broker + producer
               cells notebooks/work.cells              the shell, on $KAFKA_BOOTSTRAP
               cells run NOTEBOOK --all                every cell, no shell (scripts, cron)
             """,
