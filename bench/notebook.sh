@@ -51,7 +51,9 @@ first_table() {
     done
   }
 }
-first_table > /dev/null   # warm-up: page cache, the broker's first fetches
+# Warm-up (page cache, the broker's first fetches), and a check that the table is of all N.
+"$CELLS" run notebooks/work.cells --all --trigger once 2>&1 | grep -q "batch 0: $N rows" \
+  || { echo "FAIL: work.cells did not read the $N messages in one batch"; exit 1; }
 times=$(for _ in $(seq "$REPS"); do first_table; done)
 [ "$(echo "$times" | grep -c .)" -eq "$REPS" ] || { echo "FAIL: a run printed no table (see $WORK/notebook-run.log)"; exit 1; }
 t=$(echo "$times" | median)
