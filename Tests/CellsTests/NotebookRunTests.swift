@@ -135,17 +135,16 @@ import Testing
     // MARK: Exit statuses
 
     @Test func syntaxErrorExitsTwoPointingAtItsLineAndColumnWithACaret() throws {
-        let broker = try BrokerChild()
-        defer { broker.stop() }
+        // No broker: the whole notebook is parsed before any cell connects.
         let (path, line, column) = try notebookVariant(replacing: "FROM transacoes GROUP BY", with: "FROM transacoes WHERE GROUP BY", at: "GROUP BY")
         defer { try? FileManager.default.removeItem(atPath: path) }
 
-        let run = try runNotebook(path, bootstrap: broker.bootstrap)
+        let run = try runNotebook(path, bootstrap: "127.0.0.1:1")
         #expect(run.status == 2)
         try expectDiagnostic(run.stderr, path: path, line: line, column: column,
                              message: "error: expected an expression but found 'GROUP'")
-        #expect(run.stdout.contains("source cartoes:"), "the cells before it ran")
-        #expect(!run.stdout.contains("view media_valor_captura"), "the wrong statement did nothing")
+        #expect(!run.stdout.contains("source cartoes:"), "no cell ran before the notebook was known to parse")
+        #expect(!run.stderr.contains("cannot reach Kafka"))
     }
 
     @Test func unknownColumnExitsTwoWithTheSuggestion() throws {

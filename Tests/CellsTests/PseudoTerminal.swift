@@ -29,7 +29,9 @@ final class PseudoTerminal: @unchecked Sendable {  // the output is guarded by `
 
         let terminal = FileHandle(forUpdatingAtPath: device)!
         process.executableURL = URL(fileURLWithPath: "/usr/bin/setsid")
-        process.arguments = ["-c", executable] + arguments
+        // -w: setsid forks when the child already leads a process group (Foundation makes
+        // it one), so it must wait to hand back the program's exit status.
+        process.arguments = ["-w", "-c", executable] + arguments
         var variables = ProcessInfo.processInfo.environment.merging(environment) { $1 }
         variables["TERM"] = "xterm"
         process.environment = variables
@@ -52,8 +54,15 @@ final class PseudoTerminal: @unchecked Sendable {  // the output is guarded by `
     }
 
     deinit {
-        if process.isRunning { process.terminate() }
+        if process.isRunning { signal(SIGKILL) }
         close(master)
+    }
+
+    /// Sends `signal` to the program: the terminal's foreground process group, which is the
+    /// program's own (the `setsid` in front of it only waits).
+    func signal(_ signal: Int32) {
+        let group = tcgetpgrp(master)
+        if group > 0 { kill(-group, signal) }
     }
 
     /// Keys, as bytes: "\r" is Enter, "\u{03}" Ctrl-C, "\u{04}" Ctrl-D, "\u{1B}[A" the Up arrow.
@@ -96,7 +105,7 @@ final class PseudoTerminal: @unchecked Sendable {  // the output is guarded by `
         let deadline = ContinuousClock.now + timeout
         while process.isRunning && ContinuousClock.now < deadline { Thread.sleep(forTimeInterval: 0.02) }
         if process.isRunning {
-            process.terminate()
+            signal(SIGKILL)
             process.waitUntilExit()
             return nil
         }

@@ -332,4 +332,22 @@ struct ShellTests {
         term.type(":quit\r")
         #expect(term.exitStatus() == 0)
     }
+
+    @Test("SIGTERM ends the shell at the prompt and during a stream (docker stop)")
+    func terminate() throws {
+        let idle = try shell(home: temporaryPath("home"))
+        #expect(idle.wait(for: "cells [1/5]> "))
+        idle.signal(SIGTERM)
+        #expect(idle.exitStatus(timeout: .seconds(5)) == 0)
+
+        let data = try LoadedBroker(seed: 13, count: 50)
+        defer { data.stop() }
+        let streaming = try shell(home: temporaryPath("home"), bootstrap: data.bootstrap)
+        #expect(streaming.wait(for: "cells [1/5]> "))
+        streaming.type(":all\r")
+        #expect(streaming.wait(for: "batch 0: 50 rows"))
+        streaming.signal(SIGTERM)
+        #expect(streaming.wait(for: "stopped media_valor_captura"))
+        #expect(streaming.exitStatus(timeout: .seconds(5)) == 0)
+    }
 }

@@ -74,6 +74,8 @@ struct RunCommand: ParsableCommand {
         if embedding.embedded {
             let stack = try EmbeddedKafka(embedding, logger: logger)
             session.environment["KAFKA_BOOTSTRAP"] = stack.cluster.bootstrapServers
+            // The extended-schema notebooks read ${CELLS_TOPIC:-transactions}.
+            session.environment["CELLS_TOPIC"] = stack.topic
             printError("cells: \(stack.description) (KAFKA_BOOTSTRAP=\(stack.cluster.bootstrapServers))")
             embedded = stack
         }
@@ -87,6 +89,15 @@ struct RunCommand: ParsableCommand {
             return
         }
 
+        // A wrong statement anywhere is reported before any cell connects or streams.
+        for cell in parsed.cells where cell.hasStatements {
+            do {
+                _ = try SQLParser.parseScript(cell.body, environment: session.environment, origin: cell.origin)
+            } catch {
+                printError(CellError.sql(error, source: text, file: notebook).description)
+                throw ExitCode(2)
+            }
+        }
         let runner = CellRunner(session: session, screen: screen, signals: signals)
         for cell in parsed.cells where cell.hasStatements {
             do {

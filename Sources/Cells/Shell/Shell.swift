@@ -18,6 +18,7 @@ final class Shell {
     private let runner: CellRunner
     private let screen: Screen
     private let editor: LineEditor
+    private let signals: SignalWatcher
 
     static let commands: [(name: String, help: String)] = [
         (":help", "this list"),
@@ -37,6 +38,7 @@ final class Shell {
         self.path = path
         self.session = session
         self.screen = screen
+        self.signals = signals
         runner = CellRunner(session: session, screen: screen, signals: signals)
         editor = LineEditor(historyFile: historyFile, signals: signals)
     }
@@ -47,7 +49,7 @@ final class Shell {
         screen.line(notebook.title.map { "\($0)  (\(name), \(notebook.cells.count) cells)" } ?? "\(name): \(notebook.cells.count) cells")
         screen.line("Enter runs the shown cell; :help lists the commands; Ctrl-C stops a stream; Ctrl-D leaves.")
         show(position)
-        while true {
+        while !signals.isTerminationRequested {
             let words = CellRunner.completions(session: session, extra: Self.commands.map { String($0.name.split(separator: " ")[0]) } + [":skip"])
             switch editor.read(prompt: prompt, completing: words) {
             case .endOfInput:
@@ -62,6 +64,8 @@ final class Shell {
                 if !handle(line) { return }
             }
         }
+        screen.line()
+        leave()
     }
 
     private var prompt: String {

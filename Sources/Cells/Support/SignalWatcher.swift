@@ -12,6 +12,7 @@ import Glibc
 /// is needed. A second signal while stopping ends the process at once, as users expect.
 final class SignalWatcher: StopCondition {
     private let stop = Atomic(false)
+    private let terminated = Atomic(false)
     /// The thread blocked reading a line at the prompt, which a signal must wake.
     private let reader = Mutex<pthread_t?>(nil)
 
@@ -23,6 +24,7 @@ final class SignalWatcher: StopCondition {
             var signals = Self.signalSet()
             var received: Int32 = 0
             while sigwait(&signals, &received) == 0 {
+                if received == SIGTERM { terminated.store(true, ordering: .releasing) }
                 if stop.exchange(true, ordering: .acquiringAndReleasing) {
                     // Asked twice: the user wants out now.
                     _exit(128 + received)
@@ -36,6 +38,10 @@ final class SignalWatcher: StopCondition {
 
     /// Whether Ctrl-C or SIGTERM has arrived.
     var isStopRequested: Bool { stop.load(ordering: .acquiring) }
+
+    /// Whether SIGTERM has arrived: unlike Ctrl-C, which the shell takes as "stop this
+    /// stream", it asks the whole program to end (`docker stop`, a service manager).
+    var isTerminationRequested: Bool { terminated.load(ordering: .acquiring) }
 
     /// Takes the request back: the shell has handled this Ctrl-C (stopped a stream, cleared a
     /// line) and goes on, so the next one is not "asked twice".
