@@ -4,7 +4,7 @@ CONFIG       ?= release
 CELLS        := .build/$(CONFIG)/cells
 DEB_PACKAGES := librdkafka-dev libedit-dev libsqlite3-dev kcat pkg-config python3-yaml
 
-.PHONY: all setup build run broker test bench bench-produce bench-kernel clean help
+.PHONY: all setup build run broker test bench bench-produce bench-kernel bench-notebook clean help
 
 all: build
 
@@ -42,7 +42,7 @@ test: setup
 	$(SWIFT) build --build-tests
 	$(SWIFT) test
 
-bench: bench-produce bench-kernel
+bench: bench-produce bench-kernel bench-notebook
 
 bench-produce: setup
 	$(SWIFT) build -c release
@@ -51,6 +51,10 @@ bench-produce: setup
 bench-kernel: setup
 	$(SWIFT) build -c release
 	bench/kernel.sh
+
+bench-notebook: setup
+	$(SWIFT) build -c release
+	bench/notebook.sh
 
 clean:
 	rm -rf .build bench-work
