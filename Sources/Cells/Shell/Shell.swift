@@ -194,9 +194,11 @@ final class Shell {
         case ":show", ":s":
             show(index ?? position)
         case ":all", ":a":
+            // Up to an error (the failed cell stays shown) or a stream stopped with Ctrl-C.
             while position < notebook.cells.count {
-                guard runCell(position) == .completed else { return true }
+                guard let outcome = runCell(position) else { return true }
                 position += 1
+                if outcome == .interrupted { break }
             }
             show(position)
         case ":edit", ":e":
