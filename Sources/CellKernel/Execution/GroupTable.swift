@@ -15,6 +15,8 @@ struct GroupTable: Sendable {
     /// Scratch for ``groupIDs(_:count:)``: every row's encoded key, and where each starts.
     private var rowKeys: [UInt8] = []
     private var rowStarts: [Int] = []
+    private var rowHashes: [UInt64] = []
+    private var rowHomes: [UInt64] = []
 
     init(keyTypes: [SQLType]) {
         self.keyTypes = keyTypes
@@ -37,18 +39,67 @@ struct GroupTable: Sendable {
         swap(&encoded, &rowKeys)
         swap(&starts, &rowStarts)
         Self.encodeRows(keys, rows, into: &encoded, starts: &starts)
-        encoded.withUnsafeBytes { all in
-            starts.withUnsafeBufferPointer { starts in
-                for row in 0..<rows {
-                    let key = UnsafeRawBufferPointer(rebasing: all[starts[row]..<starts[row + 1]])
-                    let hash = Self.hash(key)
-                    ids[row] = find(key, hash: hash) ?? insert(key, hash: hash)
+        if slots.count < Self.largeTable {
+            encoded.withUnsafeBytes { all in
+                starts.withUnsafeBufferPointer { starts in
+                    for row in 0..<rows {
+                        let key = UnsafeRawBufferPointer(rebasing: all[starts[row]..<starts[row + 1]])
+                        let hash = Self.hash(key)
+                        ids[row] = find(key, hash: hash) ?? insert(key, hash: hash)
+                    }
                 }
             }
+        } else {
+            lookUpInTwoPasses(encoded, starts, rows, into: &ids)
         }
         swap(&encoded, &rowKeys)
         swap(&starts, &rowStarts)
         return ids
+    }
+
+    /// Slots (512 KiB of them, plus the keys) from which the table outgrows a core's private
+    /// caches, and overlapping the misses pays for the second pass.
+    static let largeTable = 1 << 16
+
+    /// Lookups for a big table in two passes: first every row's hash and the slot entry at
+    /// its home position, loads that do not depend on each other, so the processor overlaps
+    /// their cache misses; then the lookups, which mostly find their group in that entry.
+    /// Entries are never removed or renumbered, so one that matched in the first pass is
+    /// still right in the second, even after inserts and rehashing.
+    private mutating func lookUpInTwoPasses(_ encoded: [UInt8], _ starts: [Int], _ rows: Int, into ids: inout [Int32]) {
+        var hashes: [UInt64] = [], homes: [UInt64] = []
+        swap(&hashes, &rowHashes)
+        swap(&homes, &rowHomes)
+        hashes.removeAll(keepingCapacity: true)
+        homes.removeAll(keepingCapacity: true)
+        encoded.withUnsafeBytes { all in
+            starts.withUnsafeBufferPointer { starts in
+                slots.withUnsafeBufferPointer { slots in
+                    let mask = slots.count - 1
+                    for row in 0..<rows {
+                        let hash = Self.hash(UnsafeRawBufferPointer(rebasing: all[starts[row]..<starts[row + 1]]))
+                        hashes.append(hash)
+                        homes.append(slots[Int(truncatingIfNeeded: hash) & mask])
+                    }
+                }
+            }
+        }
+        encoded.withUnsafeBytes { all in
+            starts.withUnsafeBufferPointer { starts in
+                for row in 0..<rows {
+                    let key = UnsafeRawBufferPointer(rebasing: all[starts[row]..<starts[row + 1]])
+                    let hash = hashes[row], home = homes[row]
+                    if home != 0, home & 0xFFFF_FFFF_0000_0000 == hash & 0xFFFF_FFFF_0000_0000,
+                       keyEquals(Int(home & 0xFFFF_FFFF) - 1, key) {
+                        ids[row] = Int32(home & 0xFFFF_FFFF) - 1
+                    } else {
+                        ids[row] = find(key, hash: hash) ?? insert(key, hash: hash)
+                    }
+                }
+            }
+        }
+        swap(&hashes, &rowHashes)
+        swap(&homes, &rowHomes)
     }
 
     private func find(_ key: UnsafeRawBufferPointer, hash: UInt64) -> Int32? {
