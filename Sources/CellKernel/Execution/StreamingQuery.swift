@@ -144,29 +144,15 @@ public final class StreamingQuery {
         return starts.indices.filter { starts[$0] + window.sizeMicros <= watermark }
     }
 
-    /// Reads a file batch on one thread per core, each with its own worker.
-    ///
-    /// The batch is cut into several parts per core that the threads take in turn, so a
-    /// thread that got less CPU (this machine is shared) leaves its remaining parts to the
-    /// others instead of holding up the batch; there are still only as many partial
-    /// aggregations to merge as threads.
+    /// Reads a file batch as one part per core, each on its own thread with its own worker.
     private static func readInParallel(_ file: FileStreamSource, plan: QueryPlan, mode: OutputMode,
                                        watermark: Int64) throws -> ([BatchWorker], SourceBatch?) {
-        guard let (parts, batch) = try file.planParts(cores * partsPerCore) else { return ([], nil) }
-        let threads = min(cores, parts.count)
-        let results = WorkerResults(count: threads)
-        let queue = PartQueue()
-        DispatchQueue.concurrentPerform(iterations: threads) { index in
+        guard let (parts, batch) = try file.planParts(cores) else { return ([], nil) }
+        let results = WorkerResults(count: parts.count)
+        DispatchQueue.concurrentPerform(iterations: parts.count) { index in
             var worker = BatchWorker(plan: plan, mode: mode, watermark: watermark)
-            let outcome = Result<(worker: BatchWorker, lines: Int), any Error> {
-                var lines = 0
-                while let part = queue.next(below: parts.count) {
-                    do {
-                        lines += try parts[part].read { record in try worker.add(record, topics: []) }
-                    } catch {
-                        throw PartFailure(part: part, error: error)
-                    }
-                }
+            let outcome = Result {
+                let lines = try parts[index].read { record in try worker.add(record, topics: []) }
                 worker.finish()
                 return (worker: worker, lines: lines)
             }
@@ -177,10 +163,6 @@ public final class StreamingQuery {
         read.records = done.reduce(0) { $0 + $1.lines }
         return (done.map(\.worker), read.records > 0 ? read : nil)
     }
-
-    /// Parts per thread in a parallel file batch: enough to even out threads, few enough
-    /// that each is tens of megabytes on a big file.
-    static let partsPerCore = 8
 
     /// Copies each row into every window holding it, adding the window start as a last column.
     static func assignWindows(_ batch: Batch, _ window: WindowSpec) -> Batch {
@@ -254,16 +236,6 @@ extension Value {
     }
 }
 
-/// Hands out part numbers to the threads of a parallel batch, each once.
-private final class PartQueue: Sendable {
-    private let taken = Atomic<Int>(0)
-
-    func next(below count: Int) -> Int? {
-        let part = taken.wrappingAdd(1, ordering: .relaxed).oldValue
-        return part < count ? part : nil
-    }
-}
-
 /// Where parallel workers leave their results, one slot each.
 private final class WorkerResults: Sendable {
     private let slots: Mutex<[Result<(worker: BatchWorker, lines: Int), any Error>?]>
@@ -278,20 +250,6 @@ private final class WorkerResults: Sendable {
 
     /// Each worker with the lines it read, or the first error one of them threw.
     func collect() throws -> [(worker: BatchWorker, lines: Int)] {
-        let outcomes = slots.withLock { $0 }.map { $0! }
-        // Of several failures, the one earliest in the file, whichever thread met it first:
-        // parts are handed out in file order, so that is the first bad record (FAILFAST).
-        let failures = outcomes.compactMap { outcome -> PartFailure? in
-            if case .failure(let failure as PartFailure) = outcome { return failure }
-            return nil
-        }
-        if let first = failures.min(by: { $0.part < $1.part }) { throw first.error }
-        return try outcomes.map { try $0.get() }
+        try slots.withLock { $0 }.map { try $0!.get() }
     }
-}
-
-/// A part of a parallel batch that failed, and why.
-private struct PartFailure: Error {
-    let part: Int
-    let error: any Error
 }
