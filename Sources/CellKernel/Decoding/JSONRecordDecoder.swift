@@ -116,7 +116,7 @@ public struct JSONRecordDecoder: Sendable {
                 // every column vector shared, and each append would copy it.
                 var sink = JSONColumnsSink(columns: [])
                 swap(&sink.columns, &columns)
-                let outcome = decodeDocument(document, lookup: lookup, slots: slots.baseAddress!, into: &sink)
+                let outcome = Self.decodeDocument(document, fields: fields, lookup: lookup, slots: slots.baseAddress!, into: &sink)
                 swap(&sink.columns, &columns)
                 return outcome
             }
@@ -142,14 +142,17 @@ public struct JSONRecordDecoder: Sendable {
             withUnsafeTemporaryAllocation(of: JSONSlot.self, capacity: max(fields.count, 1)) { slots in
                 var writer = JSONBatchWriter(taking: &columns)
                 defer { writer.restore(into: &columns) }
+                return withKeyMemos { memos in
                 var rows = 0
                 for document in documents {
-                    if case .malformed(let malformation) = decodeDocument(document, lookup: lookup, slots: slots.baseAddress!, into: &writer) {
+                    if case .malformed(let malformation) = Self.decodeDocument(document, fields: fields, lookup: lookup, slots: slots.baseAddress!,
+                                                                          memos: memos, into: &writer) {
                         onMalformed(rows, malformation)
                     }
                     rows += 1
                 }
                 return rows
+                }
             }
         }
     }
@@ -176,6 +179,7 @@ public struct JSONRecordDecoder: Sendable {
             withUnsafeTemporaryAllocation(of: JSONSlot.self, capacity: max(fields.count, 1)) { slots in
                 var writer = JSONBatchWriter(taking: &columns)
                 defer { writer.restore(into: &columns) }
+                return withKeyMemos { memos in
                 var rows = 0
                 var lineIndex = 0
                 var start = 0
@@ -184,7 +188,7 @@ public struct JSONRecordDecoder: Sendable {
                     let scanner = JSONScanner(base: bytes + start, end: newline - start)
                     if scanner.skipWhitespace(0) < newline - start {
                         let line = UnsafeRawBufferPointer(start: bytes + start, count: newline - start)
-                        let outcome = decodeDocument(line, lookup: lookup, slots: slots.baseAddress!, into: &writer)
+                        let outcome = Self.decodeDocument(line, fields: fields, lookup: lookup, slots: slots.baseAddress!, memos: memos, into: &writer)
                         if case .malformed(let malformation) = outcome {
                             onMalformed(JSONLineLocation(lineIndex: lineIndex, byteRange: start..<newline), malformation)
                         }
@@ -194,11 +198,21 @@ public struct JSONRecordDecoder: Sendable {
                     start = newline + 1
                 }
                 return rows
+                }
             }
         }
     }
 
-    private func checkColumns(_ columns: [Column]) {
+    /// Key memos for one batch of documents (see ``JSONKeyMemo``).
+    @inline(__always)
+    func withKeyMemos<R>(_ body: (JSONKeyMemos) -> R) -> R {
+        withUnsafeTemporaryAllocation(of: JSONKeyMemo.self, capacity: JSONKeyMemo.positions) { buffer in
+            buffer.initialize(repeating: JSONKeyMemo())
+            return body(JSONKeyMemos(base: buffer.baseAddress!, count: buffer.count))
+        }
+    }
+
+    func checkColumns(_ columns: [Column]) {
         precondition(columns.count == fields.count, "JSONRecordDecoder needs one column per field")
         for i in columns.indices {
             precondition(columns[i].type.storage == fields[i].type.storage,
@@ -208,33 +222,38 @@ public struct JSONRecordDecoder: Sendable {
 
     // MARK: Decoding one document
 
+    ///
+    /// Static, with `fields` passed in, so a caller holding the decoder in a class does not
+    /// copy the decoder (four array retains and releases) for every document.
     @inline(__always)
-    func decodeDocument<Sink: JSONValueSink>(_ document: UnsafeRawBufferPointer, lookup: JSONFieldLookup,
-                                             slots: UnsafeMutablePointer<JSONSlot>, into sink: inout Sink) -> JSONDecodeOutcome {
+    static func decodeDocument<Sink: JSONValueSink>(_ document: UnsafeRawBufferPointer, fields: [JSONFieldSpec], lookup: JSONFieldLookup,
+                                             slots: UnsafeMutablePointer<JSONSlot>, memos: JSONKeyMemos = .none,
+                                             into sink: inout Sink) -> JSONDecodeOutcome {
         guard let raw = document.baseAddress, document.count > 0 else {
             appendNulls(count: lookup.fieldCount, into: &sink)
             return .malformed(JSONMalformation(reason: JSONProblem.empty.message, byteOffset: 0))
         }
         let base = raw.assumingMemoryBound(to: UInt8.self)
         for i in 0..<lookup.fieldCount { slots[i].state = .null }
-        let parser = JSONDocumentParser(scanner: JSONScanner(base: base, end: document.count), lookup: lookup, slots: slots)
+        let parser = JSONDocumentParser(scanner: JSONScanner(base: base, end: document.count), lookup: lookup, slots: slots,
+                                        memos: memos)
         do {
             try parser.parseDocument()
         } catch {
             appendNulls(count: lookup.fieldCount, into: &sink)
             return .malformed(JSONMalformation(reason: error.problem.message, byteOffset: error.offset))
         }
-        return commit(slots: slots, lookup: lookup, base: base, into: &sink)
+        return commit(fields: fields, slots: slots, lookup: lookup, base: base, into: &sink)
     }
 
-    func appendNulls<Sink: JSONValueSink>(count: Int, into sink: inout Sink) {
+    static func appendNulls<Sink: JSONValueSink>(count: Int, into sink: inout Sink) {
         for i in 0..<count { sink.appendNull(i) }
     }
 
     /// Moves what the parse left in the slots into the sink: only now, because a syntax
     /// error anywhere in the document must leave every field NULL.
     @inline(__always)
-    func commit<Sink: JSONValueSink>(slots: UnsafeMutablePointer<JSONSlot>, lookup: JSONFieldLookup,
+    static func commit<Sink: JSONValueSink>(fields: [JSONFieldSpec], slots: UnsafeMutablePointer<JSONSlot>, lookup: JSONFieldLookup,
                                      base: UnsafePointer<UInt8>, into sink: inout Sink) -> JSONDecodeOutcome {
         var firstMismatch = -1
         for i in 0..<lookup.fieldCount {
@@ -319,6 +338,7 @@ struct JSONDocumentParser {
     let scanner: JSONScanner
     let lookup: JSONFieldLookup
     let slots: UnsafeMutablePointer<JSONSlot>
+    let memos: JSONKeyMemos
 
     @inline(__always)
     func parseDocument() throws(JSONSyntaxError) {
@@ -332,14 +352,31 @@ struct JSONDocumentParser {
         if base[p] == UInt8(ascii: "}") {
             p += 1
         } else {
+            var position = 0
             while true {
                 guard base[p] == UInt8(ascii: "\"") else { throw JSONSyntaxError(problem: .expectedKey, offset: p) }
                 let keyStart = p + 1
-                let (keyEnd, escaped) = try scanner.scanString(from: keyStart)
-                let field = escaped
-                    ? findEscapedKey(keyStart, keyEnd - 1)
-                    : lookup.find(base + keyStart, keyEnd - 1 - keyStart)
-                p = keyEnd
+                let field: Int
+                if position < memos.count, memos.base![position].matches(base + keyStart, available: end - keyStart) {
+                    // The same key as at this position in the previous document.
+                    let memo = memos.base![position]
+                    field = memo.field
+                    p = keyStart + memo.length + 1
+                } else {
+                    let (keyEnd, escaped) = try scanner.scanString(from: keyStart)
+                    field = escaped
+                        ? findEscapedKey(keyStart, keyEnd - 1)
+                        : lookup.find(base + keyStart, keyEnd - 1 - keyStart)
+                    if position < memos.count {
+                        if escaped {
+                            memos.base![position].length = 0
+                        } else {
+                            memos.base![position].remember(base + keyStart, keyEnd - 1 - keyStart, field: field)
+                        }
+                    }
+                    p = keyEnd
+                }
+                position &+= 1
                 if p < end && base[p] != UInt8(ascii: ":") { p = scanner.skipWhitespace(p) }
                 guard p < end, base[p] == UInt8(ascii: ":") else { throw scanner.fail(.expectedColon, p) }
                 p = scanner.skipWhitespace(p + 1)

@@ -92,6 +92,20 @@ struct JSONBatchWriter: JSONValueSink {
         }
     }
 
+    /// Removes the last row (a document a stream drops after decoding it).
+    mutating func removeLastRow() {
+        for field in kinds.indices {
+            let k = positions[field]
+            switch kinds[field] {
+            case .int64: int64s[k].removeLast()
+            case .double: doubles[k].removeLast()
+            case .bool: bools[k].removeLast()
+            case .bytes: texts[k].removeLast()
+            }
+            if !validity[field].isEmpty { validity[field].removeLast() }
+        }
+    }
+
     private func count(_ field: Int) -> Int {
         let k = positions[field]
         switch kinds[field] {

@@ -42,14 +42,15 @@ public struct AggregateSpec: Sendable, Hashable {
 /// which micro-batches and partitions delivered the rows.
 struct AggregateState: Sendable {
     let spec: AggregateSpec
-    private(set) var counts: [Int64] = []
-    private(set) var integers: [Int64] = []
-    private(set) var doubles: [Double] = []
-    private(set) var compensation: [Double] = []
-    private(set) var seen: [Bool] = []
-    private(set) var strings: [[UInt8]?] = []
-    private(set) var distinct: [Set<[UInt8]>] = []
-    private(set) var sketches: [HyperLogLog] = []
+    // Settable within the module so a snapshot can be restored (AggregateState+Snapshot.swift).
+    var counts: [Int64] = []
+    var integers: [Int64] = []
+    var doubles: [Double] = []
+    var compensation: [Double] = []
+    var seen: [Bool] = []
+    var strings: [[UInt8]?] = []
+    var distinct: [Set<[UInt8]>] = []
+    var sketches: [HyperLogLog] = []
 
     init(_ spec: AggregateSpec) {
         self.spec = spec
@@ -254,7 +255,7 @@ struct AggregateState: Sendable {
 /// counting for small cardinalities.
 struct HyperLogLog: Sendable, Hashable {
     static let precision = 9
-    private var registers = [UInt8](repeating: 0, count: 1 << precision)
+    var registers = [UInt8](repeating: 0, count: 1 << precision)
 
     mutating func add(_ hash: UInt64) {
         let index = Int(hash >> (64 - UInt64(Self.precision)))

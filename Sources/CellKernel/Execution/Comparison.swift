@@ -36,6 +36,40 @@ enum Comparison {
         return Column(type: .boolean, data: .bool(out), validity: combinedValidity(a, b))
     }
 
+    static func isComparison(_ op: ScalarFunction) -> Bool {
+        switch op {
+        case .equal, .notEqual, .less, .lessOrEqual, .greater, .greaterOrEqual, .nullSafeEqual: true
+        default: false
+        }
+    }
+
+    /// A STRING column against a non-NULL string constant: NULL where the column is.
+    static func compare(_ op: ScalarFunction, _ a: Column, text: [UInt8]) -> Column {
+        guard case .bytes(let x) = a.data else { preconditionFailure("compare \(a.type) with text") }
+        let n = a.count
+        var out = [Bool](repeating: false, count: n)
+        x.bytes.withUnsafeBufferPointer { xb in
+            x.offsets.withUnsafeBufferPointer { offsets in
+                text.withUnsafeBufferPointer { t in
+                    out.withUnsafeMutableBufferPointer { out in
+                        for i in 0..<n {
+                            let from = Int(offsets[i]), to = Int(offsets[i + 1])
+                            if op == .equal || op == .notEqual {
+                                // Equality needs no ordering: lengths first, then the bytes.
+                                let same = to - from == t.count
+                                    && (t.isEmpty || memcmpEqual(xb.baseAddress! + from, t.baseAddress!, t.count))
+                                out[i] = same == (op == .equal)
+                            } else {
+                                out[i] = holds(op, compareBytes(UnsafeBufferPointer(rebasing: xb[from..<to]), t))
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        return Column(type: .boolean, data: .bool(out), validity: a.validity)
+    }
+
     /// Spark orders NaN above every other double and equal to itself.
     @inline(__always)
     static func order(_ x: Double, _ y: Double) -> Int {

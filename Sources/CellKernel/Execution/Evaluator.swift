@@ -14,6 +14,13 @@ public enum Evaluator {
         case .literal(let value, let type):
             return Column(repeating: value, type: type, count: count)
         case .call(let function, let arguments, let type):
+            // `column = 'text'` and the like (WHERE status = 'declined'): compared against the
+            // literal's bytes directly, not against a column of it repeated for every row.
+            if arguments.count == 2, function != .nullSafeEqual, Comparison.isComparison(function),
+               case .literal(.string(let text), _) = arguments[1] {
+                let input = evaluate(arguments[0], columns: columns, count: count)
+                if case .bytes = input.data { return Comparison.compare(function, input, text: Array(text.utf8)) }
+            }
             let inputs = arguments.map { evaluate($0, columns: columns, count: count) }
             return apply(function, inputs, type: type, count: count)
         }

@@ -1,7 +1,7 @@
 /// Maps group keys to dense group ids (0, 1, 2, ... in order of first appearance).
 ///
-/// Each row's key is encoded into a scratch buffer (a null flag, then 8 bytes per number or a
-/// length-prefixed string per column), hashed, and looked up in an open-addressing table.
+/// Each row's key is encoded (a null flag, then 8 bytes per number or a length-prefixed string
+/// per column), hashed, and looked up in an open-addressing table.
 /// Keys live end to end in one arena: a new group costs an append, a known one nothing.
 struct GroupTable: Sendable {
     let keyTypes: [SQLType]
@@ -12,7 +12,11 @@ struct GroupTable: Sendable {
     /// empty. Keeping part of the hash in the slot means a probe that does not match is
     /// settled without touching the key arena: one cache miss per lookup instead of three.
     private var slots: [UInt64] = Array(repeating: 0, count: 64)
-    private var scratch: [UInt8] = []
+    /// Scratch for ``groupIDs(_:count:)``: every row's encoded key, and where each starts.
+    private var rowKeys: [UInt8] = []
+    private var rowStarts: [Int] = []
+    private var rowHashes: [UInt64] = []
+    private var rowHomes: [UInt64] = []
 
     init(keyTypes: [SQLType]) {
         self.keyTypes = keyTypes
@@ -21,22 +25,84 @@ struct GroupTable: Sendable {
     var count: Int { hashes.count }
 
     /// The group id of each row of `keys`, creating groups as needed.
+    ///
+    /// All rows' keys are encoded first, a column at a time (one type dispatch and no
+    /// reference counting per column rather than per value), then hashed and looked up in place.
     mutating func groupIDs(_ keys: [Column], count rows: Int) -> [Int32] {
         var ids = [Int32](repeating: 0, count: rows)
         if keys.isEmpty {
-            if count == 0 { _ = insert(hash: 0) }
+            if count == 0 { _ = insert(UnsafeRawBufferPointer(start: nil, count: 0), hash: 0) }
             return ids
         }
-        for row in 0..<rows {
-            scratch.removeAll(keepingCapacity: true)
-            for column in keys { Self.encode(column, row, into: &scratch) }
-            let hash = Self.hash(scratch)
-            ids[row] = find(hash: hash) ?? insert(hash: hash)
+        // Moved out of self, so the loop below can read them while inserting into self.
+        var encoded: [UInt8] = [], starts: [Int] = []
+        swap(&encoded, &rowKeys)
+        swap(&starts, &rowStarts)
+        Self.encodeRows(keys, rows, into: &encoded, starts: &starts)
+        if slots.count < Self.largeTable {
+            encoded.withUnsafeBytes { all in
+                starts.withUnsafeBufferPointer { starts in
+                    for row in 0..<rows {
+                        let key = UnsafeRawBufferPointer(rebasing: all[starts[row]..<starts[row + 1]])
+                        let hash = Self.hash(key)
+                        ids[row] = find(key, hash: hash) ?? insert(key, hash: hash)
+                    }
+                }
+            }
+        } else {
+            lookUpInTwoPasses(encoded, starts, rows, into: &ids)
         }
+        swap(&encoded, &rowKeys)
+        swap(&starts, &rowStarts)
         return ids
     }
 
-    private func find(hash: UInt64) -> Int32? {
+    /// Slots (512 KiB of them, plus the keys) from which the table outgrows a core's private
+    /// caches, and overlapping the misses pays for the second pass.
+    static let largeTable = 1 << 16
+
+    /// Lookups for a big table in two passes: first every row's hash and the slot entry at
+    /// its home position, loads that do not depend on each other, so the processor overlaps
+    /// their cache misses; then the lookups, which mostly find their group in that entry.
+    /// Entries are never removed or renumbered, so one that matched in the first pass is
+    /// still right in the second, even after inserts and rehashing.
+    private mutating func lookUpInTwoPasses(_ encoded: [UInt8], _ starts: [Int], _ rows: Int, into ids: inout [Int32]) {
+        var hashes: [UInt64] = [], homes: [UInt64] = []
+        swap(&hashes, &rowHashes)
+        swap(&homes, &rowHomes)
+        hashes.removeAll(keepingCapacity: true)
+        homes.removeAll(keepingCapacity: true)
+        encoded.withUnsafeBytes { all in
+            starts.withUnsafeBufferPointer { starts in
+                slots.withUnsafeBufferPointer { slots in
+                    let mask = slots.count - 1
+                    for row in 0..<rows {
+                        let hash = Self.hash(UnsafeRawBufferPointer(rebasing: all[starts[row]..<starts[row + 1]]))
+                        hashes.append(hash)
+                        homes.append(slots[Int(truncatingIfNeeded: hash) & mask])
+                    }
+                }
+            }
+        }
+        encoded.withUnsafeBytes { all in
+            starts.withUnsafeBufferPointer { starts in
+                for row in 0..<rows {
+                    let key = UnsafeRawBufferPointer(rebasing: all[starts[row]..<starts[row + 1]])
+                    let hash = hashes[row], home = homes[row]
+                    if home != 0, home & 0xFFFF_FFFF_0000_0000 == hash & 0xFFFF_FFFF_0000_0000,
+                       keyEquals(Int(home & 0xFFFF_FFFF) - 1, key) {
+                        ids[row] = Int32(home & 0xFFFF_FFFF) - 1
+                    } else {
+                        ids[row] = find(key, hash: hash) ?? insert(key, hash: hash)
+                    }
+                }
+            }
+        }
+        swap(&hashes, &rowHashes)
+        swap(&homes, &rowHomes)
+    }
+
+    private func find(_ key: UnsafeRawBufferPointer, hash: UInt64) -> Int32? {
         slots.withUnsafeBufferPointer { slots in
             let mask = slots.count - 1
             let fingerprint = hash & 0xFFFF_FFFF_0000_0000
@@ -46,30 +112,111 @@ struct GroupTable: Sendable {
                 if entry == 0 { return nil }
                 if entry & 0xFFFF_FFFF_0000_0000 == fingerprint {
                     let id = Int(entry & 0xFFFF_FFFF) - 1
-                    if keyEquals(id) { return Int32(id) }
+                    if keyEquals(id, key) { return Int32(id) }
                 }
                 slot = (slot + 1) & mask
             }
         }
     }
 
-    private func keyEquals(_ id: Int) -> Bool {
+    private func keyEquals(_ id: Int, _ key: UnsafeRawBufferPointer) -> Bool {
         let start = keyOffsets[id], end = keyOffsets[id + 1]
-        guard end - start == scratch.count else { return false }
-        return arena.withUnsafeBufferPointer { a in
-            scratch.withUnsafeBufferPointer { s in
-                memcmpEqual(UnsafeRawPointer(a.baseAddress! + start), UnsafeRawPointer(s.baseAddress!), s.count)
-            }
+        guard end - start == key.count else { return false }
+        guard key.count > 0 else { return true }
+        return arena.withUnsafeBytes { a in
+            memcmpEqual(a.baseAddress! + start, key.baseAddress!, key.count)
         }
     }
 
-    private mutating func insert(hash: UInt64) -> Int32 {
+    private mutating func insert(_ key: UnsafeRawBufferPointer, hash: UInt64) -> Int32 {
         let id = hashes.count
         hashes.append(hash)
-        arena.append(contentsOf: scratch)
+        arena.append(contentsOf: key)
         keyOffsets.append(arena.count)
         if hashes.count * 2 > slots.count { rehash() } else { place(id) }
         return Int32(id)
+    }
+
+    /// Encodes row `r`'s key (as ``encode(_:_:into:)`` does, column after column) at
+    /// `out[starts[r]..<starts[r + 1]]`, for every row.
+    static func encodeRows(_ keys: [Column], _ rows: Int, into out: inout [UInt8], starts: inout [Int]) {
+        starts.removeAll(keepingCapacity: true)
+        starts.append(contentsOf: repeatElement(0, count: rows + 1))
+        starts.withUnsafeMutableBufferPointer { starts in
+            for column in keys {
+                column.validity.withUnsafeBufferPointer { validity in
+                    let nullable = !validity.isEmpty
+                    switch column.data {
+                    case .int64, .double:
+                        for row in 0..<rows { starts[row + 1] += nullable && !validity[row] ? 1 : 9 }
+                    case .bool:
+                        for row in 0..<rows { starts[row + 1] += nullable && !validity[row] ? 1 : 2 }
+                    case .bytes(let v):
+                        v.offsets.withUnsafeBufferPointer { offsets in
+                            for row in 0..<rows {
+                                starts[row + 1] += nullable && !validity[row] ? 1 : 9 + Int(offsets[row + 1] &- offsets[row])
+                            }
+                        }
+                    }
+                }
+            }
+            for row in 0..<rows { starts[row + 1] += starts[row] }
+        }
+        let total = starts[rows]
+        out.removeAll(keepingCapacity: true)
+        out.append(contentsOf: repeatElement(0, count: total))
+        var cursor = starts
+        out.withUnsafeMutableBytes { out in
+            cursor.withUnsafeMutableBufferPointer { cursor in
+                for column in keys {
+                    column.validity.withUnsafeBufferPointer { validity in
+                        let nullable = !validity.isEmpty
+                        @inline(__always) func present(_ row: Int) -> Bool {
+                            let valid = !nullable || validity[row]
+                            out[cursor[row]] = valid ? 1 : 0
+                            cursor[row] += 1
+                            return valid
+                        }
+                        @inline(__always) func word(_ w: UInt64, _ row: Int) {
+                            out.storeBytes(of: w.littleEndian, toByteOffset: cursor[row], as: UInt64.self)
+                            cursor[row] += 8
+                        }
+                        switch column.data {
+                        case .int64(let v):
+                            v.withUnsafeBufferPointer { v in
+                                for row in 0..<rows where present(row) { word(UInt64(bitPattern: v[row]), row) }
+                            }
+                        case .double(let v):
+                            v.withUnsafeBufferPointer { v in
+                                for row in 0..<rows where present(row) {
+                                    // One NaN and one zero, as Spark's grouping normalizes them.
+                                    let d = v[row].isNaN ? Double.nan : (v[row] == 0 ? 0 : v[row])
+                                    word(d.bitPattern, row)
+                                }
+                            }
+                        case .bool(let v):
+                            for row in 0..<rows where present(row) {
+                                out[cursor[row]] = v[row] ? 1 : 0
+                                cursor[row] += 1
+                            }
+                        case .bytes(let v):
+                            v.bytes.withUnsafeBytes { bytes in
+                                v.offsets.withUnsafeBufferPointer { offsets in
+                                    for row in 0..<rows where present(row) {
+                                        let from = Int(offsets[row]), length = Int(offsets[row + 1]) - from
+                                        word(UInt64(length), row)
+                                        if length > 0 {
+                                            (out.baseAddress! + cursor[row]).copyMemory(from: bytes.baseAddress! + from, byteCount: length)
+                                        }
+                                        cursor[row] += length
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
     }
 
     private mutating func place(_ id: Int) {
@@ -148,18 +295,21 @@ struct GroupTable: Sendable {
     /// A fast 64-bit hash of the key bytes (multiply-xorshift per word).
     @inline(__always)
     static func hash(_ bytes: [UInt8]) -> UInt64 {
-        bytes.withUnsafeBytes { raw in
-            var h: UInt64 = 0x9E37_79B9_7F4A_7C15 ^ UInt64(raw.count)
-            var i = 0
-            while i + 8 <= raw.count {
-                h = mix(h ^ raw.loadUnaligned(fromByteOffset: i, as: UInt64.self))
-                i += 8
-            }
-            var tail: UInt64 = 0
-            var shift: UInt64 = 0
-            while i < raw.count { tail |= UInt64(raw[i]) << shift; shift += 8; i += 1 }
-            return mix(h ^ tail ^ 0xFF51_AFD7_ED55_8CCD)
+        bytes.withUnsafeBytes { hash($0) }
+    }
+
+    @inline(__always)
+    static func hash(_ raw: UnsafeRawBufferPointer) -> UInt64 {
+        var h: UInt64 = 0x9E37_79B9_7F4A_7C15 ^ UInt64(raw.count)
+        var i = 0
+        while i + 8 <= raw.count {
+            h = mix(h ^ raw.loadUnaligned(fromByteOffset: i, as: UInt64.self))
+            i += 8
         }
+        var tail: UInt64 = 0
+        var shift: UInt64 = 0
+        while i < raw.count { tail |= UInt64(raw[i]) << shift; shift += 8; i += 1 }
+        return mix(h ^ tail ^ 0xFF51_AFD7_ED55_8CCD)
     }
 
     @inline(__always)

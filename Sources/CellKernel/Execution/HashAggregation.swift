@@ -7,10 +7,11 @@ import Glibc
 public struct HashAggregation: Sendable {
     public let keys: [BoundExpression]
     public let aggregates: [AggregateSpec]
-    private var table: GroupTable
-    private var states: [AggregateState]
-    private var touched: [Bool] = []
-    private var touchedIDs: [Int] = []
+    // Module-visible so HashAggregation+Snapshot.swift can save and rebuild them.
+    var table: GroupTable
+    var states: [AggregateState]
+    var touched: [Bool] = []
+    var touchedIDs: [Int] = []
 
     public init(keys: [BoundExpression], aggregates: [AggregateSpec]) {
         self.keys = keys

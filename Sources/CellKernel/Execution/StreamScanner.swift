@@ -6,7 +6,8 @@
 struct StreamScanner {
     let stream: StreamDefinition
     let scanColumns: [Int]
-    private let decoder: JSONRecordDecoder
+    /// The decoder, held open across records (see ``JSONDecodingContext``).
+    private let decoder: JSONDecodingContext
     /// Stream column index of each decoded JSON field, in decoder order.
     private let jsonTargets: [Int]
     private let kafkaTargets: [(column: Int, field: KafkaField)]
@@ -32,7 +33,9 @@ struct StreamScanner {
         }
         let ordered = needed.sorted()
         jsonTargets = ordered.filter { stream.columns[$0].origin == .json }
-        decoder = JSONRecordDecoder(fields: jsonTargets.map { JSONFieldSpec(name: stream.columns[$0].name, type: stream.columns[$0].type) })
+        decoder = JSONDecodingContext(JSONRecordDecoder(fields: jsonTargets.map {
+            JSONFieldSpec(name: stream.columns[$0].name, type: stream.columns[$0].type)
+        }))
         kafkaTargets = ordered.compactMap { index in
             if case .kafka(let field) = stream.columns[index].origin { return (index, field) }
             return nil

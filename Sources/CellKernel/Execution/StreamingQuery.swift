@@ -13,14 +13,15 @@ public final class StreamingQuery {
     public let outputMode: OutputMode
     public let trigger: TriggerPolicy
     public let memory: MemoryTable
-    private let source: StreamSource
-    private var aggregation: HashAggregation?
+    // The state below is module-visible for StreamingQuery+Snapshot.swift.
+    let source: StreamSource
+    var aggregation: HashAggregation?
     private var sinks: [QuerySink]
-    private var nextBatchId: Int64 = 0
+    var nextBatchId: Int64 = 0
     /// Spark's watermark starts at the epoch and only moves forward.
-    private var watermark: Int64 = 0
-    private var maxEventTime: Int64 = .min
-    private var watermarkMoved = false
+    var watermark: Int64 = 0
+    var maxEventTime: Int64 = .min
+    var watermarkMoved = false
     private(set) public var recentProgress: [BatchProgress] = []
     /// Threads for reading a micro-batch, where the source can split it.
     static let cores = max(1, min(4, sysconf(Int32(_SC_NPROCESSORS_ONLN))))

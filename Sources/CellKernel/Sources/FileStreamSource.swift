@@ -37,6 +37,21 @@ public final class FileStreamSource: StreamSource, @unchecked Sendable {  // sta
         mappings.removeAll()
     }
 
+    public var offsets: SourceOffsets { SourceOffsets(positions) }
+
+    /// Byte offsets are where whole lines start, so resuming reads the rest of each file.
+    /// A file that shrank below its offset was replaced, not appended to: that is an error.
+    public func resume(from offsets: SourceOffsets) throws {
+        for (name, offset) in offsets.next {
+            let size = FileManager.default.fileExists(atPath: name) ? try mapping(name).size : 0
+            guard offset >= 0, offset <= size else {
+                throw SourceError("cannot resume \(name) at byte \(offset): the file has \(size) bytes",
+                                  hint: "the file was replaced or truncated since the snapshot was taken")
+            }
+        }
+        positions.merge(offsets.next) { $1 }
+    }
+
     private func files() -> [String] {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue else { return [path] }

@@ -85,6 +85,26 @@ public final class KafkaStreamSource: StreamSource {
 
     public func close() { consumer.close() }
 
+    public var offsets: SourceOffsets {
+        SourceOffsets(Dictionary(uniqueKeysWithValues: next.map { ($0.key.description, $0.value) }))
+    }
+
+    /// Seeks each partition the snapshot names to its offset; the others start from
+    /// startingOffsets. A partition this source does not read means the snapshot is of
+    /// another subscription.
+    public func resume(from offsets: SourceOffsets) throws {
+        let byName = Dictionary(uniqueKeysWithValues: partitions.map { ($0.description, $0) })
+        if let unknown = offsets.next.keys.sorted().first(where: { byName[$0] == nil }) {
+            throw SourceError("cannot resume at \(unknown): this source reads \(partitions.map(\.description).joined(separator: ", "))",
+                              hint: "the snapshot was taken from a query over other topics or partitions")
+        }
+        if next.isEmpty { try start() }
+        for (name, offset) in offsets.next { next[byName[name]!] = offset }
+        // Assigning again (rather than seeking) works whether or not fetching has begun.
+        needsSeek.removeAll()
+        try consumer.assign(partitions.map { ($0, .exact(next[$0]!)) })
+    }
+
     /// Turns startingOffsets into exact offsets and assigns the partitions from there.
     private func start() throws {
         for tp in partitions {

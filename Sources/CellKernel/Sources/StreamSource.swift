@@ -55,6 +55,12 @@ public protocol StreamSource: AnyObject {
     func readBatch(_ body: (SourceRecord) throws -> Void) throws -> SourceBatch?
     /// Stops reading and releases connections.
     func close()
+    /// Where the next micro-batch starts: per `topic/partition` or per file, the next
+    /// offset to read. What a state snapshot records.
+    var offsets: SourceOffsets { get }
+    /// Makes the next micro-batch start at `offsets` (from a snapshot's ``offsets``);
+    /// partitions or files it does not name start as they would have.
+    func resume(from offsets: SourceOffsets) throws
 }
 
 extension String {

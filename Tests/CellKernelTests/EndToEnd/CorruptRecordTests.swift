@@ -65,4 +65,28 @@ import Testing
         query.stop()
         withExtendedLifetime(cluster) {}
     }
+
+    @Test func failFastOnAFileNamesTheFirstBadLineWhateverThreadReadsIt() throws {
+        // Big enough for the file batch to be read as many parts on several threads; the bad
+        // line late in the file is usually met first, by the thread that starts there.
+        var lines = (0..<4_000).map { #"{"k":"a","n":\#($0)}"# }
+        lines[3_900] = #"{"k":"a","n":"#  // cut off: malformed whatever the query reads
+        lines[1_234] = #"{"k":"a","n"}"#
+        let text = lines.joined(separator: "\n") + "\n"
+        let expectedByte = lines[..<1_234].reduce(0) { $0 + $1.utf8.count + 1 }
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("cells-ff-\(UUID().uuidString).jsonl").path
+        try text.write(toFile: file, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(atPath: file) }
+        for _ in 0..<5 {
+            let session = CellSession(output: { _ in })
+            try session.run(script: """
+                CREATE SOURCE f USING file OPTIONS ('path' = '\(file)');
+                CREATE STREAM e FROM f FORMAT json SCHEMA (k STRING, n INT) OPTIONS ('mode' = 'FAILFAST');
+                CREATE VIEW c AS SELECT k, count(*) AS n FROM e GROUP BY k;
+                """)
+            let query = try session.prepare(start: "START c")
+            let error = #expect(throws: StreamError.self) { try query.runBatch() }
+            #expect(error?.description.contains("at byte \(expectedByte):") == true, "\(String(describing: error))")
+        }
+    }
 }

@@ -69,6 +69,30 @@ import Testing
         }
     }
 
+    @Test func bigTablesLookUpInTwoPassesAndAgree() {
+        // Past GroupTable.largeTable slots the lookups take the two-pass route; batches mix
+        // known keys, new keys and repeats within a batch, and the table rehashes in between.
+        var agg = HashAggregation(keys: [.column(0, .string)], aggregates: [AggregateSpec(.countAll, nil)])
+        var expected: [String: Int64] = [:]
+        for b in 0..<6 {
+            var keys = Column(type: .string)
+            for i in 0..<40_000 {
+                let key = "card-\((i * 7919 + b * 13_001) % (30_000 + b * 12_000))"
+                keys.append(.string(key))
+                expected[key, default: 0] += 1
+            }
+            agg.add(Batch(schema: Schema([.init(name: "k", type: .string)]), columns: [keys]))
+        }
+        #expect(agg.groupCount == expected.count && expected.count > 65_536 / 2)
+        let result = agg.allGroups()
+        var seen: [String: Int64] = [:]
+        for (key, count) in zip(result[0].values, result[1].values) {
+            guard case .string(let k) = key, case .int(let n) = count else { Issue.record("types"); continue }
+            seen[k] = n
+        }
+        #expect(seen == expected)
+    }
+
     @Test func compensatedSumsDoNotDependOnOrder() {
         let values: [Double] = [1e16, 1, -1e16, 1, 3.3, -2.2, 1e-3]
         var forward = HashAggregation(keys: [], aggregates: [AggregateSpec(.sum, .column(0, .double))])

@@ -13,6 +13,22 @@ func call(_ f: ScalarFunction, _ args: BoundExpression..., type: SQLType) -> Bou
 }
 
 @Suite struct EvaluatorTests {
+    @Test func stringColumnAgainstAConstantMatchesColumnAgainstColumn() {
+        let b = batch("s", .string, [.string("declined"), .string("declined!"), .string(""), .null, .string("approved"), .string("decline")])
+        for op: ScalarFunction in [.equal, .notEqual, .less, .lessOrEqual, .greater, .greaterOrEqual, .nullSafeEqual] {
+            for text in ["declined", "", "zz"] {
+                let constant = call(op, .column(0, .string), .literal(.string(text), .string), type: .boolean)
+                // The same comparison with the constant as a column: the general path.
+                let repeated = Batch(schema: Schema([.init(name: "s", type: .string), .init(name: "t", type: .string)]),
+                                     columns: b.columns + [Column(repeating: .string(text), type: .string, count: b.count)])
+                let general = call(op, .column(0, .string), .column(1, .string), type: .boolean)
+                #expect(Evaluator.evaluate(constant, on: b).values == Evaluator.evaluate(general, on: repeated).values, "\(op) '\(text)'")
+            }
+        }
+        let equal = call(.equal, .column(0, .string), .literal(.string("declined"), .string), type: .boolean)
+        #expect(Evaluator.evaluate(equal, on: b).values == [.bool(true), .bool(false), .bool(false), .null, .bool(false), .bool(false)])
+    }
+
     @Test func theOriginalNotebooksCast() {
         // avg(CAST(translate(value, '$,', '') AS FLOAT)): the price tags of the producer.
         let b = batch("value", .string, [.string("$5,067.41"), .string("$0.99"), .string("$12,345.00"), .null, .string("$abc")])

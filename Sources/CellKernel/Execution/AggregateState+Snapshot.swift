@@ -1,0 +1,77 @@
+extension AggregateState {
+    /// One aggregate's state for a snapshot: its function, then each per-group array with its
+    /// length (arrays an aggregate does not use are empty, and stay so).
+    func write(to out: inout SnapshotWriter) {
+        out.string(spec.function.rawValue)
+        out.int(counts.count)
+        for v in counts { out.i64(v) }
+        for v in seen { out.bool(v) }
+        out.int(integers.count)
+        for v in integers { out.i64(v) }
+        out.int(doubles.count)
+        for v in doubles { out.f64(v) }
+        out.int(compensation.count)
+        for v in compensation { out.f64(v) }
+        out.int(strings.count)
+        for value in strings {
+            out.bool(value != nil)
+            if let value { out.blob(value) }
+        }
+        out.int(distinct.count)
+        for set in distinct {
+            out.int(set.count)
+            // Sorted, so the same state always gives the same bytes (Set order is per process).
+            for value in set.sorted(by: { $0.lexicographicallyPrecedes($1) }) { out.blob(value) }
+        }
+        out.int(sketches.count)
+        for sketch in sketches { out.raw(sketch.registers) }
+    }
+
+    /// Reads one aggregate's state for `groups` groups, checking that it is the aggregate
+    /// `spec` says and that every array has the length the aggregate needs.
+    static func read(from reader: inout SnapshotReader, spec: AggregateSpec, groups: Int) throws(SnapshotError) -> AggregateState {
+        let name = spec.function.rawValue
+        let function = try reader.string("aggregate function")
+        guard function == name else { throw .incompatible("the snapshot has aggregate \(function) where the query has \(name)") }
+        var state = AggregateState(spec)
+        // Arrays of a used kind hold one entry per group; others are empty.
+        func length(_ what: String, unit: Int) throws(SnapshotError) -> Int {
+            let n = try reader.count("\(name) \(what) count", unit: unit)
+            guard n == 0 || n == groups else { throw .corrupt("\(name) has \(n) \(what) for \(groups) groups") }
+            return n
+        }
+        let counted = try reader.count("\(name) counts", unit: 9)
+        guard counted == groups else { throw .corrupt("\(name) has \(counted) counts for \(groups) groups") }
+        for _ in 0..<counted { state.counts.append(try reader.i64("\(name) count")) }
+        for _ in 0..<counted { state.seen.append(try reader.bool("\(name) seen flag")) }
+        for _ in 0..<(try length("integers", unit: 8)) { state.integers.append(try reader.i64("\(name) integer")) }
+        for _ in 0..<(try length("doubles", unit: 8)) { state.doubles.append(try reader.f64("\(name) double")) }
+        for _ in 0..<(try length("compensations", unit: 8)) { state.compensation.append(try reader.f64("\(name) compensation")) }
+        for _ in 0..<(try length("strings", unit: 1)) {
+            state.strings.append(try reader.bool("\(name) string flag") ? Array(try reader.blob("\(name) string")) : nil)
+        }
+        for _ in 0..<(try length("distinct sets", unit: 8)) {
+            var set = Set<[UInt8]>()
+            for _ in 0..<(try reader.count("\(name) set size", unit: 8)) { set.insert(Array(try reader.blob("\(name) set value"))) }
+            state.distinct.append(set)
+        }
+        let registers = 1 << HyperLogLog.precision
+        for _ in 0..<(try length("sketches", unit: registers)) {
+            var sketch = HyperLogLog()
+            sketch.registers = Array(try reader.take(registers, "\(name) sketch"))
+            state.sketches.append(sketch)
+        }
+        // What grow(to:) would have allocated must be there, or the first update would trap.
+        var needed = ([] as [(String, Int)])
+        switch spec.function {
+        case .sum, .avg, .min, .max:
+            needed = [("integers", state.integers.count), ("doubles", state.doubles.count), ("compensations", state.compensation.count)]
+            if spec.argument?.type.storage == .bytes { needed.append(("strings", state.strings.count)) }
+        case .countDistinct: needed = [("distinct sets", state.distinct.count)]
+        case .approxCountDistinct: needed = [("sketches", state.sketches.count)]
+        case .countAll, .count: break
+        }
+        for (what, n) in needed where n != groups { throw .corrupt("\(name) has \(n) \(what) for \(groups) groups") }
+        return state
+    }
+}

@@ -1,0 +1,47 @@
+extension GroupTable {
+    /// The group keys for a snapshot: the key arena as it is (each key already a typed,
+    /// length-prefixed encoding), after the number of groups.
+    func write(to out: inout SnapshotWriter) {
+        out.int(count)
+        out.blob(arena)
+    }
+
+    /// Rebuilds a table from ``write(to:)``'s output. The arena is walked with the query's key
+    /// types, checking every length, so damaged keys are an error rather than a crash; the
+    /// keys are then inserted anew (hashes are not stored: they are cheap to recompute and
+    /// keeping them out of the format leaves the hash function free to change).
+    static func read(from reader: inout SnapshotReader, keyTypes: [SQLType]) throws(SnapshotError) -> GroupTable {
+        let groups = try reader.count("group count")
+        let arena = try reader.blob("group keys")
+        var columns = keyTypes.map { Column(type: $0, capacity: groups) }
+        var keys = SnapshotReader(Array(arena))
+        for group in 0..<groups {
+            for c in columns.indices {
+                let what = "key \(c + 1) of group \(group)"
+                guard try keys.bool("\(what) null flag") else { columns[c].appendNull(); continue }
+                switch keyTypes[c].storage {
+                case .int64: columns[c].append(try keys.i64(what))
+                case .double: columns[c].append(try keys.f64(what))
+                case .bool: columns[c].append(try keys.bool(what))
+                case .bytes:
+                    let length = try keys.u64("\(what) length")
+                    guard length <= UInt64(keys.remaining) else {
+                        throw .truncated(what: what, offset: keys.offset, needed: Int(clamping: length))
+                    }
+                    let text = try keys.take(Int(length), what)
+                    text.withUnsafeBytes { columns[c].append(bytes: $0) }
+                }
+            }
+        }
+        guard keys.remaining == 0 else { throw .corrupt("\(keys.remaining) bytes left over after \(groups) group keys") }
+        var table = GroupTable(keyTypes: keyTypes)
+        if keyTypes.isEmpty {
+            // A global aggregate has its one group whatever the input.
+            if groups > 0 { _ = table.groupIDs([], count: 0) }
+        } else {
+            _ = table.groupIDs(columns, count: groups)
+        }
+        guard table.count == groups else { throw .corrupt("\(groups) groups, but only \(table.count) distinct keys") }
+        return table
+    }
+}
