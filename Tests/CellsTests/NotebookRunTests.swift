@@ -124,8 +124,10 @@ import Testing
             let record = try fields(parts[1])
             let card = try #require(record["card_number"] as? String)
             #expect(parts[0] == card, "keyed by card number")
-            let start = try #require(record["window_start"] as? String)
-            #expect(record["window_end"] as? String == times.text(try times.millis(start) + 60_000))
+            // Spark's JSON writer format, `2024-01-01T00:01:00.000Z`, back to the printed form.
+            let start = times.text(try times.sinkMillis(try #require(record["window_start"] as? String)))
+            let end = times.text(try times.sinkMillis(try #require(record["window_end"] as? String)))
+            #expect(try times.millis(end) == times.millis(start) + 60_000)
             #expect(record["customer_name"] is String)
             sent[WindowKey(start: start, group: card)] = try #require((record["declined"] as? NSNumber)?.intValue)
         }
@@ -334,6 +336,12 @@ private final class UTCTimes {
     /// Unix milliseconds as the engine prints a whole-second timestamp: `2024-01-01 00:01:00`.
     func text(_ millis: Int64) -> String {
         printed.string(from: Date(timeIntervalSince1970: Double(millis) / 1000))
+    }
+
+    /// A timestamp as the JSON sinks write it (`2024-01-01T00:01:00.000Z`) as Unix milliseconds.
+    func sinkMillis(_ text: String) throws -> Int64 {
+        #expect(text.hasSuffix("Z") && text.count == 24, "not Spark's JSON timestamp format: \(text)")
+        return try eventMillis(text)
     }
 
     /// A printed timestamp as Unix milliseconds.

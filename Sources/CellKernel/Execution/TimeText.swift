@@ -59,6 +59,17 @@ enum TimeText {
         return text
     }
 
+    /// What Spark's JSON and CSV writers print for a timestamp by default
+    /// (`yyyy-MM-dd'T'HH:mm:ss.SSSXXX` in the UTC session zone): `2024-01-01T00:01:00.000Z`.
+    static func formatTimestampForFiles(_ micros: Int64) -> String {
+        let day = floorDiv(micros, microsPerDay)
+        let inDay = micros - day * microsPerDay
+        let seconds = inDay / microsPerSecond
+        let millis = String(inDay % microsPerSecond / 1000)
+        return formatDate(day) + "T" + two(seconds / 3600) + ":" + two(seconds / 60 % 60) + ":" + two(seconds % 60)
+            + "." + String(repeating: "0", count: 3 - millis.count) + millis + "Z"
+    }
+
     static func formatDate(_ days: Int64) -> String {
         let (y, m, d) = civil(days: days)
         let year = String(y)

@@ -37,7 +37,7 @@ public final class FileSink: QuerySink {
         case .csv:
             if header { text += names.map(csvField).joined(separator: separator) + "\n" }
             for row in 0..<result.count {
-                text += result.columns.map { $0.isNull(row) ? "" : csvField(Cast.text($0, row)) }.joined(separator: separator) + "\n"
+                text += result.columns.map { $0.isNull(row) ? "" : csvField(JSONText.fileText($0, row)) }.joined(separator: separator) + "\n"
             }
         }
         let file = folder.appendingPathComponent(String(format: "part-%05lld.%@", result.batchId, format.rawValue))
@@ -60,7 +60,7 @@ enum JSONText {
         var parts: [String] = []
         for (name, column) in zip(names, columns) where !column.isNull(row) {
             let value: String = switch column.data {
-            case .int64 where column.type == .timestamp || column.type == .date: quoted(Cast.text(column, row))
+            case .int64 where column.type == .timestamp || column.type == .date: quoted(fileText(column, row))
             case .int64, .bool: Cast.text(column, row)
             case .double(let v): v[row].isFinite ? Cast.text(column, row) : quoted(Cast.text(column, row))
             case .bytes: quoted(Cast.text(column, row))
@@ -68,6 +68,15 @@ enum JSONText {
             parts.append(quoted(name) + ":" + value)
         }
         return "{" + parts.joined(separator: ",") + "}"
+    }
+
+    /// A value as Spark's file and Kafka writers print it: as `CAST(x AS STRING)`, except
+    /// timestamps, which they write in ISO 8601 with milliseconds and the zone.
+    static func fileText(_ column: Column, _ row: Int) -> String {
+        if column.type == .timestamp, case .int64(let values) = column.data {
+            return TimeText.formatTimestampForFiles(values[row])
+        }
+        return Cast.text(column, row)
     }
 
     static func quoted(_ text: String) -> String {

@@ -59,6 +59,25 @@ import Testing
         #expect(pairs == [#"a {"k":"a","total":4}"#, #"b {"k":"b","total":2}"#])
     }
 
+    @Test func fileSinksWriteTimestampsAsSparkDoes() throws {
+        let file = try input()
+        let out = FileManager.default.temporaryDirectory.appendingPathComponent("cells-out-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: file); try? FileManager.default.removeItem(atPath: out) }
+        let session = try session(file: file)
+        try session.run(script: """
+            CREATE VIEW per_minute AS SELECT window(ts, '1 minute').start AS w, to_date(ts) AS d, count(*) AS c
+              FROM e GROUP BY window(ts, '1 minute'), to_date(ts);
+            START per_minute TRIGGER ONCE USING json OPTIONS ('path' = '\(out)/json');
+            START per_minute TRIGGER ONCE USING csv OPTIONS ('path' = '\(out)/csv');
+            """)
+        // Spark's writers default to yyyy-MM-dd'T'HH:mm:ss.SSSXXX for timestamps, yyyy-MM-dd for dates.
+        let json = try String(contentsOfFile: "\(out)/json/part-00000.json", encoding: .utf8).split(separator: "\n")
+        #expect(Set(json) == [#"{"w":"2024-01-01T00:00:00.000Z","d":"2024-01-01","c":1}"#,
+                              #"{"w":"2024-01-01T00:01:00.000Z","d":"2024-01-01","c":2}"#])
+        let csv = try String(contentsOfFile: "\(out)/csv/part-00000.csv", encoding: .utf8).split(separator: "\n")
+        #expect(Set(csv.dropFirst()) == ["2024-01-01T00:00:00.000Z,2024-01-01,1", "2024-01-01T00:01:00.000Z,2024-01-01,2"])
+    }
+
     @Test func slidingWindowsCountEachRowInEveryWindowHoldingIt() throws {
         let file = try input()
         defer { try? FileManager.default.removeItem(atPath: file) }
