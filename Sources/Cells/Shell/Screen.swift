@@ -56,13 +56,13 @@ final class Screen: Sendable {
     }
 
     /// Moves up over the last frame and clears to the end of the screen; a frame taller than
-    /// the screen cannot be reached, so then the whole screen is cleared.
+    /// the screen cannot be reached, so then the screen is cleared (the scrollback kept).
     private func eraseFrame(rows: Int) -> String {
         let height = Int(cells_terminal_rows(descriptor))
         if height > 0 && rows < height {
             return "\u{1B}[\(rows)F\u{1B}[J"
         }
-        return "\u{1B}[H\u{1B}[2J\u{1B}[3J"
+        return "\u{1B}[H\u{1B}[2J"
     }
 
     /// Terminal rows `text` takes, counting lines the terminal wraps.
