@@ -63,7 +63,7 @@ final class EmbeddedKafka: Sendable {
                                                connectTimeout: .seconds(10), keyed: true, logFile: nil, echo: false,
                                                logger: logger, warn: { _ in })
                 _ = try plan.run(into: &sink, signals: self.stop, progress: nil)
-                return Int(try sink.finish(signals: self.stop).delivered)
+                return Int(try sink.finish(signals: self.stop, announce: false).delivered)
             }
             self.finished.withLock { $0 = outcome }
         }

@@ -62,9 +62,9 @@ struct KafkaRecordSink: RecordSink {
     }
 
     /// Waits for every message in flight (a second Ctrl-C abandons the wait) and returns the
-    /// totals.
-    func finish(signals: some StopCondition) throws -> KafkaDeliveryStatistics {
-        if producer.inFlight > 0 && signals.isStopRequested {
+    /// totals. `announce` says so on standard error first, for a person at `cells produce`.
+    func finish(signals: some StopCondition, announce: Bool = true) throws -> KafkaDeliveryStatistics {
+        if announce && producer.inFlight > 0 && signals.isStopRequested {
             printError("cells produce: stopping; waiting for \(producer.inFlight) messages in flight (Ctrl-C again to quit)")
         }
         do {
