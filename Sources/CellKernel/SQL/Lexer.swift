@@ -16,9 +16,27 @@ public struct Lexer: Sendable {
     ///   - origin: where `source` starts in a larger file (a notebook cell, say), so positions
     ///     point into that file.
     public init(source: String, environment: [String: String] = [:], origin: SourceLocation = .start) {
-        characters = Array(source)
+        characters = Self.characters(of: source)
         self.environment = environment
         location = origin
+    }
+
+    /// The text as the lexer reads it: characters as a person sees them, except that a quote
+    /// never fuses with the combining marks after it (`'\u{301}!'` is a string starting with
+    /// U+0301, not a quote-like glyph and an unterminated string).
+    static func characters(of source: String) -> [Character] {
+        var characters: [Character] = []
+        characters.reserveCapacity(source.utf8.count)
+        for character in source {
+            let scalars = character.unicodeScalars
+            if scalars.count > 1, let first = scalars.first, first == "'" || first == "\"" || first == "`" {
+                characters.append(Character(first))
+                characters.append(Character(String(String.UnicodeScalarView(scalars.dropFirst()))))
+            } else {
+                characters.append(character)
+            }
+        }
+        return characters
     }
 
     /// Every token of `source`, ending with `.endOfInput` or `.invalid`.
