@@ -144,6 +144,10 @@ struct ShellTests {
         term.type("SHOW SOURCES;\r")
         #expect(term.wait(for: "|name|definition|", after: mark))
         #expect(!term.screen(after: mark).contains("nothing_here"))
+        // A comment after the `;` does not make the shell wait for more.
+        let commented = term.screen.count
+        term.type("SHOW STREAMS; -- none yet\r")
+        #expect(term.wait(for: "|name|definition|", after: commented))
         // A statement over several lines, then Ctrl-C in the middle of it: nothing runs.
         let second = term.screen.count
         term.type("SHOW\r")

@@ -104,10 +104,10 @@ final class Shell {
         } catch {
             return !error.isAtEndOfInput
         }
-        let meaningful = text.split(separator: "\n").map { line in
-            line.hasPrefix("--") ? "" : line.trimmingCharacters(in: .whitespaces)
-        }.filter { !$0.isEmpty }
-        return meaningful.last?.hasSuffix(";") ?? true
+        // The last token, so that a comment after the `;` does not hide it.
+        let tokens = Lexer.tokenize(text, environment: environment).map(\.kind).filter { $0 != .endOfInput }
+        guard let last = tokens.last else { return true }
+        return last == .symbol(.semicolon)
     }
 
     // MARK: Cells
