@@ -354,4 +354,21 @@ struct ShellTests {
         #expect(streaming.wait(for: "stopped media_valor_captura"))
         #expect(streaming.exitStatus(timeout: .seconds(5)) == 0)
     }
+
+    @Test("Ctrl-C reaches the shell alone, not the script or make that started it")
+    func ctrlCStaysWithTheShell() throws {
+        let home = temporaryPath("home")
+        try FileManager.default.createDirectory(atPath: home, withIntermediateDirectories: true)
+        // The wrapper shares the shell's process group unless the shell takes the terminal.
+        let script = "trap 'echo WRAPPER-GOT-INT' INT; '\(cellsExecutable.path)' '\(Self.workNotebook)'; echo WRAPPER-DONE"
+        let term = try PseudoTerminal("/bin/sh", ["-c", script], environment: ["HOME": home])
+        #expect(term.wait(for: "cells [1/5]> "))
+        let mark = term.screen.count
+        term.type("\u{03}")
+        #expect(term.wait(for: "cells [1/5]> ", after: mark))
+        term.type(":quit\r")
+        #expect(term.wait(for: "WRAPPER-DONE", after: mark))
+        #expect(!term.screen.contains("WRAPPER-GOT-INT"))
+        #expect(term.exitStatus() == 0)
+    }
 }

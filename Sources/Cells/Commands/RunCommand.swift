@@ -84,6 +84,8 @@ struct RunCommand: ParsableCommand {
         guard all else {
             let home = ProcessInfo.processInfo.environment["HOME"].flatMap { $0.isEmpty ? nil : $0 }
             let history = ProcessInfo.processInfo.environment["CELLS_HISTORY"] ?? home.map { "\($0)/.cells_history" }
+            let terminal = TerminalOwnership.take()
+            defer { terminal?.giveBack() }
             Shell(notebook: parsed, path: notebook, session: session, screen: screen, signals: signals,
                   historyFile: history).run()
             return
