@@ -183,9 +183,6 @@ import Testing
 
 // MARK: - Reading the files
 
-private let repositoryRoot = URL(fileURLWithPath: #filePath)
-    .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-
 private func repositoryText(_ name: String) throws -> String {
     try String(contentsOf: repositoryRoot.appendingPathComponent(name), encoding: .utf8)
 }

@@ -17,13 +17,7 @@ import Testing
         let messages = try load(schema: "seed", seed: 2024, count: 3_000, topic: "streaming_cartao", into: broker)
 
         // Independently: Foundation's JSON, Swift's Float parsing (the notebook casts to FLOAT), plain sums.
-        var sums: [String: Double] = [:], counts: [String: Int] = [:]
-        for object in messages {
-            let channel = try #require(object["formato_captura"] as? String)
-            let text = try #require(object["value"] as? String).filter { $0 != "$" && $0 != "," }
-            sums[channel, default: 0] += Double(try #require(Float(text)))
-            counts[channel, default: 0] += 1
-        }
+        let averages = try averageValuePerCapture(messages)
 
         let run = try runNotebook("work.cells", "--trigger", "available-now", bootstrap: broker.bootstrap)
         #expect(run.status == 0, "\(run.stderr)")
@@ -31,11 +25,11 @@ import Testing
         let batches = consoleBatches(run.stdout)
         let table = try #require(batches.first)
         #expect(table.header == ["captura", "avg(valor)"])
-        #expect(Set(table.rows.map { $0[0] }) == Set(counts.keys))
-        #expect(counts.count == 3, "Gateway, POS and TEF all occur in 3000 messages")
+        #expect(Set(table.rows.map { $0[0] }) == Set(averages.keys))
+        #expect(averages.count == 3, "Gateway, POS and TEF all occur in 3000 messages")
         for row in table.rows {
             let average = try #require(Double(row[1]), "not a number: \(row[1])")
-            let expected = sums[row[0]]! / Double(counts[row[0]]!)
+            let expected = try #require(averages[row[0]])
             // Only the order of the additions differs: a few ulps of the sum.
             #expect(abs(average - expected) <= 1e-11 * abs(expected), "\(row[0]): printed \(average), computed \(expected)")
         }
@@ -241,46 +235,14 @@ import Testing
 
 // MARK: Helpers of these tests
 
-/// A `cells broker` child; `bootstrap` is the address it printed first.
-private final class BrokerChild {
-    let child: Child
-    let bootstrap: String
-
-    init(topics: [String] = []) throws {
-        child = try Child(cellsExecutable.path, ["broker"] + topics.flatMap { ["--topic", $0] })
-        try #require(child.waitForOutput { $0.contains("\n") }, "cells broker printed no address: \(child.stderr)")
-        bootstrap = try #require(child.stdout.split(separator: "\n").first).description
-    }
-
-    func stop() {
-        child.signal(SIGTERM)
-        _ = child.finish(timeout: .seconds(10))
-    }
-}
-
-private let repositoryRoot = URL(fileURLWithPath: #filePath)
-    .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-
 /// Runs `cells run NOTEBOOK --all ARGUMENTS` with KAFKA_BOOTSTRAP set; a bare name is one of
 /// the repository's notebooks.
 private func runNotebook(_ notebook: String, _ arguments: String..., bootstrap: String,
                          environment: [String: String] = [:]) throws -> Finished {
-    let path = notebook.contains("/") ? notebook : repositoryRoot.appendingPathComponent("notebooks/\(notebook)").path
+    let path = notebook.contains("/") ? notebook : notebookPath(notebook)
     let child = try Child(cellsExecutable.path, ["run", path, "--all"] + arguments,
                           environment: environment.merging(["KAFKA_BOOTSTRAP": bootstrap]) { $1 })
     return child.finish(timeout: .seconds(120))
-}
-
-/// Loads `count` seeded messages into the broker with `cells produce`, and returns the same
-/// messages as `cells produce --output -` writes them, decoded by Foundation.
-private func load(schema: String, seed: Int, count: Int, topic: String, into broker: BrokerChild) throws -> [[String: Any]] {
-    let common = ["produce", "--schema", schema, "--seed", "\(seed)", "--count", "\(count)", "--rate", "max"]
-    let produced = try Child(cellsExecutable.path, common + ["-b", broker.bootstrap, "-t", topic]).finish()
-    try #require(produced.status == 0, "\(produced.stderr)")
-    try #require(produced.stderr.contains("\(count) delivered, 0 failed"), "\(produced.stderr)")
-    let written = try Child(cellsExecutable.path, common + ["--output", "-"]).finish()
-    try #require(written.status == 0 && written.lines.count == count)
-    return try written.lines.map(fields)
 }
 
 /// One table the console sink printed: its header and rows, cells trimmed.
@@ -357,7 +319,7 @@ private func floorDiv(_ a: Int64, _ b: Int64) -> Int64 {
 /// A copy of work.cells with `old` replaced by `new`, and the 1-based line and column of
 /// `marker` in the copy (where an error about the change points).
 private func notebookVariant(replacing old: String, with new: String, at marker: String) throws -> (path: String, line: Int, column: Int) {
-    let original = try String(contentsOf: repositoryRoot.appendingPathComponent("notebooks/work.cells"), encoding: .utf8)
+    let original = try String(contentsOfFile: notebookPath("work.cells"), encoding: .utf8)
     try #require(original.components(separatedBy: old).count == 2, "work.cells holds '\(old)' once")
     let text = original.replacingOccurrences(of: old, with: new)
     let lines = text.components(separatedBy: "\n")

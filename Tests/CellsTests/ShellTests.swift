@@ -4,46 +4,21 @@ import Testing
 /// The notebook shell, driven through a real pseudo-terminal as a person would drive it.
 @Suite("Notebook shell", .serialized)
 struct ShellTests {
-    static let workNotebook = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-        .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("notebooks/work.cells").path
+    static let workNotebook = notebookPath("work.cells")
 
     /// A broker with `count` seeded messages on streaming_cartao, and the averages per capture
     /// channel computed here from the same messages.
     struct LoadedBroker {
-        let broker: Child
-        let bootstrap: String
+        let broker: BrokerChild
         let averages: [String: Double]
+        var bootstrap: String { broker.bootstrap }
 
         init(seed: Int, count: Int) throws {
-            broker = try Child(cellsExecutable.path, ["broker"])
-            guard broker.waitForOutput({ $0.contains("\n") }) else { throw PseudoTerminal.Failure("cells broker did not start") }
-            bootstrap = String(broker.stdout.split(separator: "\n")[0])
-            let load = try cells("produce", "-b", bootstrap, "--seed", "\(seed)", "--count", "\(count)", "--rate", "max", "--quiet")
-            guard load.status == 0 else { throw PseudoTerminal.Failure("cells produce: \(load.stderr)") }
-            averages = try Self.averages(seed: seed, count: count)
+            broker = try BrokerChild()
+            averages = try averageValuePerCapture(load(seed: seed, count: count, topic: "streaming_cartao", into: broker))
         }
 
-        /// The average value per capture channel of the seeded stream, computed from the
-        /// messages `cells produce --output` writes for the same seed.
-        static func averages(seed: Int, count: Int) throws -> [String: Double] {
-            let copy = try cells("produce", "--seed", "\(seed)", "--count", "\(count)", "--rate", "max", "--output", "-", "--quiet")
-            var sums: [String: (Double, Int)] = [:]
-            for line in copy.lines {
-                let record = try fields(line)
-                let channel = try #require(record["formato_captura"] as? String)
-                let text = try #require(record["value"] as? String).filter { $0 != "$" && $0 != "," }
-                // The view casts to FLOAT, as the original notebook did.
-                let value = Double(try #require(Float(text)))
-                sums[channel, default: (0, 0)].0 += value
-                sums[channel, default: (0, 0)].1 += 1
-            }
-            return sums.mapValues { $0.0 / Double($0.1) }
-        }
-
-        func stop() {
-            broker.signal(SIGTERM)
-            _ = broker.finish(timeout: .seconds(10))
-        }
+        func stop() { broker.stop() }
     }
 
     /// `|captura|avg(valor)|` rows of the last table in `text`.
@@ -226,7 +201,7 @@ struct ShellTests {
 
     @Test("make run: --embedded brings its own broker and producer, and the notebook runs unchanged")
     func embedded() throws {
-        let expected = try LoadedBroker.averages(seed: 9, count: 300)
+        let expected = try averageValuePerCapture(seededMessages(seed: 9, count: 300))
         let term = try shell([Self.workNotebook, "--embedded", "--seed", "9", "--count", "300", "--rate", "max"],
                              home: temporaryPath("home"), bootstrap: "unused:1")
         #expect(term.wait(for: "cells: embedded broker at 127.0.0.1:"))

@@ -6,9 +6,12 @@ let cellsExecutable: URL = {
     let beside = Bundle.main.bundleURL.appendingPathComponent("cells")
     if FileManager.default.isExecutableFile(atPath: beside.path) { return beside }
     // Swift Testing may run from a helper binary elsewhere; fall back on the build folder.
-    let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-    return root.appendingPathComponent(".build/debug/cells")
+    return repositoryRoot.appendingPathComponent(".build/debug/cells")
 }()
+
+/// The checkout this test bundle was built from.
+let repositoryRoot = URL(fileURLWithPath: #filePath)
+    .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
 let kcatPath: String? = ["/usr/bin/kcat", "/usr/local/bin/kcat", "/usr/bin/kafkacat"]
     .first { FileManager.default.isExecutableFile(atPath: $0) }
@@ -95,4 +98,60 @@ func temporaryPath(_ name: String) -> String {
 /// A JSON object's string fields (test-side decoding, independent of the product's).
 func fields(_ line: String) throws -> [String: Any] {
     try #require(JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
+}
+
+// MARK: Brokers, seeded data and notebooks
+
+/// A `cells broker` child; `bootstrap` is the address it printed first.
+final class BrokerChild {
+    let child: Child
+    let bootstrap: String
+
+    init(topics: [String] = []) throws {
+        child = try Child(cellsExecutable.path, ["broker"] + topics.flatMap { ["--topic", $0] })
+        try #require(child.waitForOutput { $0.contains("\n") }, "cells broker printed no address: \(child.stderr)")
+        bootstrap = try #require(child.stdout.split(separator: "\n").first).description
+    }
+
+    func stop() {
+        child.signal(SIGTERM)
+        _ = child.finish(timeout: .seconds(10))
+    }
+}
+
+/// The path of one of the repository's notebooks, e.g. `work.cells`.
+func notebookPath(_ name: String) -> String {
+    repositoryRoot.appendingPathComponent("notebooks/\(name)").path
+}
+
+/// The messages `cells produce` makes for this seed, as `--output -` writes them, decoded by
+/// Foundation: what a test computes its expected values from, independently of the engine.
+func seededMessages(schema: String = "seed", seed: Int, count: Int) throws -> [[String: Any]] {
+    let written = try Child(cellsExecutable.path, ["produce", "--schema", schema, "--seed", "\(seed)", "--count", "\(count)",
+                                                   "--rate", "max", "--output", "-"]).finish()
+    try #require(written.status == 0 && written.lines.count == count)
+    return try written.lines.map(fields)
+}
+
+/// Loads `count` seeded messages into the broker with `cells produce`, and returns the same
+/// messages (``seededMessages(schema:seed:count:)``).
+func load(schema: String = "seed", seed: Int, count: Int, topic: String, into broker: BrokerChild) throws -> [[String: Any]] {
+    let produced = try Child(cellsExecutable.path, ["produce", "--schema", schema, "--seed", "\(seed)", "--count", "\(count)",
+                                                    "--rate", "max", "-b", broker.bootstrap, "-t", topic]).finish()
+    try #require(produced.status == 0, "\(produced.stderr)")
+    try #require(produced.stderr.contains("\(count) delivered, 0 failed"), "\(produced.stderr)")
+    return try seededMessages(schema: schema, seed: seed, count: count)
+}
+
+/// What work.cells computes, computed here: the average value per capture channel, each value
+/// parsed by Swift's `Float` (the notebook casts to FLOAT) and summed in plain order.
+func averageValuePerCapture(_ messages: [[String: Any]]) throws -> [String: Double] {
+    var sums: [String: (total: Double, count: Int)] = [:]
+    for object in messages {
+        let channel = try #require(object["formato_captura"] as? String)
+        let text = try #require(object["value"] as? String).filter { $0 != "$" && $0 != "," }
+        sums[channel, default: (0, 0)].total += Double(try #require(Float(text)))
+        sums[channel, default: (0, 0)].count += 1
+    }
+    return sums.mapValues { $0.total / Double($0.count) }
 }
