@@ -57,6 +57,9 @@ public final class CellSession {
         }
     }
 
+    /// The functions a statement may call (for tab completion).
+    public static var functionNames: [String] { Binder.functionNames }
+
     /// Every name a user may type next: sources, streams, views, tables and their columns
     /// (for tab completion).
     public var knownNames: [String] {

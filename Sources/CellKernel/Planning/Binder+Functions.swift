@@ -12,6 +12,9 @@ extension Binder {
         "minute", "second", "window",
     ]
 
+    /// Every function name a query may call.
+    static var functionNames: [String] { scalarNames + aggregateNames.keys.sorted() }
+
     func function(_ call: FunctionCall, at: SourceLocation) throws(SQLError) -> BoundExpression {
         let name = call.lowercasedName
         if Self.aggregateNames[name] != nil {
@@ -109,7 +112,7 @@ extension Binder {
         case "window":
             throw SQLError("window() is only allowed in GROUP BY (and as window.start / window.end in the select list)", at: at, length: 6)
         default:
-            let suggestion = Suggestion.closest(to: name, among: Self.scalarNames + Array(Self.aggregateNames.keys))
+            let suggestion = Suggestion.closest(to: name, among: Self.functionNames)
             throw SQLError("unknown function \(call.name)()", at: at, length: call.name.count,
                            hint: suggestion.map { "did you mean \($0)()?" })
         }

@@ -92,18 +92,19 @@ struct RunCommand: ParsableCommand {
         }
 
         // A wrong statement anywhere is reported before any cell connects or streams.
-        for cell in parsed.cells where cell.hasStatements {
-            do {
-                _ = try SQLParser.parseScript(cell.body, environment: session.environment, origin: cell.origin)
-            } catch {
-                printError(CellError.sql(error, source: text, file: notebook).description)
-                throw ExitCode(2)
+        let cells: [[SQLStatement]]
+        do {
+            cells = try parsed.cells.filter(\.hasStatements).map { (cell) throws(SQLError) in
+                try SQLParser.parseScript(cell.body, environment: session.environment, origin: cell.origin)
             }
+        } catch {
+            printError(CellError.sql(error, source: text, file: notebook).description)
+            throw ExitCode(2)
         }
         let runner = CellRunner(session: session, screen: screen, signals: signals)
-        for cell in parsed.cells where cell.hasStatements {
+        for statements in cells {
             do {
-                if try runner.run(cell.body, origin: cell.origin, source: text, file: notebook) == .interrupted { break }
+                if try runner.run(statements, source: text, file: notebook) == .interrupted { break }
             } catch {
                 printError(error.description)
                 throw ExitCode(error.exitCode)

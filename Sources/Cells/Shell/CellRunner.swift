@@ -29,6 +29,11 @@ struct CellRunner {
         } catch {
             throw .sql(error, source: source, file: file)
         }
+        return try run(statements, source: source, file: file)
+    }
+
+    /// Runs statements already parsed from `source`.
+    func run(_ statements: [SQLStatement], source: String, file: String?) throws(CellError) -> Outcome {
         for statement in statements {
             let stop = { signals.isStopRequested }
             if case .start(let start) = statement.kind, !start.background {
@@ -50,15 +55,12 @@ struct CellRunner {
 
     /// Words worth completing: keywords, the session's names, and `extra` (shell commands).
     static func completions(session: CellSession, extra: [String]) -> [String] {
-        extra + session.knownNames + Keyword.allCases.map(\.rawValue) + Self.typesAndFunctions
+        extra + session.knownNames + Keyword.allCases.map(\.rawValue) + CellSession.functionNames + Self.otherWords
     }
 
-    private static let typesAndFunctions = [
+    /// Words the grammar reads as names rather than keywords: types, connectors, sinks, modes.
+    private static let otherWords = [
         "STRING", "BOOLEAN", "INT", "BIGINT", "FLOAT", "DOUBLE", "DECIMAL", "DATE", "TIMESTAMP",
         "kafka", "file", "json", "console", "memory", "csv", "complete", "update", "append",
-        "count", "sum", "avg", "mean", "min", "max", "approx_count_distinct", "window", "coalesce",
-        "translate", "replace", "regexp_replace", "substring", "concat", "upper", "lower", "trim",
-        "length", "round", "abs", "to_timestamp", "to_date", "date_format", "year", "month", "day",
-        "hour", "minute", "second",
     ]
 }
