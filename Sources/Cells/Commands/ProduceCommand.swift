@@ -54,7 +54,7 @@ struct ProduceCommand: ParsableCommand {
     var seed: UInt64?
 
     @Option(help: ArgumentHelp("Start of the simulated clock used with --seed (UTC).", valueName: "iso-8601"))
-    var start = "2024-01-01T00:00:00Z"
+    var start = ProductionPlan.defaultStart
 
     @Flag(help: "Start an embedded broker in this process and produce to it.")
     var embedded = false
@@ -76,12 +76,10 @@ struct ProduceCommand: ParsableCommand {
     var quiet = false
 
     func validate() throws {
-        if let count, count < 0 { throw ValidationError("--count must not be negative") }
-        if case .perSecond(let r)? = rate, !(r > 0) { throw ValidationError("--rate must be positive, or max") }
+        try Self.validate(count: count, rate: rate, partitions: partitions)
         if CivilTime.parseISO8601(start) == nil {
             throw ValidationError("--start \(start): expected an ISO-8601 time such as 2024-01-01T00:00:00Z")
         }
-        guard partitions >= 1 else { throw ValidationError("--partitions must be at least 1") }
         if embedded && output != nil { throw ValidationError("--embedded and --output exclude each other") }
         if logFile != nil && output != nil { throw ValidationError("--log-file logs Kafka deliveries; it has no meaning with --output") }
         do {
@@ -89,6 +87,13 @@ struct ProduceCommand: ParsableCommand {
         } catch {
             throw ValidationError("\(error)")
         }
+    }
+
+    /// The checks `cells produce` and `--embedded` share.
+    static func validate(count: Int?, rate: Rate?, partitions: Int) throws {
+        if let count, count < 0 { throw ValidationError("--count must not be negative") }
+        if case .perSecond(let r)? = rate, !(r > 0) { throw ValidationError("--rate must be positive, or max") }
+        guard partitions >= 1 else { throw ValidationError("--partitions must be at least 1") }
     }
 
     func cadence() throws -> BurstCadence {

@@ -32,9 +32,7 @@ struct EmbeddedOptions: ParsableArguments {
     func validate() throws {
         let used = rate != nil || count != nil || seed != nil || schema != .seed || topic != "streaming_cartao" || partitions != 6
         if used && !embedded { throw ValidationError("--topic, --partitions, --schema, --rate, --count and --seed go with --embedded") }
-        guard partitions >= 1 else { throw ValidationError("--partitions must be at least 1") }
-        if let count, count < 0 { throw ValidationError("--count must not be negative") }
-        if case .perSecond(let r)? = rate, !(r > 0) { throw ValidationError("--rate must be positive, or max") }
+        try ProduceCommand.validate(count: count, rate: rate, partitions: partitions)
     }
 }
 
@@ -53,7 +51,7 @@ final class EmbeddedKafka: Sendable {
         topic = options.topic
         try cluster.createTopic(options.topic, partitions: options.partitions)
         let pacing = options.rate?.pacing ?? .bursts(BurstCadence())
-        let plan = ProductionPlan(schema: options.schema, seed: options.seed, startMillis: CivilTime.parseISO8601("2024-01-01T00:00:00Z")!,
+        let plan = ProductionPlan(schema: options.schema, seed: options.seed, startMillis: CivilTime.parseISO8601(ProductionPlan.defaultStart)!,
                                   count: options.count, pacing: pacing)
         let bootstrap = cluster.bootstrapServers
         let thread = Thread { [self] in
@@ -71,7 +69,7 @@ final class EmbeddedKafka: Sendable {
         thread.start()
     }
 
-    /// How the producer is doing, for the line printed at start-up.
+    /// Where the broker listens and what is produced to it, for the line printed at start-up.
     var description: String {
         "embedded broker at \(cluster.bootstrapServers); producing to \(topic)"
     }

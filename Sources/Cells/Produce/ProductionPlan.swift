@@ -38,6 +38,9 @@ struct ProductionPlan {
         }
     }
 
+    /// Where the simulated clock of a seeded stream starts unless told otherwise.
+    static let defaultStart = "2024-01-01T00:00:00Z"
+
     let schema: TransactionSchema
     let pacing: Pacing
     let limit: Int?

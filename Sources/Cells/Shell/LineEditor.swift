@@ -27,10 +27,6 @@ final class LineEditor {
     init(historyFile: String?, signals: SignalWatcher) {
         self.historyFile = historyFile
         self.signals = signals
-        configure()
-    }
-
-    private func configure() {
         cells_set_readline_name("cells")
         // The signal watcher owns Ctrl-C; libedit's own handlers would re-raise it.
         cells_set_catch_signals(0)
