@@ -45,11 +45,8 @@ enum TimeText {
     /// Spark's text for a timestamp: `yyyy-MM-dd HH:mm:ss`, plus the fraction without
     /// trailing zeros when it is not zero.
     static func formatTimestamp(_ micros: Int64) -> String {
-        let day = floorDiv(micros, microsPerDay)
-        let inDay = micros - day * microsPerDay
-        let seconds = inDay / microsPerSecond
-        let fraction = inDay % microsPerSecond
-        var text = formatDate(day) + " " + two(seconds / 3600) + ":" + two(seconds / 60 % 60) + ":" + two(seconds % 60)
+        let (day, time, fraction) = split(micros)
+        var text = formatDate(day) + " " + time
         if fraction != 0 {
             var digits = String(fraction)
             digits = String(repeating: "0", count: 6 - digits.count) + digits
@@ -62,12 +59,17 @@ enum TimeText {
     /// What Spark's JSON and CSV writers print for a timestamp by default
     /// (`yyyy-MM-dd'T'HH:mm:ss.SSSXXX` in the UTC session zone): `2024-01-01T00:01:00.000Z`.
     static func formatTimestampForFiles(_ micros: Int64) -> String {
+        let (day, time, fraction) = split(micros)
+        let millis = String(fraction / 1000)
+        return formatDate(day) + "T" + time + "." + String(repeating: "0", count: 3 - millis.count) + millis + "Z"
+    }
+
+    /// A timestamp's day, its `HH:mm:ss`, and the microseconds after the second.
+    private static func split(_ micros: Int64) -> (day: Int64, time: String, fraction: Int64) {
         let day = floorDiv(micros, microsPerDay)
         let inDay = micros - day * microsPerDay
         let seconds = inDay / microsPerSecond
-        let millis = String(inDay % microsPerSecond / 1000)
-        return formatDate(day) + "T" + two(seconds / 3600) + ":" + two(seconds / 60 % 60) + ":" + two(seconds % 60)
-            + "." + String(repeating: "0", count: 3 - millis.count) + millis + "Z"
+        return (day, two(seconds / 3600) + ":" + two(seconds / 60 % 60) + ":" + two(seconds % 60), inDay % microsPerSecond)
     }
 
     static func formatDate(_ days: Int64) -> String {
