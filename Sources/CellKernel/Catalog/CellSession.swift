@@ -1,5 +1,6 @@
 import Foundation
 import Synchronization
+import KafkaBridge
 
 /// The kernel's state for one shell or script: sources, streams, views, running queries and
 /// their memory tables; and the execution of statements against it.
@@ -17,6 +18,8 @@ public final class CellSession {
     /// Replaces every START's trigger (`cells run --trigger once|available-now`).
     public var triggerOverride: TriggerPolicy?
     private let output: @Sendable (String) -> Void
+    /// The secret option values given so far: nothing the session prints shows one.
+    private let secrets = SessionSecrets()
     private(set) public var sources: [String: SourceEntry] = [:]
     private(set) public var streams: [String: StreamDefinition] = [:]
     private var views: [String: (select: Select, plan: QueryPlan)] = [:]
@@ -27,7 +30,8 @@ public final class CellSession {
     public init(environment: [String: String] = ProcessInfo.processInfo.environment,
                 output: @escaping @Sendable (String) -> Void) {
         self.environment = environment
-        self.output = output
+        let secrets = self.secrets
+        self.output = { output(secrets.scrub($0)) }
     }
 
     deinit {
@@ -80,7 +84,13 @@ public final class CellSession {
     /// Runs one parsed statement. `source` is the text it was parsed from (for error positions).
     public func execute(_ statement: SQLStatement, source: String, file: String? = nil,
                         shouldStop: @escaping () -> Bool = { false }) throws(CellError) {
-        try reporting(source: source, file: file) {
+        switch statement.kind {
+        case .createSource(let create): secrets.add(create.options)
+        case .createStream(let create): secrets.add(create.options)
+        case .start(let start): secrets.add(start.sinkOptions)
+        default: break
+        }
+        try reporting(source: source, file: file, at: statement.location) {
             switch statement.kind {
             case .createSource(let create): try createSource(create)
             case .createStream(let create): try createStream(create)
@@ -95,16 +105,37 @@ public final class CellSession {
     }
 
     /// Runs `body`, turning whatever it throws into a ``CellError``: SQL errors rendered
-    /// against `source`, everything else as a runtime error.
-    private func reporting<T>(source: String, file: String?, _ body: () throws -> T) throws(CellError) -> T {
+    /// against `source`, everything else as a runtime error at `location` (the statement's).
+    /// No secret option value survives into the message.
+    private func reporting<T>(source: String, file: String?, at location: SourceLocation? = nil,
+                              _ body: () throws -> T) throws(CellError) -> T {
         do {
             return try body()
         } catch let error as SQLError {
-            throw .sql(error, source: source, file: file)
+            var rendered = CellError.sql(error, source: source, file: file)
+            rendered.message = secrets.scrub(rendered.message)
+            throw rendered
         } catch let error as CellError {
+            if case .runtime = error.kind, error.location == nil {
+                throw .runtime(secrets.scrub(error.message), at: location, file: file)
+            }
             throw error
         } catch {
-            throw .runtime("\(error)")
+            throw .runtime(secrets.scrub("\(error)"), at: location, file: file)
+        }
+    }
+
+    /// A source's or sink's complaint about one option, as an error at that option's value in
+    /// the statement; other errors pass unchanged.
+    private func atOption(_ options: [SQLOption], _ body: () throws -> Void) throws {
+        do {
+            try body()
+        } catch let error as SourceError {
+            guard let name = error.option, let option = options.option(name) else { throw error }
+            throw SQLError(error.message, at: option.valueLocation, hint: error.hint)
+        } catch let error as SinkError {
+            guard let name = error.option, let option = options.option(name) else { throw error }
+            throw SQLError(error.description, at: option.valueLocation, hint: error.hint)
         }
     }
 
@@ -130,7 +161,9 @@ public final class CellSession {
         }
         let options = Dictionary(create.options.map { ($0.key, $0.value) }, uniquingKeysWith: { $1 })
         // Connecting now checks the broker and topic, so a typo shows up here, not at START.
-        let opened = try openSource(connector: connector, options: options)
+        var opened: StreamSource?
+        try atOption(create.options) { opened = try openSource(connector: connector, options: options) }
+        guard let opened else { return }
         let summary = opened.summary
         opened.close()
         sources[create.name.name.lowercased()] = SourceEntry(name: create.name.name, connector: connector, options: options)
@@ -223,6 +256,7 @@ public final class CellSession {
         }
         var sinks: [QuerySink] = []
         let sinkOptions = Dictionary(start.sinkOptions.map { ($0.key, $0.value) }, uniquingKeysWith: { $1 })
+        try atOption(start.sinkOptions) {
         switch start.sink?.name.lowercased() {
         // A table printed every trigger would write over the prompt of a background query:
         // by default it only fills its memory table, which SELECT reads.
@@ -234,6 +268,7 @@ public final class CellSession {
         case "kafka": sinks.append(try KafkaSink(options: sinkOptions))
         case let other?:
             throw SQLError("unknown sink \(other)", at: start.sink!.location, hint: "console, memory, json, csv or kafka")
+        }
         }
         return StreamingQuery(plan: plan, outputMode: mode, trigger: trigger,
                               source: try openSource(connector: entry.connector, options: entry.options), sinks: sinks)
@@ -270,8 +305,12 @@ public final class CellSession {
         case .once: return .once
         case .availableNow: return .availableNow
         case .processingTime(let text):
-            guard let micros = parseIntervalMicroseconds(text), micros >= 0 else {
+            guard let micros = parseIntervalMicroseconds(text) else {
                 throw SQLError("'\(text)' is not a trigger interval such as '5 seconds'", at: location)
+            }
+            guard micros >= 0 else {
+                throw SQLError("the trigger interval '\(text)' is negative", at: location,
+                               hint: "give a positive interval such as '5 seconds', or '0 seconds' to run batches back to back")
             }
             return .processingTime(micros: micros)
         }
@@ -313,7 +352,7 @@ public final class CellSession {
         var names: [String] = [], details: [String] = []
         switch target {
         case .sources:
-            for key in order { if let s = sources[key] { names.append(s.name); details.append("\(s.connector) \(s.options.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " "))") } }
+            for key in order { if let s = sources[key] { names.append(s.name); details.append("\(s.connector) \(s.options.sorted { $0.key < $1.key }.map { "\($0.key)=\(Redaction.shown($0.key, $0.value))" }.joined(separator: " "))") } }
         case .streams:
             for key in order { if let s = streams[key] { names.append(s.name); details.append("from \(s.sourceName), \(s.columns.count) columns, mode \(s.mode.rawValue)" + (s.watermark.map { " watermark \(s.columns[$0.column].name) - \($0.delayMicros / 1_000_000) s" } ?? "")) } }
         case .views:
@@ -346,7 +385,7 @@ public final class CellSession {
         } else if let view = views[key] {
             schema = view.plan.outputSchema
         } else if let source = sources[key] {
-            output("source \(source.name): \(source.connector)\n" + source.options.sorted { $0.key < $1.key }.map { "  \($0.key) = \($0.value)\n" }.joined())
+            output("source \(source.name): \(source.connector)\n" + source.options.sorted { $0.key < $1.key }.map { "  \($0.key) = \(Redaction.shown($0.key, $0.value))\n" }.joined())
             return
         } else {
             throw SQLError("nothing is called '\(name.name)'", at: name.location, length: name.name.count)
