@@ -95,7 +95,7 @@ public final class CellSession {
             case .createSource(let create): try createSource(create)
             case .createStream(let create): try createStream(create)
             case .createView(let create): try createView(create)
-            case .start(let start): try self.start(start, shouldStop: shouldStop)
+            case .start(let start): try self.start(start, place: "\(file.map { "\($0):" } ?? "")\(statement.location)", shouldStop: shouldStop)
             case .select(let select): try query(select)
             case .show(let target): show(target)
             case .describe(let name): try describe(name)
@@ -207,12 +207,13 @@ public final class CellSession {
 
     // MARK: Running
 
-    private func start(_ start: StartQuery, shouldStop: @escaping () -> Bool) throws {
+    /// - Parameter place: `file:line:col` of the START, which a background query's failure names.
+    private func start(_ start: StartQuery, place: String, shouldStop: @escaping () -> Bool) throws {
         let query = try prepare(start)
         let key = start.view.name.lowercased()
         tables[key] = query.memory
         if start.background {
-            background[key] = BackgroundQuery(query: query, output: output)
+            background[key] = BackgroundQuery(query: query, place: place, output: output)
             output("started \(query.plan.view) in the background (\(query.outputMode.rawValue) mode, trigger \(query.trigger)); STOP \(query.plan.view) to end it\n")
             return
         }
@@ -452,7 +453,7 @@ final class BackgroundQuery: @unchecked Sendable {  // the query is touched only
     private let query: StreamingQuery
     private let batches = Atomic(0)
 
-    init(query: StreamingQuery, output: @escaping @Sendable (String) -> Void) {
+    init(query: StreamingQuery, place: String, output: @escaping @Sendable (String) -> Void) {
         self.query = query
         let thread = Thread { [self] in
             let query = self.query
@@ -460,7 +461,7 @@ final class BackgroundQuery: @unchecked Sendable {  // the query is touched only
                 try CellSession.drive(query, output: { _ in }, shouldStop: { self.stopping.load(ordering: .relaxed) })
             } catch {
                 failure.withLock { $0 = "\(error)" }
-                output("\(query.plan.view) stopped: \(error)\n")
+                output("\(place): error: \(query.plan.view) stopped: \(error)\n")
             }
             query.stop()
             done.store(true, ordering: .releasing)
