@@ -76,7 +76,7 @@ struct KafkaSourceOptions {
         let text = lowered[given[0].lowercased()]!
         switch given[0] {
         case "subscribe":
-            let names = text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+            let names = text.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
             guard !names.isEmpty, !names.contains(where: \.isEmpty) else {
                 throw SourceError("'subscribe' must be a comma-separated list of topic names, not '\(text)'",
                                   hint: "e.g. 'subscribe' = 'streaming_cartao' or 'a,b'", option: "subscribe")
