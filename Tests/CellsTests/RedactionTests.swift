@@ -109,6 +109,11 @@ import Glibc
             }
             let term = try PseudoTerminal(cellsExecutable.path, [notebook], environment: ["HOME": home])
             #expect(term.wait(for: "> "))
+            // Restricted as the shell starts, not only when the first line is saved (libedit
+            // does that much): a shell left at its prompt keeps no world-readable history.
+            var before = stat()
+            #expect(stat(history, &before) == 0, "the history file exists once the shell is up")
+            #expect(before.st_mode & 0o777 == 0o600, "mode at the prompt \(String(before.st_mode & 0o777, radix: 8)) (existing: \(existing))")
             term.type("SHOW VIEWS;\r")
             #expect(term.wait(for: "definition"))
             term.type(":quit\r")
