@@ -127,9 +127,9 @@ public final class CellSession {
 
     /// A source's or sink's complaint about one option, as an error at that option's value in
     /// the statement; other errors pass unchanged.
-    private func atOption(_ options: [SQLOption], _ body: () throws -> Void) throws {
+    private func atOption<T>(_ options: [SQLOption], _ body: () throws -> T) throws -> T {
         do {
-            try body()
+            return try body()
         } catch let error as SourceError {
             guard let name = error.option, let option = options.option(name) else { throw error }
             throw SQLError(error.message, at: option.valueLocation, hint: error.hint)
@@ -161,9 +161,7 @@ public final class CellSession {
         }
         let options = Dictionary(create.options.map { ($0.key, $0.value) }, uniquingKeysWith: { $1 })
         // Connecting now checks the broker and topic, so a typo shows up here, not at START.
-        var opened: StreamSource?
-        try atOption(create.options) { opened = try openSource(connector: connector, options: options) }
-        guard let opened else { return }
+        let opened = try atOption(create.options) { try openSource(connector: connector, options: options) }
         let summary = opened.summary
         opened.close()
         sources[create.name.name.lowercased()] = SourceEntry(name: create.name.name, connector: connector, options: options)
@@ -258,18 +256,18 @@ public final class CellSession {
         var sinks: [QuerySink] = []
         let sinkOptions = Dictionary(start.sinkOptions.map { ($0.key, $0.value) }, uniquingKeysWith: { $1 })
         try atOption(start.sinkOptions) {
-        switch start.sink?.name.lowercased() {
-        // A table printed every trigger would write over the prompt of a background query:
-        // by default it only fills its memory table, which SELECT reads.
-        case nil where start.background: break
-        case nil, "console": sinks.append(try ConsoleSink(options: sinkOptions, output: output))
-        case "memory": break
-        case "json": sinks.append(try FileSink(format: .json, options: sinkOptions))
-        case "csv": sinks.append(try FileSink(format: .csv, options: sinkOptions))
-        case "kafka": sinks.append(try KafkaSink(options: sinkOptions))
-        case let other?:
-            throw SQLError("unknown sink \(other)", at: start.sink!.location, hint: "console, memory, json, csv or kafka")
-        }
+            switch start.sink?.name.lowercased() {
+            // A table printed every trigger would write over the prompt of a background query:
+            // by default it only fills its memory table, which SELECT reads.
+            case nil where start.background: break
+            case nil, "console": sinks.append(try ConsoleSink(options: sinkOptions, output: output))
+            case "memory": break
+            case "json": sinks.append(try FileSink(format: .json, options: sinkOptions))
+            case "csv": sinks.append(try FileSink(format: .csv, options: sinkOptions))
+            case "kafka": sinks.append(try KafkaSink(options: sinkOptions))
+            case let other?:
+                throw SQLError("unknown sink \(other)", at: start.sink!.location, hint: "console, memory, json, csv or kafka")
+            }
         }
         return StreamingQuery(plan: plan, outputMode: mode, trigger: trigger,
                               source: try openSource(connector: entry.connector, options: entry.options), sinks: sinks)
