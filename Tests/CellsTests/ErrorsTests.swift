@@ -198,4 +198,22 @@ import Testing
         let at = try #require(caret.firstIndex(of: "^").map { caret.distance(from: caret.startIndex, to: $0) })
         #expect(quoted.dropFirst(at).hasPrefix(") WHERE"), "caret under the ')':\n\(quoted)\n\(caret)")
     }
+
+    /// The broker dies while `cells produce` runs: the summary and the error give the same
+    /// count of what was lost, and every message is either delivered or counted as failed.
+    @Test func produceCountsLostMessagesOnce() throws {
+        let broker = try BrokerChild(topics: ["lost"])
+        let producer = try Child(cellsExecutable.path, ["produce", "-b", broker.bootstrap, "-t", "lost", "--rate", "5000",
+                                                        "--count", "10000", "-X", "message.timeout.ms=1500", "-q"])
+        Thread.sleep(forTimeInterval: 1)
+        broker.child.signal(SIGKILL)
+        _ = broker.child.finish(timeout: .seconds(5))
+        let run = producer.finish(timeout: .seconds(60))
+        #expect(run.status != 0)
+        let summary = try #require(run.stderr.firstMatch(of: /(\d+) delivered, (\d+) failed/), "\(run.stderr)")
+        let delivered = Int(summary.1)!, failed = Int(summary.2)!
+        #expect(delivered + failed == 10_000, "\(run.stderr)")
+        #expect(failed > 0)
+        #expect(run.stderr.contains("\(failed) of 10000 records were not delivered"), "\(run.stderr)")
+    }
 }
