@@ -27,7 +27,11 @@ public final class KafkaConsumer: @unchecked Sendable {  // librdkafka handles a
         handle = try KafkaHandle(kind: .consumer, configuration: configuration, logger: logger)
         // Errors and rebalances then arrive with the records, in one ordered stream.
         rd_kafka_poll_set_consumer(handle.pointer)
-        queue = rd_kafka_queue_get_consumer(handle.pointer)
+        // librdkafka takes an empty group.id for no group at all, and then has no consumer queue.
+        guard let queue = rd_kafka_queue_get_consumer(handle.pointer) else {
+            throw KafkaError.invalidArgument("group.id must not be empty", context: "creating a consumer")
+        }
+        self.queue = queue
     }
 
     deinit {
