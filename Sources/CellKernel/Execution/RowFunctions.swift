@@ -37,7 +37,18 @@ enum RowFunctions {
     private static func evaluate(_ function: RowFunction, _ args: [Value], inputs: [Column], row: Int, type: SQLType,
                                  like: LikePattern?, regex: Regex<AnyRegexOutput>?) -> Value {
         func text(_ i: Int) -> String { Cast.text(inputs[i], row) }
-        func int(_ i: Int) -> Int64? { if case .int(let v) = args[i] { v } else if case .double(let d) = args[i] { Int64(d) } else { nil } }
+        func int(_ i: Int) -> Int64? {
+            if case .int(let v) = args[i] { return v }
+            // Scala's Double.toLong: truncates, saturates, NaN is 0.
+            if case .double(let d) = args[i] { return d.isNaN ? 0 : Int64(exactly: d.rounded(.towardZero)) ?? (d < 0 ? .min : .max) }
+            return nil
+        }
+        // A DATE as microseconds, NULL (nil) where its midnight is outside the TIMESTAMP range.
+        func dateMicros(_ v: Int64) -> Int64? {
+            guard inputs[0].type == .date else { return v }
+            let (m, overflow) = v.multipliedReportingOverflow(by: TimeText.microsPerDay)
+            return overflow ? nil : m
+        }
         switch function {
         case .substring:
             // Spark counts code points (UTF8String.numChars), not grapheme clusters.
@@ -94,12 +105,14 @@ enum RowFunctions {
         case .toTimestamp(let pattern), .toDate(let pattern):
             let micros: Int64?
             if case .int(let v) = args[0], inputs[0].type == .timestamp || inputs[0].type == .date {
-                micros = inputs[0].type == .date ? v * TimeText.microsPerDay : v
+                if case .toDate = function, inputs[0].type == .date { return .int(v) }
+                micros = dateMicros(v)
             } else if let pattern {
                 micros = DatePattern(pattern).parse(text(0))
             } else if case .toDate = function {
                 // to_date(s) is CAST(s AS DATE), which reads the date and ignores what follows it.
-                micros = Cast.parseDate(text(0)).map { $0 * TimeText.microsPerDay }
+                guard let days = Cast.parseDate(text(0)) else { return .null }
+                return .int(days)
             } else {
                 micros = TimeText.parseTimestamp(text(0).trimmingASCIIWhitespace())
             }
@@ -108,14 +121,14 @@ enum RowFunctions {
             return .int(micros)
         case .dateFormat(let pattern):
             guard case .int(let v) = args[0] else { return .null }
-            let micros = inputs[0].type == .date ? v * TimeText.microsPerDay : v
+            guard let micros = dateMicros(v) else { return .null }
             return .string(DatePattern(pattern).format(micros))
         case .year, .month, .day, .hour, .minute, .second:
             guard case .int(let v) = args[0] else { return .null }
-            let micros = inputs[0].type == .date ? v * TimeText.microsPerDay : v
-            let days = TimeText.floorDiv(micros, TimeText.microsPerDay)
+            // A DATE's parts come from its days, so dates beyond the TIMESTAMP range still have them.
+            let days = inputs[0].type == .date ? v : TimeText.floorDiv(v, TimeText.microsPerDay)
             let (y, m, d) = TimeText.civil(days: days)
-            let seconds = (micros - days * TimeText.microsPerDay) / TimeText.microsPerSecond
+            let seconds = inputs[0].type == .date ? 0 : TimeText.floorMod(v, TimeText.microsPerDay) / TimeText.microsPerSecond
             switch function {
             case .year: return .int(y)
             case .month: return .int(m)
@@ -363,16 +376,20 @@ struct DatePattern {
             guard (1...12).contains(clockHour) else { return nil }
             h = clockHour % 12 + (pm ? 12 : 0)
         }
-        guard chars.isEmpty, (1...12).contains(mo), (1...31).contains(d), h < 24, mi < 60, s < 60 else { return nil }
+        // Years beyond the TIMESTAMP range (±294247) cannot be a timestamp: NULL, not an overflow.
+        guard chars.isEmpty, (1...12).contains(mo), (1...31).contains(d), h < 24, mi < 60, s < 60,
+              (-294_248...294_248).contains(y) else { return nil }
         let days = TimeText.days(year: y, month: mo, day: d)
         guard TimeText.civil(days: days) == (y, mo, d) else { return nil }  // no 31/02
-        return (days * 86_400 + h * 3600 + mi * 60 + s) * 1_000_000 + micros
+        let (scaled, overflow) = (days * 86_400 + h * 3600 + mi * 60 + s).multipliedReportingOverflow(by: 1_000_000)
+        let (total, overflowSum) = scaled.addingReportingOverflow(micros)
+        return overflow || overflowSum ? nil : total
     }
 
     func format(_ micros: Int64) -> String {
         let days = TimeText.floorDiv(micros, TimeText.microsPerDay)
         let (y, mo, d) = TimeText.civil(days: days)
-        let inDay = micros - days * TimeText.microsPerDay
+        let inDay = TimeText.floorMod(micros, TimeText.microsPerDay)
         let seconds = inDay / 1_000_000
         var out = ""
         for piece in pieces {
