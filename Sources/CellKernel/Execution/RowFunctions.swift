@@ -77,6 +77,7 @@ enum RowFunctions {
             switch args[0] {
             // Math.abs of the minimum value is itself, for INT as for BIGINT; DECIMAL is unscaled.
             case .int(let v): return .int(v == .min || (type == .int && v == Int64(Int32.min)) ? v : Swift.abs(v))
+            case .decimal(let u): return .decimal(u < 0 ? 0 &- u : u)
             case .double(let d): return .double(Swift.abs(d))
             default: return .null
             }
@@ -84,6 +85,14 @@ enum RowFunctions {
             return integerDivide(args[0], inputs[0].type, args[1], inputs[1].type)
         case .round(let scale):
             switch args[0] {
+            case .decimal(let u):
+                // BigDecimal.setScale(scale, HALF_UP), into the result's scale (at least 0).
+                let from = DecimalArithmetic.scale(of: inputs[0].type)
+                let target = min(max(scale, -38), 38)
+                guard let r = DecimalArithmetic.rescale(u, by: target - from),
+                      let back = DecimalArithmetic.rescale(r, by: DecimalArithmetic.scale(of: type) - target),
+                      back.magnitude < DecimalArithmetic.powerOfTen(type.decimalPrecision).magnitude else { return .null }
+                return .decimal(back)
             case .int(let v) where scale >= 0: return .int(v)
             case .int(let v):
                 // BigDecimal(v).setScale(scale, HALF_UP).toLong (or .toInt): wraps on overflow.
@@ -199,24 +208,34 @@ enum RowFunctions {
     /// `a div b`: Spark's IntegralDivide, NULL when b is 0. Integers truncate toward zero (and
     /// Long.MinValue div -1 wraps, as in Java); DECIMALs divide by value; doubles (which Spark
     /// rejects) truncate their quotient, saturating like a cast to BIGINT.
+    /// `a div b` with a DECIMAL side: the exact quotient truncated toward zero, as a BIGINT
+    /// (wrapping to 64 bits as Spark's `Decimal.toLong`).
+    private static func decimalDivide(_ a: Value, _ aType: SQLType, _ b: Value, _ bType: SQLType) -> Value {
+        func unscaled(_ v: Value) -> Int128? { if case .int(let i) = v { Int128(i) } else if case .decimal(let u) = v { u } else { nil } }
+        guard let x = unscaled(a), let y = unscaled(b), y != 0 else { return .null }
+        let sa = DecimalArithmetic.scale(of: aType), sb = DecimalArithmetic.scale(of: bType)
+        // (x / 10^sa) / (y / 10^sb): bring both to the larger scale, then divide.
+        let common = max(sa, sb)
+        guard let n = DecimalArithmetic.rescale(x, by: common - sa), let d = DecimalArithmetic.rescale(y, by: common - sb), d != 0 else { return .null }
+        return .int(Int64(truncatingIfNeeded: n.dividedReportingOverflow(by: d).partialValue))
+    }
+
     private static func integerDivide(_ a: Value, _ aType: SQLType, _ b: Value, _ bType: SQLType) -> Value {
+        if case .decimal = aType, DecimalArithmetic.asDecimal(bType) != nil {
+            return decimalDivide(a, aType, b, bType)
+        }
+        if case .decimal = bType, DecimalArithmetic.asDecimal(aType) != nil {
+            return decimalDivide(a, aType, b, bType)
+        }
         if case .int(let x) = a, case .int(let y) = b {
             guard y != 0 else { return .null }
-            let aScale = if case .decimal(_, let s) = aType { s } else { 0 }
-            let bScale = if case .decimal(_, let s) = bType { s } else { 0 }
-            if aScale == 0 && bScale == 0 { return .int(x.dividedReportingOverflow(by: y).partialValue) }
-            // (x / 10^as) / (y / 10^bs) = (x * 10^bs) / (y * 10^as), exactly, in 128 bits.
-            var n = Int128(x), d = Int128(y)
-            for _ in 0..<bScale { n *= 10 }
-            for _ in 0..<aScale { d *= 10 }
-            return .int(Int64(truncatingIfNeeded: n / d))
+            return .int(x.dividedReportingOverflow(by: y).partialValue)
         }
         func double(_ v: Value, _ type: SQLType) -> Double? {
             switch v {
             case .double(let d): return d
-            case .int(let i):
-                if case .decimal(_, let s) = type { return Double(i) / pow(10, Double(s)) }
-                return Double(i)
+            case .int(let i): return Double(i)
+            case .decimal(let u): return DecimalArithmetic.double(u, scale: DecimalArithmetic.scale(of: type))
             default: return nil
             }
         }

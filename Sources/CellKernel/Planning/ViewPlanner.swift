@@ -232,7 +232,6 @@ struct ViewPlanner {
                 }
                 bound = Binder.cast(bound, to: .double)
             }
-            if function == .avg, case .decimal = bound.type { bound = Binder.cast(bound, to: .double) }
             return AggregateSpec(function, bound)
         default:
             return AggregateSpec(call.distinct && function == .count ? .countDistinct : function, bound)
