@@ -110,13 +110,88 @@ enum DecimalArithmetic {
         return roundedQuotient(high: 0, low: x.magnitude, by: UInt128(powerOfTen(-k)), negative: x < 0)
     }
 
-    /// Exact sum at the larger scale, then rounded to `scale`.
+    /// A magnitude of up to 256 bits with its sign: operands brought to a common scale
+    /// (up to 10^76) fit, so sums and remainders are exact before the final rounding.
+    struct Wide {
+        var negative: Bool
+        var high: UInt128
+        var low: UInt128
+
+        /// `x × 10^k`, k in 0...38.
+        init(_ x: Int128, times k: Int) {
+            negative = x < 0
+            (high, low) = x.magnitude.multipliedFullWidth(by: UInt128(powerOfTen(k)))
+        }
+
+        init(negative: Bool, high: UInt128, low: UInt128) {
+            self.negative = negative
+            self.high = high
+            self.low = low
+        }
+
+        static func magnitudeLess(_ a: Wide, _ b: Wide) -> Bool { a.high != b.high ? a.high < b.high : a.low < b.low }
+
+        /// |a| - |b| for |a| >= |b|.
+        static func subtractMagnitudes(_ a: Wide, _ b: Wide) -> (UInt128, UInt128) {
+            let (low, borrow) = a.low.subtractingReportingOverflow(b.low)
+            return (a.high &- b.high &- (borrow ? 1 : 0), low)
+        }
+
+        /// The signed sum; nil when it leaves 256 bits (never, for operands below 10^76 each).
+        static func + (a: Wide, b: Wide) -> Wide? {
+            if a.negative == b.negative {
+                let (low, carry) = a.low.addingReportingOverflow(b.low)
+                let (high1, o1) = a.high.addingReportingOverflow(b.high)
+                let (high, o2) = high1.addingReportingOverflow(carry ? 1 : 0)
+                return o1 || o2 ? nil : Wide(negative: a.negative, high: high, low: low)
+            }
+            if magnitudeLess(a, b) {
+                let (h, l) = subtractMagnitudes(b, a)
+                return Wide(negative: b.negative, high: h, low: l)
+            }
+            let (h, l) = subtractMagnitudes(a, b)
+            return Wide(negative: a.negative, high: h, low: l)
+        }
+
+        /// The magnitude shifted left by one bit.
+        func doubled() -> (UInt128, UInt128) { (high << 1 | low >> 127, low << 1) }
+
+        /// |a| mod |b| with the sign of a (Java's BigDecimal.remainder), by long division.
+        static func % (a: Wide, b: Wide) -> Wide {
+            if b.high == 0 {
+                let r1 = a.high % b.low
+                let (_, r) = b.low.dividingFullWidth((r1, a.low))
+                return Wide(negative: a.negative, high: 0, low: r)
+            }
+            // Shift-subtract over the 256 bits: only when the divisor itself exceeds 128 bits.
+            var r = Wide(negative: false, high: 0, low: 0)
+            let divisor = Wide(negative: false, high: b.high, low: b.low)
+            for bit in (0..<256).reversed() {
+                let (h, l) = r.doubled()
+                let word = bit >= 128 ? a.high : a.low
+                r = Wide(negative: false, high: h, low: l | (word >> UInt128(bit % 128)) & 1)
+                if !magnitudeLess(r, divisor) { (r.high, r.low) = subtractMagnitudes(r, divisor) }
+            }
+            r.negative = a.negative
+            return r
+        }
+
+        /// Rounded HALF_UP to `x / 10^k` (k in 0...38) as an Int128; nil when it does not fit.
+        func rounded(droppingDigits k: Int) -> Int128? {
+            let d = UInt128(powerOfTen(k))
+            guard high < d else { return nil }
+            var (q, r) = d.dividingFullWidth((high, low))
+            if k > 0 && r >= d - r { q += 1 }
+            guard q <= UInt128(Int128.max) else { return nil }
+            return negative ? -Int128(q) : Int128(q)
+        }
+    }
+
+    /// Exact sum at the larger scale (256 bits), then rounded to `scale`.
     static func add(_ x: Int128, _ sx: Int, _ y: Int128, _ sy: Int, scale: Int) -> Int128? {
         let common = max(sx, sy)
-        guard let a = rescale(x, by: common - sx), let b = rescale(y, by: common - sy) else { return nil }
-        let (sum, overflow) = a.addingReportingOverflow(b)
-        guard !overflow else { return nil }
-        return rescale(sum, by: scale - common)
+        guard let sum = Wide(x, times: common - sx) + Wide(y, times: common - sy) else { return nil }
+        return scale >= common ? sum.rounded(droppingDigits: 0).flatMap { rescale($0, by: scale - common) } : sum.rounded(droppingDigits: common - scale)
     }
 
     /// The exact 256-bit product, rounded to `scale`.
@@ -168,11 +243,12 @@ enum DecimalArithmetic {
         return roundedQuotient(high: high, low: low, by: denominator, negative: negative)
     }
 
-    /// Spark's `%` on decimals: the sign of the dividend, at the larger scale, then rounded.
+    /// Spark's `%` on decimals: the sign of the dividend, at the larger scale (256 bits), then rounded.
     static func remainder(_ x: Int128, _ sx: Int, _ y: Int128, _ sy: Int, scale: Int) -> Int128? {
+        guard y != 0 else { return nil }
         let common = max(sx, sy)
-        guard let a = rescale(x, by: common - sx), let b = rescale(y, by: common - sy), b != 0 else { return nil }
-        return rescale(a.remainderReportingOverflow(dividingBy: b).partialValue, by: scale - common)
+        let r = Wide(x, times: common - sx) % Wide(y, times: common - sy)
+        return scale >= common ? r.rounded(droppingDigits: 0).flatMap { rescale($0, by: scale - common) } : r.rounded(droppingDigits: common - scale)
     }
 
     /// The 256-bit quotient of (high, low) / d, or nil when d is 0.
