@@ -173,6 +173,10 @@ struct ViewPlanner {
         }
         func duration(_ i: Int) throws(SQLError) -> Int64 {
             guard case .literal(.string(let text)) = call.arguments[i].kind, let micros = parseIntervalMicroseconds(text) else {
+                if case .literal(.string(let text)) = call.arguments[i].kind, intervalExceedsRange(text) {
+                    throw SQLError("'\(text)' is longer than the longest duration a TIMESTAMP can span (2^63 microseconds, about 106751991 days)",
+                                   at: call.arguments[i].location)
+                }
                 throw SQLError("window() needs a duration such as '1 minute' here", at: call.arguments[i].location)
             }
             return micros
