@@ -152,6 +152,16 @@ enum Cast {
     /// does not fit the precision, or does not convert (non-ANSI).
     private static func toDecimal(_ input: Column, precision: Int, scale: Int) -> Column {
         let n = input.count
+        if input.type == .int || input.type == .bigint, case .int64(let v) = input.data {
+            // Integers scale exactly, without going through text (comparisons with DECIMALs do this per batch).
+            let bound = DecimalArithmetic.powerOfTen(precision)
+            var validity = input.validity
+            var out = [Int128](repeating: 0, count: n)
+            for i in 0..<n where !input.isNull(i) {
+                if let r = DecimalArithmetic.rescale(Int128(v[i]), by: scale), r > -bound, r < bound { out[i] = r } else { markNull(&validity, i, count: n) }
+            }
+            return Column(type: .decimal(precision: precision, scale: scale), data: .int128(out), validity: validity)
+        }
         var out = Column(type: .decimal(precision: precision, scale: scale), capacity: n)
         for i in 0..<n {
             if input.isNull(i) { out.appendNull(); continue }

@@ -77,6 +77,8 @@ private func timestamps(_ values: Int64...) -> (String, SQLType, [Value]) { ("ts
         #expect(try sql("CAST(-9223372036854775807 - 1 AS TIMESTAMP)") == [.int(.min)])
         #expect(try sql("CAST(CAST('1e308' AS DOUBLE) AS TIMESTAMP)") == [.int(.max)])
         #expect(try sql("CAST(CAST('NaN' AS DOUBLE) AS TIMESTAMP)") == [.null])
+        #expect(try sql("CAST(CAST(9223372036854775807 AS TIMESTAMP) AS STRING)") == [.string("+294247-01-10 04:00:54.775807")])
+        #expect(try sql("CAST(CAST(-9223372036854775807 - 1 AS TIMESTAMP) AS STRING)") == [.string("-290308-12-21 19:59:05.224192")])
     }
 
     @Test func windowStartsOutsideTheRangeAreNull() {
@@ -110,5 +112,48 @@ private func timestamps(_ values: Int64...) -> (String, SQLType, [Value]) { ("ts
         #expect(outOfRange == 0)
         #expect(out.count == 4)
         #expect(out.columns[1].values.suffix(2) == [.int(0), .int(-minute)])
+    }
+}
+
+@Suite struct IntegerOverflowTests {
+    private let extremes = ("n", SQLType.bigint, [Value.int(.min), .int(.max), .int(-1), .int(0)])
+
+    @Test func arithmeticWrapsAsJavaLongs() throws {
+        // Spark (non-ANSI) wraps BIGINT arithmetic in two's complement.
+        #expect(try sql("n + 1", extremes) == [.int(.min + 1), .int(.min), .int(0), .int(1)])
+        #expect(try sql("n - 1", extremes) == [.int(.max), .int(.max - 1), .int(-2), .int(-1)])
+        #expect(try sql("n * 2", extremes) == [.int(0), .int(-2), .int(-2), .int(0)])
+        #expect(try sql("-n", extremes) == [.int(.min), .int(-.max), .int(1), .int(0)])
+        #expect(try sql("abs(n)", extremes) == [.int(.min), .int(.max), .int(1), .int(0)])
+        // Long.MinValue % -1 and div -1: 0 and Long.MinValue in Java, not a trap; by 0 is NULL.
+        #expect(try sql("n % -1", extremes) == [.int(0), .int(0), .int(0), .int(0)])
+        #expect(try sql("n div -1", extremes) == [.int(.min), .int(-.max), .int(1), .int(0)])
+        #expect(try sql("n % 0", extremes) == [.null, .null, .null, .null])
+        #expect(try sql("n / 0", extremes) == [.null, .null, .null, .null])
+        // INT wraps at 32 bits.
+        #expect(try sql("i + 1", ("i", .int, [.int(2_147_483_647)])) == [.int(-2_147_483_648)])
+    }
+
+    @Test func castsOutOfRange() throws {
+        // Double to integers truncates and saturates (Scala's toLong/toInt), NaN is 0.
+        #expect(try sql("CAST(CAST('1e308' AS DOUBLE) AS BIGINT)") == [.int(.max)])
+        #expect(try sql("CAST(CAST('-1e308' AS DOUBLE) AS INT)") == [.int(Int64(Int32.min))])
+        #expect(try sql("CAST(CAST('NaN' AS DOUBLE) AS BIGINT)") == [.int(0)])
+        // Text out of range is NULL; BIGINT to INT wraps.
+        #expect(try sql("CAST('9223372036854775808' AS BIGINT)") == [.null])
+        #expect(try sql("CAST('2147483648' AS INT)") == [.null])
+        #expect(try sql("CAST(n AS INT)", extremes) == [.int(0), .int(-1), .int(-1), .int(0)])
+        // Text and doubles past 38 digits do not fit any DECIMAL: NULL.
+        #expect(try sql("CAST(CAST('1e308' AS DOUBLE) AS DECIMAL(38,0))") == [.null])
+        #expect(try sql("CAST('1e39' AS DECIMAL(38,0))") == [.null])
+    }
+
+    @Test func functionsAtTheExtremes() throws {
+        // Positions are cast to INT as Spark does (a NaN position is 0, which acts as 1).
+        #expect(try sql("substring('abc', CAST('NaN' AS DOUBLE))") == [.string("abc")])
+        #expect(try sql("substring('abc', CAST('1e308' AS DOUBLE))") == [.string("")])
+        #expect(try sql("round(CAST('1e308' AS DOUBLE), 300)") == [.double(1e308)])
+        #expect(try sql("round(CAST('1e308' AS DOUBLE), -400)") == [.double(0)])
+        #expect(try sql("round(n, -18)", extremes) == [.int(-9_000_000_000_000_000_000), .int(9_000_000_000_000_000_000), .int(0), .int(0)])
     }
 }
