@@ -45,10 +45,31 @@ enum TimeText {
     /// decoder's parser, so a CAST reads text exactly as a TIMESTAMP field of JSON does.
     static func parseTimestamp(_ text: String) -> Int64? {
         var text = text
-        return text.withUTF8 { bytes in
+        let fast = text.withUTF8 { bytes -> Int64? in
             guard let base = bytes.baseAddress else { return nil }
             return JSONTimeParsing.timestamp(base, count: bytes.count)
         }
+        return fast ?? parseWideYearTimestamp(text)
+    }
+
+    /// Text with a signed year or one of 5 or more digits (`+10000-01-01 00:00:00`,
+    /// `-0044-03-15T12:00:00Z`), as Spark's cast reads it: the date as CAST(AS DATE) reads it,
+    /// the time as the common parser does; NULL when the result leaves the TIMESTAMP range.
+    private static func parseWideYearTimestamp(_ text: String) -> Int64? {
+        let bytes = Array(text.utf8)
+        let yearDigits = bytes.drop { $0 == UInt8(ascii: "+") || $0 == UInt8(ascii: "-") }.prefix { $0 >= 0x30 && $0 <= 0x39 }.count
+        guard bytes.first == UInt8(ascii: "+") || bytes.first == UInt8(ascii: "-") || yearDigits > 4 else { return nil }
+        let cut = bytes.firstIndex { $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "T") } ?? bytes.count
+        guard let days = Cast.parseDate(String(decoding: bytes[..<cut], as: UTF8.self)) else { return nil }
+        var inDay: Int64 = 0
+        if cut < bytes.count {
+            // The time (and zone) on the epoch's day, through the common parser.
+            guard let time = parseTimestamp("1970-01-01" + String(decoding: bytes[cut...], as: UTF8.self)) else { return nil }
+            inDay = time
+        }
+        let (midnight, overflow) = days.multipliedReportingOverflow(by: microsPerDay)
+        let (micros, overflowSum) = midnight.addingReportingOverflow(inDay)
+        return overflow || overflowSum ? nil : micros
     }
 
     /// Spark's text for a timestamp: `yyyy-MM-dd HH:mm:ss`, plus the fraction without

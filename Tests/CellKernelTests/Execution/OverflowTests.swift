@@ -64,6 +64,16 @@ private func timestamps(_ values: Int64...) -> (String, SQLType, [Value]) { ("ts
         #expect(try sql("day(CAST('+5000000-01-02' AS DATE))") == [.int(2)])
     }
 
+    @Test func timestampTextWithWideOrSignedYears() throws {
+        #expect(try sql("CAST(CAST('10000-01-01 12:30:00' AS TIMESTAMP) AS STRING)") == [.string("+10000-01-01 12:30:00")])
+        #expect(try sql("CAST(CAST('+10000-01-01T00:00:00Z' AS TIMESTAMP) AS STRING)") == [.string("+10000-01-01 00:00:00")])
+        #expect(try sql("CAST(CAST('-0044-03-15 12:00' AS TIMESTAMP) AS STRING)") == [.string("-0044-03-15 12:00:00")])
+        #expect(try sql("CAST(CAST('0000-01-01' AS TIMESTAMP) AS STRING)") == [.string("0000-01-01 00:00:00")])
+        #expect(try sql("CAST('294248-01-01' AS TIMESTAMP)") == [.null], "past the TIMESTAMP range")
+        #expect(try sql("CAST('+1000000-01-01 00:00:00' AS TIMESTAMP)") == [.null])
+        #expect(try sql("CAST('10000-01-01 25:00:00' AS TIMESTAMP)") == [.null])
+    }
+
     @Test func textThatIsNoTimestamp() throws {
         #expect(try sql("to_timestamp('99999999999-01-01', 'yyyy-MM-dd')") == [.null])
         #expect(try sql("to_timestamp('294249-01-01', 'yyyy-MM-dd')") == [.null])
