@@ -144,6 +144,15 @@ for line in sys.stdin:
         #expect(failures.isEmpty, "\(failures.count) of \(cases.count) differ: \(failures.prefix(5))")
     }
 
+    @Test func decimalsInConditionalsAndLists() throws {
+        let d = ("d", SQLType.decimal(precision: 5, scale: 2), [Value.decimal(150), .null, .decimal(-99_999)])
+        #expect(try evaluate("d IN (1.5, 2)", d).1 == ["true", "NULL", "false"])
+        #expect(try evaluate("coalesce(d, 0)", d) == (.decimal(precision: 12, scale: 2), ["1.50", "0.00", "-999.99"]))
+        #expect(try evaluate("CASE WHEN d > 0 THEN d ELSE 0.125 END", d) == (.decimal(precision: 6, scale: 3), ["1.500", "0.125", "0.125"]))
+        #expect(try evaluate("d BETWEEN 1 AND 2", d).1 == ["true", "NULL", "false"])
+        #expect(try evaluate("d * 1.0e0", d) == (.double, ["1.5", "NULL", "-999.99"]))
+    }
+
     @Test func integersMeetDecimalsAsSparkDecimals() throws {
         // INT is DECIMAL(10,0), BIGINT DECIMAL(20,0) against a DECIMAL.
         let (type, rows) = try evaluate("d + n", ("d", .decimal(precision: 38, scale: 2), [.decimal(1)]), ("n", .bigint, [.int(.max)]))
