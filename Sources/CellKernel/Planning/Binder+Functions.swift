@@ -98,6 +98,8 @@ extension Binder {
         case "to_timestamp", "to_date":
             try arity(1...2)
             let pattern = args.count > 1 ? try constantText(1) : nil
+            // to_timestamp(number) is CAST(number AS TIMESTAMP): seconds since the epoch, saturating.
+            if name == "to_timestamp", pattern == nil, args[0].type.isNumeric { return Self.cast(args[0], to: .timestamp) }
             let input = args[0].type == .timestamp || args[0].type == .date ? args[0] : string(0)
             return name == "to_date" ? .call(.row(.toDate(pattern: pattern)), [input], .date)
                                      : .call(.row(.toTimestamp(pattern: pattern)), [input], .timestamp)

@@ -87,6 +87,9 @@ private func timestamps(_ values: Int64...) -> (String, SQLType, [Value]) { ("ts
         #expect(try sql("CAST(-9223372036854775807 - 1 AS TIMESTAMP)") == [.int(.min)])
         #expect(try sql("CAST(CAST('1e308' AS DOUBLE) AS TIMESTAMP)") == [.int(.max)])
         #expect(try sql("CAST(CAST('NaN' AS DOUBLE) AS TIMESTAMP)") == [.null])
+        #expect(try sql("to_timestamp(1234567890)") == [.int(1_234_567_890_000_000)])
+        #expect(try sql("to_timestamp(n)", ("n", .bigint, [.int(.max), .int(.min)])) == [.int(.max), .int(.min)])
+        #expect(try sql("to_timestamp(CAST('-1e308' AS DOUBLE))") == [.int(.min)])
         #expect(try sql("CAST(CAST(9223372036854775807 AS TIMESTAMP) AS STRING)") == [.string("+294247-01-10 04:00:54.775807")])
         #expect(try sql("CAST(CAST(-9223372036854775807 - 1 AS TIMESTAMP) AS STRING)") == [.string("-290308-12-21 19:59:05.224192")])
     }
