@@ -83,6 +83,18 @@ import Testing
         #expect(error("window(event_time, '106751991 days')") == "")
     }
 
+    @Test func delayPastTheLongestIntervalIsNamed() {
+        let session = CellSession(output: { _ in })
+        var message = ""
+        do {
+            try session.run(script: """
+                CREATE SOURCE f USING file OPTIONS ('path' = '\(emptyFile)');
+                CREATE STREAM tx FROM f FORMAT json SCHEMA (event_time TIMESTAMP) WATERMARK event_time DELAY '200000000 days';
+                """)
+        } catch { message = error.message }
+        #expect(message.contains("'200000000 days' is longer than the longest interval (2^63 microseconds, about 106751991 days)"))
+    }
+
     @Test func hugeWatermarkDelayDoesNotOverflow() throws {
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("cells-wover-\(UUID().uuidString).jsonl").path
         defer { try? FileManager.default.removeItem(atPath: file) }
