@@ -247,6 +247,7 @@ extension Value {
     static func less(_ a: Value, _ b: Value) -> Bool {
         switch (a, b) {
         case let (.int(x), .int(y)): x < y
+        case let (.decimal(x), .decimal(y)): x < y
         case let (.double(x), .double(y)): Comparison.order(x, y) < 0
         case let (.string(x), .string(y)): Array(x.utf8).lexicographicallyPrecedes(Array(y.utf8))
         case let (.bool(x), .bool(y)): !x && y

@@ -153,6 +153,12 @@ for line in sys.stdin:
         #expect(try evaluate("d * 1.0e0", d) == (.double, ["1.5", "NULL", "-999.99"]))
     }
 
+    @Test func orderByDecimal() {
+        let d = column(.decimal(precision: 38, scale: 2), [.decimal(5), .decimal(-DecimalArithmetic.powerOfTen(37)), .null, .decimal(DecimalArithmetic.powerOfTen(37))])
+        let sorted = StreamingQuery.sorted([d], by: [SortKey(column: 0, ascending: true, nullsFirst: true)], limit: nil)
+        #expect(sorted[0].values == [.null, .decimal(-DecimalArithmetic.powerOfTen(37)), .decimal(5), .decimal(DecimalArithmetic.powerOfTen(37))])
+    }
+
     @Test func integersMeetDecimalsAsSparkDecimals() throws {
         // INT is DECIMAL(10,0), BIGINT DECIMAL(20,0) against a DECIMAL.
         let (type, rows) = try evaluate("d + n", ("d", .decimal(precision: 38, scale: 2), [.decimal(1)]), ("n", .bigint, [.int(.max)]))
