@@ -282,9 +282,12 @@ enum DecimalArithmetic {
 
     /// The DOUBLE nearest a DECIMAL (as Spark's `Decimal.toDouble`, through its text).
     static func double(_ unscaled: Int128, scale: Int) -> Double {
-        if scale == 0, let exact = Double(exactly: unscaled) { return exact }
+        // Both exact Doubles: one correctly rounded division (Clinger's fast path), no text.
+        if unscaled.magnitude <= 1 << 53, scale <= 22 { return Double(unscaled) / exactPowersOfTen[max(scale, 0)] }
         return Double(text(unscaled, scale: scale)) ?? .nan
     }
+
+    private static let exactPowersOfTen: [Double] = (0...22).map { n in (0..<n).reduce(1.0) { r, _ in r * 10 } }
 }
 
 extension SQLType {

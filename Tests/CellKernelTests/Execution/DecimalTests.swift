@@ -208,6 +208,14 @@ for line in sys.stdin:
                           "-0.0000000001", "1234567890123456789012345678.9012345678"]])
     }
 
+    @Test func groupByDecimalKeys() throws {
+        let big = String(repeating: "9", count: 38)
+        let rows = try run("d DECIMAL(38,0)", "SELECT d, count(*) AS n FROM s GROUP BY d", [
+            #"{"d":\#(big)}"#, #"{"d":-\#(big)}"#, #"{"d":\#(big)}"#, #"{"d":18446744073709551616}"#, #"{"d":0}"#, #"{"d":null}"#,
+        ])
+        #expect(rows == [["-\(big)", "1"], ["0", "1"], ["18446744073709551616", "1"], [big, "2"], ["NULL", "1"]])
+    }
+
     @Test func sumOverflowIsNullAndAverageExact() throws {
         let nines = String(repeating: "9", count: 38)
         let rows = try run("k STRING, d DECIMAL(38,0)", "SELECT k, sum(d) AS total, count(*) AS n FROM s GROUP BY k", [
@@ -218,5 +226,23 @@ for line in sys.stdin:
             #"{"k":"a","d":1.00}"#, #"{"k":"a","d":2.00}"#, #"{"k":"a","d":2.00}"#,
         ])
         #expect(averages == [["a", "1.666667"]], "DECIMAL(14,6), HALF_UP")
+    }
+}
+
+@Suite struct DecimalToDoubleTests {
+    /// Every DECIMAL becomes the DOUBLE nearest its exact value, as Swift's own correctly
+    /// rounded text parsing gives it, on the fast path (≤ 2^53, scale ≤ 22) and off it.
+    @Test func nearestDouble() {
+        var random = SplitMix(state: 7)
+        for _ in 0..<2000 {
+            let digits = Int.random(in: 1...38, using: &random)
+            var v: Int128 = 0
+            for _ in 0..<digits { v = v * 10 + Int128(Int.random(in: 0...9, using: &random)) }
+            if Bool.random(using: &random) { v = -v }
+            let scale = Int.random(in: 0...min(digits, 38), using: &random)
+            #expect(DecimalArithmetic.double(v, scale: scale) == Double(DecimalArithmetic.text(v, scale: scale)), "\(v) scale \(scale)")
+        }
+        #expect(DecimalArithmetic.double(1, scale: 1) == 0.1)
+        #expect(DecimalArithmetic.double(9_007_199_254_740_993, scale: 0) == 9_007_199_254_740_992)
     }
 }
