@@ -62,11 +62,12 @@ public final class StreamingQuery {
         }
         guard read != nil || hasPendingWork else { return nil }
         watermarkMoved = false
-        var late = 0, malformed = 0, dropped = 0
+        var late = 0, malformed = 0, dropped = 0, outOfRange = 0
         var appended = plan.outputSchema.fields.map { Column(type: $0.type) }
         for worker in workers {
             maxEventTime = max(maxEventTime, worker.maxEventTime)
             late += worker.late
+            outOfRange += worker.outOfRangeTimes
             malformed += worker.scanner.malformed
             dropped += worker.scanner.dropped
             if let partial = worker.aggregation { aggregation!.merge(partial) }
@@ -95,8 +96,11 @@ public final class StreamingQuery {
         }
         output = Self.sorted(output, by: plan.orderBy, limit: plan.limit)
 
-        if let (_, delay) = plan.watermark, maxEventTime != .min, maxEventTime - delay > watermark {
-            watermark = maxEventTime - delay
+        // An event time within `delay` of the 64-bit minimum cannot move the watermark (which
+        // starts at the epoch), so an overflowing difference is simply no move.
+        if let (_, delay) = plan.watermark, maxEventTime != .min,
+           case let (moved, overflow) = maxEventTime.subtractingReportingOverflow(delay), !overflow, moved > watermark {
+            watermark = moved
             watermarkMoved = true
         }
 
@@ -118,7 +122,7 @@ public final class StreamingQuery {
             startOffsets: read?.start ?? previous?.endOffsets ?? SourceOffsets(), endOffsets: read?.end ?? previous?.endOffsets ?? SourceOffsets(),
             lag: read?.lag ?? [:], numMalformed: malformed, numDroppedMalformed: dropped,
             numLateRows: late, numLostRecords: read?.lost ?? 0, numStateRows: aggregation?.groupCount ?? 0,
-            numOutputRows: output.first?.count ?? 0)
+            numOutputRows: output.first?.count ?? 0, numOutOfRangeTimes: outOfRange)
         recentProgress.append(progress)
         if recentProgress.count > 100 { recentProgress.removeFirst() }
         return progress
@@ -141,7 +145,7 @@ public final class StreamingQuery {
     private func closedWindows(before watermark: Int64) -> [Int] {
         guard let aggregation, let key = plan.windowKey, let window = plan.window, watermark > 0 else { return [] }
         guard case .int64(let starts) = aggregation.keyValues(key).data else { return [] }
-        return starts.indices.filter { starts[$0] + window.sizeMicros <= watermark }
+        return starts.indices.filter { starts[$0] &+ window.sizeMicros <= watermark }
     }
 
     /// Reads a file batch as one part per core, each on its own thread with its own worker.
@@ -165,32 +169,47 @@ public final class StreamingQuery {
     }
 
     /// Copies each row into every window holding it, adding the window start as a last column.
-    static func assignWindows(_ batch: Batch, _ window: WindowSpec) -> Batch {
+    ///
+    /// A row whose windows cannot be represented (an event time so close to the ends of the
+    /// 64-bit range that a window's start or end would overflow) has no window, like a NULL
+    /// time: it leaves the windowed aggregate and is counted in `outOfRange`.
+    static func assignWindows(_ batch: Batch, _ window: WindowSpec) -> (batch: Batch, outOfRange: Int) {
         let times = Evaluator.evaluate(window.time, on: batch)
-        guard case .int64(let t) = times.data else { return batch }
+        guard case .int64(let t) = times.data else { return (batch, 0) }
         var rows: [Int] = []
         var starts: [Int64] = []
+        var outOfRange = 0
         rows.reserveCapacity(batch.count)
         starts.reserveCapacity(batch.count)
+        let slide = window.slideMicros, size = window.sizeMicros
         for row in 0..<batch.count where !times.isNull(row) {
-            let shifted = t[row] - window.startMicros
-            var start = t[row] - ((shifted % window.slideMicros) + window.slideMicros) % window.slideMicros
-            while start > t[row] - window.sizeMicros {
+            // Every start s of the row's windows has t - size < s <= t, and s + size must fit.
+            let (shifted, o1) = t[row].subtractingReportingOverflow(window.startMicros)
+            let (earliest, o2) = t[row].subtractingReportingOverflow(size)
+            let remainder = shifted % slide
+            var start = t[row] &- (remainder < 0 ? remainder + slide : remainder)
+            let (_, o3) = start.addingReportingOverflow(size)
+            if o1 || o2 || o3 || start > t[row] {
+                outOfRange += 1
+                continue
+            }
+            while start > earliest {
                 rows.append(row)
                 starts.append(start)
-                start -= window.slideMicros
+                start &-= slide
             }
         }
         var schema = batch.schema
         schema.fields.append(.init(name: "window", type: .timestamp))
         let identity = rows.count == batch.count && rows.enumerated().allSatisfy { $0.offset == $0.element }
-        return Batch(schema: schema, columns: (identity ? batch.columns : batch.columns.map { $0.gather(rows) })
-                     + [Column(type: .timestamp, data: .int64(starts))])
+        return (Batch(schema: schema, columns: (identity ? batch.columns : batch.columns.map { $0.gather(rows) })
+                      + [Column(type: .timestamp, data: .int64(starts))]), outOfRange)
     }
 
+    /// Rows of windows still open at `watermark` (window ends fit in 64 bits: see ``assignWindows(_:_:)``).
     static func droppingClosedWindows(_ batch: Batch, _ window: WindowSpec, watermark: Int64) -> Batch {
         guard case .int64(let starts) = batch.columns[batch.columns.count - 1].data else { return batch }
-        let keep = starts.indices.filter { starts[$0] + window.sizeMicros > watermark }
+        let keep = starts.indices.filter { starts[$0] &+ window.sizeMicros > watermark }
         return keep.count == batch.count ? batch : Batch(schema: batch.schema, columns: batch.columns.map { $0.gather(keep) })
     }
 
@@ -228,6 +247,7 @@ extension Value {
     static func less(_ a: Value, _ b: Value) -> Bool {
         switch (a, b) {
         case let (.int(x), .int(y)): x < y
+        case let (.decimal(x), .decimal(y)): x < y
         case let (.double(x), .double(y)): Comparison.order(x, y) < 0
         case let (.string(x), .string(y)): Array(x.utf8).lexicographicallyPrecedes(Array(y.utf8))
         case let (.bool(x), .bool(y)): !x && y
