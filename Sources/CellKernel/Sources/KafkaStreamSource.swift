@@ -154,19 +154,14 @@ public final class KafkaStreamSource: StreamSource {
         let end = endOffsets(high: high)
         let start = next
         guard partitions.contains(where: { end[$0]! > next[$0]! }) else { return nil }
-        // Records below a partition's log start were deleted (retention, delete-records)
-        // before this query read them.
-        var first = partitions.map { next[$0]! }
-        for (index, tp) in partitions.enumerated() {
-            guard let start = low[tp], start > first[index], end[tp]! > first[index] else { continue }
-            let upTo = min(start, end[tp]!)
-            try dataLoss(tp, from: first[index], to: upTo)
-            lost += upTo - first[index]
-            first[index] = upTo
-            needsSeek[tp] = upTo
-        }
         if !needsSeek.isEmpty {
-            try consumer.seek(needsSeek)
+            do {
+                try consumer.seek(needsSeek)
+            } catch {
+                // A partition in an error state (an offset that was out of range) takes no
+                // seek; assigning again resets them all.
+                try consumer.assign(partitions.map { ($0, .exact(needsSeek[$0] ?? next[$0]!)) })
+            }
             needsSeek.removeAll()
         }
 
@@ -174,7 +169,7 @@ public final class KafkaStreamSource: StreamSource {
         // no strings and no hashing of names on the hot path.
         var slotOf: [PartitionKey: Int] = [:]
         var topicOf: [UInt: Int] = [:]
-        var slotNext = first
+        var slotNext = partitions.map { next[$0]! }
         let slotEnd = partitions.map { end[$0]! }
         var pendingCount = partitions.indices.filter { slotEnd[$0] > slotNext[$0] }.count
         var pendingSlot = partitions.indices.map { slotEnd[$0] > slotNext[$0] }
@@ -192,6 +187,28 @@ public final class KafkaStreamSource: StreamSource {
         var records = 0
         let clock = ContinuousClock()
         var lastProgress = clock.now
+        /// Records below a partition's log start were deleted (retention, delete-records)
+        /// before this query read them. Only a partition that has gone quiet is checked: the
+        /// consumer may hold records fetched before the deletion, which are still good.
+        func skipDeleted(lowWatermarks low: (KafkaTopicPartition) -> Int64?) throws -> Bool {
+            var skipped: Set<KafkaTopicPartition> = []
+            for (index, tp) in partitions.enumerated() where pendingSlot[index] {
+                guard let start = low(tp), start > slotNext[index] else { continue }
+                let upTo = min(start, slotEnd[index])
+                try dataLoss(tp, from: slotNext[index], to: upTo)
+                lost += upTo - slotNext[index]
+                slotNext[index] = upTo
+                skipped.insert(tp)
+                if upTo >= slotEnd[index] { finish(index) }
+            }
+            if !skipped.isEmpty {
+                // Assigned again rather than sought: after an offset error the partition is in
+                // a state librdkafka refuses seeks in.
+                try consumer.assign(partitions.indices.map { (partitions[$0], .exact(slotNext[$0])) })
+                needsSeek.removeAll()
+            }
+            return !skipped.isEmpty
+        }
         var brokerTrouble: KafkaError?
         while pendingCount > 0 {
             let outcome: KafkaPollOutcome
@@ -223,13 +240,17 @@ public final class KafkaStreamSource: StreamSource {
                 }
             } catch let error as KafkaError where error.code == KafkaError.Code.offsetOutOfRange
                                                 || error.code == KafkaError.Code.autoOffsetReset {
-                // The offset asked for is below the log start: it was deleted before it was read.
-                abandon(from: slotNext)
-                let marks = try queryWatermarks(partitions, stop: stop, notice: notice)
-                for (index, tp) in partitions.enumerated() where pendingSlot[index] && marks[tp]!.low > slotNext[index] {
-                    try dataLoss(tp, from: slotNext[index], to: min(marks[tp]!.low, slotEnd[index]))
+                // The offset asked for is not on the broker (auto.offset.reset=error): below
+                // the log start, it was deleted before it was read.
+                let marks: [KafkaTopicPartition: KafkaWatermarks]
+                do {
+                    marks = try queryWatermarks(partitions, stop: stop, notice: notice)
+                } catch let interrupted as StreamInterrupted {
+                    abandon(from: partitions.map { next[$0]! })
+                    throw interrupted
                 }
-                throw error
+                guard try skipDeleted(lowWatermarks: { marks[$0]?.low }) else { throw error }
+                continue
             }
             if stop() {
                 abandon(from: partitions.map { next[$0]! })
@@ -252,6 +273,9 @@ public final class KafkaStreamSource: StreamSource {
             // waits for it (a stop still ends it); the user hears of it once, and the batch
             // fails only after kafkaConsumer.pollTimeoutMs, as in Spark.
             let silent = clock.now - lastProgress
+            if silent > .milliseconds(500), outcome.records == 0 {
+                _ = try skipDeleted { consumer.cachedWatermarks(topic: $0.topic, partition: $0.partition)?.low }
+            }
             brokerSilent(for: silent, error: brokerTrouble, notice)
             if silent > pollTimeout {
                 let missing = partitions.indices.filter { pendingSlot[$0] }
