@@ -103,4 +103,30 @@ import Testing
         #expect(finished.status == 0, "\(finished.stderr)")
         #expect(finished.stdout.contains("stopped v"), "\(finished.stdout)")
     }
+
+    @Test("the shell keeps its session through a broker killed under a stream: Ctrl-C, then the table is there")
+    func shellKeepsItsSession() throws {
+        let broker = try BrokerChild(topics: ["streaming_cartao"])
+        let messages = try load(seed: 7, count: 100, topic: "streaming_cartao", into: broker)
+        let path = try Self.streamNotebook(broker.bootstrap)
+        let home = temporaryPath("home")
+        try FileManager.default.createDirectory(atPath: home, withIntermediateDirectories: true)
+        let term = try PseudoTerminal(cellsExecutable.path, [path], environment: ["HOME": home])
+        #expect(term.wait(for: "> "))
+        term.type(":all\r")
+        #expect(term.wait(for: "batch 0: 100 rows"))
+        broker.child.signal(SIGKILL)
+        _ = broker.child.finish(timeout: .seconds(5))
+        #expect(term.wait(for: "unreachable for 2 s; retrying…"))
+        let stopping = term.screen.count
+        term.type("\u{03}")
+        #expect(term.wait(for: "stopped v", after: stopping, timeout: .seconds(2)))
+        #expect(term.wait(for: "cells> ", after: stopping))
+        let asked = term.screen.count
+        term.type("SELECT sum(c) AS total FROM v;\r")
+        #expect(term.wait(for: "+\ncells> ", after: asked))
+        #expect(term.screen(after: asked).contains("|  \(messages.count)|"), "\(term.screen(after: asked))")
+        term.type(":quit\r")
+        #expect(term.exitStatus() == 0)
+    }
 }
