@@ -227,6 +227,8 @@ public final class KafkaConsumer: @unchecked Sendable {  // librdkafka handles a
 
 /// What one borrowing poll saw besides the records it handed over.
 public struct KafkaPollOutcome: Sendable {
+    /// Nothing seen.
+    public init() {}
     public var records = 0
     /// Partitions whose current end was reached (with `enable.partition.eof`, the default).
     public var reachedEnd: [KafkaTopicPartition] = []

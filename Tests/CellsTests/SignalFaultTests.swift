@@ -8,7 +8,7 @@ import Testing
     /// debug build (2 million lines, about 100 MB).
     static let heavyFile: String = {
         let path = temporaryPath("heavy.jsonl")
-        FileManager.default.createFile(atPath: path, contents: nil)
+        _ = FileManager.default.createFile(atPath: path, contents: nil)
         let handle = FileHandle(forWritingAtPath: path)!
         var chunk = ""
         for i in 0..<2_000_000 {

@@ -130,25 +130,21 @@ public final class KafkaStreamSource: StreamSource {
     public func readBatch(stop: () -> Bool, notice: (String) -> Void, _ body: (SourceRecord) throws -> Void) throws -> SourceBatch? {
         if next.isEmpty { try start(stop: stop, notice: notice) }
         // End offsets are fixed now: records arriving while the batch is read belong to the next.
-        // The watermarks from the last fetch response are trusted when they show records to
-        // read (a busy stream then costs no round trip per partition); when they show none,
-        // they may be a fetch behind, so the broker is asked: what is there now must be read.
+        // The high watermark from the last fetch response is trusted when it shows records to
+        // read (a busy stream then costs no round trip per partition); when it shows none, it
+        // may be a fetch behind, so the broker is asked (on a thread of its own, which a stop
+        // or an outage does not wait for): what is there now must be read.
         var high: [KafkaTopicPartition: Int64] = [:]
-        var low: [KafkaTopicPartition: Int64] = [:]
         var ask: [KafkaTopicPartition] = []
         for tp in partitions {
             if let cached = consumer.cachedWatermarks(topic: tp.topic, partition: tp.partition), cached.high > next[tp]! {
                 high[tp] = cached.high
-                low[tp] = cached.low
             } else {
                 ask.append(tp)
             }
         }
         if !ask.isEmpty {
-            for (tp, marks) in try queryWatermarks(ask, stop: stop, notice: notice) {
-                high[tp] = marks.high
-                low[tp] = marks.low
-            }
+            for (tp, marks) in try queryWatermarks(ask, stop: stop, notice: notice) { high[tp] = marks.high }
         }
         var lost: Int64 = 0
         let end = endOffsets(high: high)
@@ -211,7 +207,7 @@ public final class KafkaStreamSource: StreamSource {
         }
         var brokerTrouble: KafkaError?
         while pendingCount > 0 {
-            let outcome: KafkaPollOutcome
+            var outcome = KafkaPollOutcome()
             do {
                 outcome = try consumer.poll(maxRecords: 10_000, timeout: .milliseconds(100)) { message in
                     let identity = message.topicIdentity
@@ -250,7 +246,13 @@ public final class KafkaStreamSource: StreamSource {
                     throw interrupted
                 }
                 guard try skipDeleted(lowWatermarks: { marks[$0]?.low }) else { throw error }
-                continue
+            } catch let error as KafkaError where error.code == KafkaError.Code.unknownPartition {
+                // Newer librdkafka reports a partition whose leader is away this way, where
+                // 2.0.2 waits: it is the same outage. The records after the error in that
+                // poll were dropped, so every partition reads again from where it is.
+                brokerTrouble = error
+                try consumer.assign(partitions.indices.map { (partitions[$0], .exact(slotNext[$0])) })
+                needsSeek.removeAll()
             }
             if stop() {
                 abandon(from: partitions.map { next[$0]! })
