@@ -244,30 +244,27 @@ public final class CellSession {
     static func drive(_ query: StreamingQuery, output: @Sendable (String) -> Void, shouldStop: () -> Bool,
                       interrupt: (() -> Bool)? = nil, notice: (@Sendable (String) -> Void)? = nil,
                       batchDone: () -> Void = {}) throws {
-        // A stop reaches into the batch being read (`interrupt`, or `shouldStop` itself):
-        // that batch is abandoned whole and the query stops where the last one ended.
+        // A stop reaches into the batch being read (`interrupt`, or `shouldStop` itself, which
+        // must then be true too): that batch is abandoned whole and the query stops where the
+        // last one ended.
         func stopNow() -> Bool { interrupt?() ?? shouldStop() }
         func tell(_ line: String) {
             if let notice { notice(line + "\n") } else { output(line + "\n") }
         }
         func batch() throws -> Bool {
-            guard let progress = try query.runBatch(shouldStop: stopNow, notice: tell) else { return false }
+            // An abandoned batch counts as none; the stop that abandoned it ends the loop.
+            let read: BatchProgress?
+            do { read = try query.runBatch(shouldStop: stopNow, notice: tell) } catch is StreamInterrupted { return false }
+            guard let progress = read else { return false }
             output(progress.line + "\n")
             batchDone()
             return true
         }
-        do {
-            try run(query.trigger, batch: batch, shouldStop: shouldStop, hasPendingWork: { query.hasPendingWork })
-        } catch is StreamInterrupted {}
-    }
-
-    private static func run(_ trigger: TriggerPolicy, batch: () throws -> Bool, shouldStop: () -> Bool,
-                            hasPendingWork: () -> Bool) throws {
-        switch trigger {
+        switch query.trigger {
         case .once:
             _ = try batch()
         case .availableNow:
-            while !shouldStop(), try batch() || hasPendingWork() {}
+            while !shouldStop(), try batch() || query.hasPendingWork {}
         case .processingTime(let micros):
             let clock = ContinuousClock()
             while !shouldStop() {
