@@ -206,6 +206,8 @@ public final class KafkaStreamSource: StreamSource {
             return !skipped.isEmpty
         }
         var brokerTrouble: KafkaError?
+        /// Whether the brokers were found away while this batch waited.
+        var wasAway = false
         while pendingCount > 0 {
             var outcome = KafkaPollOutcome()
             do {
@@ -261,6 +263,7 @@ public final class KafkaStreamSource: StreamSource {
             if outcome.records > 0 {
                 lastProgress = clock.now
                 brokerTrouble = nil
+                wasAway = false
                 brokerAnswered(notice)
             }
             if let warning = outcome.warnings.last { brokerTrouble = warning }
@@ -272,14 +275,33 @@ public final class KafkaStreamSource: StreamSource {
                 if at >= slotEnd[index] || at <= slotNext[index] { finish(index) }
             }
             // Records are due and none came: the consumer reconnects by itself and the batch
-            // waits for it (a stop still ends it); the user hears of it once, and the batch
-            // fails only after kafkaConsumer.pollTimeoutMs, as in Spark.
+            // waits for it (a stop still ends it), and the user hears of it once. After
+            // kafkaConsumer.pollTimeoutMs the broker is asked: one that does not answer is an
+            // outage, waited out as between batches; one that answers and sends nothing fails
+            // the batch, as in Spark.
             let silent = clock.now - lastProgress
             if silent > .milliseconds(500), outcome.records == 0 {
                 _ = try skipDeleted { consumer.cachedWatermarks(topic: $0.topic, partition: $0.partition)?.low }
             }
             brokerSilent(for: silent, error: brokerTrouble, notice)
             if silent > pollTimeout {
+                wasAway = wasAway || outageReportedAt != nil
+                do {
+                    _ = try queryWatermarks(partitions, stop: stop, notice: notice, giveUpAfter: metadataTimeout)
+                } catch let interrupted as StreamInterrupted {
+                    abandon(from: partitions.map { next[$0]! })
+                    throw interrupted
+                } catch {
+                    wasAway = true
+                    lastProgress = clock.now - metadataTimeout
+                    continue
+                }
+                if wasAway {
+                    // Back from an outage: the consumer needs a moment to fetch again.
+                    wasAway = false
+                    lastProgress = clock.now
+                    continue
+                }
                 let missing = partitions.indices.filter { pendingSlot[$0] }
                     .map { "\(partitions[$0]) offsets \(slotNext[$0])..<\(slotEnd[$0])" }.joined(separator: ", ")
                 throw SourceError("timed out after \(pollTimeout) waiting for \(missing) from \(bootstrap)",
