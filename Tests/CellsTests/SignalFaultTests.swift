@@ -5,11 +5,14 @@ import Testing
 /// micro-batch, and a broker killed under a stream holds neither `--timeout` nor Ctrl-C.
 @Suite(.serialized) struct SignalFaultTests {
     /// A JSON-lines file big enough that one micro-batch over it takes several seconds in a
-    /// debug build (2 million lines, about 100 MB).
+    /// debug build (2 million lines, about 100 MB). One file for every run, made once.
     static let heavyFile: String = {
-        let path = temporaryPath("heavy.jsonl")
-        _ = FileManager.default.createFile(atPath: path, contents: nil)
-        let handle = FileHandle(forWritingAtPath: path)!
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("cells-test-heavy-2m.jsonl").path
+        let size = 98_488_890
+        if (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) == size { return path }
+        let partial = path + ".\(getpid())"
+        _ = FileManager.default.createFile(atPath: partial, contents: nil)
+        let handle = FileHandle(forWritingAtPath: partial)!
         var chunk = ""
         for i in 0..<2_000_000 {
             chunk += #"{"k":"k\#(i % 50)","n":\#(i),"s":"some text to decode"}"# + "\n"
@@ -20,6 +23,7 @@ import Testing
         }
         handle.write(Data(chunk.utf8))
         try? handle.close()
+        _ = rename(partial, path)
         return path
     }()
 
@@ -53,6 +57,17 @@ import Testing
         #expect(finished.status == 0, "\(finished.stderr)")
         #expect(!finished.stdout.contains("batch 0:"), "the batch was abandoned, not finished: \(finished.stdout)")
         #expect(!finished.stderr.contains("error"), "\(finished.stderr)")
+    }
+
+    @Test("--timeout cuts a heavy file batch short too")
+    func timeoutDuringHeavyBatch() throws {
+        let path = try Self.heavyNotebook(aggregate: true)
+        let began = ContinuousClock.now
+        let finished = try cells("run", path, "--all", "--timeout", "1", timeout: .seconds(30))
+        let took = ContinuousClock.now - began
+        #expect(took < .seconds(3), "--timeout 1 ended the run after \(took)")
+        #expect(finished.status == 0, "\(finished.stderr)")
+        #expect(!finished.stdout.contains("batch 0:"), "\(finished.stdout)")
     }
 
     static func streamNotebook(_ bootstrap: String) throws -> String {
