@@ -44,6 +44,14 @@ public final class StreamingQuery {
 
     /// Runs one micro-batch. Returns nil when the source had nothing new and no pending work.
     public func runBatch() throws -> BatchProgress? {
+        try runBatch(shouldStop: { false }, notice: { _ in })
+    }
+
+    /// Runs one micro-batch that `shouldStop` can cut short while it reads: the batch is then
+    /// abandoned before it touches the state, the sinks or the source's offsets, and
+    /// ``StreamInterrupted`` is thrown. `notice` takes the source's lines for the user (a
+    /// broker outage and its end).
+    public func runBatch(shouldStop: () -> Bool, notice: (String) -> Void) throws -> BatchProgress? {
         let clock = ContinuousClock()
         let started = clock.now
         let startedAt = wallClockMicros()
@@ -52,11 +60,12 @@ public final class StreamingQuery {
         let workers: [BatchWorker]
         let read: SourceBatch?
         if let file = source as? FileStreamSource, plan.isAggregate, Self.cores > 1 {
-            (workers, read) = try Self.readInParallel(file, plan: plan, mode: outputMode, watermark: batchWatermark)
+            (workers, read) = try Self.readInParallel(file, plan: plan, mode: outputMode, watermark: batchWatermark,
+                                                      shouldStop: shouldStop)
         } else {
             var worker = BatchWorker(plan: plan, mode: outputMode, watermark: batchWatermark)
             let topics = source.topics
-            read = try source.readBatch { record in try worker.add(record, topics: topics) }
+            read = try source.readBatch(stop: shouldStop, notice: notice) { record in try worker.add(record, topics: topics) }
             worker.finish()
             workers = [worker]
         }
@@ -149,18 +158,31 @@ public final class StreamingQuery {
     }
 
     /// Reads a file batch as one part per core, each on its own thread with its own worker.
+    /// This thread watches `shouldStop` while the parts are read, and tells the readers
+    /// through a flag they check every few thousand lines.
     private static func readInParallel(_ file: FileStreamSource, plan: QueryPlan, mode: OutputMode,
-                                       watermark: Int64) throws -> ([BatchWorker], SourceBatch?) {
+                                       watermark: Int64, shouldStop: () -> Bool) throws -> ([BatchWorker], SourceBatch?) {
         guard let (parts, batch) = try file.planParts(cores) else { return ([], nil) }
         let results = WorkerResults(count: parts.count)
-        DispatchQueue.concurrentPerform(iterations: parts.count) { index in
-            var worker = BatchWorker(plan: plan, mode: mode, watermark: watermark)
-            let outcome = Result {
-                let lines = try parts[index].read { record in try worker.add(record, topics: []) }
-                worker.finish()
-                return (worker: worker, lines: lines)
+        let cancelled = CancelFlag()
+        let group = DispatchGroup()
+        for index in parts.indices {
+            DispatchQueue.global().async(group: group) {
+                var worker = BatchWorker(plan: plan, mode: mode, watermark: watermark)
+                let outcome = Result {
+                    let lines = try parts[index].read(stop: { cancelled.isSet }) { record in try worker.add(record, topics: []) }
+                    worker.finish()
+                    return (worker: worker, lines: lines)
+                }
+                results.store(outcome, at: index)
             }
-            results.store(outcome, at: index)
+        }
+        while group.wait(timeout: .now() + .milliseconds(50)) == .timedOut {
+            if !cancelled.isSet && shouldStop() { cancelled.set() }
+        }
+        if cancelled.isSet {
+            file.rewind(to: batch.start)
+            throw StreamInterrupted()
         }
         let done = try results.collect()
         var read = batch
@@ -254,6 +276,13 @@ extension Value {
         default: false
         }
     }
+}
+
+/// Tells the readers of a parallel batch to give up.
+private final class CancelFlag: Sendable {
+    private let flag = Atomic(false)
+    var isSet: Bool { flag.load(ordering: .relaxed) }
+    func set() { flag.store(true, ordering: .relaxed) }
 }
 
 /// Where parallel workers leave their results, one slot each.
