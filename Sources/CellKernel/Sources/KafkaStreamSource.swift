@@ -259,9 +259,11 @@ public final class KafkaStreamSource: StreamSource {
             for tp in outcome.reachedEnd {
                 // The broker says there is nothing more up to its high watermark: whatever is
                 // missing below it (transaction markers, compacted records) will not come.
+                // An end reached below this batch's end is an old event, queued before the
+                // records this batch waits for were written: they are still to come.
                 guard let index = partitions.firstIndex(of: tp), pendingSlot[index],
                       let at = outcome.endOffsets[tp] else { continue }
-                if at >= slotEnd[index] || at <= slotNext[index] { finish(index) }
+                if at >= slotEnd[index] { finish(index) }
             }
             // Records are due and none came: the consumer reconnects by itself and the batch
             // waits for it (a stop still ends it), and the user hears of it once. After
