@@ -66,6 +66,15 @@ func writeFuzzInput(to path: String) throws {
         "",
         #"{}"#,
         String(repeating: "[", count: 5000),
+        String(repeating: #"{"a":"#, count: 3000),
+        // Records shaped like the shipped notebooks' streams.
+        #"{"card_brand":"Visa","amount":12.5,"status":"declined","card_number":"1","customer_name":"A","event_time":"2024-01-01T00:00:10Z","formato_captura":"chip","value":"$1,234.50"}"#,
+        #"{"card_brand":"Visa","amount":1e308,"status":"declined","card_number":"1","customer_name":"A","event_time":"2024-01-01T00:00:20Z","installments":2147483647,"value":"abc"}"#,
+        #"{"card_brand":null,"amount":-1e308,"status":"declined","card_number":"1","customer_name":"A","event_time":"2024-01-01T00:00:40Z","formato_captura":""}"#,
+        // Known open, not in this suite's data until fixed elsewhere: an event time near
+        // Long.MinValue microseconds (`"event_time":-9223372036854`) traps in
+        // StreamingQuery.assignWindows (window arithmetic, issue 9 repro 1).
+        #"{"card_brand":"Master","amount":"NaN","event_time":"9999-12-31T23:59:59.999999Z","value":"1e400"}"#,
         #"{"n":4,"s":"\#(String(repeating: "z", count: 10_000))","ts":"2024-01-01T00:02:00Z","k":"z"}"#,
     ]
     try (lines.joined(separator: "\n") + "\n").write(toFile: path, atomically: true, encoding: .utf8)
