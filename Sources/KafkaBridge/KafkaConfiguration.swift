@@ -76,7 +76,8 @@ public struct KafkaConfiguration: Sendable, Hashable {
             let result = rd_kafka_conf_set(conf, key, value, &reason, reason.count)
             if result != RD_KAFKA_CONF_OK {
                 rd_kafka_conf_destroy(conf)
-                throw KafkaError.configuration(key, string(reason))
+                // librdkafka's reason quotes the value it refused, which may be a secret.
+                throw KafkaError.configuration(key, Redaction.scrub(string(reason), secrets: secretValues))
             }
         }
         return conf

@@ -12,6 +12,9 @@ final class KafkaHandle: @unchecked Sendable {
     let pointer: OpaquePointer
     let logger: Logger
     private let logQueue: OpaquePointer
+    /// The values of the configuration's secrets: librdkafka's log lines and error strings can
+    /// quote settings (a failed SASL login, a `debug=conf` dump), so they are scrubbed first.
+    private let secrets: [String]
 
     init(kind: KafkaClientKind, configuration: KafkaConfiguration, logger: Logger,
          prepare: (OpaquePointer) -> Void = { _ in }) throws(KafkaError) {
@@ -19,11 +22,12 @@ final class KafkaHandle: @unchecked Sendable {
         // from its own threads.
         let conf = try configuration.withDefaults(["log.queue": "true"]).makeNative(for: kind)
         prepare(conf)
+        secrets = configuration.secretValues
         var reason = [CChar](repeating: 0, count: 512)
         let created = withSignalsBlocked { rd_kafka_new(kind.native, conf, &reason, reason.count) }
         guard let created else {
             rd_kafka_conf_destroy(conf)
-            throw KafkaError.invalidArgument(string(reason), context: "creating a Kafka \(kind)")
+            throw KafkaError.invalidArgument(Redaction.scrub(string(reason), secrets: secrets), context: "creating a Kafka \(kind)")
         }
         pointer = created
         self.logger = logger
@@ -49,7 +53,7 @@ final class KafkaHandle: @unchecked Sendable {
             guard rd_kafka_event_log(event, &facility, &text, &level) == 0 else { continue }
             logger.log(
                 level: Logger.Level(syslog: level),
-                "\(text.map { String(cString: $0) } ?? "")",
+                "\(Redaction.scrub(text.map { String(cString: $0) } ?? "", secrets: secrets))",
                 metadata: ["facility": "\(facility.map { String(cString: $0) } ?? "")"],
                 source: "librdkafka")
         }
@@ -60,7 +64,7 @@ final class KafkaHandle: @unchecked Sendable {
         var reason = [CChar](repeating: 0, count: 512)
         let err = rd_kafka_fatal_error(pointer, &reason, reason.count)
         guard err != RD_KAFKA_RESP_ERR_NO_ERROR else { return nil }
-        return KafkaError(err, message: string(reason), isFatal: true, context: context)
+        return KafkaError(err, message: Redaction.scrub(string(reason), secrets: secrets), isFatal: true, context: context)
     }
 }
 

@@ -1,5 +1,6 @@
 import Foundation
 import Synchronization
+import KafkaBridge
 
 /// The kernel's state for one shell or script: sources, streams, views, running queries and
 /// their memory tables; and the execution of statements against it.
@@ -17,6 +18,8 @@ public final class CellSession {
     /// Replaces every START's trigger (`cells run --trigger once|available-now`).
     public var triggerOverride: TriggerPolicy?
     private let output: @Sendable (String) -> Void
+    /// The secret option values given so far: nothing the session prints shows one.
+    private let secrets = SessionSecrets()
     private(set) public var sources: [String: SourceEntry] = [:]
     private(set) public var streams: [String: StreamDefinition] = [:]
     private var views: [String: (select: Select, plan: QueryPlan)] = [:]
@@ -27,7 +30,8 @@ public final class CellSession {
     public init(environment: [String: String] = ProcessInfo.processInfo.environment,
                 output: @escaping @Sendable (String) -> Void) {
         self.environment = environment
-        self.output = output
+        let secrets = self.secrets
+        self.output = { output(secrets.scrub($0)) }
     }
 
     deinit {
@@ -84,12 +88,18 @@ public final class CellSession {
     /// Runs one parsed statement. `source` is the text it was parsed from (for error positions).
     public func execute(_ statement: SQLStatement, source: String, file: String? = nil,
                         shouldStop: @escaping () -> Bool = { false }) throws(CellError) {
-        try reporting(source: source, file: file) {
+        switch statement.kind {
+        case .createSource(let create): secrets.add(create.options)
+        case .createStream(let create): secrets.add(create.options)
+        case .start(let start): secrets.add(start.sinkOptions)
+        default: break
+        }
+        try reporting(source: source, file: file, at: statement.location) {
             switch statement.kind {
             case .createSource(let create): try createSource(create)
             case .createStream(let create): try createStream(create)
             case .createView(let create): try createView(create)
-            case .start(let start): try self.start(start, shouldStop: shouldStop)
+            case .start(let start): try self.start(start, place: "\(file.map { "\($0):" } ?? "")\(statement.location)", shouldStop: shouldStop)
             case .select(let select): try query(select)
             case .show(let target): show(target)
             case .describe(let name): try describe(name)
@@ -99,16 +109,37 @@ public final class CellSession {
     }
 
     /// Runs `body`, turning whatever it throws into a ``CellError``: SQL errors rendered
-    /// against `source`, everything else as a runtime error.
-    private func reporting<T>(source: String, file: String?, _ body: () throws -> T) throws(CellError) -> T {
+    /// against `source`, everything else as a runtime error at `location` (the statement's).
+    /// No secret option value survives into the message.
+    private func reporting<T>(source: String, file: String?, at location: SourceLocation? = nil,
+                              _ body: () throws -> T) throws(CellError) -> T {
         do {
             return try body()
         } catch let error as SQLError {
-            throw .sql(error, source: source, file: file)
+            var rendered = CellError.sql(error, source: source, file: file)
+            rendered.message = secrets.scrub(rendered.message)
+            throw rendered
         } catch let error as CellError {
+            if case .runtime = error.kind, error.location == nil {
+                throw .runtime(secrets.scrub(error.message), at: location, file: file)
+            }
             throw error
         } catch {
-            throw .runtime("\(error)")
+            throw .runtime(secrets.scrub("\(error)"), at: location, file: file)
+        }
+    }
+
+    /// A source's or sink's complaint about one option, as an error at that option's value in
+    /// the statement; other errors pass unchanged.
+    private func atOption<T>(_ options: [SQLOption], _ body: () throws -> T) throws -> T {
+        do {
+            return try body()
+        } catch let error as SourceError {
+            guard let name = error.option, let option = options.option(name) else { throw error }
+            throw SQLError(error.message, at: option.valueLocation, hint: error.hint)
+        } catch let error as SinkError {
+            guard let name = error.option, let option = options.option(name) else { throw error }
+            throw SQLError(error.description, at: option.valueLocation, hint: error.hint)
         }
     }
 
@@ -134,7 +165,7 @@ public final class CellSession {
         }
         let options = Dictionary(create.options.map { ($0.key, $0.value) }, uniquingKeysWith: { $1 })
         // Connecting now checks the broker and topic, so a typo shows up here, not at START.
-        let opened = try openSource(connector: connector, options: options)
+        let opened = try atOption(create.options) { try openSource(connector: connector, options: options) }
         let summary = opened.summary
         opened.close()
         sources[create.name.name.lowercased()] = SourceEntry(name: create.name.name, connector: connector, options: options)
@@ -178,12 +209,13 @@ public final class CellSession {
 
     // MARK: Running
 
-    private func start(_ start: StartQuery, shouldStop: @escaping () -> Bool) throws {
+    /// - Parameter place: `file:line:col` of the START, which a background query's failure names.
+    private func start(_ start: StartQuery, place: String, shouldStop: @escaping () -> Bool) throws {
         let query = try prepare(start)
         let key = start.view.name.lowercased()
         tables[key] = query.memory
         if start.background {
-            background[key] = BackgroundQuery(query: query, output: output)
+            background[key] = BackgroundQuery(query: query, place: place, output: output)
             output("started \(query.plan.view) in the background (\(query.outputMode.rawValue) mode, trigger \(query.trigger)); STOP \(query.plan.view) to end it\n")
             return
         }
@@ -237,17 +269,19 @@ public final class CellSession {
         // The limit is the query's, not the sink's: the sink does not see it.
         let sinkOptions = Dictionary(start.sinkOptions.filter { !$0.key.caseInsensitiveCompare(StateMemoryLimit.optionName) }
             .map { ($0.key, $0.value) }, uniquingKeysWith: { $1 })
-        switch start.sink?.name.lowercased() {
-        // A table printed every trigger would write over the prompt of a background query:
-        // by default it only fills its memory table, which SELECT reads.
-        case nil where start.background: break
-        case nil, "console": sinks.append(try ConsoleSink(options: sinkOptions, output: output))
-        case "memory": break
-        case "json": sinks.append(try FileSink(format: .json, options: sinkOptions))
-        case "csv": sinks.append(try FileSink(format: .csv, options: sinkOptions))
-        case "kafka": sinks.append(try KafkaSink(options: sinkOptions))
-        case let other?:
-            throw SQLError("unknown sink \(other)", at: start.sink!.location, hint: "console, memory, json, csv or kafka")
+        try atOption(start.sinkOptions) {
+            switch start.sink?.name.lowercased() {
+            // A table printed every trigger would write over the prompt of a background query:
+            // by default it only fills its memory table, which SELECT reads.
+            case nil where start.background: break
+            case nil, "console": sinks.append(try ConsoleSink(options: sinkOptions, output: output))
+            case "memory": break
+            case "json": sinks.append(try FileSink(format: .json, options: sinkOptions))
+            case "csv": sinks.append(try FileSink(format: .csv, options: sinkOptions))
+            case "kafka": sinks.append(try KafkaSink(options: sinkOptions))
+            case let other?:
+                throw SQLError("unknown sink \(other)", at: start.sink!.location, hint: "console, memory, json, csv or kafka")
+            }
         }
         let query = StreamingQuery(plan: plan, outputMode: mode, trigger: trigger,
                                    source: try openSource(connector: entry.connector, options: entry.options), sinks: sinks)
@@ -286,8 +320,12 @@ public final class CellSession {
         case .once: return .once
         case .availableNow: return .availableNow
         case .processingTime(let text):
-            guard let micros = parseIntervalMicroseconds(text), micros >= 0 else {
+            guard let micros = parseIntervalMicroseconds(text) else {
                 throw SQLError("'\(text)' is not a trigger interval such as '5 seconds'", at: location)
+            }
+            guard micros >= 0 else {
+                throw SQLError("the trigger interval '\(text)' is negative", at: location,
+                               hint: "give a positive interval such as '5 seconds', or '0 seconds' to run batches back to back")
             }
             return .processingTime(micros: micros)
         }
@@ -329,7 +367,7 @@ public final class CellSession {
         var names: [String] = [], details: [String] = []
         switch target {
         case .sources:
-            for key in order { if let s = sources[key] { names.append(s.name); details.append("\(s.connector) \(s.options.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " "))") } }
+            for key in order { if let s = sources[key] { names.append(s.name); details.append("\(s.connector) \(s.options.sorted { $0.key < $1.key }.map { "\($0.key)=\(Redaction.shown($0.key, $0.value))" }.joined(separator: " "))") } }
         case .streams:
             for key in order { if let s = streams[key] { names.append(s.name); details.append("from \(s.sourceName), \(s.columns.count) columns, mode \(s.mode.rawValue)" + (s.watermark.map { " watermark \(s.columns[$0.column].name) - \($0.delayMicros / 1_000_000) s" } ?? "")) } }
         case .views:
@@ -362,7 +400,7 @@ public final class CellSession {
         } else if let view = views[key] {
             schema = view.plan.outputSchema
         } else if let source = sources[key] {
-            output("source \(source.name): \(source.connector)\n" + source.options.sorted { $0.key < $1.key }.map { "  \($0.key) = \($0.value)\n" }.joined())
+            output("source \(source.name): \(source.connector)\n" + source.options.sorted { $0.key < $1.key }.map { "  \($0.key) = \(Redaction.shown($0.key, $0.value))\n" }.joined())
             return
         } else {
             throw SQLError("nothing is called '\(name.name)'", at: name.location, length: name.name.count)
@@ -429,7 +467,7 @@ final class BackgroundQuery: @unchecked Sendable {  // the query is touched only
     private let query: StreamingQuery
     private let batches = Atomic(0)
 
-    init(query: StreamingQuery, output: @escaping @Sendable (String) -> Void) {
+    init(query: StreamingQuery, place: String, output: @escaping @Sendable (String) -> Void) {
         self.query = query
         let thread = Thread { [self] in
             let query = self.query
@@ -437,7 +475,7 @@ final class BackgroundQuery: @unchecked Sendable {  // the query is touched only
                 try CellSession.drive(query, output: { _ in }, shouldStop: { self.stopping.load(ordering: .relaxed) })
             } catch {
                 failure.withLock { $0 = "\(error)" }
-                output("\(query.plan.view) stopped: \(error)\n")
+                output("\(place): error: \(query.plan.view) stopped: \(error)\n")
             }
             query.stop()
             done.store(true, ordering: .releasing)

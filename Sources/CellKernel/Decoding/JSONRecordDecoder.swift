@@ -230,8 +230,10 @@ public struct JSONRecordDecoder: Sendable {
                                              slots: UnsafeMutablePointer<JSONSlot>, memos: JSONKeyMemos = .none,
                                              into sink: inout Sink) -> JSONDecodeOutcome {
         guard let raw = document.baseAddress, document.count > 0 else {
+            // An empty (or null) Kafka value: Spark's from_json gives a NULL struct for it, so
+            // every field is NULL and the record is not malformed.
             appendNulls(count: lookup.fieldCount, into: &sink)
-            return .malformed(JSONMalformation(reason: JSONProblem.empty.message, byteOffset: 0))
+            return .ok
         }
         let base = raw.assumingMemoryBound(to: UInt8.self)
         for i in 0..<lookup.fieldCount { slots[i].state = .null }
@@ -467,7 +469,12 @@ struct JSONDocumentParser {
             }
             return end
         case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"):
-            return try readNumber(field: field, kind: kind, at: p)
+            do { return try readNumber(field: field, kind: kind, at: p) } catch {
+                // `-Infinity` and `-INF` start like a number; looked at only once it is not one.
+                guard let end = scanner.nonNumericEnd(at: p) else { throw error }
+                readNonNumeric(field: field, kind: kind, p, end)
+                return end
+            }
         case UInt8(ascii: "t"), UInt8(ascii: "f"):
             let end = try scanner.skipLiteral(at: p)
             switch kind {
@@ -490,7 +497,24 @@ struct JSONDocumentParser {
             }
             return end
         default:
-            throw JSONSyntaxError(problem: .expectedValue, offset: p)
+            guard let end = scanner.nonNumericEnd(at: p) else { throw JSONSyntaxError(problem: .expectedValue, offset: p) }
+            readNonNumeric(field: field, kind: kind, p, end)
+            return end
+        }
+    }
+
+    /// A bare `NaN`, `Infinity`, `-INF`... (`p..<end`): a number to Spark's Jackson, not an
+    /// integer, so only FLOAT, DOUBLE and STRING fields take it.
+    func readNonNumeric(field: Int, kind: JSONFieldKind, _ p: Int, _ end: Int) {
+        switch kind {
+        case .float, .double:
+            let value = JSONRecordDecoder.nonNumericDouble(scanner.base + p, end - p) ?? .nan
+            setValue(field, (kind == .float ? Double(Float(value)) : value).bitPattern)
+        case .string: setText(field, p, end)
+        case .null: slots[field].state = .null
+        case .int32, .int64: setMismatch(field, .fractional, p, end)
+        case .decimal, .timestamp: setMismatch(field, .unparsableText, p, end)
+        case .boolean, .date: setMismatch(field, .foundNumber, p, end)
         }
     }
 

@@ -304,9 +304,33 @@ struct JSONScanner {
         case UInt8(ascii: "t"), UInt8(ascii: "f"), UInt8(ascii: "n"):
             return try skipLiteral(at: p)
         case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"):
-            return try skipNumber(at: p)
+            do { return try skipNumber(at: p) } catch {
+                guard let end = nonNumericEnd(at: p) else { throw error }
+                return end
+            }
         default:
-            throw JSONSyntaxError(problem: .expectedValue, offset: p)
+            guard let end = nonNumericEnd(at: p) else { throw JSONSyntaxError(problem: .expectedValue, offset: p) }
+            return end
+        }
+    }
+
+    /// The end of a bare non-numeric number at `p`: `NaN`, `Infinity`, `+Infinity`,
+    /// `-Infinity`, `+INF` or `-INF`, the tokens Jackson reads as numbers under Spark's
+    /// default `allowNonNumericNumbers`; nil for anything else. Only reached where a value
+    /// failed to read as JSON, so ordinary numbers never pay for it.
+    func nonNumericEnd(at p: Int) -> Int? {
+        func matches(_ word: StaticString, at q: Int) -> Bool {
+            let count = word.utf8CodeUnitCount
+            guard q + count <= end else { return false }
+            return (0..<count).allSatisfy { base[q + $0] == word.utf8Start[$0] }
+        }
+        switch base[p] {
+        case UInt8(ascii: "N"): return matches("NaN", at: p) ? p + 3 : nil
+        case UInt8(ascii: "I"): return matches("Infinity", at: p) ? p + 8 : nil
+        case UInt8(ascii: "+"), UInt8(ascii: "-"):
+            if matches("Infinity", at: p + 1) { return p + 9 }
+            return matches("INF", at: p + 1) ? p + 4 : nil
+        default: return nil
         }
     }
 

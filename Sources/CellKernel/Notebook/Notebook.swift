@@ -124,6 +124,58 @@ public struct Notebook: Sendable, Equatable {
         return try Notebook(text: edited.text)
     }
 
+    // MARK: Reading files
+
+    /// A notebook file's bytes as text. Notebooks are UTF-8 (as Spark reads SQL files); a byte
+    /// that is not is an error at its line and column, naming the byte, even inside a comment:
+    /// guessing another encoding would run SQL the author did not write.
+    public static func decode(_ bytes: [UInt8]) throws(SQLError) -> String {
+        if let text = String(validating: bytes, as: UTF8.self) {
+            // A byte-order mark is not part of the first statement.
+            return text.hasPrefix("\u{FEFF}") ? String(text.dropFirst()) : text
+        }
+        let bad = firstInvalidUTF8(bytes)
+        guard bad < bytes.count else { return String(decoding: bytes, as: UTF8.self) }
+        let lineStart = bytes[..<bad].lastIndex(of: UInt8(ascii: "\n")).map { $0 + 1 } ?? 0
+        let line = bytes[..<bad].reduce(1) { $1 == UInt8(ascii: "\n") ? $0 + 1 : $0 }
+        let column = String(decoding: bytes[lineStart..<bad], as: UTF8.self).count + 1
+        let byte = String(bytes[bad], radix: 16, uppercase: true)
+        throw SQLError("invalid UTF-8 (byte 0x\(byte.count < 2 ? "0" + byte : byte))",
+                       at: SourceLocation(line: line, column: column, offset: bad),
+                       hint: "notebooks are read as UTF-8: save the file as UTF-8 (e.g. iconv -f latin1 -t utf-8)")
+    }
+
+    /// The index of the first byte that does not begin a well-formed UTF-8 sequence (overlong
+    /// forms, surrogates and values past U+10FFFF included); `bytes.count` when all are.
+    static func firstInvalidUTF8(_ bytes: [UInt8]) -> Int {
+        var index = 0
+        while index < bytes.count {
+            let lead = bytes[index]
+            let length: Int, lowest: UInt8, highest: UInt8  // the allowed range of the second byte
+            switch lead {
+            case 0x00...0x7F: index += 1; continue
+            case 0xC2...0xDF: (length, lowest, highest) = (2, 0x80, 0xBF)
+            case 0xE0: (length, lowest, highest) = (3, 0xA0, 0xBF)
+            case 0xED: (length, lowest, highest) = (3, 0x80, 0x9F)
+            case 0xE1...0xEF: (length, lowest, highest) = (3, 0x80, 0xBF)
+            case 0xF0: (length, lowest, highest) = (4, 0x90, 0xBF)
+            case 0xF1...0xF3: (length, lowest, highest) = (4, 0x80, 0xBF)
+            case 0xF4: (length, lowest, highest) = (4, 0x80, 0x8F)
+            default: return index
+            }
+            for k in 1..<length {
+                // A sequence cut short is reported at its first byte: in a Latin-1 file, that
+                // is the accented letter the user sees.
+                guard index + k < bytes.count else { return index }
+                let byte = bytes[index + k]
+                let ok = k == 1 ? (lowest...highest).contains(byte) : (0x80...0xBF).contains(byte)
+                if !ok { return index }
+            }
+            index += length
+        }
+        return bytes.count
+    }
+
     // MARK: Markers
 
     /// `-- %% Title [kind]` as title and kind, `nil` for any other line.

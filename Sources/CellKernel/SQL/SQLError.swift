@@ -48,16 +48,39 @@ public struct SQLError: Error, Sendable, Hashable, CustomStringConvertible {
     ///     origin inside it).
     ///   - file: the name to print before the position; omitted when `nil`.
     public func rendered(source: String, file: String? = nil) -> String {
+        // The secret option values of the text are never shown: not in the quoted line, and
+        // not in a message that names a token.
+        let secrets = SecretLiterals(source: source)
         var lines: [String] = []
         let position = "\(location.line):\(location.column)"
-        lines.append("\(file.map { "\($0):" } ?? "")\(position): error: \(message)")
+        lines.append("\(file.map { "\($0):" } ?? "")\(position): error: \(secrets.scrub(message))")
         if let text = Self.line(location.line, of: source) {
+            let redacted = secrets.redact(line: text, number: location.line, column: location.column)
+            let shown = Self.window(redacted.line, column: redacted.column)
             let indent = "    "
-            lines.append(indent + text)
-            lines.append(indent + Self.underline(text, column: location.column, length: length))
+            lines.append(indent + shown.line)
+            lines.append(indent + Self.underline(shown.line, column: shown.column, length: length))
         }
-        if let hint { lines.append("hint: \(hint)") }
+        if let hint { lines.append("hint: \(secrets.scrub(hint))") }
         return lines.joined(separator: "\n")
+    }
+
+    /// The widest line quoted in full; a longer one is cut to this many characters around the
+    /// fault, with `…` where it was cut.
+    static let quotedLineWidth = 120
+
+    /// `line` cut to ``quotedLineWidth`` characters around `column`, and the column in the cut
+    /// line: a 20 000-character line is not echoed whole.
+    static func window(_ line: String, column: Int) -> (line: String, column: Int) {
+        let characters = Array(line)
+        guard characters.count > quotedLineWidth else { return (line, column) }
+        // The fault sits a third of the way in, so the text after it (usually the more telling)
+        // shows too.
+        let caret = min(max(0, column - 1), characters.count)
+        let start = max(0, min(caret - quotedLineWidth / 3, characters.count - quotedLineWidth))
+        let end = min(characters.count, start + quotedLineWidth)
+        let head = start > 0 ? "…" : "", tail = end < characters.count ? "…" : ""
+        return (head + String(characters[start..<end]) + tail, column - start + head.count)
     }
 
     /// Line `number` (1-based) without its terminator; newlines are split the way the lexer

@@ -7,13 +7,12 @@ public final class ConsoleSink: QuerySink {
     public init(options: [String: String], output: @escaping @Sendable (String) -> Void) throws {
         let lowered = Dictionary(options.map { ($0.key.lowercased(), $0.value) }, uniquingKeysWith: { $1 })
         let numRows = try lowered["numrows"].map { text in
-            guard let n = Int(text), n > 0 else { throw SinkError("numRows must be a positive number, not '\(text)'") }
-            return n
+            Int(try OptionValues.forSink { try OptionValues.integer(text, option: "numRows", in: 1...Int64(Int32.max), meaning: "rows shown per batch") })
         } ?? 20
         let truncate: Int = switch lowered["truncate"]?.lowercased() {
         case nil, "true": 20
         case "false": 0
-        case let other?: try Int(other).flatMap { $0 >= 0 ? $0 : nil } ?? { throw SinkError("truncate must be true, false or a width, not '\(other)'") }()
+        case let other?: try Int(other).flatMap { $0 >= 0 && $0 <= 1_000_000 ? $0 : nil } ?? { throw SinkError("'truncate' must be true, false or a width from 0 to 1000000, not '\(other)'", option: "truncate") }()
         }
         table = ConsoleTable(numRows: numRows, truncate: truncate)
         self.output = output
@@ -27,5 +26,12 @@ public final class ConsoleSink: QuerySink {
 /// A sink that cannot be opened or written, with what to do about it.
 public struct SinkError: Error, Sendable, CustomStringConvertible {
     public var description: String
-    public init(_ description: String) { self.description = description }
+    public var hint: String?
+    /// The option whose value is at fault: the session reports the error at it.
+    public var option: String?
+    public init(_ description: String, hint: String? = nil, option: String? = nil) {
+        self.description = description
+        self.hint = hint
+        self.option = option
+    }
 }

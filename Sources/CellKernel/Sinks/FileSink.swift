@@ -13,17 +13,24 @@ public final class FileSink: QuerySink {
 
     public init(format: Format, options: [String: String]) throws {
         let lowered = Dictionary(options.map { ($0.key.lowercased(), $0.value) }, uniquingKeysWith: { $1 })
-        guard let path = lowered["path"], !path.isEmpty else {
-            throw SinkError("the \(format) sink needs 'path', a folder for its files")
+        guard let path = lowered["path"] else {
+            throw SinkError("the \(format) sink needs 'path', a folder for its files",
+                            hint: "add OPTIONS ('path' = '/tmp/out') after USING \(format)")
+        }
+        try OptionValues.forSink {
+            _ = try OptionValues.nonEmpty(path, option: "path", example: "/tmp/out")
         }
         self.format = format
         folder = URL(fileURLWithPath: path, isDirectory: true)
-        header = (lowered["header"] ?? "true").lowercased() == "true"
+        header = try OptionValues.forSink { try OptionValues.boolean(lowered["header"] ?? "true", option: "header") }
         separator = lowered["sep"] ?? ","
+        guard !separator.isEmpty, !separator.contains("\n"), !separator.contains("\"") else {
+            throw SinkError("'sep' must be one or more characters other than a newline or '\"', not '\(separator)'", option: "sep")
+        }
         do {
             try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         } catch {
-            throw SinkError("cannot create the folder \(path): \(error.localizedDescription)")
+            throw SinkError("cannot create the folder \(path): \(error.localizedDescription)", option: "path")
         }
     }
 

@@ -13,6 +13,11 @@ public final class KafkaSink: QuerySink {
         guard let bootstrap = lowered["kafka.bootstrap.servers"], let topic = lowered["topic"] else {
             throw SinkError("the kafka sink needs 'kafka.bootstrap.servers' and 'topic'")
         }
+        try OptionValues.forSink {
+            _ = try OptionValues.nonEmpty(bootstrap, option: "kafka.bootstrap.servers", example: "localhost:9092")
+            _ = try OptionValues.nonEmpty(topic, option: "topic", example: "results")
+            if let key = lowered["key"] { _ = try OptionValues.nonEmpty(key, option: "key", example: "a result column") }
+        }
         var configuration = KafkaConfiguration(bootstrapServers: bootstrap)
         for (key, value) in options where key.lowercased().hasPrefix("kafka.") && key.lowercased() != "kafka.bootstrap.servers" {
             configuration[String(key.dropFirst("kafka.".count))] = value

@@ -20,16 +20,16 @@ public final class FileStreamSource: StreamSource, @unchecked Sendable {  // sta
 
     public init(options: [String: String]) throws {
         let lowered = Dictionary(options.map { ($0.key.lowercased(), $0.value) }, uniquingKeysWith: { $1 })
-        guard let path = lowered["path"], !path.isEmpty else {
+        guard let path = lowered["path"] else {
             throw SourceError("the file source needs 'path'", hint: "add 'path' = '/data/transactions.jsonl' to OPTIONS")
         }
+        _ = try OptionValues.nonEmpty(path, option: "path", example: "/data/transactions.jsonl")
         guard FileManager.default.fileExists(atPath: path) else {
-            throw SourceError("no such file or folder: \(path)")
+            throw SourceError("no such file or folder: \(path)", option: "path")
         }
         self.path = path
-        maxBytes = try lowered["maxoffsetspertrigger"].map { text in
-            guard let n = Int64(text), n > 0 else { throw SourceError("maxOffsetsPerTrigger must be a positive number, not '\(text)'") }
-            return n
+        maxBytes = try lowered["maxoffsetspertrigger"].map {
+            try OptionValues.integer($0, option: "maxOffsetsPerTrigger", in: 1...Int64.max, meaning: "bytes per micro-batch, rounded to whole lines")
         }
     }
 

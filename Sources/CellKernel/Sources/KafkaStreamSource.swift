@@ -32,22 +32,13 @@ public final class KafkaStreamSource: StreamSource {
     private let metadataTimeout: Duration
 
     public init(options: [String: String], logger: Logger = Logger(label: "cells.source.kafka")) throws {
-        let lowered = Dictionary(options.map { ($0.key.lowercased(), $0.value) }, uniquingKeysWith: { $1 })
-        guard let bootstrap = lowered["kafka.bootstrap.servers"], !bootstrap.isEmpty else {
-            throw SourceError("the kafka source needs 'kafka.bootstrap.servers'",
-                              hint: "add 'kafka.bootstrap.servers' = 'host:9092' to OPTIONS")
-        }
-        var configuration = KafkaConfiguration(bootstrapServers: bootstrap)
-        for (key, value) in options where key.lowercased().hasPrefix("kafka.") && key.lowercased() != "kafka.bootstrap.servers" {
-            configuration[String(key.dropFirst("kafka.".count))] = value
-        }
-        metadataTimeout = .milliseconds(Int(lowered["connecttimeoutms"].flatMap(Int.init) ?? 10_000))
-        pollTimeout = .milliseconds(Int(lowered["kafkaconsumer.polltimeoutms"].flatMap(Int.init) ?? 120_000))
-        maxOffsetsPerTrigger = try lowered["maxoffsetspertrigger"].map { text in
-            guard let n = Int64(text), n > 0 else { throw SourceError("maxOffsetsPerTrigger must be a positive number, not '\(text)'") }
-            return n
-        }
-        failOnDataLoss = try Self.boolean(lowered["failondataloss"] ?? "true", option: "failOnDataLoss")
+        let parsed = try KafkaSourceOptions(options)
+        let bootstrap = parsed.bootstrap
+        var configuration = parsed.configuration
+        metadataTimeout = parsed.metadataTimeout
+        pollTimeout = parsed.pollTimeout
+        maxOffsetsPerTrigger = parsed.maxOffsetsPerTrigger
+        failOnDataLoss = parsed.failOnDataLoss
         // The offset client takes the user's settings, not the consumer-only ones added below
         // (librdkafka warns about those on a client that is not a consumer).
         let offsetConfiguration = configuration
@@ -69,13 +60,11 @@ public final class KafkaStreamSource: StreamSource {
             throw SourceError("cannot reach Kafka at \(bootstrap): \(error.message)",
                               hint: "start a broker (`cells broker`), fix 'kafka.bootstrap.servers', or set KAFKA_BOOTSTRAP")
         }
-        partitions = try Self.resolvePartitions(lowered, metadata: metadata, bootstrap: bootstrap)
+        partitions = try Self.resolvePartitions(parsed.subscription, metadata: metadata, bootstrap: bootstrap)
         topics = Array(Set(partitions.map(\.topic))).sorted()
         topicIndex = Dictionary(uniqueKeysWithValues: topics.enumerated().map { ($1, $0) })
-
-        // Checked now (a bad value is an error at CREATE SOURCE); resolved to numbers by the
-        // first batch, so connecting to check a source costs no round trip per partition.
-        starting = try StartingOffsets(lowered["startingoffsets"] ?? "latest")
+        starting = parsed.startingOffsets
+        try starting.check(against: partitions)
         let resolved = partitions
         let topicList = topics.map { topic in "\(topic) (\(resolved.filter { $0.topic == topic }.count) partitions)" }
         summary = "kafka \(topicList.joined(separator: ", ")) at \(bootstrap)"
@@ -252,22 +241,8 @@ public final class KafkaStreamSource: StreamSource {
         Logger(label: "cells.source.kafka").warning("\(what); skipped (failOnDataLoss=false)")
     }
 
-    private static func boolean(_ text: String, option: String) throws -> Bool {
-        switch text.lowercased() {
-        case "true": return true
-        case "false": return false
-        default: throw SourceError("\(option) must be true or false, not '\(text)'")
-        }
-    }
-
-    private static func resolvePartitions(_ options: [String: String], metadata: KafkaClusterMetadata,
+    private static func resolvePartitions(_ subscription: KafkaSourceOptions.Subscription, metadata: KafkaClusterMetadata,
                                           bootstrap: String) throws -> [KafkaTopicPartition] {
-        let given = ["subscribe", "subscribepattern", "assign"].filter { options[$0] != nil }
-        guard given.count == 1 else {
-            throw SourceError(given.isEmpty ? "the kafka source needs one of 'subscribe', 'subscribePattern' or 'assign'"
-                                            : "give only one of 'subscribe', 'subscribePattern' and 'assign'",
-                              hint: "e.g. 'subscribe' = 'streaming_cartao'")
-        }
         let known = metadata.topics.filter { !$0.name.hasPrefix("__") }
         func partitions(of topic: String) throws -> [KafkaTopicPartition] {
             guard let found = known.first(where: { $0.name == topic }), !found.partitions.isEmpty else {
@@ -278,14 +253,13 @@ public final class KafkaStreamSource: StreamSource {
             }
             return found.partitions.map { KafkaTopicPartition(topic: topic, partition: $0.id) }
         }
-        if let subscribe = options["subscribe"] {
-            let names = subscribe.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        switch subscription {
+        case .topics(let names):
             return try names.flatMap(partitions(of:))
-        }
-        if let pattern = options["subscribepattern"] {
+        case .pattern(let pattern):
             let regex: Regex<AnyRegexOutput>
             do { regex = try Regex(pattern) } catch {
-                throw SourceError("subscribePattern '\(pattern)' is not a valid regular expression: \(error)")
+                throw SourceError("subscribePattern '\(pattern)' is not a valid regular expression: \(error)", option: "subscribePattern")
             }
             let matching = known.map(\.name).filter { (try? regex.wholeMatch(in: $0)) != nil }.sorted()
             guard !matching.isEmpty else {
@@ -293,16 +267,19 @@ public final class KafkaStreamSource: StreamSource {
                                   hint: "topics there: \(known.map(\.name).sorted().joined(separator: ", "))")
             }
             return try matching.flatMap(partitions(of:))
-        }
-        let json = options["assign"]!
-        guard let object = try? JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: [Int]] else {
-            throw SourceError("assign must be JSON like {\"topic\":[0,1]}, not '\(json)'")
-        }
-        return try object.keys.sorted().flatMap { topic -> [KafkaTopicPartition] in
-            let existing = Set(try partitions(of: topic).map(\.partition))
-            return try object[topic]!.sorted().map { p in
-                guard existing.contains(Int32(p)) else { throw SourceError("topic '\(topic)' has no partition \(p)") }
-                return KafkaTopicPartition(topic: topic, partition: Int32(p))
+        case .assign(let json):
+            guard let object = try? JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: [Int]] else {
+                throw SourceError("'assign' must be JSON like {\"topic\":[0,1]}, not '\(json)'", option: "assign")
+            }
+            return try object.keys.sorted().flatMap { topic -> [KafkaTopicPartition] in
+                let existing = Set(try partitions(of: topic).map(\.partition))
+                return try object[topic]!.sorted().map { p in
+                    guard let id = Int32(exactly: p), existing.contains(id) else {
+                        throw SourceError("topic '\(topic)' has no partition \(p)",
+                                          hint: "its partitions: \(existing.sorted().map(String.init).joined(separator: ", "))", option: "assign")
+                    }
+                    return KafkaTopicPartition(topic: topic, partition: id)
+                }
             }
         }
     }
@@ -312,28 +289,4 @@ public final class KafkaStreamSource: StreamSource {
 private struct PartitionKey: Hashable {
     var identity: UInt
     var partition: Int32
-}
-
-/// `startingOffsets`: earliest, latest, or per-partition JSON.
-struct StartingOffsets {
-    private let all: Int64?
-    private let perPartition: [String: [String: Int64]]
-
-    init(_ text: String) throws {
-        switch text.lowercased() {
-        case "earliest": all = -2; perPartition = [:]
-        case "latest": all = -1; perPartition = [:]
-        default:
-            guard let object = try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: [String: Int64]] else {
-                throw SourceError("startingOffsets must be earliest, latest or JSON like {\"topic\":{\"0\":23,\"1\":-2}}, not '\(text)'")
-            }
-            all = nil
-            perPartition = object
-        }
-    }
-
-    /// -2 earliest, -1 latest, else the offset. Partitions the JSON does not name start at latest.
-    func offset(for tp: KafkaTopicPartition) -> Int64 {
-        all ?? perPartition[tp.topic]?[String(tp.partition)] ?? -1
-    }
 }

@@ -2,10 +2,14 @@
 public struct SourceError: Error, Sendable, CustomStringConvertible {
     public var message: String
     public var hint: String?
+    /// The option whose value is at fault, as the user may have spelled it (matched ignoring
+    /// case): the session then reports the error at that option in the statement.
+    public var option: String?
 
-    public init(_ message: String, hint: String? = nil) {
+    public init(_ message: String, hint: String? = nil, option: String? = nil) {
         self.message = message
         self.hint = hint
+        self.option = option
     }
 
     public var description: String {

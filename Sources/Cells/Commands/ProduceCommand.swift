@@ -128,9 +128,16 @@ struct ProduceCommand: ParsableCommand {
             warn: { printError("cells produce: \($0)") })
         let summary = try plan.run(into: &sink, signals: signals, progress: quiet ? nil : { printError($0) })
         let delivery = try sink.finish(signals: signals)
-        printError("cells produce: \(delivery.delivered) delivered, \(delivery.failed) failed, to \(topic) on \(sink.bootstrap) in \(summary.elapsedDescription)")
-        if delivery.failed > 0 || delivery.delivered < summary.produced {
-            throw CellsError.undelivered(failed: summary.produced - delivery.delivered, total: summary.produced,
+        // One count of what was lost, the same in the summary and in the error: refused by the
+        // broker, or still in flight when the wait for deliveries ended; both failed.
+        let undelivered = max(0, summary.produced - delivery.delivered)
+        let inFlight = max(0, undelivered - delivery.failed)
+        let why = inFlight > 0 ? " (\(delivery.failed) refused, \(inFlight) still in flight when the wait ended)" : ""
+        // A rate is for messages that arrived: a run that delivered nothing prints none.
+        let when = delivery.delivered > 0 ? " in \(summary.elapsedDescription)" : ""
+        printError("cells produce: \(delivery.delivered) delivered, \(undelivered) failed\(why), to \(topic) on \(sink.bootstrap)\(when)")
+        if undelivered > 0 {
+            throw CellsError.undelivered(failed: undelivered, total: summary.produced,
                                          firstError: delivery.firstError.map { "\($0)" } ?? "still in flight when stopped")
         }
         withExtendedLifetime(cluster) {}

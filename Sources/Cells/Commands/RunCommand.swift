@@ -1,6 +1,9 @@
 import ArgumentParser
 import CellKernel
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 
 struct RunCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -26,7 +29,7 @@ struct RunCommand: ParsableCommand {
             """
     )
 
-    @Argument(help: "The notebook (.cells) or SQL script.")
+    @Argument(help: "The notebook (.cells) or SQL script; - reads it from standard input and runs all of it.")
     var notebook: String
 
     @Flag(help: "Run every cell and exit, without the shell.")
@@ -51,17 +54,23 @@ struct RunCommand: ParsableCommand {
     func run() throws {
         let logger = CellsLogging.bootstrap()
         let signals = SignalWatcher()
+        // `-` is standard input: a piped notebook cannot be stepped through, so it runs whole.
+        let fromStandardInput = notebook == "-"
+        let runsAll = all || fromStandardInput
+        let name = fromStandardInput ? "<stdin>" : notebook
+        let bytes = try Self.read(notebook)
         let text: String
         do {
-            text = try String(contentsOfFile: notebook, encoding: .utf8)
+            text = try Notebook.decode(bytes)
         } catch {
-            throw CellsError.cannotOpen(notebook, errno: FileManager.default.fileExists(atPath: notebook) ? EACCES : ENOENT)
+            printError(CellError.sql(error, source: String(decoding: bytes, as: UTF8.self), file: name).description)
+            throw ExitCode(2)
         }
         let parsed: Notebook
         do {
             parsed = try Notebook(text: text)
         } catch {
-            printError(CellError.sql(error, source: text, file: notebook).description)
+            printError(CellError.sql(error, source: text, file: name).description)
             throw ExitCode(2)
         }
 
@@ -81,7 +90,7 @@ struct RunCommand: ParsableCommand {
         }
         defer { embedded?.shutdown() }
 
-        guard all else {
+        guard runsAll else {
             let home = ProcessInfo.processInfo.environment["HOME"].flatMap { $0.isEmpty ? nil : $0 }
             let history = ProcessInfo.processInfo.environment["CELLS_HISTORY"] ?? home.map { "\($0)/.cells_history" }
             let terminal = TerminalOwnership.take()
@@ -98,17 +107,42 @@ struct RunCommand: ParsableCommand {
                 try SQLParser.parseScript(cell.body, environment: session.environment, origin: cell.origin)
             }
         } catch {
-            printError(CellError.sql(error, source: text, file: notebook).description)
+            printError(CellError.sql(error, source: text, file: name).description)
             throw ExitCode(2)
         }
         let runner = CellRunner(session: session, screen: screen, signals: signals)
         for statements in cells {
             do {
-                if try runner.run(statements, source: text, file: notebook) == .interrupted { break }
+                if try runner.run(statements, source: text, file: name) == .interrupted { break }
             } catch {
                 printError(error.description)
                 throw ExitCode(error.exitCode)
             }
+        }
+    }
+}
+
+extension RunCommand {
+    /// The bytes of the notebook at `path`, `-` for standard input. Read to the end rather
+    /// than by size, so pipes and `/dev/stdin` work; a failure names the system's reason.
+    static func read(_ path: String) throws -> [UInt8] {
+        let descriptor = path == "-" ? dup(STDIN_FILENO) : open(path, O_RDONLY)
+        guard descriptor >= 0 else { throw CellsError.cannotOpen(path, errno: errno) }
+        defer { close(descriptor) }
+        var status = stat()
+        if fstat(descriptor, &status) == 0, (status.st_mode & S_IFMT) == S_IFDIR {
+            throw CellsError.cannotOpen(path, errno: EISDIR)
+        }
+        var bytes: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 65_536)
+        while true {
+            let count = chunk.withUnsafeMutableBytes { Glibc.read(descriptor, $0.baseAddress, $0.count) }
+            if count < 0 {
+                if errno == EINTR { continue }
+                throw CellsError.cannotOpen(path, errno: errno)
+            }
+            if count == 0 { return bytes }
+            bytes.append(contentsOf: chunk[..<count])
         }
     }
 }

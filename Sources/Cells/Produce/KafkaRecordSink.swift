@@ -12,6 +12,10 @@ struct KafkaRecordSink: RecordSink {
     private let keyed: Bool
     private var echo: OutputStream?
     private var sinceLastPoll = 0
+    /// Set when the topic did not exist at connection: the first send must make the broker
+    /// create it, which is checked then (a broker with auto creation off never will).
+    private var topicToConfirm: Bool
+    private let connectTimeout: Duration
 
     /// Connects and checks the cluster before the first message, so that a wrong address is
     /// reported at once instead of after the message timeout.
@@ -20,6 +24,7 @@ struct KafkaRecordSink: RecordSink {
         self.topic = topic
         self.keyed = keyed
         self.echo = echo ? OutputStream(descriptor: 1) : nil
+        self.connectTimeout = connectTimeout
         bootstrap = configuration.bootstrapServers ?? ""
         let log = try logFile.map { try DeliveryLog(path: $0) }
         deliveryLog = log
@@ -35,7 +40,8 @@ struct KafkaRecordSink: RecordSink {
                 "no Kafka broker answered within \(Int(connectTimeout.seconds)) s (\(error.message)). "
                     + "Start one with `cells broker`, pass its address with --bootstrap or KAFKA_BOOTSTRAP, or use --embedded.")
         }
-        if metadata.topic(topic) == nil {
+        topicToConfirm = metadata.topic(topic) == nil
+        if topicToConfirm {
             warn("topic \(topic) does not exist on \(bootstrap) yet; relying on the broker to create it automatically")
         }
     }
@@ -51,7 +57,28 @@ struct KafkaRecordSink: RecordSink {
             echo!.write(CollectionOfOne(UInt8(ascii: "\n")))
         }
         sinceLastPoll += 1
+        if topicToConfirm { try confirmTopic() }
         if sinceLastPoll >= 1024 { idle() }
+    }
+
+    /// After the first send to a topic that did not exist: waits (at most the connect timeout)
+    /// for the broker to have created it. Without this, librdkafka holds the messages for
+    /// `topic.metadata.propagation.max.ms` (30 s) and then fails them all, one by one.
+    private mutating func confirmTopic() throws {
+        topicToConfirm = false
+        let deadline = ContinuousClock.now + connectTimeout
+        repeat {
+            producer.poll(timeout: .milliseconds(100))
+            if let metadata = try? producer.metadata(timeout: .seconds(2)), let found = metadata.topic(topic),
+               !found.partitions.isEmpty {
+                return
+            }
+        } while ContinuousClock.now < deadline
+        throw CellsError.invalidOption(
+            "--topic \(topic)",
+            "topic \(topic) does not exist on \(bootstrap), and it was not created automatically within \(Int(connectTimeout.seconds)) s "
+                + "(automatic topic creation is off on the broker, or -X allow.auto.create.topics=false). "
+                + "Create the topic first (kafka-topics.sh --create --topic \(topic), or `cells broker --topic \(topic)`), or enable auto creation.")
     }
 
     mutating func idle() {

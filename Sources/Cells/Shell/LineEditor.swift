@@ -32,7 +32,19 @@ final class LineEditor {
         cells_set_catch_signals(0)
         cells_set_completion { text, state in LineEditor.complete(text, state: state) }
         stifle_history(Self.historyLimit)
-        if let historyFile { _ = read_history(historyFile) }
+        if let historyFile {
+            Self.restrict(historyFile)
+            _ = read_history(historyFile)
+        }
+    }
+
+    /// Makes the history file readable and writable by its owner only (mode 0600), creating it
+    /// so: typed statements can hold passwords, as psql's and the shells' histories can.
+    static func restrict(_ path: String) {
+        let descriptor = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, S_IRUSR | S_IWUSR)
+        guard descriptor >= 0 else { return }  // no history then; the shell works without it
+        fchmod(descriptor, S_IRUSR | S_IWUSR)
+        close(descriptor)
     }
 
     /// Reads one line, showing `prompt`; Tab completes `words`.
@@ -62,7 +74,11 @@ final class LineEditor {
         guard !line.allSatisfy(\.isWhitespace), line != lastRemembered else { return }
         lastRemembered = line
         add_history(line)
-        if let historyFile { _ = write_history(historyFile) }
+        if let historyFile {
+            // libedit recreates a file someone deleted with the umask's mode: restrict it again.
+            Self.restrict(historyFile)
+            _ = write_history(historyFile)
+        }
     }
 
     // MARK: Completion
