@@ -55,6 +55,19 @@ import Testing
         return tokens.joined()
     }
 
+    @Test func deepNestingIsAStatementErrorNotACrash() throws {
+        // Used to overflow the stack (exit 139): now exit 2 at the level too many.
+        let path = temporaryPath("deep.cells")
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let deep = String(repeating: "(", count: 100_000) + "1" + String(repeating: ")", count: 100_000)
+        try "-- %% one\nCREATE SOURCE f USING file OPTIONS ('path' = '/nonexistent');\n-- %% two\nSELECT \(deep) AS x;\n"
+            .write(toFile: path, atomically: true, encoding: .utf8)
+        let run = try cells("run", path, "--all", timeout: .seconds(60))
+        #expect(run.status == 2, "\(run.stderr.prefix(500))")
+        #expect(run.stderr.contains("\(path):4:136: error: expression nested too deeply (more than 128 levels"), "\(run.stderr.prefix(500))")
+        #expect(run.stderr.utf8.count < 5_000, "the echoed line is cut")
+    }
+
     @Test func mutatedNotebooksExitWithAStatus() throws {
         let folder = temporaryPath("notebook-fuzz")
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
