@@ -27,7 +27,11 @@ public final class KafkaConsumer: @unchecked Sendable {  // librdkafka handles a
         handle = try KafkaHandle(kind: .consumer, configuration: configuration, logger: logger)
         // Errors and rebalances then arrive with the records, in one ordered stream.
         rd_kafka_poll_set_consumer(handle.pointer)
-        queue = rd_kafka_queue_get_consumer(handle.pointer)
+        // librdkafka takes an empty group.id for no group at all, and then has no consumer queue.
+        guard let queue = rd_kafka_queue_get_consumer(handle.pointer) else {
+            throw KafkaError.invalidArgument("group.id must not be empty", context: "creating a consumer")
+        }
+        self.queue = queue
     }
 
     deinit {
@@ -125,7 +129,9 @@ public final class KafkaConsumer: @unchecked Sendable {  // librdkafka handles a
         let topic = m.rkt.map { String(cString: rd_kafka_topic_name($0)) }
         let place = topic.map { "\($0)/\(m.partition)" + (m.offset >= 0 ? " at offset \(m.offset)" : "") }
         if m.err == RD_KAFKA_RESP_ERR__PARTITION_EOF, let topic {
-            outcome.reachedEnd.append(KafkaTopicPartition(topic: topic, partition: m.partition))
+            let tp = KafkaTopicPartition(topic: topic, partition: m.partition)
+            outcome.reachedEnd.append(tp)
+            outcome.endOffsets[tp] = m.offset
             return
         }
         let text = rd_kafka_message_errstr(message).map { String(cString: $0) }
@@ -225,9 +231,14 @@ public final class KafkaConsumer: @unchecked Sendable {  // librdkafka handles a
 
 /// What one borrowing poll saw besides the records it handed over.
 public struct KafkaPollOutcome: Sendable {
+    /// Nothing seen.
+    public init() {}
     public var records = 0
     /// Partitions whose current end was reached (with `enable.partition.eof`, the default).
     public var reachedEnd: [KafkaTopicPartition] = []
+    /// For each partition in ``reachedEnd``, the offset its end was reached at: the broker's
+    /// high watermark when it answered, learnt without asking it again.
+    public var endOffsets: [KafkaTopicPartition: Int64] = [:]
     /// Transient errors librdkafka is recovering from on its own.
     public var warnings: [KafkaError] = []
 }

@@ -89,6 +89,10 @@ extension KafkaError {
         public static let invalidArgument = RD_KAFKA_RESP_ERR__INVALID_ARG.rawValue
         public static let messageTimedOut = RD_KAFKA_RESP_ERR__MSG_TIMED_OUT.rawValue
         public static let unsupportedFeature = RD_KAFKA_RESP_ERR__UNSUPPORTED_FEATURE.rawValue
+        public static let offsetOutOfRange = RD_KAFKA_RESP_ERR_OFFSET_OUT_OF_RANGE.rawValue
+        /// `auto.offset.reset=error` and the offset asked for is not on the broker.
+        public static let autoOffsetReset = RD_KAFKA_RESP_ERR__AUTO_OFFSET_RESET.rawValue
+        public static let unknownPartition = RD_KAFKA_RESP_ERR__UNKNOWN_PARTITION.rawValue
     }
 
     /// A configuration property librdkafka rejected, with librdkafka's reason.

@@ -82,7 +82,7 @@ extension Logger.Level {
     }
 }
 
-/// Runs `body` with SIGINT, SIGTERM and SIGPIPE blocked on the calling thread, so that the
+/// Runs `body` with SIGINT, SIGTERM, SIGHUP and SIGPIPE blocked on the calling thread, so that the
 /// threads librdkafka starts inside it inherit the mask and the process's own threads are
 /// the ones that receive Ctrl-C.
 func withSignalsBlocked<T>(_ body: () throws -> T) rethrows -> T {
@@ -91,6 +91,7 @@ func withSignalsBlocked<T>(_ body: () throws -> T) rethrows -> T {
     sigemptyset(&blocked)
     sigaddset(&blocked, SIGINT)
     sigaddset(&blocked, SIGTERM)
+    sigaddset(&blocked, SIGHUP)
     sigaddset(&blocked, SIGPIPE)
     pthread_sigmask(SIG_BLOCK, &blocked, &previous)
     defer { pthread_sigmask(SIG_SETMASK, &previous, nil) }

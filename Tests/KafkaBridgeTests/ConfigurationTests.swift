@@ -30,6 +30,13 @@ import Testing
         #expect(error?.message.contains("acks") == true || error?.context?.contains("acks") == true)
     }
 
+    /// librdkafka reads an empty group.id as no group and then has no consumer queue.
+    @Test func emptyGroupIDIsAnErrorNotATrap() {
+        let configuration = KafkaConfiguration(["bootstrap.servers": "127.0.0.1:9", "group.id": ""])
+        let error = #expect(throws: KafkaError.self) { try KafkaConsumer(configuration: configuration) }
+        #expect(error?.message.contains("group.id must not be empty") == true)
+    }
+
     @Test func defaultsNeverOverrideTheUser() {
         let configuration = KafkaConfiguration(["acks": "1"]).withDefaults(KafkaConfiguration.producerDefaults)
         #expect(configuration["acks"] == "1")

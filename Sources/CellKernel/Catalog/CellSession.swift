@@ -223,9 +223,10 @@ public final class CellSession {
         let limit = foregroundLimit
         let deadline = limit.duration.map { ContinuousClock.now + $0 }
         var batches = 0
+        let interrupt = { shouldStop() || deadline.map { ContinuousClock.now >= $0 } == true }
         try Self.drive(query, output: output, shouldStop: {
-            shouldStop() || limit.batches.map { batches >= $0 } == true || deadline.map { ContinuousClock.now >= $0 } == true
-        }, batchDone: { batches += 1 })
+            interrupt() || limit.batches.map { batches >= $0 } == true
+        }, interrupt: interrupt, batchDone: { batches += 1 })
     }
 
     /// Builds the query a START statement describes, without running it: for callers that
@@ -291,9 +292,20 @@ public final class CellSession {
 
     /// Runs micro-batches per the trigger, printing each batch's progress line.
     static func drive(_ query: StreamingQuery, output: @Sendable (String) -> Void, shouldStop: () -> Bool,
+                      interrupt: (() -> Bool)? = nil, notice: (@Sendable (String) -> Void)? = nil,
                       batchDone: () -> Void = {}) throws {
+        // A stop reaches into the batch being read (`interrupt`, or `shouldStop` itself, which
+        // must then be true too): that batch is abandoned whole and the query stops where the
+        // last one ended.
+        func stopNow() -> Bool { interrupt?() ?? shouldStop() }
+        func tell(_ line: String) {
+            if let notice { notice(line + "\n") } else { output(line + "\n") }
+        }
         func batch() throws -> Bool {
-            guard let progress = try query.runBatch() else { return false }
+            // An abandoned batch counts as none; the stop that abandoned it ends the loop.
+            let read: BatchProgress?
+            do { read = try query.runBatch(shouldStop: stopNow, notice: tell) } catch is StreamInterrupted { return false }
+            guard let progress = read else { return false }
             output(progress.line + "\n")
             batchDone()
             return true
@@ -472,7 +484,8 @@ final class BackgroundQuery: @unchecked Sendable {  // the query is touched only
         let thread = Thread { [self] in
             let query = self.query
             do {
-                try CellSession.drive(query, output: { _ in }, shouldStop: { self.stopping.load(ordering: .relaxed) })
+                try CellSession.drive(query, output: { _ in }, shouldStop: { self.stopping.load(ordering: .relaxed) },
+                                      notice: { [view = query.plan.view] in output("\(view): \($0)") })
             } catch {
                 failure.withLock { $0 = "\(error)" }
                 output("\(place): error: \(query.plan.view) stopped: \(error)\n")

@@ -26,6 +26,7 @@ extension Column {
         if validity.isEmpty { validity = Array(repeating: true, count: count) }
         switch jsonTakeData() {
         case .int64(var v): v.append(0); data = .int64(v)
+        case .int128(var v): v.append(0); data = .int128(v)
         case .double(var v): v.append(0); data = .double(v)
         case .bool(var v): v.append(false); data = .bool(v)
         case .bytes(var v): v.appendEmpty(); data = .bytes(v)
@@ -38,6 +39,14 @@ extension Column {
         guard case .int64(var v) = jsonTakeData() else { preconditionFailure("append Int64 to \(type)") }
         v.append(value)
         data = .int64(v)
+        if !validity.isEmpty { validity.append(true) }
+    }
+
+    @inline(__always)
+    mutating func jsonAppend(int128 value: Int128) {
+        guard case .int128(var v) = jsonTakeData() else { preconditionFailure("append Int128 to \(type)") }
+        v.append(value)
+        data = .int128(v)
         if !validity.isEmpty { validity.append(true) }
     }
 

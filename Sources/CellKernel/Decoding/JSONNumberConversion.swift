@@ -113,13 +113,16 @@ enum JSONNumberConversion {
 
     // MARK: Decimal
 
+    /// 10^0 ... 10^38: the powers of ten a DECIMAL(38) value is bounded by.
+    static let decimalPowersOfTen: [UInt128] = (0...38).map { n in (0..<n).reduce(UInt128(1)) { r, _ in r * 10 } }
+
     enum DecimalResult {
-        case value(Int64)
+        case value(Int128)
         case doesNotFit
         case unparsable
     }
 
-    /// Number text as the unscaled Int64 of DECIMAL(`precision`, `scale`), rounding HALF_UP
+    /// Number text as the unscaled Int128 of DECIMAL(`precision`, `scale`), rounding HALF_UP
     /// (ties away from zero) as Java's `BigDecimal.setScale` does for Spark.
     ///
     /// Works on the digits as text, so values with any number of digits or any exponent round
@@ -170,8 +173,8 @@ enum JSONNumberConversion {
         let total = integerDigits + fractionDigits
         // Digits at or left of the unscaled value's units position; the next one rounds.
         let keep = total + exponent - fractionDigits + scale
-        let limit = integerPowersOfTen[min(max(precision, 1), 18)]
-        var unscaled: UInt64 = 0
+        let limit = decimalPowersOfTen[min(max(precision, 1), 38)]
+        var unscaled: UInt128 = 0
         var roundUp = false
         var k = 0
         var j = digitsStart
@@ -180,7 +183,9 @@ enum JSONNumberConversion {
             j += 1
             guard JSONScanner.isDigit(c) else { continue }
             if k < keep {
-                unscaled = unscaled * 10 + UInt64(c - UInt8(ascii: "0"))
+                // unscaled < limit / 10 keeps the product below 10^38 < 2^128.
+                if unscaled >= limit / 10 && unscaled != 0 { return .doesNotFit }
+                unscaled = unscaled * 10 + UInt128(c - UInt8(ascii: "0"))
                 if unscaled >= limit { return .doesNotFit }
             } else {
                 // With keep < 0 the rounding digit is a zero left of all written digits.
@@ -192,6 +197,7 @@ enum JSONNumberConversion {
         if keep > total && unscaled != 0 {
             var zeros = keep - total
             while zeros > 0 {
+                if unscaled >= limit / 10 { return .doesNotFit }
                 unscaled *= 10
                 if unscaled >= limit { return .doesNotFit }
                 zeros -= 1
@@ -201,6 +207,6 @@ enum JSONNumberConversion {
             unscaled += 1
             if unscaled >= limit { return .doesNotFit }
         }
-        return .value(negative ? -Int64(unscaled) : Int64(unscaled))
+        return .value(negative ? -Int128(unscaled) : Int128(unscaled))
     }
 }

@@ -267,6 +267,7 @@ public struct JSONRecordDecoder: Sendable {
                 switch lookup.info[i].kind {
                 case .boolean: sink.append(i, bool: slot.bits != 0)
                 case .float, .double: sink.append(i, double: Double(bitPattern: slot.bits))
+                case .decimal: sink.append(i, int128: slot.decimal)
                 default: sink.append(i, int64: Int64(bitPattern: slot.bits))
                 }
             case .text:
@@ -299,6 +300,12 @@ struct JSONSlot {
     /// Text bounds for STRING fields; the value's bounds for a mismatch.
     var start: Int = 0
     var end: Int = 0
+
+    /// A DECIMAL's unscaled value: low word in `bits`, high word in `end` (unused for values),
+    /// so the slot stays the size it is for every other type.
+    var decimal: Int128 {
+        Int128(bitPattern: UInt128(UInt64(bitPattern: Int64(end))) << 64 | UInt128(bits))
+    }
 }
 
 enum JSONSlotState: UInt8 {
@@ -434,6 +441,12 @@ struct JSONDocumentParser {
     }
 
     @inline(__always)
+    func setDecimal(_ field: Int, _ value: Int128) {
+        slots[field].state = .value
+        slots[field].bits = UInt64(truncatingIfNeeded: value)
+        slots[field].end = Int(truncatingIfNeeded: value >> 64)
+    }
+
     func setValue(_ field: Int, _ bits: UInt64) {
         slots[field].state = .value
         slots[field].bits = bits
@@ -532,7 +545,7 @@ struct JSONDocumentParser {
             case .decimal:
                 switch JSONNumberConversion.decimal(text, count: count, precision: Int(info.precision),
                                                     scale: Int(info.scale), lenient: true) {
-                case .value(let v): setValue(field, UInt64(bitPattern: v))
+                case .value(let v): setDecimal(field, v)
                 case .doesNotFit: setMismatch(field, .doesNotFit, start, end)
                 case .unparsable: setMismatch(field, .unparsableText, start, end)
                 }
@@ -593,7 +606,7 @@ struct JSONDocumentParser {
             let info = lookup.info[field]
             switch JSONNumberConversion.decimal(scanner.base + p, count: end - p, precision: Int(info.precision),
                                                 scale: Int(info.scale), lenient: false) {
-            case .value(let v): setValue(field, UInt64(bitPattern: v))
+            case .value(let v): setDecimal(field, v)
             case .doesNotFit: setMismatch(field, .doesNotFit, p, end)
             case .unparsable: setMismatch(field, .unparsableText, p, end)
             }

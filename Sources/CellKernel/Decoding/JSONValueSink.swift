@@ -3,6 +3,7 @@
 protocol JSONValueSink {
     mutating func appendNull(_ field: Int)
     mutating func append(_ field: Int, int64 value: Int64)
+    mutating func append(_ field: Int, int128 value: Int128)
     mutating func append(_ field: Int, double value: Double)
     mutating func append(_ field: Int, bool value: Bool)
     mutating func append(_ field: Int, text: UnsafeRawBufferPointer)
@@ -16,6 +17,7 @@ struct JSONColumnsSink: JSONValueSink {
 
     @inline(__always) mutating func appendNull(_ field: Int) { columns[field].jsonAppendNull() }
     @inline(__always) mutating func append(_ field: Int, int64 value: Int64) { columns[field].jsonAppend(int64: value) }
+    @inline(__always) mutating func append(_ field: Int, int128 value: Int128) { columns[field].jsonAppend(int128: value) }
     @inline(__always) mutating func append(_ field: Int, double value: Double) { columns[field].jsonAppend(double: value) }
     @inline(__always) mutating func append(_ field: Int, bool value: Bool) { columns[field].jsonAppend(bool: value) }
     @inline(__always) mutating func append(_ field: Int, text: UnsafeRawBufferPointer) { columns[field].jsonAppendText(text) }
@@ -31,6 +33,7 @@ struct JSONColumnsSink: JSONValueSink {
 /// sits in an array of its own kind, where appends mutate it in place.
 struct JSONBatchWriter: JSONValueSink {
     private var int64s: [[Int64]] = []
+    private var int128s: [[Int128]] = []
     private var doubles: [[Double]] = []
     private var bools: [[Bool]] = []
     private var texts: [ByteVector] = []
@@ -50,6 +53,10 @@ struct JSONBatchWriter: JSONValueSink {
                 kinds.append(.int64)
                 positions.append(int64s.count)
                 int64s.append(v)
+            case .int128(let v):
+                kinds.append(.int128)
+                positions.append(int128s.count)
+                int128s.append(v)
             case .double(let v):
                 kinds.append(.double)
                 positions.append(doubles.count)
@@ -75,6 +82,10 @@ struct JSONBatchWriter: JSONValueSink {
                 var v: [Int64] = []
                 swap(&v, &int64s[k])
                 columns[i].data = .int64(v)
+            case .int128:
+                var v: [Int128] = []
+                swap(&v, &int128s[k])
+                columns[i].data = .int128(v)
             case .double:
                 var v: [Double] = []
                 swap(&v, &doubles[k])
@@ -98,6 +109,7 @@ struct JSONBatchWriter: JSONValueSink {
             let k = positions[field]
             switch kinds[field] {
             case .int64: int64s[k].removeLast()
+            case .int128: int128s[k].removeLast()
             case .double: doubles[k].removeLast()
             case .bool: bools[k].removeLast()
             case .bytes: texts[k].removeLast()
@@ -110,6 +122,7 @@ struct JSONBatchWriter: JSONValueSink {
         let k = positions[field]
         switch kinds[field] {
         case .int64: return int64s[k].count
+        case .int128: return int128s[k].count
         case .double: return doubles[k].count
         case .bool: return bools[k].count
         case .bytes: return texts[k].count
@@ -128,6 +141,7 @@ struct JSONBatchWriter: JSONValueSink {
         let k = positions[field]
         switch kinds[field] {
         case .int64: int64s[k].append(0)
+        case .int128: int128s[k].append(0)
         case .double: doubles[k].append(0)
         case .bool: bools[k].append(false)
         case .bytes: texts[k].appendEmpty()
@@ -138,6 +152,12 @@ struct JSONBatchWriter: JSONValueSink {
     @inline(__always)
     mutating func append(_ field: Int, int64 value: Int64) {
         int64s[positions[field]].append(value)
+        markValid(field)
+    }
+
+    @inline(__always)
+    mutating func append(_ field: Int, int128 value: Int128) {
+        int128s[positions[field]].append(value)
         markValid(field)
     }
 

@@ -14,10 +14,12 @@ public enum AggregateFunction: String, Sendable, Hashable {
         case .sum:
             switch input {
             case .int?, .bigint?: .bigint
-            case .decimal(let p, let s)?: .decimal(precision: Swift.min(p + 10, 18), scale: s)
+            // Spark's Sum and Average: DECIMAL(p + 10, s) and DECIMAL(p + 4, s + 4), bounded by 38.
+            case .decimal(let p, let s)?: .decimal(precision: Swift.min(p + 10, 38), scale: s)
             default: .double
             }
-        case .avg: .double
+        case .avg:
+            if case .decimal(let p, let s)? = input { .decimal(precision: Swift.min(p + 4, 38), scale: Swift.min(s + 4, 38)) } else { .double }
         case .min, .max: input ?? .null
         }
     }
@@ -45,6 +47,9 @@ struct AggregateState: Sendable {
     // Settable within the module so a snapshot can be restored (AggregateState+Snapshot.swift).
     var counts: [Int64] = []
     var integers: [Int64] = []
+    /// DECIMAL sums, minimums and maximums (unscaled); ``overflowed`` marks a sum that left its
+    /// precision, which is NULL in Spark (non-ANSI) whatever is added after.
+    var decimals: [Int128] = []
     var doubles: [Double] = []
     var compensation: [Double] = []
     var seen: [Bool] = []
@@ -67,6 +72,7 @@ struct AggregateState: Sendable {
             doubles += repeatElement(0, count: missing)
             compensation += repeatElement(0, count: missing)
             if spec.argument?.type.storage == .bytes { strings += repeatElement(nil, count: missing) }
+            if spec.argument?.type.storage == .int128 { decimals += repeatElement(0, count: missing) }
         case .countDistinct:
             distinct += repeatElement([], count: missing)
         case .approxCountDistinct:
@@ -89,6 +95,13 @@ struct AggregateState: Sendable {
             for (row, id) in ids.enumerated() where !input.isNull(row) { counts[Int(id)] += 1 }
         case .sum, .avg:
             switch input.data {
+            case .int128(let v):
+                let bound = sumBound
+                for (row, id) in ids.enumerated() where !input.isNull(row) {
+                    addDecimal(v[row], to: Int(id), bound: bound)
+                    counts[Int(id)] += 1
+                    seen[Int(id)] = true
+                }
             case .int64(let v) where spec.function == .sum && spec.resultType.storage == .int64:
                 for (row, id) in ids.enumerated() where !input.isNull(row) {
                     integers[Int(id)] &+= v[row]
@@ -121,6 +134,24 @@ struct AggregateState: Sendable {
         }
     }
 
+    /// Sentinel for a DECIMAL sum that overflowed: no in-range sum comes near it.
+    static let overflowedSum = Int128.min
+
+    /// 10^p of the sum's buffer type (DECIMAL(min(p + 10, 38), s)): a sum reaching it overflowed.
+    var sumBound: Int128 {
+        guard case .decimal(let p, let s)? = spec.argument?.type else { return .max }
+        return DecimalArithmetic.powerOfTen(AggregateFunction.sum.resultType(for: .decimal(precision: p, scale: s)).decimalPrecision)
+    }
+
+    @inline(__always)
+    private mutating func addDecimal(_ x: Int128, to id: Int, bound: Int128) {
+        let sum = decimals[id]
+        guard sum != Self.overflowedSum else { return }
+        // Both terms are below 10^38 < 2^127 / 2 in magnitude: the addition itself cannot overflow.
+        let t = sum &+ x
+        decimals[id] = t >= bound || t <= -bound ? Self.overflowedSum : t
+    }
+
     @inline(__always)
     private mutating func add(_ x: Double, to id: Int) {
         let sum = doubles[id]
@@ -131,6 +162,12 @@ struct AggregateState: Sendable {
 
     private mutating func updateExtreme(_ ids: [Int32], _ input: Column, wantMax: Bool) {
         switch input.data {
+        case .int128(let v):
+            for (row, id) in ids.enumerated() where !input.isNull(row) {
+                let g = Int(id)
+                if !seen[g] || (wantMax ? v[row] > decimals[g] : v[row] < decimals[g]) { decimals[g] = v[row] }
+                seen[g] = true
+            }
         case .int64(let v):
             for (row, id) in ids.enumerated() where !input.isNull(row) {
                 let g = Int(id)
@@ -179,7 +216,10 @@ struct AggregateState: Sendable {
             case .approxCountDistinct: sketches[t].merge(other.sketches[g])
             case .sum, .avg:
                 guard other.seen[g] else { continue }
-                if spec.function == .sum && spec.resultType.storage == .int64 {
+                if !decimals.isEmpty {
+                    let theirs = other.decimals[g]
+                    if theirs == Self.overflowedSum { decimals[t] = Self.overflowedSum } else { addDecimal(theirs, to: t, bound: sumBound) }
+                } else if spec.function == .sum && spec.resultType.storage == .int64 {
                     integers[t] &+= other.integers[g]
                 } else {
                     add(other.doubles[g], to: t)
@@ -198,7 +238,9 @@ struct AggregateState: Sendable {
                     continue
                 }
                 guard other.seen[g] else { continue }
-                if spec.resultType.storage == .double {
+                if !decimals.isEmpty {
+                    if !seen[t] || (wantMax ? other.decimals[g] > decimals[t] : other.decimals[g] < decimals[t]) { decimals[t] = other.decimals[g] }
+                } else if spec.resultType.storage == .double {
                     let c = Comparison.order(other.doubles[g], doubles[t])
                     if !seen[t] || (wantMax ? c > 0 : c < 0) { doubles[t] = other.doubles[g] }
                 } else if !seen[t] || (wantMax ? other.integers[g] > integers[t] : other.integers[g] < integers[t]) {
@@ -215,6 +257,7 @@ struct AggregateState: Sendable {
         copy.counts = ids.map { counts[$0] }
         copy.seen = ids.map { seen[$0] }
         if !integers.isEmpty { copy.integers = ids.map { integers[$0] } }
+        if !decimals.isEmpty { copy.decimals = ids.map { decimals[$0] } }
         if !doubles.isEmpty { copy.doubles = ids.map { doubles[$0] } }
         if !compensation.isEmpty { copy.compensation = ids.map { compensation[$0] } }
         if !strings.isEmpty { copy.strings = ids.map { strings[$0] } }
@@ -233,14 +276,26 @@ struct AggregateState: Sendable {
             case .approxCountDistinct: out.append(sketches[g].estimate)
             case .sum:
                 guard seen[g] else { out.appendNull(); continue }
-                if spec.resultType.storage == .int64 { out.append(integers[g]) } else { out.append(doubles[g] + compensation[g]) }
+                if !decimals.isEmpty {
+                    decimals[g] == Self.overflowedSum ? out.appendNull() : out.append(decimals[g])
+                } else if spec.resultType.storage == .int64 { out.append(integers[g]) } else { out.append(doubles[g] + compensation[g]) }
             case .avg:
                 guard seen[g] else { out.appendNull(); continue }
+                if !decimals.isEmpty {
+                    guard decimals[g] != Self.overflowedSum, case .decimal(_, let s)? = spec.argument?.type,
+                          case .decimal(let p2, let s2) = spec.resultType,
+                          let mean = DecimalArithmetic.divide(decimals[g], scale: s, by: Int128(counts[g]), scale: 0,
+                                                              resultScale: s2), mean.magnitude < DecimalArithmetic.powerOfTen(p2).magnitude
+                    else { out.appendNull(); continue }
+                    out.append(mean)
+                    continue
+                }
                 out.append((doubles[g] + compensation[g]) / Double(counts[g]))
             case .min, .max:
                 guard seen[g] || strings.indices.contains(g) && strings[g] != nil else { out.appendNull(); continue }
                 switch spec.resultType.storage {
                 case .int64: out.append(integers[g])
+                case .int128: out.append(decimals[g])
                 case .double: out.append(doubles[g])
                 case .bool: out.append(integers[g] == 1)
                 case .bytes: strings[g]!.withUnsafeBytes { out.append(bytes: $0) }

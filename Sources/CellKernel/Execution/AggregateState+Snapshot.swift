@@ -8,6 +8,11 @@ extension AggregateState {
         for v in seen { out.bool(v) }
         out.int(integers.count)
         for v in integers { out.i64(v) }
+        out.int(decimals.count)
+        for v in decimals {
+            out.u64(UInt64(truncatingIfNeeded: v))
+            out.u64(UInt64(truncatingIfNeeded: v >> 64))
+        }
         out.int(doubles.count)
         for v in doubles { out.f64(v) }
         out.int(compensation.count)
@@ -45,6 +50,10 @@ extension AggregateState {
         for _ in 0..<counted { state.counts.append(try reader.i64("\(name) count")) }
         for _ in 0..<counted { state.seen.append(try reader.bool("\(name) seen flag")) }
         for _ in 0..<(try length("integers", unit: 8)) { state.integers.append(try reader.i64("\(name) integer")) }
+        for _ in 0..<(try length("decimals", unit: 16)) {
+            let low = try reader.u64("\(name) decimal")
+            state.decimals.append(Int128(bitPattern: UInt128(try reader.u64("\(name) decimal")) << 64 | UInt128(low)))
+        }
         for _ in 0..<(try length("doubles", unit: 8)) { state.doubles.append(try reader.f64("\(name) double")) }
         for _ in 0..<(try length("compensations", unit: 8)) { state.compensation.append(try reader.f64("\(name) compensation")) }
         for _ in 0..<(try length("strings", unit: 1)) {
@@ -67,6 +76,7 @@ extension AggregateState {
         case .sum, .avg, .min, .max:
             needed = [("integers", state.integers.count), ("doubles", state.doubles.count), ("compensations", state.compensation.count)]
             if spec.argument?.type.storage == .bytes { needed.append(("strings", state.strings.count)) }
+            if spec.argument?.type.storage == .int128 { needed.append(("decimals", state.decimals.count)) }
         case .countDistinct: needed = [("distinct sets", state.distinct.count)]
         case .approxCountDistinct: needed = [("sketches", state.sketches.count)]
         case .countAll, .count: break

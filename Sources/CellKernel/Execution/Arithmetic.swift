@@ -2,6 +2,7 @@
 /// division or remainder by zero is NULL.
 enum Arithmetic {
     static func binary(_ op: ScalarFunction, _ a: Column, _ b: Column, type: SQLType) -> Column {
+        if case .decimal = type { return DecimalArithmetic.binary(op, a, b, type: type) }
         var validity = combinedValidity(a, b)
         switch (a.data, b.data) {
         case (.int64(let x), .int64(let y)) where type.storage == .int64:
@@ -12,7 +13,8 @@ enum Arithmetic {
                 case .subtract: out[i] = x[i] &- y[i]
                 case .multiply: out[i] = x[i] &* y[i]
                 case .remainder:
-                    if y[i] == 0 { markNull(&validity, i, count: x.count) } else { out[i] = x[i] % y[i] }
+                    // Long.MinValue % -1 is 0 in Java, not an overflow.
+                    if y[i] == 0 { markNull(&validity, i, count: x.count) } else { out[i] = x[i].remainderReportingOverflow(dividingBy: y[i]).partialValue }
                 default: preconditionFailure("integer \(op)")
                 }
             }
@@ -43,6 +45,8 @@ enum Arithmetic {
     static func negate(_ a: Column, type: SQLType) -> Column {
         switch a.data {
         case .int64(let x): Column(type: type, data: .int64(x.map { 0 &- $0 }), validity: a.validity)
+        // At most 38 digits: the negation always fits.
+        case .int128(let x): Column(type: type, data: .int128(x.map { 0 &- $0 }), validity: a.validity)
         case .double(let x): Column(type: type, data: .double(x.map { -$0 }), validity: a.validity)
         default: preconditionFailure("negate \(a.type)")
         }
@@ -53,6 +57,8 @@ enum Arithmetic {
         switch c.data {
         case .double(let v): v
         case .int64(let v): v.map(Double.init)
+        case .int128(let v):
+            v.map { DecimalArithmetic.double($0, scale: DecimalArithmetic.scale(of: c.type)) }
         default: preconditionFailure("numeric column expected, found \(c.type)")
         }
     }

@@ -13,6 +13,8 @@ struct BatchWorker {
     private(set) var appended: [Column]
     private(set) var maxEventTime: Int64 = .min
     private(set) var late = 0
+    /// Rows left out of every window: their event time is too extreme for a window to hold it.
+    private(set) var outOfRangeTimes = 0
 
     /// Rows per chunk handed downstream, bounding memory on big micro-batches.
     static let chunkRows = 65_536
@@ -45,7 +47,9 @@ struct BatchWorker {
         }
         if let filter = plan.filter { batch = batch.filter(filter) }
         if let window = plan.window {
-            batch = StreamingQuery.assignWindows(batch, window)
+            let outOfRange: Int
+            (batch, outOfRange) = StreamingQuery.assignWindows(batch, window)
+            outOfRangeTimes += outOfRange
             // Rows whose every window closed before this batch are late; complete mode keeps
             // all state, so nothing is late there.
             if plan.watermark != nil && mode != .complete && watermark > 0 {

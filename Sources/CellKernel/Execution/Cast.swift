@@ -6,7 +6,10 @@ import Glibc
 enum Cast {
     static func convert(_ input: Column, to target: SQLType) -> Column {
         if input.type == target { return input }
-        if case .decimal(let precision, let scale) = target { return toDecimal(input, precision: precision, scale: scale) }
+        if case .decimal(let precision, let scale) = target {
+            if case .decimal = input.type { return rescaled(input, precision: precision, scale: scale) }
+            return toDecimal(input, precision: precision, scale: scale)
+        }
         if case .decimal(_, let scale) = input.type, target != .string {
             // To STRING, `text` writes the exact digits ('12.30'); to integers, truncate exactly.
             if target == .int || target == .bigint { return decimalToInteger(input, scale: scale, to: target) }
@@ -113,20 +116,35 @@ enum Cast {
         return out
     }
 
-    /// DECIMAL values are unscaled integers: divide out the scale.
+    /// DECIMAL values are unscaled integers: the nearest DOUBLE of their exact value.
     private static func decimalToDouble(_ input: Column, scale: Int) -> Column {
-        guard case .int64(let v) = input.data else { return input }
-        let unit = pow(10.0, Double(scale))
-        return Column(type: .double, data: .double(v.map { Double($0) / unit }), validity: input.validity)
+        guard case .int128(let v) = input.data else { return input }
+        return Column(type: .double, data: .double(v.map { DecimalArithmetic.double($0, scale: scale) }), validity: input.validity)
     }
 
-    /// DECIMAL to INT or BIGINT: the integral part, exactly (INT wraps, as Spark's toInt).
+    /// DECIMAL to INT or BIGINT: the integral part, exactly; it wraps to 64 (and for INT 32)
+    /// bits as Spark's `Decimal.toLong`/`toInt` do.
     private static func decimalToInteger(_ input: Column, scale: Int, to target: SQLType) -> Column {
-        guard case .int64(let v) = input.data else { return input }
-        var unit: Int64 = 1
-        for _ in 0..<min(scale, 18) { unit *= 10 }
-        let integral = v.map { target == .int ? Int64(Int32(truncatingIfNeeded: $0 / unit)) : $0 / unit }
+        guard case .int128(let v) = input.data else { return input }
+        let unit = DecimalArithmetic.powerOfTen(scale)
+        let integral = v.map {
+            let whole = Int64(truncatingIfNeeded: $0 / unit)
+            return target == .int ? Int64(Int32(truncatingIfNeeded: whole)) : whole
+        }
         return Column(type: target, data: .int64(integral), validity: input.validity)
+    }
+
+    /// DECIMAL to another DECIMAL: rounded HALF_UP to the new scale, NULL past the precision.
+    private static func rescaled(_ input: Column, precision: Int, scale: Int) -> Column {
+        guard case .int128(let v) = input.data else { return input }
+        let from = DecimalArithmetic.scale(of: input.type)
+        let bound = DecimalArithmetic.powerOfTen(precision)
+        var validity = input.validity
+        var out = [Int128](repeating: 0, count: v.count)
+        for i in v.indices where !input.isNull(i) {
+            if let r = DecimalArithmetic.rescale(v[i], by: scale - from), r > -bound, r < bound { out[i] = r } else { markNull(&validity, i, count: v.count) }
+        }
+        return Column(type: .decimal(precision: precision, scale: scale), data: .int128(out), validity: validity)
     }
 
     /// Spark's cast to DECIMAL: the exact decimal value of the input (a DOUBLE's being the text of
@@ -134,6 +152,16 @@ enum Cast {
     /// does not fit the precision, or does not convert (non-ANSI).
     private static func toDecimal(_ input: Column, precision: Int, scale: Int) -> Column {
         let n = input.count
+        if input.type == .int || input.type == .bigint, case .int64(let v) = input.data {
+            // Integers scale exactly, without going through text (comparisons with DECIMALs do this per batch).
+            let bound = DecimalArithmetic.powerOfTen(precision)
+            var validity = input.validity
+            var out = [Int128](repeating: 0, count: n)
+            for i in 0..<n where !input.isNull(i) {
+                if let r = DecimalArithmetic.rescale(Int128(v[i]), by: scale), r > -bound, r < bound { out[i] = r } else { markNull(&validity, i, count: n) }
+            }
+            return Column(type: .decimal(precision: precision, scale: scale), data: .int128(out), validity: validity)
+        }
         var out = Column(type: .decimal(precision: precision, scale: scale), capacity: n)
         for i in 0..<n {
             if input.isNull(i) { out.appendNull(); continue }
@@ -141,10 +169,10 @@ enum Cast {
             case .bytes(let strings): strings[i]
             case .bool(let v): v[i] ? "1" : "0"
             case .double(let v): v[i].isFinite ? JavaDouble.string(v[i]) : nil
+            case .int128(let v): DecimalText.format(v[i], scale: DecimalArithmetic.scale(of: input.type))
             case .int64(let v):
                 switch input.type {
                 case .int, .bigint: String(v[i])
-                case .decimal(_, let s): DecimalText.format(v[i], scale: s)
                 case .timestamp: JavaDouble.string(Double(v[i]) / Double(TimeText.microsPerSecond))
                 default: nil  // DATE: NULL in Spark 3
                 }
@@ -229,11 +257,11 @@ enum Cast {
         case .bytes(let v): return v[row]
         case .bool(let v): return v[row] ? "true" : "false"
         case .double(let v): return column.type == .float ? JavaDouble.string(Float(v[row])) : JavaDouble.string(v[row])
+        case .int128(let v): return DecimalText.format(v[row], scale: DecimalArithmetic.scale(of: column.type))
         case .int64(let v):
             switch column.type {
             case .timestamp: return TimeText.formatTimestamp(v[row])
             case .date: return TimeText.formatDate(v[row])
-            case .decimal(_, let scale): return DecimalText.format(v[row], scale: scale)
             default: return String(v[row])
             }
         }

@@ -9,6 +9,12 @@ enum Comparison {
             for i in 0..<n { out[i] = holds(op, x[i] < y[i] ? -1 : (x[i] == y[i] ? 0 : 1)) }
         case (.double(let x), .double(let y)):
             for i in 0..<n { out[i] = holds(op, order(x[i], y[i])) }
+        case (.int128(let x), .int128(let y)) where a.type == b.type:
+            for i in 0..<n { out[i] = holds(op, x[i] < y[i] ? -1 : (x[i] == y[i] ? 0 : 1)) }
+        case (.int128, _), (_, .int128):
+            // Different scales (the binder casts to one type, so only for callers that do not).
+            let x = Arithmetic.doubles(a), y = Arithmetic.doubles(b)
+            for i in 0..<n { out[i] = holds(op, order(x[i], y[i])) }
         case (.bool(let x), .bool(let y)):
             for i in 0..<n { out[i] = holds(op, x[i] == y[i] ? 0 : (!x[i] ? -1 : 1)) }
         case (.bytes(let x), .bytes(let y)):

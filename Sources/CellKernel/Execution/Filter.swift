@@ -19,6 +19,7 @@ extension Column {
         let validity = self.validity.isEmpty ? [] : rows.map { self.validity[$0] }
         switch data {
         case .int64(let v): return Column(type: type, data: .int64(rows.map { v[$0] }), validity: validity)
+        case .int128(let v): return Column(type: type, data: .int128(rows.map { v[$0] }), validity: validity)
         case .double(let v): return Column(type: type, data: .double(rows.map { v[$0] }), validity: validity)
         case .bool(let v): return Column(type: type, data: .bool(rows.map { v[$0] }), validity: validity)
         case .bytes(let v):

@@ -21,6 +21,9 @@ extension GroupTable {
                 guard try keys.bool("\(what) null flag") else { columns[c].appendNull(); continue }
                 switch keyTypes[c].storage {
                 case .int64: columns[c].append(try keys.i64(what))
+                case .int128:
+                    let low = try keys.u64(what)
+                    columns[c].append(Int128(bitPattern: UInt128(try keys.u64(what)) << 64 | UInt128(low)))
                 case .double: columns[c].append(try keys.f64(what))
                 case .bool: columns[c].append(try keys.bool(what))
                 case .bytes:

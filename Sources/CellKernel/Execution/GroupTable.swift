@@ -154,6 +154,8 @@ struct GroupTable: Sendable {
                     switch column.data {
                     case .int64, .double:
                         for row in 0..<rows { starts[row + 1] += nullable && !validity[row] ? 1 : 9 }
+                    case .int128:
+                        for row in 0..<rows { starts[row + 1] += nullable && !validity[row] ? 1 : 17 }
                     case .bool:
                         for row in 0..<rows { starts[row + 1] += nullable && !validity[row] ? 1 : 2 }
                     case .bytes(let v):
@@ -190,6 +192,13 @@ struct GroupTable: Sendable {
                         case .int64(let v):
                             v.withUnsafeBufferPointer { v in
                                 for row in 0..<rows where present(row) { word(UInt64(bitPattern: v[row]), row) }
+                            }
+                        case .int128(let v):
+                            v.withUnsafeBufferPointer { v in
+                                for row in 0..<rows where present(row) {
+                                    word(UInt64(truncatingIfNeeded: v[row]), row)
+                                    word(UInt64(truncatingIfNeeded: v[row] >> 64), row)
+                                }
                             }
                         case .double(let v):
                             v.withUnsafeBufferPointer { v in
@@ -260,6 +269,9 @@ struct GroupTable: Sendable {
         out.append(1)
         switch column.data {
         case .int64(let v): appendWord(UInt64(bitPattern: v[row]), to: &out)
+        case .int128(let v):
+            appendWord(UInt64(truncatingIfNeeded: v[row]), to: &out)
+            appendWord(UInt64(truncatingIfNeeded: v[row] >> 64), to: &out)
         case .double(let v):
             // One NaN and one zero, as Spark's grouping normalizes them.
             let d = v[row].isNaN ? Double.nan : (v[row] == 0 ? 0 : v[row])
@@ -288,6 +300,9 @@ struct GroupTable: Sendable {
         }
         switch column.type.storage {
         case .int64: column.append(Int64(bitPattern: word()))
+        case .int128:
+            let low = word()
+            column.append(Int128(bitPattern: UInt128(word()) << 64 | UInt128(low)))
         case .double: column.append(Double(bitPattern: word()))
         case .bool: column.append(bytes[at] == 1); at += 1
         case .bytes:

@@ -106,16 +106,9 @@ enum NumberText {
     }
 }
 
-/// DECIMAL values (unscaled Int64) as text.
+/// DECIMAL values (unscaled) as text.
 enum DecimalText {
-    static func format(_ unscaled: Int64, scale: Int) -> String {
-        guard scale > 0 else { return String(unscaled) }
-        let negative = unscaled < 0
-        var digits = String(unscaled.magnitude)
-        if digits.count <= scale { digits = String(repeating: "0", count: scale - digits.count + 1) + digits }
-        let cut = digits.index(digits.endIndex, offsetBy: -scale)
-        return (negative ? "-" : "") + digits[..<cut] + "." + digits[cut...]
-    }
+    static func format(_ unscaled: Int128, scale: Int) -> String { DecimalArithmetic.text(unscaled, scale: scale) }
 }
 
 /// A decimal number read exactly from text, with Java's `BigDecimal(String)` grammar after
@@ -188,9 +181,9 @@ struct ExactDecimal {
     }
 
     /// The unscaled value of a DECIMAL(precision, scale), HALF_UP; nil when it does not fit.
-    func unscaled(precision: Int, scale: Int) -> Int64? {
-        guard let rounded = roundedHalfUp(scale: scale), rounded.count <= min(precision, 18) else { return nil }
-        let magnitude = rounded.reduce(Int64(0)) { $0 * 10 + Int64($1) }
+    func unscaled(precision: Int, scale: Int) -> Int128? {
+        guard let rounded = roundedHalfUp(scale: scale), rounded.count <= min(precision, 38) else { return nil }
+        let magnitude = rounded.reduce(Int128(0)) { $0 * 10 + Int128($1) }
         return negative ? -magnitude : magnitude
     }
 }

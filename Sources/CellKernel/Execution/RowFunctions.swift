@@ -37,7 +37,18 @@ enum RowFunctions {
     private static func evaluate(_ function: RowFunction, _ args: [Value], inputs: [Column], row: Int, type: SQLType,
                                  like: LikePattern?, regex: Regex<AnyRegexOutput>?) -> Value {
         func text(_ i: Int) -> String { Cast.text(inputs[i], row) }
-        func int(_ i: Int) -> Int64? { if case .int(let v) = args[i] { v } else if case .double(let d) = args[i] { Int64(d) } else { nil } }
+        func int(_ i: Int) -> Int64? {
+            if case .int(let v) = args[i] { return v }
+            // Scala's Double.toLong: truncates, saturates, NaN is 0.
+            if case .double(let d) = args[i] { return d.isNaN ? 0 : Int64(exactly: d.rounded(.towardZero)) ?? (d < 0 ? .min : .max) }
+            return nil
+        }
+        // A DATE as microseconds, NULL (nil) where its midnight is outside the TIMESTAMP range.
+        func dateMicros(_ v: Int64) -> Int64? {
+            guard inputs[0].type == .date else { return v }
+            let (m, overflow) = v.multipliedReportingOverflow(by: TimeText.microsPerDay)
+            return overflow ? nil : m
+        }
         switch function {
         case .substring:
             // Spark counts code points (UTF8String.numChars), not grapheme clusters.
@@ -66,6 +77,7 @@ enum RowFunctions {
             switch args[0] {
             // Math.abs of the minimum value is itself, for INT as for BIGINT; DECIMAL is unscaled.
             case .int(let v): return .int(v == .min || (type == .int && v == Int64(Int32.min)) ? v : Swift.abs(v))
+            case .decimal(let u): return .decimal(u < 0 ? 0 &- u : u)
             case .double(let d): return .double(Swift.abs(d))
             default: return .null
             }
@@ -73,6 +85,14 @@ enum RowFunctions {
             return integerDivide(args[0], inputs[0].type, args[1], inputs[1].type)
         case .round(let scale):
             switch args[0] {
+            case .decimal(let u):
+                // BigDecimal.setScale(scale, HALF_UP), into the result's scale (at least 0).
+                let from = DecimalArithmetic.scale(of: inputs[0].type)
+                let target = min(max(scale, -38), 38)
+                guard let r = DecimalArithmetic.rescale(u, by: target - from),
+                      let back = DecimalArithmetic.rescale(r, by: DecimalArithmetic.scale(of: type) - target),
+                      back.magnitude < DecimalArithmetic.powerOfTen(type.decimalPrecision).magnitude else { return .null }
+                return .decimal(back)
             case .int(let v) where scale >= 0: return .int(v)
             case .int(let v):
                 // BigDecimal(v).setScale(scale, HALF_UP).toLong (or .toInt): wraps on overflow.
@@ -94,12 +114,14 @@ enum RowFunctions {
         case .toTimestamp(let pattern), .toDate(let pattern):
             let micros: Int64?
             if case .int(let v) = args[0], inputs[0].type == .timestamp || inputs[0].type == .date {
-                micros = inputs[0].type == .date ? v * TimeText.microsPerDay : v
+                if case .toDate = function, inputs[0].type == .date { return .int(v) }
+                micros = dateMicros(v)
             } else if let pattern {
                 micros = DatePattern(pattern).parse(text(0))
             } else if case .toDate = function {
                 // to_date(s) is CAST(s AS DATE), which reads the date and ignores what follows it.
-                micros = Cast.parseDate(text(0)).map { $0 * TimeText.microsPerDay }
+                guard let days = Cast.parseDate(text(0)) else { return .null }
+                return .int(days)
             } else {
                 micros = TimeText.parseTimestamp(text(0).trimmingASCIIWhitespace())
             }
@@ -108,14 +130,14 @@ enum RowFunctions {
             return .int(micros)
         case .dateFormat(let pattern):
             guard case .int(let v) = args[0] else { return .null }
-            let micros = inputs[0].type == .date ? v * TimeText.microsPerDay : v
+            guard let micros = dateMicros(v) else { return .null }
             return .string(DatePattern(pattern).format(micros))
         case .year, .month, .day, .hour, .minute, .second:
             guard case .int(let v) = args[0] else { return .null }
-            let micros = inputs[0].type == .date ? v * TimeText.microsPerDay : v
-            let days = TimeText.floorDiv(micros, TimeText.microsPerDay)
+            // A DATE's parts come from its days, so dates beyond the TIMESTAMP range still have them.
+            let days = inputs[0].type == .date ? v : TimeText.floorDiv(v, TimeText.microsPerDay)
             let (y, m, d) = TimeText.civil(days: days)
-            let seconds = (micros - days * TimeText.microsPerDay) / TimeText.microsPerSecond
+            let seconds = inputs[0].type == .date ? 0 : TimeText.floorMod(v, TimeText.microsPerDay) / TimeText.microsPerSecond
             switch function {
             case .year: return .int(y)
             case .month: return .int(m)
@@ -186,24 +208,34 @@ enum RowFunctions {
     /// `a div b`: Spark's IntegralDivide, NULL when b is 0. Integers truncate toward zero (and
     /// Long.MinValue div -1 wraps, as in Java); DECIMALs divide by value; doubles (which Spark
     /// rejects) truncate their quotient, saturating like a cast to BIGINT.
+    /// `a div b` with a DECIMAL side: the exact quotient truncated toward zero, as a BIGINT
+    /// (wrapping to 64 bits as Spark's `Decimal.toLong`).
+    private static func decimalDivide(_ a: Value, _ aType: SQLType, _ b: Value, _ bType: SQLType) -> Value {
+        func unscaled(_ v: Value) -> Int128? { if case .int(let i) = v { Int128(i) } else if case .decimal(let u) = v { u } else { nil } }
+        guard let x = unscaled(a), let y = unscaled(b), y != 0 else { return .null }
+        let sa = DecimalArithmetic.scale(of: aType), sb = DecimalArithmetic.scale(of: bType)
+        // (x / 10^sa) / (y / 10^sb): bring both to the larger scale, then divide.
+        let common = max(sa, sb)
+        guard let n = DecimalArithmetic.rescale(x, by: common - sa), let d = DecimalArithmetic.rescale(y, by: common - sb), d != 0 else { return .null }
+        return .int(Int64(truncatingIfNeeded: n.dividedReportingOverflow(by: d).partialValue))
+    }
+
     private static func integerDivide(_ a: Value, _ aType: SQLType, _ b: Value, _ bType: SQLType) -> Value {
+        if case .decimal = aType, DecimalArithmetic.asDecimal(bType) != nil {
+            return decimalDivide(a, aType, b, bType)
+        }
+        if case .decimal = bType, DecimalArithmetic.asDecimal(aType) != nil {
+            return decimalDivide(a, aType, b, bType)
+        }
         if case .int(let x) = a, case .int(let y) = b {
             guard y != 0 else { return .null }
-            let aScale = if case .decimal(_, let s) = aType { s } else { 0 }
-            let bScale = if case .decimal(_, let s) = bType { s } else { 0 }
-            if aScale == 0 && bScale == 0 { return .int(x.dividedReportingOverflow(by: y).partialValue) }
-            // (x / 10^as) / (y / 10^bs) = (x * 10^bs) / (y * 10^as), exactly, in 128 bits.
-            var n = Int128(x), d = Int128(y)
-            for _ in 0..<bScale { n *= 10 }
-            for _ in 0..<aScale { d *= 10 }
-            return .int(Int64(truncatingIfNeeded: n / d))
+            return .int(x.dividedReportingOverflow(by: y).partialValue)
         }
         func double(_ v: Value, _ type: SQLType) -> Double? {
             switch v {
             case .double(let d): return d
-            case .int(let i):
-                if case .decimal(_, let s) = type { return Double(i) / pow(10, Double(s)) }
-                return Double(i)
+            case .int(let i): return Double(i)
+            case .decimal(let u): return DecimalArithmetic.double(u, scale: DecimalArithmetic.scale(of: type))
             default: return nil
             }
         }
@@ -363,16 +395,20 @@ struct DatePattern {
             guard (1...12).contains(clockHour) else { return nil }
             h = clockHour % 12 + (pm ? 12 : 0)
         }
-        guard chars.isEmpty, (1...12).contains(mo), (1...31).contains(d), h < 24, mi < 60, s < 60 else { return nil }
+        // Years beyond the TIMESTAMP range (±294247) cannot be a timestamp: NULL, not an overflow.
+        guard chars.isEmpty, (1...12).contains(mo), (1...31).contains(d), h < 24, mi < 60, s < 60,
+              (-294_248...294_248).contains(y) else { return nil }
         let days = TimeText.days(year: y, month: mo, day: d)
         guard TimeText.civil(days: days) == (y, mo, d) else { return nil }  // no 31/02
-        return (days * 86_400 + h * 3600 + mi * 60 + s) * 1_000_000 + micros
+        let (scaled, overflow) = (days * 86_400 + h * 3600 + mi * 60 + s).multipliedReportingOverflow(by: 1_000_000)
+        let (total, overflowSum) = scaled.addingReportingOverflow(micros)
+        return overflow || overflowSum ? nil : total
     }
 
     func format(_ micros: Int64) -> String {
         let days = TimeText.floorDiv(micros, TimeText.microsPerDay)
         let (y, mo, d) = TimeText.civil(days: days)
-        let inDay = micros - days * TimeText.microsPerDay
+        let inDay = TimeText.floorMod(micros, TimeText.microsPerDay)
         let seconds = inDay / 1_000_000
         var out = ""
         for piece in pieces {

@@ -82,7 +82,10 @@ struct StreamScanner {
             case .topic: kafka[slot].append(topics[record.topicIndex])
             case .partition: kafka[slot].append(Int64(record.partition))
             case .offset: kafka[slot].append(record.offset)
-            case .timestamp: record.timestamp >= 0 ? kafka[slot].append(record.timestamp * 1000) : kafka[slot].appendNull()
+            // A producer may set any millisecond count: one past the TIMESTAMP range is NULL.
+            case .timestamp:
+                let (micros, overflow) = record.timestamp.multipliedReportingOverflow(by: 1000)
+                record.timestamp >= 0 && !overflow ? kafka[slot].append(micros) : kafka[slot].appendNull()
             case .timestampType: record.timestampType >= 0 ? kafka[slot].append(Int64(record.timestampType)) : kafka[slot].appendNull()
             }
         }

@@ -46,6 +46,14 @@ public final class StreamingQuery {
 
     /// Runs one micro-batch. Returns nil when the source had nothing new and no pending work.
     public func runBatch() throws -> BatchProgress? {
+        try runBatch(shouldStop: { false }, notice: { _ in })
+    }
+
+    /// Runs one micro-batch that `shouldStop` can cut short while it reads: the batch is then
+    /// abandoned before it touches the state, the sinks or the source's offsets, and
+    /// ``StreamInterrupted`` is thrown. `notice` takes the source's lines for the user (a
+    /// broker outage and its end).
+    public func runBatch(shouldStop: () -> Bool, notice: (String) -> Void) throws -> BatchProgress? {
         let clock = ContinuousClock()
         let started = clock.now
         let startedAt = wallClockMicros()
@@ -54,21 +62,23 @@ public final class StreamingQuery {
         let workers: [BatchWorker]
         let read: SourceBatch?
         if let file = source as? FileStreamSource, plan.isAggregate, Self.cores > 1 {
-            (workers, read) = try Self.readInParallel(file, plan: plan, mode: outputMode, watermark: batchWatermark)
+            (workers, read) = try Self.readInParallel(file, plan: plan, mode: outputMode, watermark: batchWatermark,
+                                                      shouldStop: shouldStop)
         } else {
             var worker = BatchWorker(plan: plan, mode: outputMode, watermark: batchWatermark)
             let topics = source.topics
-            read = try source.readBatch { record in try worker.add(record, topics: topics) }
+            read = try source.readBatch(stop: shouldStop, notice: notice) { record in try worker.add(record, topics: topics) }
             worker.finish()
             workers = [worker]
         }
         guard read != nil || hasPendingWork else { return nil }
         watermarkMoved = false
-        var late = 0, malformed = 0, dropped = 0
+        var late = 0, malformed = 0, dropped = 0, outOfRange = 0
         var appended = plan.outputSchema.fields.map { Column(type: $0.type) }
         for worker in workers {
             maxEventTime = max(maxEventTime, worker.maxEventTime)
             late += worker.late
+            outOfRange += worker.outOfRangeTimes
             malformed += worker.scanner.malformed
             dropped += worker.scanner.dropped
             if let partial = worker.aggregation { aggregation!.merge(partial) }
@@ -98,8 +108,11 @@ public final class StreamingQuery {
         }
         output = Self.sorted(output, by: plan.orderBy, limit: plan.limit)
 
-        if let (_, delay) = plan.watermark, maxEventTime != .min, maxEventTime - delay > watermark {
-            watermark = maxEventTime - delay
+        // An event time within `delay` of the 64-bit minimum cannot move the watermark (which
+        // starts at the epoch), so an overflowing difference is simply no move.
+        if let (_, delay) = plan.watermark, maxEventTime != .min,
+           case let (moved, overflow) = maxEventTime.subtractingReportingOverflow(delay), !overflow, moved > watermark {
+            watermark = moved
             watermarkMoved = true
         }
 
@@ -121,7 +134,7 @@ public final class StreamingQuery {
             startOffsets: read?.start ?? previous?.endOffsets ?? SourceOffsets(), endOffsets: read?.end ?? previous?.endOffsets ?? SourceOffsets(),
             lag: read?.lag ?? [:], numMalformed: malformed, numDroppedMalformed: dropped,
             numLateRows: late, numLostRecords: read?.lost ?? 0, numStateRows: aggregation?.groupCount ?? 0,
-            numOutputRows: output.first?.count ?? 0)
+            numOutputRows: output.first?.count ?? 0, numOutOfRangeTimes: outOfRange)
         recentProgress.append(progress)
         if recentProgress.count > 100 { recentProgress.removeFirst() }
         return progress
@@ -144,22 +157,35 @@ public final class StreamingQuery {
     private func closedWindows(before watermark: Int64) -> [Int] {
         guard let aggregation, let key = plan.windowKey, let window = plan.window, watermark > 0 else { return [] }
         guard case .int64(let starts) = aggregation.keyValues(key).data else { return [] }
-        return starts.indices.filter { starts[$0] + window.sizeMicros <= watermark }
+        return starts.indices.filter { starts[$0] &+ window.sizeMicros <= watermark }
     }
 
     /// Reads a file batch as one part per core, each on its own thread with its own worker.
+    /// This thread watches `shouldStop` while the parts are read, and tells the readers
+    /// through a flag they check every few thousand lines.
     private static func readInParallel(_ file: FileStreamSource, plan: QueryPlan, mode: OutputMode,
-                                       watermark: Int64) throws -> ([BatchWorker], SourceBatch?) {
+                                       watermark: Int64, shouldStop: () -> Bool) throws -> ([BatchWorker], SourceBatch?) {
         guard let (parts, batch) = try file.planParts(cores) else { return ([], nil) }
         let results = WorkerResults(count: parts.count)
-        DispatchQueue.concurrentPerform(iterations: parts.count) { index in
-            var worker = BatchWorker(plan: plan, mode: mode, watermark: watermark)
-            let outcome = Result {
-                let lines = try parts[index].read { record in try worker.add(record, topics: []) }
-                worker.finish()
-                return (worker: worker, lines: lines)
+        let cancelled = CancelFlag()
+        let group = DispatchGroup()
+        for index in parts.indices {
+            DispatchQueue.global().async(group: group) {
+                var worker = BatchWorker(plan: plan, mode: mode, watermark: watermark)
+                let outcome = Result {
+                    let lines = try parts[index].read(stop: { cancelled.isSet }) { record in try worker.add(record, topics: []) }
+                    worker.finish()
+                    return (worker: worker, lines: lines)
+                }
+                results.store(outcome, at: index)
             }
-            results.store(outcome, at: index)
+        }
+        while group.wait(timeout: .now() + .milliseconds(50)) == .timedOut {
+            if !cancelled.isSet && shouldStop() { cancelled.set() }
+        }
+        if cancelled.isSet {
+            file.rewind(to: batch.start)
+            throw StreamInterrupted()
         }
         let done = try results.collect()
         var read = batch
@@ -168,32 +194,47 @@ public final class StreamingQuery {
     }
 
     /// Copies each row into every window holding it, adding the window start as a last column.
-    static func assignWindows(_ batch: Batch, _ window: WindowSpec) -> Batch {
+    ///
+    /// A row whose windows cannot be represented (an event time so close to the ends of the
+    /// 64-bit range that a window's start or end would overflow) has no window, like a NULL
+    /// time: it leaves the windowed aggregate and is counted in `outOfRange`.
+    static func assignWindows(_ batch: Batch, _ window: WindowSpec) -> (batch: Batch, outOfRange: Int) {
         let times = Evaluator.evaluate(window.time, on: batch)
-        guard case .int64(let t) = times.data else { return batch }
+        guard case .int64(let t) = times.data else { return (batch, 0) }
         var rows: [Int] = []
         var starts: [Int64] = []
+        var outOfRange = 0
         rows.reserveCapacity(batch.count)
         starts.reserveCapacity(batch.count)
+        let slide = window.slideMicros, size = window.sizeMicros
         for row in 0..<batch.count where !times.isNull(row) {
-            let shifted = t[row] - window.startMicros
-            var start = t[row] - ((shifted % window.slideMicros) + window.slideMicros) % window.slideMicros
-            while start > t[row] - window.sizeMicros {
+            // Every start s of the row's windows has t - size < s <= t, and s + size must fit.
+            let (shifted, o1) = t[row].subtractingReportingOverflow(window.startMicros)
+            let (earliest, o2) = t[row].subtractingReportingOverflow(size)
+            let remainder = shifted % slide
+            var start = t[row] &- (remainder < 0 ? remainder + slide : remainder)
+            let (_, o3) = start.addingReportingOverflow(size)
+            if o1 || o2 || o3 || start > t[row] {
+                outOfRange += 1
+                continue
+            }
+            while start > earliest {
                 rows.append(row)
                 starts.append(start)
-                start -= window.slideMicros
+                start &-= slide
             }
         }
         var schema = batch.schema
         schema.fields.append(.init(name: "window", type: .timestamp))
         let identity = rows.count == batch.count && rows.enumerated().allSatisfy { $0.offset == $0.element }
-        return Batch(schema: schema, columns: (identity ? batch.columns : batch.columns.map { $0.gather(rows) })
-                     + [Column(type: .timestamp, data: .int64(starts))])
+        return (Batch(schema: schema, columns: (identity ? batch.columns : batch.columns.map { $0.gather(rows) })
+                      + [Column(type: .timestamp, data: .int64(starts))]), outOfRange)
     }
 
+    /// Rows of windows still open at `watermark` (window ends fit in 64 bits: see ``assignWindows(_:_:)``).
     static func droppingClosedWindows(_ batch: Batch, _ window: WindowSpec, watermark: Int64) -> Batch {
         guard case .int64(let starts) = batch.columns[batch.columns.count - 1].data else { return batch }
-        let keep = starts.indices.filter { starts[$0] + window.sizeMicros > watermark }
+        let keep = starts.indices.filter { starts[$0] &+ window.sizeMicros > watermark }
         return keep.count == batch.count ? batch : Batch(schema: batch.schema, columns: batch.columns.map { $0.gather(keep) })
     }
 
@@ -231,12 +272,20 @@ extension Value {
     static func less(_ a: Value, _ b: Value) -> Bool {
         switch (a, b) {
         case let (.int(x), .int(y)): x < y
+        case let (.decimal(x), .decimal(y)): x < y
         case let (.double(x), .double(y)): Comparison.order(x, y) < 0
         case let (.string(x), .string(y)): Array(x.utf8).lexicographicallyPrecedes(Array(y.utf8))
         case let (.bool(x), .bool(y)): !x && y
         default: false
         }
     }
+}
+
+/// Tells the readers of a parallel batch to give up.
+private final class CancelFlag: Sendable {
+    private let flag = Atomic(false)
+    var isSet: Bool { flag.load(ordering: .relaxed) }
+    func set() { flag.store(true, ordering: .relaxed) }
 }
 
 /// Where parallel workers leave their results, one slot each.

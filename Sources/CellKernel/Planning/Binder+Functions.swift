@@ -83,6 +83,12 @@ extension Binder {
             try arity(1...2)
             let value = args[0].type.isNumeric ? args[0] : Self.cast(args[0], to: .double)
             let scale = args.count > 1 ? try constantInt(1) : 0
+            if case .decimal(let p, let s) = value.type {
+                // Spark's Round of DECIMAL(p, s): DECIMAL(p - s + 1 + d, d), scale at least 0, bounded by 38.
+                let d = Int(clamping: max(min(Int64(scale), 38), -38))
+                let type = SQLType.decimal(precision: min(max(p - s + 1 + max(d, 0), 1), 38), scale: min(max(d, 0), 38))
+                return .call(.row(.round(scale: scale)), [value], type)
+            }
             let type: SQLType = value.type == .int || value.type == .bigint ? value.type : .double
             return .call(.row(.round(scale: scale)), [Self.cast(value, to: type == .double ? .double : value.type)], type)
         case "abs":
@@ -92,6 +98,8 @@ extension Binder {
         case "to_timestamp", "to_date":
             try arity(1...2)
             let pattern = args.count > 1 ? try constantText(1) : nil
+            // to_timestamp(number) is CAST(number AS TIMESTAMP): seconds since the epoch, saturating.
+            if name == "to_timestamp", pattern == nil, args[0].type.isNumeric { return Self.cast(args[0], to: .timestamp) }
             let input = args[0].type == .timestamp || args[0].type == .date ? args[0] : string(0)
             return name == "to_date" ? .call(.row(.toDate(pattern: pattern)), [input], .date)
                                      : .call(.row(.toTimestamp(pattern: pattern)), [input], .timestamp)

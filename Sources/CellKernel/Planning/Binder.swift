@@ -122,12 +122,20 @@ struct Binder {
             return .call(function, [Self.cast(l, to: common), Self.cast(r, to: common)], .boolean)
         case .add, .subtract, .multiply, .remainder:
             let l = try numeric(left, op.rawValue), r = try numeric(right, op.rawValue)
-            let type = Self.widerNumeric(l.type, r.type)
             let function: ScalarFunction = op == .add ? .add : op == .subtract ? .subtract : op == .multiply ? .multiply : .remainder
+            // DECIMAL with DECIMAL or integers: exact, in Spark's result type; the operands
+            // keep their own types (their scales are read when evaluating).
+            if Self.decimalOperands(l.type, r.type) != nil, let type = DecimalArithmetic.resultType(function, l.type, r.type) {
+                return .call(function, [l, r], type)
+            }
+            let type = Self.widerNumeric(l.type, r.type)
             return .call(function, [Self.cast(l, to: type), Self.cast(r, to: type)], type)
         case .divide:
-            // Spark's `/` is always fractional.
+            // Spark's `/` is fractional: DECIMAL when a DECIMAL meets DECIMALs or integers, else DOUBLE.
             let l = try numeric(left, "/"), r = try numeric(right, "/")
+            if Self.decimalOperands(l.type, r.type) != nil, let type = DecimalArithmetic.resultType(.divide, l.type, r.type) {
+                return .call(.divide, [l, r], type)
+            }
             return .call(.divide, [Self.cast(l, to: .double), Self.cast(r, to: .double)], .double)
         case .integerDivide:
             let l = try numeric(left, "div"), r = try numeric(right, "div")
@@ -191,7 +199,8 @@ struct Binder {
         case .null: .literal(.null, .null)
         case .bool(let b): .literal(.bool(b), .boolean)
         case .integer(let i): Int64(Int32(truncatingIfNeeded: i)) == i ? .literal(.int(i), .int) : .literal(.int(i), .bigint)
-        case .decimal(let text): .literal(.double(Double(text) ?? .nan), .double)
+        // Spark types `1.50` as DECIMAL(3,2): digits as written, the precision at least the scale.
+        case .decimal(let text): decimalLiteral(text)
         case .double(let d): .literal(.double(d), .double)
         case .string(let s): .literal(.string(s), .string)
         }
@@ -214,13 +223,33 @@ struct Binder {
         }
     }
 
+    /// The type two numbers meet in: Spark's widening, with DECIMAL against integers or
+    /// DECIMAL the narrowest DECIMAL that holds both, and against FLOAT or DOUBLE a DOUBLE.
     static func widerNumeric(_ a: SQLType, _ b: SQLType) -> SQLType {
-        // Decimal arithmetic is done in DOUBLE: a simplification of Spark's precision rules.
+        if let decimal = decimalOperands(a, b) { return DecimalArithmetic.wider(decimal.0, decimal.1) ?? .double }
         let wider = numericRank(a) >= numericRank(b) ? a : b
         if case .decimal = wider { return .double }
-        if case .decimal = a, numericRank(b) < 3 { return .double }
-        if case .decimal = b, numericRank(a) < 3 { return .double }
         return wider
+    }
+
+    /// Both types when one is a DECIMAL and the other a DECIMAL or an integer (not fractional).
+    static func decimalOperands(_ a: SQLType, _ b: SQLType) -> (SQLType, SQLType)? {
+        let aDecimal = if case .decimal = a { true } else { false }
+        let bDecimal = if case .decimal = b { true } else { false }
+        guard aDecimal || bDecimal, DecimalArithmetic.asDecimal(a) != nil, DecimalArithmetic.asDecimal(b) != nil else { return nil }
+        return (a, b)
+    }
+
+    /// A decimal literal's DECIMAL(p, s) and unscaled value; past 38 digits, a DOUBLE.
+    static func decimalLiteral(_ text: String) -> BoundExpression {
+        let fraction = text.split(separator: ".", maxSplits: 1).dropFirst().first.map(\.count) ?? 0
+        let significant = text.filter(\.isNumber).drop { $0 == "0" }.count
+        let precision = max(significant, fraction, 1)
+        guard precision <= DecimalArithmetic.maxPrecision, let exact = ExactDecimal(text),
+              let unscaled = exact.unscaled(precision: precision, scale: fraction) else {
+            return .literal(.double(Double(text) ?? .nan), .double)
+        }
+        return .literal(.decimal(unscaled), .decimal(precision: precision, scale: fraction))
     }
 
     func comparisonType(_ a: SQLType, _ b: SQLType, at: SourceLocation, op: BinaryOperator) throws(SQLError) -> SQLType {

@@ -164,6 +164,9 @@ struct ViewPlanner {
             watermark: watermark.map { (position[$0.scanColumn]!, $0.delayMicros) }, windowKey: windowKey)
     }
 
+    /// The most windows one row may fall into (`ceil(size / slide)` of a sliding window).
+    static let maxWindowsPerRow: Int64 = 1000
+
     private func windowSpec(_ call: FunctionCall, scope: Binder, at: SourceLocation) throws(SQLError) -> WindowSpec {
         guard (2...4).contains(call.arguments.count) else {
             throw SQLError("window() takes a time column, a duration and optionally a slide and a start", at: at, length: 6)
@@ -175,16 +178,42 @@ struct ViewPlanner {
                            hint: "make one in the stream, e.g. event_time AS to_timestamp(concat(dia_compra, ' ', horario_compra))")
         }
         func duration(_ i: Int) throws(SQLError) -> Int64 {
-            guard case .literal(.string(let text)) = call.arguments[i].kind,
-                  let micros = parseIntervalMicroseconds(text), micros > 0 else {
+            guard case .literal(.string(let text)) = call.arguments[i].kind, let micros = parseIntervalMicroseconds(text) else {
+                if case .literal(.string(let text)) = call.arguments[i].kind, intervalExceedsRange(text) {
+                    throw SQLError("'\(text)' is longer than the longest duration a TIMESTAMP can span (2^63 microseconds, about 106751991 days)",
+                                   at: call.arguments[i].location)
+                }
                 throw SQLError("window() needs a duration such as '1 minute' here", at: call.arguments[i].location)
             }
             return micros
         }
+        func text(_ i: Int) -> String { if case .literal(.string(let s)) = call.arguments[i].kind { "'\(s)'" } else { call.arguments[i].sqlText } }
         let size = try duration(1)
+        guard size > 0 else {
+            throw SQLError("the window duration (\(text(1))) must be greater than 0", at: call.arguments[1].location)
+        }
         let slide = call.arguments.count > 2 ? try duration(2) : size
-        guard slide <= size else { throw SQLError("the slide of a window cannot exceed its size", at: call.arguments[2].location) }
+        if call.arguments.count > 2 {
+            guard slide > 0 else {
+                throw SQLError("the slide duration (\(text(2))) must be greater than 0", at: call.arguments[2].location)
+            }
+            guard slide <= size else {
+                throw SQLError("the slide duration (\(text(2))) must be less than or equal to the window duration (\(text(1)))",
+                               at: call.arguments[2].location)
+            }
+            // Each row is copied into ceil(size / slide) windows: bound it, or one row can take gigabytes.
+            let perRow = size / slide + (size % slide == 0 ? 0 : 1)
+            guard perRow <= Self.maxWindowsPerRow else {
+                throw SQLError("window(\(text(1)), \(text(2))) puts each row in \(perRow) windows; at most \(Self.maxWindowsPerRow) are allowed",
+                               at: call.arguments[2].location,
+                               hint: "use a slide of at least 1/\(Self.maxWindowsPerRow) of the window duration")
+            }
+        }
         let start = call.arguments.count > 3 ? try duration(3) : 0
+        guard start.magnitude < slide.magnitude else {
+            throw SQLError("the absolute value of the start time (\(text(3))) must be less than the slide duration (\(text(call.arguments.count > 2 ? 2 : 1)))",
+                           at: call.arguments[3].location)
+        }
         return WindowSpec(time: timestamp, sizeMicros: size, slideMicros: slide, startMicros: start)
     }
 
@@ -213,7 +242,6 @@ struct ViewPlanner {
                 }
                 bound = Binder.cast(bound, to: .double)
             }
-            if function == .avg, case .decimal = bound.type { bound = Binder.cast(bound, to: .double) }
             return AggregateSpec(function, bound)
         default:
             return AggregateSpec(call.distinct && function == .count ? .countDistinct : function, bound)

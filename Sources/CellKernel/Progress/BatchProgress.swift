@@ -19,6 +19,8 @@ public struct BatchProgress: Sendable {
     public var numLostRecords: Int64
     public var numStateRows: Int
     public var numOutputRows: Int
+    /// Rows in no window: their event time is too near the ends of the 64-bit range for one.
+    public var numOutOfRangeTimes: Int = 0
 
     /// One line for under the table.
     public var line: String {
@@ -28,6 +30,7 @@ public struct BatchProgress: Sendable {
         parts.append("state \(numStateRows) rows")
         if numMalformed > 0 { parts.append("\(numMalformed) malformed" + (numDroppedMalformed > 0 ? " (\(numDroppedMalformed) dropped)" : "")) }
         if numLateRows > 0 { parts.append("\(numLateRows) late rows dropped") }
+        if numOutOfRangeTimes > 0 { parts.append("\(numOutOfRangeTimes) rows with event times out of window range dropped") }
         if numLostRecords > 0 { parts.append("\(numLostRecords) records lost to retention") }
         return parts.joined(separator: " · ")
     }

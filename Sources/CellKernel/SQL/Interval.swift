@@ -74,3 +74,17 @@ private func intervalAmount(_ word: String, unit: Int64) -> Int64? {
     guard !overflowSum else { return nil }
     return sign * sum
 }
+
+/// Whether `text` has the form of an interval whose length does not fit in 64 bits of
+/// microseconds (more than about 106751991 days): to say so instead of "not an interval".
+func intervalExceedsRange(_ text: String) -> Bool {
+    var words = text.split(whereSeparator: \.isWhitespace).map { $0.lowercased() }
+    if words.first == "interval" { words.removeFirst() }
+    guard !words.isEmpty, words.count.isMultiple(of: 2) else { return false }
+    var total = 0.0
+    for pair in stride(from: 0, to: words.count, by: 2) {
+        guard let unit = intervalUnitMicroseconds(words[pair + 1]), let amount = Double(words[pair]), amount.isFinite else { return false }
+        total += amount * Double(unit)
+    }
+    return total.magnitude >= 9_223_372_036_854_775_807.0
+}

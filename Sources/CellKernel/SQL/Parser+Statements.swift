@@ -126,6 +126,9 @@ extension SQLParser {
         let token = current
         guard case .string(let text) = token.kind else { throw failure(expected: what) }
         guard parseIntervalMicroseconds(text) != nil else {
+            if intervalExceedsRange(text) {
+                throw failure("'\(text)' is longer than the longest interval (2^63 microseconds, about 106751991 days)", at: token)
+            }
             throw failure(
                 "'\(text)' is not an interval", at: token,
                 hint: "write a number and a unit: '10 seconds', '1 minute', '500 milliseconds', '1 hour'")

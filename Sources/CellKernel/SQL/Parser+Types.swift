@@ -6,9 +6,9 @@ extension SQLParser {
         "DECIMAL", "DEC", "NUMERIC", "DATE", "TIMESTAMP",
     ]
 
-    /// The largest precision ``SQLType/decimal(precision:scale:)`` can hold: its values are
-    /// Int64 counts of units.
-    static let maximumDecimalPrecision = 18
+    /// The largest precision ``SQLType/decimal(precision:scale:)`` can hold: Spark's 38 (its
+    /// values are Int128 counts of units).
+    static let maximumDecimalPrecision = 38
 
     mutating func parseType() throws(SQLError) -> SQLType {
         let token = current
@@ -49,7 +49,7 @@ extension SQLParser {
                 "DECIMAL precision must be between 1 and \(Self.maximumDecimalPrecision), not \(precision)",
                 at: precisionToken,
                 hint: precision > Self.maximumDecimalPrecision
-                    ? "cells stores decimals in 64 bits; use DOUBLE for wider values" : nil)
+                    ? "Spark's DECIMAL holds at most 38 digits; use DOUBLE for wider values" : nil)
         }
         guard scale <= precision else {
             throw failure("DECIMAL scale \(scale) is larger than its precision \(precision)",

@@ -68,7 +68,7 @@ enum JSONText {
         for (name, column) in zip(names, columns) where !column.isNull(row) {
             let value: String = switch column.data {
             case .int64 where column.type == .timestamp || column.type == .date: quoted(fileText(column, row))
-            case .int64, .bool: Cast.text(column, row)
+            case .int64, .int128, .bool: Cast.text(column, row)
             case .double(let v): v[row].isFinite ? Cast.text(column, row) : quoted(Cast.text(column, row))
             case .bytes: quoted(Cast.text(column, row))
             }

@@ -30,10 +30,18 @@ public final class KafkaStreamSource: StreamSource {
     private let failOnDataLoss: Bool
     private let pollTimeout: Duration
     private let metadataTimeout: Duration
+    /// `kafka.bootstrap.servers`, for messages.
+    private let bootstrap: String
+    /// A watermark query a wait gave up on, still running: the next wait takes it up again
+    /// rather than start another behind a broker that does not answer.
+    private var pendingQuery: (partitions: [KafkaTopicPartition], call: BackgroundCall<[KafkaWatermarks]>)?
+    /// When the brokers stopped answering, once the user has been told.
+    private var outageReportedAt: ContinuousClock.Instant?
 
     public init(options: [String: String], logger: Logger = Logger(label: "cells.source.kafka")) throws {
         let parsed = try KafkaSourceOptions(options)
         let bootstrap = parsed.bootstrap
+        self.bootstrap = bootstrap
         var configuration = parsed.configuration
         metadataTimeout = parsed.metadataTimeout
         pollTimeout = parsed.pollTimeout
@@ -87,7 +95,7 @@ public final class KafkaStreamSource: StreamSource {
             throw SourceError("cannot resume at \(unknown): this source reads \(partitions.map(\.description).joined(separator: ", "))",
                               hint: "the snapshot was taken from a query over other topics or partitions")
         }
-        if next.isEmpty { try start() }
+        if next.isEmpty { try start(giveUpAfter: metadataTimeout) }
         for (name, offset) in offsets.next { next[byName[name]!] = offset }
         // Assigning again (rather than seeking) works whether or not fetching has begun.
         needsSeek.removeAll()
@@ -95,44 +103,50 @@ public final class KafkaStreamSource: StreamSource {
     }
 
     /// Turns startingOffsets into exact offsets and assigns the partitions from there.
-    private func start() throws {
+    private func start(stop: () -> Bool = { false }, notice: (String) -> Void = { _ in },
+                       giveUpAfter: Duration? = nil) throws {
+        let marks = try queryWatermarks(partitions, stop: stop, notice: notice, giveUpAfter: giveUpAfter)
         for tp in partitions {
-            let marks: KafkaWatermarks
-            do {
-                marks = try offsetClient.watermarks(topic: tp.topic, partition: tp.partition, timeout: metadataTimeout)
-            } catch {
-                throw SourceError("cannot read the offsets of \(tp): \(error.message)")
-            }
             switch starting.offset(for: tp) {
-            case -2: next[tp] = marks.low
-            case -1: next[tp] = marks.high
+            case -2: next[tp] = marks[tp]!.low
+            case -1: next[tp] = marks[tp]!.high
             case let exact: next[tp] = exact
             }
         }
         try consumer.assign(partitions.map { ($0, .exact(next[$0]!)) })
     }
 
-    public func readBatch(_ body: (SourceRecord) throws -> Void) throws -> SourceBatch? {
-        if next.isEmpty { try start() }
+    public func readBatch(stop: () -> Bool, notice: (String) -> Void, _ body: (SourceRecord) throws -> Void) throws -> SourceBatch? {
+        if next.isEmpty { try start(stop: stop, notice: notice) }
         // End offsets are fixed now: records arriving while the batch is read belong to the next.
         // The high watermark from the last fetch response is trusted when it shows records to
         // read (a busy stream then costs no round trip per partition); when it shows none, it
-        // may be a fetch behind, so the broker is asked: what is there now must be read.
-        // Records lost to retention show up as a gap in the offsets read, below.
+        // may be a fetch behind, so the broker is asked (on a thread of its own, which a stop
+        // or an outage does not wait for): what is there now must be read.
         var high: [KafkaTopicPartition: Int64] = [:]
+        var ask: [KafkaTopicPartition] = []
         for tp in partitions {
-            if let cached = consumer.cachedWatermarks(topic: tp.topic, partition: tp.partition)?.high, cached > next[tp]! {
-                high[tp] = cached
+            if let cached = consumer.cachedWatermarks(topic: tp.topic, partition: tp.partition), cached.high > next[tp]! {
+                high[tp] = cached.high
             } else {
-                high[tp] = try offsetClient.watermarks(topic: tp.topic, partition: tp.partition, timeout: metadataTimeout).high
+                ask.append(tp)
             }
+        }
+        if !ask.isEmpty {
+            for (tp, marks) in try queryWatermarks(ask, stop: stop, notice: notice) { high[tp] = marks.high }
         }
         var lost: Int64 = 0
         let end = endOffsets(high: high)
         let start = next
         guard partitions.contains(where: { end[$0]! > next[$0]! }) else { return nil }
         if !needsSeek.isEmpty {
-            try consumer.seek(needsSeek)
+            do {
+                try consumer.seek(needsSeek)
+            } catch {
+                // A partition in an error state (an offset that was out of range) takes no
+                // seek; assigning again resets them all.
+                try consumer.assign(partitions.map { ($0, .exact(needsSeek[$0] ?? next[$0]!)) })
+            }
             needsSeek.removeAll()
         }
 
@@ -158,45 +172,128 @@ public final class KafkaStreamSource: StreamSource {
         var records = 0
         let clock = ContinuousClock()
         var lastProgress = clock.now
+        /// Records below a partition's log start were deleted (retention, delete-records)
+        /// before this query read them. Only a partition that has gone quiet is checked: the
+        /// consumer may hold records fetched before the deletion, which are still good.
+        func skipDeleted(lowWatermarks low: (KafkaTopicPartition) -> Int64?) throws -> Bool {
+            var skipped: Set<KafkaTopicPartition> = []
+            for (index, tp) in partitions.enumerated() where pendingSlot[index] {
+                guard let start = low(tp), start > slotNext[index] else { continue }
+                let upTo = min(start, slotEnd[index])
+                try dataLoss(tp, from: slotNext[index], to: upTo)
+                lost += upTo - slotNext[index]
+                slotNext[index] = upTo
+                skipped.insert(tp)
+                if upTo >= slotEnd[index] { finish(index) }
+            }
+            if !skipped.isEmpty {
+                // Assigned again rather than sought: after an offset error the partition is in
+                // a state librdkafka refuses seeks in.
+                try consumer.assign(partitions.indices.map { (partitions[$0], .exact(slotNext[$0])) })
+                needsSeek.removeAll()
+            }
+            return !skipped.isEmpty
+        }
+        var brokerTrouble: KafkaError?
+        /// Whether the brokers were found away while this batch waited.
+        var wasAway = false
         while pendingCount > 0 {
-            let outcome = try consumer.poll(maxRecords: 10_000, timeout: .milliseconds(100)) { message in
-                let identity = message.topicIdentity
-                let partition = message.partition
-                guard let index = slot(identity: identity, partition: partition, topic: { message.topic }) else { return }
-                let offset = message.offset
-                let expected = slotNext[index]
-                guard offset < slotEnd[index] else {
-                    // Fetched ahead of this batch's end: read again from `end` next time.
-                    needsSeek[partitions[index]] = slotEnd[index]
-                    finish(index)
-                    return
+            var outcome = KafkaPollOutcome()
+            do {
+                outcome = try consumer.poll(maxRecords: 10_000, timeout: .milliseconds(100)) { message in
+                    let identity = message.topicIdentity
+                    let partition = message.partition
+                    guard let index = slot(identity: identity, partition: partition, topic: { message.topic }) else { return }
+                    let offset = message.offset
+                    let expected = slotNext[index]
+                    guard offset < slotEnd[index] else {
+                        // Fetched ahead of this batch's end: read again from `end` next time.
+                        needsSeek[partitions[index]] = slotEnd[index]
+                        finish(index)
+                        return
+                    }
+                    guard offset >= expected else { return }
+                    if offset > expected {
+                        try dataLoss(partitions[index], from: expected, to: offset)
+                        lost += offset - expected
+                    }
+                    let ts = message.timestamp
+                    try body(SourceRecord(value: message.value, key: message.key, topicIndex: topicOf[identity]!,
+                                          partition: partition, offset: offset, timestamp: ts.millis,
+                                          timestampType: ts.type == .notAvailable ? -1 : ts.type.rawValue - 1))
+                    records += 1
+                    slotNext[index] = offset + 1
+                    if offset + 1 >= slotEnd[index] { finish(index) }
                 }
-                guard offset >= expected else { return }
-                if offset > expected {
-                    try dataLoss(partitions[index], from: expected, to: offset)
-                    lost += offset - expected
+            } catch let error as KafkaError where error.code == KafkaError.Code.offsetOutOfRange
+                                                || error.code == KafkaError.Code.autoOffsetReset {
+                // The offset asked for is not on the broker (auto.offset.reset=error): below
+                // the log start, it was deleted before it was read.
+                let marks: [KafkaTopicPartition: KafkaWatermarks]
+                do {
+                    marks = try queryWatermarks(partitions, stop: stop, notice: notice)
+                } catch let interrupted as StreamInterrupted {
+                    abandon(from: partitions.map { next[$0]! })
+                    throw interrupted
                 }
-                let ts = message.timestamp
-                try body(SourceRecord(value: message.value, key: message.key, topicIndex: topicOf[identity]!,
-                                      partition: partition, offset: offset, timestamp: ts.millis,
-                                      timestampType: ts.type == .notAvailable ? -1 : ts.type.rawValue - 1))
-                records += 1
-                slotNext[index] = offset + 1
-                if offset + 1 >= slotEnd[index] { finish(index) }
+                guard try skipDeleted(lowWatermarks: { marks[$0]?.low }) else { throw error }
+            } catch let error as KafkaError where error.code == KafkaError.Code.unknownPartition {
+                // Newer librdkafka reports a partition whose leader is away this way, where
+                // 2.0.2 waits: it is the same outage. The records after the error in that
+                // poll were dropped, so every partition reads again from where it is.
+                brokerTrouble = error
+                try consumer.assign(partitions.indices.map { (partitions[$0], .exact(slotNext[$0])) })
+                needsSeek.removeAll()
             }
-            if outcome.records > 0 { lastProgress = clock.now }
+            if stop() {
+                abandon(from: partitions.map { next[$0]! })
+                throw StreamInterrupted()
+            }
+            if outcome.records > 0 {
+                lastProgress = clock.now
+                brokerTrouble = nil
+                wasAway = false
+                brokerAnswered(notice)
+            }
+            if let warning = outcome.warnings.last { brokerTrouble = warning }
             for tp in outcome.reachedEnd {
-                // The broker says there is nothing more: whatever is missing below `end` is gone.
-                guard let index = partitions.firstIndex(of: tp), pendingSlot[index] else { continue }
-                if let marks = try? offsetClient.watermarks(topic: tp.topic, partition: tp.partition, timeout: metadataTimeout),
-                   marks.high <= slotNext[index] {
-                    finish(index)
-                }
+                // The broker says there is nothing more up to its high watermark: whatever is
+                // missing below it (transaction markers, compacted records) will not come.
+                guard let index = partitions.firstIndex(of: tp), pendingSlot[index],
+                      let at = outcome.endOffsets[tp] else { continue }
+                if at >= slotEnd[index] || at <= slotNext[index] { finish(index) }
             }
-            if clock.now - lastProgress > pollTimeout {
+            // Records are due and none came: the consumer reconnects by itself and the batch
+            // waits for it (a stop still ends it), and the user hears of it once. After
+            // kafkaConsumer.pollTimeoutMs the broker is asked: one that does not answer is an
+            // outage, waited out as between batches; one that answers and sends nothing fails
+            // the batch, as in Spark.
+            let silent = clock.now - lastProgress
+            if silent > .milliseconds(500), outcome.records == 0 {
+                _ = try skipDeleted { consumer.cachedWatermarks(topic: $0.topic, partition: $0.partition)?.low }
+            }
+            brokerSilent(for: silent, error: brokerTrouble, notice)
+            if silent > pollTimeout {
+                wasAway = wasAway || outageReportedAt != nil
+                do {
+                    _ = try queryWatermarks(partitions, stop: stop, notice: notice, giveUpAfter: metadataTimeout)
+                } catch let interrupted as StreamInterrupted {
+                    abandon(from: partitions.map { next[$0]! })
+                    throw interrupted
+                } catch {
+                    wasAway = true
+                    lastProgress = clock.now - metadataTimeout
+                    continue
+                }
+                if wasAway {
+                    // Back from an outage: the consumer needs a moment to fetch again.
+                    wasAway = false
+                    lastProgress = clock.now
+                    continue
+                }
                 let missing = partitions.indices.filter { pendingSlot[$0] }
                     .map { "\(partitions[$0]) offsets \(slotNext[$0])..<\(slotEnd[$0])" }.joined(separator: ", ")
-                throw SourceError("timed out after \(pollTimeout) waiting for \(missing)",
+                throw SourceError("timed out after \(pollTimeout) waiting for \(missing) from \(bootstrap)",
                                   hint: "is the broker up? raise 'kafkaConsumer.pollTimeoutMs' for slow clusters")
             }
         }
@@ -207,6 +304,85 @@ public final class KafkaStreamSource: StreamSource {
         var lag: [String: Int64] = [:]
         for tp in partitions { lag[tp.description] = max(0, high[tp]! - next[tp]!) }
         return SourceBatch(start: offsets(start), end: offsets(next), records: records, lag: lag, lost: lost)
+    }
+
+    /// Leaves a batch unfinished: the consumer has fetched past where the next batch starts,
+    /// so it reads from there again.
+    private func abandon(from offsets: [Int64]) {
+        for (index, tp) in partitions.enumerated() { needsSeek[tp] = offsets[index] }
+    }
+
+    // MARK: Brokers that do not answer
+
+    /// The low and high watermarks of `tps`, asked of the brokers on a thread of their own,
+    /// so that a broker that does not answer (librdkafka 2.0.2 ignores the timeout of this
+    /// query while a partition has no leader) holds no one: while it does not, the query is
+    /// retried with backoff and the user told once; `stop` ends the wait with
+    /// ``StreamInterrupted``, and `giveUpAfter` with an error.
+    private func queryWatermarks(_ tps: [KafkaTopicPartition], stop: () -> Bool, notice: (String) -> Void,
+                                 giveUpAfter: Duration? = nil) throws -> [KafkaTopicPartition: KafkaWatermarks] {
+        let clock = ContinuousClock()
+        let began = clock.now
+        var backoff = Duration.milliseconds(100)
+        var lastError: KafkaError?
+        while true {
+            let call: BackgroundCall<[KafkaWatermarks]>
+            if let pending = pendingQuery, pending.partitions == tps {
+                call = pending.call
+            } else {
+                // The client is captured, so a query given up on keeps its handle until it returns.
+                let client = offsetClient, timeout = metadataTimeout
+                call = BackgroundCall(name: "cells.kafka.watermarks") { () throws(KafkaError) -> [KafkaWatermarks] in
+                    var marks: [KafkaWatermarks] = []
+                    for tp in tps { marks.append(try client.watermarks(topic: tp.topic, partition: tp.partition, timeout: timeout)) }
+                    return marks
+                }
+                pendingQuery = (tps, call)
+            }
+            switch call.wait(upTo: .milliseconds(250), interrupt: stop) {
+            case .success(let marks)?:
+                pendingQuery = nil
+                brokerAnswered(notice)
+                return Dictionary(uniqueKeysWithValues: zip(tps, marks))
+            case .failure(let error)?:
+                // A broker that is down answers at once (connection refused) or after the
+                // timeout; a newer librdkafka says `_UNKNOWN_PARTITION` while there is no
+                // leader. All of them may pass: ask again, less and less often.
+                pendingQuery = nil
+                lastError = error
+                let resume = clock.now + backoff
+                while clock.now < resume {
+                    if stop() { throw StreamInterrupted() }
+                    Thread.sleep(forTimeInterval: 0.05)
+                }
+                backoff = min(backoff * 2, .seconds(5))
+            case nil:
+                if stop() { throw StreamInterrupted() }
+            }
+            let waited = clock.now - began
+            if let giveUpAfter, waited >= giveUpAfter {
+                let cause = lastError.map { ": \($0.message)" } ?? ": no answer"
+                throw SourceError("cannot read the offsets of \(tps.map(\.description).joined(separator: ", ")) from \(bootstrap) within \(giveUpAfter)\(cause)",
+                                  hint: "is the broker up? raise 'connectTimeoutMs' for slow clusters")
+            }
+            brokerSilent(for: waited, error: lastError, notice)
+        }
+    }
+
+    /// Tells the user, once per outage, that the brokers have not answered for
+    /// `connectTimeoutMs`; reading goes on trying.
+    private func brokerSilent(for duration: Duration, error: KafkaError?, _ notice: (String) -> Void) {
+        guard duration >= metadataTimeout, outageReportedAt == nil else { return }
+        outageReportedAt = ContinuousClock.now - duration
+        let seconds = Int(duration.components.seconds)
+        notice("broker \(bootstrap) unreachable for \(seconds) s; retrying…" + (error.map { " (\($0.message))" } ?? ""))
+    }
+
+    /// Tells the user that brokers reported unreachable answer again.
+    private func brokerAnswered(_ notice: (String) -> Void) {
+        guard let since = outageReportedAt else { return }
+        outageReportedAt = nil
+        notice("broker \(bootstrap) answers again after \(Int((ContinuousClock.now - since).components.seconds)) s; resuming")
     }
 
     /// This batch's end offset per partition: everything available, or with
@@ -233,12 +409,16 @@ public final class KafkaStreamSource: StreamSource {
         return end
     }
 
+    /// Records `from..<to` of `tp` were deleted before they were read: Spark's failOnDataLoss
+    /// error, or with failOnDataLoss off a warning (the caller counts them and goes on).
     private func dataLoss(_ tp: KafkaTopicPartition, from: Int64, to: Int64) throws {
-        let what = "\(tp): offsets \(from)..<\(to) are gone from the broker (retention) before they were read"
+        let what = "\(tp) offsets \(from)..<\(to) (\(to - from) records)"
         if failOnDataLoss {
-            throw SourceError(what, hint: "set 'failOnDataLoss' = 'false' to skip them and go on, as Spark does")
+            throw SourceError("Some data may have been lost because they are not available in Kafka any more; either the data "
+                              + "was aged out by Kafka (retention) or deleted before the query read it: \(what)",
+                              hint: "set 'failOnDataLoss' = 'false' in the source's OPTIONS to skip lost records (counted as lost in the progress line) and go on, as Spark does")
         }
-        Logger(label: "cells.source.kafka").warning("\(what); skipped (failOnDataLoss=false)")
+        Logger(label: "cells.source.kafka").warning("\(what) are gone from the broker; skipped (failOnDataLoss=false)")
     }
 
     private static func resolvePartitions(_ subscription: KafkaSourceOptions.Subscription, metadata: KafkaClusterMetadata,

@@ -52,7 +52,13 @@ public protocol StreamSource: AnyObject {
     var summary: String { get }
     /// Reads the next micro-batch, calling `body` for each record. Returns nil, without
     /// calling `body`, when there is nothing new.
-    func readBatch(_ body: (SourceRecord) throws -> Void) throws -> SourceBatch?
+    ///
+    /// `stop` is asked often while the batch is read (every few thousand records, every poll,
+    /// every wait on a broker); when it returns true the source abandons the batch, leaves
+    /// its offsets where the batch started (so nothing is read twice or skipped when reading
+    /// goes on) and throws ``StreamInterrupted``. `notice` takes a line for the user about
+    /// the source itself, e.g. a broker that stopped answering and came back.
+    func readBatch(stop: () -> Bool, notice: (String) -> Void, _ body: (SourceRecord) throws -> Void) throws -> SourceBatch?
     /// Stops reading and releases connections.
     func close()
     /// Where the next micro-batch starts: per `topic/partition` or per file, the next
@@ -61,6 +67,21 @@ public protocol StreamSource: AnyObject {
     /// Makes the next micro-batch start at `offsets` (from a snapshot's ``offsets``);
     /// partitions or files it does not name start as they would have.
     func resume(from offsets: SourceOffsets) throws
+}
+
+extension StreamSource {
+    /// Reads the next micro-batch without a way to stop it early.
+    public func readBatch(_ body: (SourceRecord) throws -> Void) throws -> SourceBatch? {
+        try readBatch(stop: { false }, notice: { _ in }, body)
+    }
+}
+
+/// A micro-batch abandoned because a stop was requested while it was read: Ctrl-C, SIGTERM,
+/// `--timeout`, STOP. Nothing of it was counted, and the source's offsets are where the
+/// batch started.
+public struct StreamInterrupted: Error, Sendable, CustomStringConvertible {
+    public init() {}
+    public var description: String { "stopped while reading a micro-batch" }
 }
 
 extension String {

@@ -14,6 +14,7 @@ extension Column {
         if validity.isEmpty { validity = Array(repeating: true, count: count) }
         switch takeData() {
         case .int64(var v): v.append(0); data = .int64(v)
+        case .int128(var v): v.append(0); data = .int128(v)
         case .double(var v): v.append(0); data = .double(v)
         case .bool(var v): v.append(false); data = .bool(v)
         case .bytes(var v): v.appendEmpty(); data = .bytes(v)
@@ -26,6 +27,14 @@ extension Column {
         guard case .int64(var v) = takeData() else { preconditionFailure("append Int64 to \(type)") }
         v.append(value)
         data = .int64(v)
+        if !validity.isEmpty { validity.append(true) }
+    }
+
+    @inline(__always)
+    public mutating func append(_ value: Int128) {
+        guard case .int128(var v) = takeData() else { preconditionFailure("append Int128 to \(type)") }
+        v.append(value)
+        data = .int128(v)
         if !validity.isEmpty { validity.append(true) }
     }
 
@@ -63,6 +72,7 @@ extension Column {
         }
         switch (takeData(), other.data) {
         case (.int64(var a), .int64(let b)): a.append(contentsOf: b); data = .int64(a)
+        case (.int128(var a), .int128(let b)): a.append(contentsOf: b); data = .int128(a)
         case (.double(var a), .double(let b)): a.append(contentsOf: b); data = .double(a)
         case (.bool(var a), .bool(let b)): a.append(contentsOf: b); data = .bool(a)
         case (.bytes(var a), .bytes(let b)): a.append(contentsOf: b); data = .bytes(a)
@@ -94,6 +104,7 @@ extension Column {
     public mutating func removeLast() {
         switch takeData() {
         case .int64(var v): v.removeLast(); data = .int64(v)
+        case .int128(var v): v.removeLast(); data = .int128(v)
         case .double(var v): v.removeLast(); data = .double(v)
         case .bool(var v): v.removeLast(); data = .bool(v)
         case .bytes(var v): v.removeLast(); data = .bytes(v)

@@ -21,6 +21,7 @@ public struct Column: Sendable {
         self.validity = []
         switch type.storage {
         case .int64: data = .int64(Array(minimumCapacity: capacity))
+        case .int128: data = .int128(Array(minimumCapacity: capacity))
         case .double: data = .double(Array(minimumCapacity: capacity))
         case .bool: data = .bool(Array(minimumCapacity: capacity))
         case .bytes: data = .bytes(ByteVector(capacity: capacity))
@@ -40,6 +41,8 @@ public struct Column: Sendable {
 /// The values of a column, one case per physical kind.
 public enum ColumnData: Sendable {
     case int64([Int64])
+    /// Unscaled DECIMAL values.
+    case int128([Int128])
     case double([Double])
     case bool([Bool])
     case bytes(ByteVector)
@@ -47,6 +50,7 @@ public enum ColumnData: Sendable {
     public var count: Int {
         switch self {
         case .int64(let v): v.count
+        case .int128(let v): v.count
         case .double(let v): v.count
         case .bool(let v): v.count
         case .bytes(let v): v.count

@@ -12,8 +12,9 @@ public enum SQLType: Hashable, Sendable, CustomStringConvertible {
     /// Spark's float-then-widen results exactly.
     case float
     case double
-    /// Fixed point with `precision` digits, `scale` after the point; stored as an Int64 of
-    /// unscaled units (precision up to 18).
+    /// Fixed point with `precision` digits (1...38, Spark's range), `scale` after the point;
+    /// stored as an Int128 of unscaled units, so every DECIMAL(38, s) value and every
+    /// intermediate Spark's rules allow is exact.
     case decimal(precision: Int, scale: Int)
     /// Days since 1970-01-01, stored in Int64.
     case date
@@ -42,7 +43,8 @@ public enum SQLType: Hashable, Sendable, CustomStringConvertible {
         switch self {
         case .string: .bytes
         case .boolean: .bool
-        case .int, .bigint, .decimal, .date, .timestamp: .int64
+        case .int, .bigint, .date, .timestamp: .int64
+        case .decimal: .int128
         case .float, .double: .double
         case .null: .int64
         }
@@ -56,7 +58,7 @@ public enum SQLType: Hashable, Sendable, CustomStringConvertible {
     }
 }
 
-/// The four physical representations of column data.
+/// The physical representations of column data.
 public enum StorageKind: Sendable, Hashable {
-    case int64, double, bool, bytes
+    case int64, int128, double, bool, bytes
 }

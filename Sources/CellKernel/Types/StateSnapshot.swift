@@ -19,7 +19,8 @@
 /// which is when the key types and aggregates it must match are known.
 public struct StateSnapshot: Sendable, Equatable {
     /// The format this build writes and reads; bump it when the layout changes.
-    public static let formatVersion: UInt16 = 1
+    /// 2: DECIMAL keys and sums are 128-bit (version 1 held them in 64 bits).
+    public static let formatVersion: UInt16 = 2
     static let magic = Array("CELLSNAP".utf8)
 
     /// The id the next micro-batch gets.

@@ -4,7 +4,8 @@ import Synchronization
 import Glibc
 #endif
 
-/// Turns Ctrl-C and SIGTERM into a flag the command's loop checks between steps.
+/// Turns Ctrl-C, SIGTERM and SIGHUP into a flag the command's loop checks between steps
+/// (and a running micro-batch checks every few thousand records).
 ///
 /// The signals are blocked in every thread (threads inherit the mask of the thread that
 /// creates them, so this must run before librdkafka starts any), and one thread of ours
@@ -16,7 +17,7 @@ final class SignalWatcher: StopCondition {
     /// The thread blocked reading a line at the prompt, which a signal must wake.
     private let reader = Mutex<pthread_t?>(nil)
 
-    /// Blocks SIGINT and SIGTERM and starts the waiting thread.
+    /// Blocks SIGINT, SIGTERM and SIGHUP and starts the waiting thread.
     init() {
         var signals = Self.signalSet()
         pthread_sigmask(SIG_BLOCK, &signals, nil)
@@ -24,7 +25,9 @@ final class SignalWatcher: StopCondition {
             var signals = Self.signalSet()
             var received: Int32 = 0
             while sigwait(&signals, &received) == 0 {
-                if received == SIGTERM { terminated.store(true, ordering: .releasing) }
+                // A closed terminal or a hang-up from a service manager ends the program the
+                // way SIGTERM does: the running stream stops cleanly, then the program exits.
+                if received == SIGTERM || received == SIGHUP { terminated.store(true, ordering: .releasing) }
                 if stop.exchange(true, ordering: .acquiringAndReleasing) {
                     // Asked twice: the user wants out now.
                     _exit(128 + received)
@@ -39,7 +42,7 @@ final class SignalWatcher: StopCondition {
     /// Whether Ctrl-C or SIGTERM has arrived.
     var isStopRequested: Bool { stop.load(ordering: .acquiring) }
 
-    /// Whether SIGTERM has arrived: unlike Ctrl-C, which the shell takes as "stop this
+    /// Whether SIGTERM (or SIGHUP) has arrived: unlike Ctrl-C, which the shell takes as "stop this
     /// stream", it asks the whole program to end (`docker stop`, a service manager).
     var isTerminationRequested: Bool { terminated.load(ordering: .acquiring) }
 
@@ -94,6 +97,7 @@ final class SignalWatcher: StopCondition {
         sigemptyset(&set)
         sigaddset(&set, SIGINT)
         sigaddset(&set, SIGTERM)
+        sigaddset(&set, SIGHUP)
         return set
     }
 }

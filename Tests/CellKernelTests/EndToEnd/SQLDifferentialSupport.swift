@@ -254,6 +254,7 @@ enum DiffData {
                 text = "null"
             case .bool(let b): text = b ? "true" : "false"
             case .int(let v): text = "\(v)"
+            case .decimal(let v): text = "\(v)"
             case .double(let d):
                 switch Int.random(in: 0..<4, using: &random) {
                 case 0 where d == d.rounded(): text = "\(Int64(d))"

@@ -73,6 +73,7 @@ enum OracleValue: Hashable, CustomStringConvertible {
         switch value {
         case .null: self = .null
         case .int(let v): self = .integer(v)
+        case .decimal(let v): self = .integer(Int64(truncatingIfNeeded: v))
         case .double(let v): self = .real(v)
         case .string(let v): self = .text(v)
         case .bool(let v): self = .integer(v ? 1 : 0)

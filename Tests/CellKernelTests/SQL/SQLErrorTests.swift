@@ -188,8 +188,9 @@ import Testing
     }
 
     @Test func decimalPrecision() throws {
-        let wide = try error("SELECT CAST(x AS DECIMAL(20, 2)) FROM t")
-        #expect(wide.message == "DECIMAL precision must be between 1 and 18, not 20")
+        // Spark's DECIMAL holds 38 digits (cells held 18 before its decimals became 128-bit).
+        let wide = try error("SELECT CAST(x AS DECIMAL(39, 2)) FROM t")
+        #expect(wide.message == "DECIMAL precision must be between 1 and 38, not 39")
         #expect(wide.at == "1:26")
         let scale = try error("SELECT CAST(x AS DECIMAL(5, 6)) FROM t")
         #expect(scale.message == "DECIMAL scale 6 is larger than its precision 5")
