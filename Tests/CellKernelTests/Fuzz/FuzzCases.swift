@@ -31,14 +31,12 @@ struct FuzzCases {
                         "DECIMAL(38,0)", "DECIMAL(38,38)", "DECIMAL(1,0)", "SMALLINT", "TINYINT"]
     static let intervals = ["'1 minute'", "'1 second'", "'10 seconds'", "'1 hour'", "'1 day'", "'2 minutes'", "'1 millisecond'",
                             "'0 seconds'", "'-1 minute'", "'100000 days'", "'1 microsecond'", "'x'"]
-    /// Sizes and slides of windows. Known open elsewhere (windows per row, issue 9 "resource
-    /// blow-ups"): a slide tiny against its size, e.g. `'1 day', '10 seconds'` (8640 windows per
-    /// row) or `'1 second', '1 microsecond'`, takes minutes and gigabytes; none is generated
-    /// until that bound is in.
+    /// Sizes and slides of windows, among them slides tiny against their size (at most 1000
+    /// windows per row are allowed: '1 minute', '60 milliseconds' is the most).
     static let windowShapes = ["'1 minute'", "'2 minutes'", "'1 hour'", "'1 day'", "'1 minute', '30 seconds'",
                                "'2 minutes', '1 minute'", "'1 minute', '10 seconds'", "'10 seconds', '1 second'",
-                               "'1 minute', '1 minute', '10 seconds'"]
-    static let wrongWindowShapes = ["'0 seconds'", "'-1 minute'", "'x'", "'1 minute', '2 minutes'", "'1 minute', '0 seconds'",
+                               "'1 minute', '1 minute', '10 seconds'", "'1 minute', '60 milliseconds'"]
+    static let wrongWindowShapes = ["'1 day', '10 seconds'", "'1 second', '1 microsecond'", "'100000 days', '1 second'", "'0 seconds'", "'-1 minute'", "'x'", "'1 minute', '2 minutes'", "'1 minute', '0 seconds'",
                                     "'1 millisecond'", "'1 microsecond'", "'1 minute', '30 seconds', '-5 seconds'", "1", "s"]
     static let keywords = ["SELECT", "FROM", "WHERE", "GROUP", "BY", "HAVING", "ORDER", "LIMIT", "CASE", "WHEN", "THEN", "ELSE",
                            "END", "CAST", "AS", "NOT", "NULL", "IN", "BETWEEN", "LIKE", "IS", "AND", "OR", "DISTINCT", "START",
