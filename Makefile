@@ -4,7 +4,7 @@ CONFIG       ?= release
 CELLS        := .build/$(CONFIG)/cells
 DEB_PACKAGES := librdkafka-dev libedit-dev libsqlite3-dev kcat pkg-config python3-yaml
 
-.PHONY: all setup build run broker test bench bench-produce bench-kernel bench-notebook clean help
+.PHONY: all setup build run broker test bench bench-produce bench-kernel bench-notebook clean help fuzz
 
 all: build
 
@@ -55,6 +55,22 @@ bench-kernel: setup
 bench-notebook: setup
 	$(SWIFT) build -c release
 	bench/notebook.sh
+
+## A long fuzz run: FUZZ_CASES generated and mutated scripts in process, FUZZ_NOTEBOOKS runs of
+## the cells binary on mutated notebooks, then the libFuzzer entry points (SQL parser, JSON
+## decoder) for FUZZ_SECONDS each. A crash stops it; the case is in $$TMPDIR/cells-fuzz-case.sql.
+FUZZ_CASES     ?= 100000
+FUZZ_NOTEBOOKS ?= 500
+FUZZ_SECONDS   ?= 300
+fuzz: setup
+	$(SWIFT) build --build-tests
+	@status=0; FUZZ_CASES=$(FUZZ_CASES) FUZZ_NOTEBOOKS=$(FUZZ_NOTEBOOKS) $(SWIFT) test --skip-build --filter 'FuzzTests' \
+	  > .build/fuzz-tests.log 2>&1 || status=$$?; \
+	grep -E '^(fuzz|notebook fuzz):|✘|Test run|signal' .build/fuzz-tests.log; \
+	if [ $$status -ne 0 ]; then echo "fuzz: FAILED (exit $$status), see .build/fuzz-tests.log; the case run last is in $${TMPDIR:-/tmp}/cells-fuzz-case.sql"; exit $$status; fi
+	@status=0; FUZZ_SECONDS=$(FUZZ_SECONDS) SWIFT=$(SWIFT) sh Fuzz/build.sh > .build/fuzz-libfuzzer.log 2>&1 || status=$$?; \
+	grep -E '^==|^Done|^stat::number_of_executed_units|deadly|ERROR|SUMMARY|crash-' .build/fuzz-libfuzzer.log; \
+	if [ $$status -ne 0 ]; then echo "libFuzzer: FAILED (exit $$status), see .build/fuzz-libfuzzer.log and .build/fuzz/crash-*"; exit $$status; fi
 
 clean:
 	rm -rf .build bench-work

@@ -42,6 +42,10 @@ public final class CellSession {
     /// stream stops cleanly at the first bound reached, as if by Ctrl-C.
     public var foregroundLimit = ForegroundLimit()
 
+    /// The state memory limit of a query whose START does not give
+    /// `'cells.stateMemoryLimit'`.
+    public var stateMemoryLimit = StateMemoryLimit.default
+
     /// Parses and runs every statement of `script` in order; stops at the first error.
     ///
     /// - Parameters:
@@ -255,7 +259,17 @@ public final class CellSession {
             throw CellError.runtime("the source \(plan.stream.sourceName) of \(plan.stream.name) no longer exists")
         }
         var sinks: [QuerySink] = []
-        let sinkOptions = Dictionary(start.sinkOptions.map { ($0.key, $0.value) }, uniquingKeysWith: { $1 })
+        var limit = stateMemoryLimit
+        if let option = start.sinkOptions.option(StateMemoryLimit.optionName) {
+            guard let parsed = StateMemoryLimit(parsing: option.value) else {
+                throw SQLError("'\(option.value)' is not a size for \(StateMemoryLimit.optionName)", at: option.valueLocation,
+                               hint: "write a size such as '512m' or '4g'")
+            }
+            limit = parsed
+        }
+        // The limit is the query's, not the sink's: the sink does not see it.
+        let sinkOptions = Dictionary(start.sinkOptions.filter { !$0.key.caseInsensitiveCompare(StateMemoryLimit.optionName) }
+            .map { ($0.key, $0.value) }, uniquingKeysWith: { $1 })
         try atOption(start.sinkOptions) {
             switch start.sink?.name.lowercased() {
             // A table printed every trigger would write over the prompt of a background query:
@@ -270,8 +284,10 @@ public final class CellSession {
                 throw SQLError("unknown sink \(other)", at: start.sink!.location, hint: "console, memory, json, csv or kafka")
             }
         }
-        return StreamingQuery(plan: plan, outputMode: mode, trigger: trigger,
-                              source: try openSource(connector: entry.connector, options: entry.options), sinks: sinks)
+        let query = StreamingQuery(plan: plan, outputMode: mode, trigger: trigger,
+                                   source: try openSource(connector: entry.connector, options: entry.options), sinks: sinks)
+        query.stateMemoryLimit = limit
+        return query
     }
 
     /// Runs micro-batches per the trigger, printing each batch's progress line.

@@ -27,6 +27,13 @@ public enum ScalarFunction: Sendable, Hashable {
     case inList
     /// `CASE WHEN c1 THEN v1 ... ELSE e END`: arguments c1, v1, c2, v2, ..., e.
     case caseWhen
+    /// `CASE x WHEN a1 THEN v1 ... ELSE e END`: arguments x, a1, v1, a2, v2, ..., e, all of
+    /// x and the a's of one type. The subject is one argument, not one copy per branch, so
+    /// nested CASEs stay linear in size.
+    case simpleCase
+    /// `x BETWEEN lower AND upper`: arguments x, lower, upper of one type; one argument for x
+    /// (rather than `x >= lower AND x <= upper`) so that nested BETWEENs stay linear in size.
+    case between
     case translate, replace, upper, lower, concat, length
     /// The start of the tumbling window of `size` µs (shifted by `offset`) holding a timestamp.
     case windowStart(size: Int64, offset: Int64)

@@ -49,6 +49,15 @@ public enum Evaluator {
             return Comparison.inList(inputs[0], inputs.dropFirst(), count: count)
         case .caseWhen:
             return Logic.caseWhen(inputs, type: type, count: count)
+        case .simpleCase:
+            var conditions: [Column] = []
+            for p in 0..<(inputs.count - 2) / 2 {
+                conditions += [Comparison.compare(.equal, inputs[0], inputs[1 + 2 * p]), inputs[2 + 2 * p]]
+            }
+            return Logic.caseWhen(conditions + [inputs[inputs.count - 1]], type: type, count: count)
+        case .between:
+            return Logic.connective(.and, Comparison.compare(.greaterOrEqual, inputs[0], inputs[1]),
+                                    Comparison.compare(.lessOrEqual, inputs[0], inputs[2]))
         case .translate, .replace, .upper, .lower, .concat, .length:
             return StringFunctions.apply(function, inputs, count: count)
         case .windowStart(let size, let offset):

@@ -2,10 +2,12 @@ extension Batch {
     /// The rows for which `predicate` is TRUE (not FALSE, not NULL), as SQL's WHERE keeps them.
     public func filter(_ predicate: BoundExpression) -> Batch {
         let mask = Evaluator.evaluate(predicate, on: self)
-        guard case .bool(let keep) = mask.data else { preconditionFailure("a predicate is BOOLEAN") }
+        // The planner makes every condition BOOLEAN (a NULL-typed one is cast); anything else
+        // keeps no row rather than trapping. A mask shorter than the batch keeps only its rows.
+        guard case .bool(let keep) = mask.data else { return Batch(schema: schema, columns: columns.map { $0.gather([]) }) }
         var rows: [Int] = []
         rows.reserveCapacity(count)
-        for i in 0..<count where keep[i] && !mask.isNull(i) { rows.append(i) }
+        for i in 0..<min(count, keep.count) where keep[i] && !mask.isNull(i) { rows.append(i) }
         if rows.count == count { return self }
         return Batch(schema: schema, columns: columns.map { $0.gather(rows) })
     }

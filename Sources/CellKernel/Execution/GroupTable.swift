@@ -24,6 +24,11 @@ struct GroupTable: Sendable {
 
     var count: Int { hashes.count }
 
+    /// Bytes of the keys and the hash table (for the query's state memory limit).
+    var estimatedBytes: Int {
+        arena.count + (keyOffsets.count + hashes.count + slots.count) * 8
+    }
+
     /// The group id of each row of `keys`, creating groups as needed.
     ///
     /// All rows' keys are encoded first, a column at a time (one type dispatch and no

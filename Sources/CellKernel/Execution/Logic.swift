@@ -1,7 +1,8 @@
 /// AND, OR, NOT, COALESCE and CASE, with SQL's three-valued logic.
 enum Logic {
     static func connective(_ op: ScalarFunction, _ a: Column, _ b: Column) -> Column {
-        guard case .bool(let x) = a.data, case .bool(let y) = b.data else { preconditionFailure("boolean operands") }
+        // The planner casts operands to BOOLEAN; anything else is unknown, so NULL, not a trap.
+        guard case .bool(let x) = a.data, case .bool(let y) = b.data else { return allNull(a.count) }
         let n = x.count
         var out = [Bool](repeating: false, count: n)
         var validity: [Bool] = []
@@ -18,8 +19,13 @@ enum Logic {
     }
 
     static func not(_ a: Column) -> Column {
-        guard case .bool(let x) = a.data else { preconditionFailure("boolean operand") }
+        guard case .bool(let x) = a.data else { return allNull(a.count) }
         return Column(type: .boolean, data: .bool(x.map { !$0 }), validity: a.validity)
+    }
+
+    /// A BOOLEAN column of `count` NULLs.
+    private static func allNull(_ count: Int) -> Column {
+        Column(type: .boolean, data: .bool(Array(repeating: false, count: count)), validity: Array(repeating: false, count: count))
     }
 
     static func coalesce(_ inputs: [Column], type: SQLType, count: Int) -> Column {

@@ -23,6 +23,8 @@ public final class StreamingQuery {
     var maxEventTime: Int64 = .min
     var watermarkMoved = false
     private(set) public var recentProgress: [BatchProgress] = []
+    /// Past this estimate of its state's size a batch fails (see StateMemoryLimit.swift).
+    public var stateMemoryLimit = StateMemoryLimit.default
     /// Threads for reading a micro-batch, where the source can split it.
     static let cores = max(1, min(4, sysconf(Int32(_SC_NPROCESSORS_ONLN))))
 
@@ -82,6 +84,7 @@ public final class StreamingQuery {
             if let partial = worker.aggregation { aggregation!.merge(partial) }
             if !plan.isAggregate { appended = worker.appended }
         }
+        try checkStateMemory()
 
         // The result of this batch, per output mode.
         var output: [Column]

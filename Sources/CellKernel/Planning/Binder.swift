@@ -77,7 +77,7 @@ struct Binder {
             let v = try bind(value), lo = try bind(lower), hi = try bind(upper)
             let common = try commonType([v.type, lo.type, hi.type], at: at, what: "BETWEEN")
             let (cv, clo, chi) = (Self.cast(v, to: common), Self.cast(lo, to: common), Self.cast(hi, to: common))
-            let result = BoundExpression.call(.and, [.call(.greaterOrEqual, [cv, clo], .boolean), .call(.lessOrEqual, [cv, chi], .boolean)], .boolean)
+            let result = BoundExpression.call(.between, [cv, clo, chi], .boolean)
             return negated ? .call(.not, [result], .boolean) : result
         case .like(let value, let pattern, let negated), .rlike(let value, let pattern, let negated):
             guard case .literal(.string(let text)) = pattern.kind else {
@@ -163,13 +163,22 @@ struct Binder {
 
     private func caseWhen(_ c: CaseWhen, at: SourceLocation) throws(SQLError) -> BoundExpression {
         var conditions: [BoundExpression] = []
+        var subject: BoundExpression?
         if let operand = c.operand {
-            let subject = try bind(operand)
+            // The subject once, compared with each value in the type common to all of them (as
+            // Spark types a simple CASE): one copy of it however deep CASEs nest.
+            let bound = try bind(operand)
+            var common = bound.type
             for branch in c.branches {
                 let value = try bind(branch.when)
-                let common = try comparisonType(subject.type, value.type, at: branch.when.location, op: .equal)
-                conditions.append(.call(.equal, [Self.cast(subject, to: common), Self.cast(value, to: common)], .boolean))
+                if common != .null || value.type != .null {
+                    common = try comparisonType(common, value.type, at: branch.when.location, op: .equal)
+                }
+                conditions.append(value)
             }
+            if common == .null { common = .boolean }
+            subject = Self.cast(bound, to: common)
+            conditions = conditions.map { Self.cast($0, to: common) }
         } else {
             for branch in c.branches { conditions.append(try boolean(branch.when, "WHEN")) }
         }
@@ -179,6 +188,7 @@ struct Binder {
         var arguments: [BoundExpression] = []
         for (condition, result) in zip(conditions, results) { arguments += [condition, Self.cast(result, to: type)] }
         arguments.append(Self.cast(results.last!, to: type))
+        if let subject { return .call(.simpleCase, [subject] + arguments, type) }
         return .call(.caseWhen, arguments, type)
     }
 

@@ -8,7 +8,10 @@ struct ViewPlanner {
 
         let filter = try select.whereClause.map { (e) throws(SQLError) -> BoundExpression in
             let bound = try scope.bind(e)
-            guard bound.type == .boolean || bound.type == .null else {
+            // `WHERE NULL` keeps no row, as in Spark: a NULL-typed condition becomes a BOOLEAN
+            // one, so the filter always gets a BOOLEAN column.
+            if bound.type == .null { return Binder.cast(bound, to: .boolean) }
+            guard bound.type == .boolean else {
                 throw SQLError("WHERE needs a BOOLEAN condition, but \(e.sqlText) is \(bound.type)", at: e.location)
             }
             return bound
@@ -97,7 +100,10 @@ struct ViewPlanner {
         }
         let having = try select.having.map { (e) throws(SQLError) -> BoundExpression in
             let bound = try post.bind(e)
-            guard bound.type == .boolean else { throw SQLError("HAVING needs a BOOLEAN condition", at: e.location) }
+            if bound.type == .null { return Binder.cast(bound, to: .boolean) }
+            guard bound.type == .boolean else {
+                throw SQLError("HAVING needs a BOOLEAN condition, but \(e.sqlText) is \(bound.type)", at: e.location)
+            }
             return bound
         }
         let outputSchema = Schema(zip(names, projection).map { Schema.Field(name: $0, type: $1.type) })

@@ -5,14 +5,45 @@
 /// compared as written; ``isSameExpression(as:)`` also ignores their case, as Spark does.
 public struct SQLExpression: Hashable, Sendable {
     /// What the expression is.
-    public var kind: ExpressionKind
+    public var kind: ExpressionKind {
+        didSet { height = kind.height }
+    }
     /// Where the expression's first character is.
     @IgnoredInComparison public var location: SourceLocation
+    /// Levels of the tree from this node down to its deepest leaf (1 for a leaf), kept as
+    /// nodes are built so that the parser can refuse a tree too deep for the recursive passes
+    /// over it (binding, printing, comparing, freeing) without walking it.
+    @IgnoredInComparison public private(set) var height: Int
 
     /// An expression of `kind` written at `location`.
     public init(_ kind: ExpressionKind, at location: SourceLocation = .start) {
         self.kind = kind
         self.location = location
+        self.height = kind.height
+    }
+}
+
+extension ExpressionKind {
+    /// One more than the highest child: children know their own heights, so this is O(children).
+    var height: Int {
+        switch self {
+        case .literal, .column, .star:
+            return 1
+        case .unary(_, let operand), .cast(let operand, _), .isNull(let operand, _), .field(let operand, _):
+            return operand.height + 1
+        case .binary(_, let left, let right), .like(let left, let right, _), .rlike(let left, let right, _):
+            return max(left.height, right.height) + 1
+        case .function(let call):
+            return (call.arguments.lazy.map(\.height).max() ?? 0) + 1
+        case .caseWhen(let c):
+            var highest = max(c.operand?.height ?? 0, c.otherwise?.height ?? 0)
+            for branch in c.branches { highest = max(highest, branch.when.height, branch.then.height) }
+            return highest + 1
+        case .inList(let value, let list, _):
+            return max(value.height, list.lazy.map(\.height).max() ?? 0) + 1
+        case .between(let value, let lower, let upper, _):
+            return max(value.height, lower.height, upper.height) + 1
+        }
     }
 }
 

@@ -12,36 +12,83 @@
 /// 9. postfix `.field`
 /// 10. primaries: literals, columns, calls, CAST, CASE, parentheses
 extension SQLParser {
+    /// How many levels an expression may have: nested parentheses, calls, CASE, CAST, NOT and
+    /// signs, and every operator of a chain such as `a + b + c` (each adds a level to the tree).
+    ///
+    /// The parser, the planner and the evaluator recurse over expressions, and a recursion
+    /// deeper than the thread's stack kills the process. Statements are parsed and planned on
+    /// the main thread (8 MiB); batches are evaluated on Dispatch's worker threads, whose stacks
+    /// are 512 KiB on Linux. A debug build, whose frames are largest (about 23 KiB of parser
+    /// stack per level of parentheses), parses, plans and evaluates this depth within those
+    /// (`DeepNestingTests` runs each shape at the limit). No tree deeper than this leaves the
+    /// parser, so nothing downstream needs a check of its own.
+    public static let maximumExpressionDepth = 128
+
     mutating func parseExpression() throws(SQLError) -> SQLExpression {
-        try parseOr()
+        try enterLevel()
+        defer { nesting -= 1 }
+        return try checked(try parseOr(), at: current)
+    }
+
+    /// Counts one more level of recursion, refusing one too many before recursing, so that
+    /// ten thousand `(` fail at the first one past the limit instead of exhausting the stack.
+    private mutating func enterLevel() throws(SQLError) {
+        nesting += 1
+        if nesting > Self.maximumExpressionDepth { throw tooDeep(at: current) }
+    }
+
+    /// `expression` if its tree is within the limit; otherwise an error at `token`, where the
+    /// level too many was added.
+    private func checked(_ expression: SQLExpression, at token: Token) throws(SQLError) -> SQLExpression {
+        guard expression.height <= Self.maximumExpressionDepth else { throw tooDeep(at: token) }
+        return expression
+    }
+
+    private func tooDeep(at token: Token) -> SQLError {
+        failure(
+            "expression nested too deeply (more than \(Self.maximumExpressionDepth) levels of parentheses, "
+                + "calls or operators)", at: token,
+            hint: "simplify it, or split it into smaller expressions (e.g. computed columns of the stream)")
     }
 
     private mutating func parseOr() throws(SQLError) -> SQLExpression {
         var left = try parseAnd()
-        while accept(.or) != nil {
-            left = .binary(.or, left, try parseAnd())
+        while let or = accept(.or) {
+            left = try checked(.binary(.or, left, try parseAnd()), at: or)
         }
         return left
     }
 
     private mutating func parseAnd() throws(SQLError) -> SQLExpression {
         var left = try parseNot()
-        while accept(.and) != nil {
-            left = .binary(.and, left, try parseNot())
+        while let and = accept(.and) {
+            left = try checked(.binary(.and, left, try parseNot()), at: and)
         }
         return left
     }
 
     private mutating func parseNot() throws(SQLError) -> SQLExpression {
         if let not = accept(.not) ?? accept(.bang) {
-            return .unary(.not, try parseNot(), at: not.location)
+            try enterLevel()
+            defer { nesting -= 1 }
+            return try checked(.unary(.not, try parseNot(), at: not.location), at: not)
         }
         return try parsePredicated()
     }
 
     /// A value and at most one predicate after it, as in Spark's grammar.
+    ///
+    /// The predicate is parsed by a function of its own, after the value: frames on the path
+    /// that every nested level recurses through stay small (debug builds give a function one
+    /// slot per temporary of every branch), so deep nesting uses less stack.
     private mutating func parsePredicated() throws(SQLError) -> SQLExpression {
+        let start = current
         let value = try parseComparison()
+        return try checked(try parsePredicate(after: value), at: start)
+    }
+
+    @inline(never)
+    private mutating func parsePredicate(after value: SQLExpression) throws(SQLError) -> SQLExpression {
         let at = value.location
         var negated = false
         if check(.not) {
@@ -82,8 +129,8 @@ extension SQLParser {
     private mutating func parseComparison() throws(SQLError) -> SQLExpression {
         var left = try parseAdditive()
         while let op = comparisonOperator(current) {
-            advance()
-            left = .binary(op, left, try parseAdditive())
+            let token = advance()
+            left = try checked(.binary(op, left, try parseAdditive()), at: token)
         }
         return left
     }
@@ -112,8 +159,8 @@ extension SQLParser {
             case .symbol(.concat): op = .concat
             default: return left
             }
-            advance()
-            left = .binary(op, left, try parseMultiplicative())
+            let token = advance()
+            left = try checked(.binary(op, left, try parseMultiplicative()), at: token)
         }
     }
 
@@ -128,34 +175,42 @@ extension SQLParser {
             case .word where check(.div): op = .integerDivide
             default: return left
             }
-            advance()
-            left = .binary(op, left, try parseUnary())
+            let token = advance()
+            left = try checked(.binary(op, left, try parseUnary()), at: token)
         }
     }
 
     private mutating func parseUnary() throws(SQLError) -> SQLExpression {
         if let minus = accept(.minus) {
             // Spark's grammar reads a minus before a number as part of the literal.
-            if case .number(let digits, let kind) = current.kind {
-                let number = advance()
-                return try parsePostfix(.literal(try numberLiteral("-" + digits, kind, number), at: minus.location))
-            }
-            return .unary(.negate, try parseUnary(), at: minus.location)
+            if case .number = current.kind { return try parseNegativeNumber(minus) }
+            try enterLevel()
+            defer { nesting -= 1 }
+            return try checked(.unary(.negate, try parseUnary(), at: minus.location), at: minus)
         }
         if let plus = accept(.plus) {
-            return .unary(.plus, try parseUnary(), at: plus.location)
+            try enterLevel()
+            defer { nesting -= 1 }
+            return try checked(.unary(.plus, try parseUnary(), at: plus.location), at: plus)
         }
         return try parsePostfix(try parsePrimary())
+    }
+
+    @inline(never)
+    private mutating func parseNegativeNumber(_ minus: Token) throws(SQLError) -> SQLExpression {
+        guard case .number(let digits, let kind) = current.kind else { throw failure(expected: "a number") }
+        let number = advance()
+        return try parsePostfix(.literal(try numberLiteral("-" + digits, kind, number), at: minus.location))
     }
 
     /// `.field` after a value: `window(ts, '1 minute').start`.
     private mutating func parsePostfix(_ base: SQLExpression) throws(SQLError) -> SQLExpression {
         var expression = base
         while current.is(.dot) {
-            advance()
+            let dot = advance()
             guard let name = fieldName(current) else { throw failure(expected: "a field name after '.'") }
             advance()
-            expression = .field(expression, name)
+            expression = try checked(.field(expression, name), at: dot)
         }
         return expression
     }
@@ -168,7 +223,21 @@ extension SQLParser {
         }
     }
 
+    /// Parentheses here, everything else in ``parseAtom()``, to keep this frame small (see
+    /// ``parsePredicated()``).
     private mutating func parsePrimary() throws(SQLError) -> SQLExpression {
+        guard current.is(.leftParen) else { return try parseAtom() }
+        let open = advance()
+        if current.is(.select) {
+            throw failure("subqueries are not supported", at: current, hint: "define a view and query it instead")
+        }
+        let inner = try parseExpression()
+        try expect(.rightParen, closing: open, alternatives: "')'")
+        return SQLExpression(inner.kind, at: open.location)
+    }
+
+    @inline(never)
+    private mutating func parseAtom() throws(SQLError) -> SQLExpression {
         let token = current
         switch token.kind {
         case .number(let digits, let kind):
@@ -177,15 +246,6 @@ extension SQLParser {
         case .string(let value):
             advance()
             return .string(value, at: token.location)
-        case .symbol(.leftParen):
-            advance()
-            if current.is(.select) {
-                throw failure("subqueries are not supported", at: current,
-                              hint: "define a view and query it instead")
-            }
-            let inner = try parseExpression()
-            try expect(.rightParen, closing: token, alternatives: "')'")
-            return SQLExpression(inner.kind, at: token.location)
         case .quotedIdentifier(let name):
             advance()
             return try parseColumn(name, at: token.location)

@@ -83,6 +83,9 @@ extension SQLParser {
             options: options, orReplace: orReplace)
     }
 
+    /// The most columns a stream's schema may declare.
+    public static let maximumStreamColumns = 10_000
+
     /// `(name TYPE, name AS expression, ...)`.
     private mutating func parseSchema() throws(SQLError) -> [StreamColumn] {
         let open = try expect(.leftParen, "after SCHEMA")
@@ -95,6 +98,11 @@ extension SQLParser {
                                length: name.name.count, hint: "the first \(first.name) is at \(first.location)")
             }
             firstSeen[name.name.lowercased()] = name
+            // The JSON decoder's field table indexes fields with 16 bits.
+            if columns.count == Self.maximumStreamColumns {
+                throw SQLError("a stream has at most \(Self.maximumStreamColumns) columns", at: name.location,
+                               length: name.name.count, hint: "split the schema into several streams")
+            }
             if accept(.as) != nil {
                 columns.append(StreamColumn(name: name, definition: .computed(try parseExpression())))
             } else {

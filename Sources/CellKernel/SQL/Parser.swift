@@ -20,6 +20,9 @@ public struct SQLParser: Sendable {
     /// The last alias taken without AS: if parsing fails right after it, the alias was
     /// probably a misspelt keyword (`SELECT a FORM t`), and the error says so.
     var implicitAlias: ImplicitAlias?
+    /// Expression levels being parsed right now (parentheses, calls, NOT, unary signs): see
+    /// ``maximumExpressionDepth``.
+    var nesting = 0
 
     struct ImplicitAlias {
         var tokenIndex: Int

@@ -1,0 +1,1 @@
+SELECT CASE WHEN a THEN CAST(b AS INT) END, x IN (1,2) FROM t WHERE NOT (c BETWEEN 1 AND 2) GROUP BY window(ts, '1 minute') HAVING count(*) > 1;
