@@ -1,6 +1,7 @@
 @testable import CellKernel
 import Foundation
 import Testing
+import TransactionGenerator
 
 // DECIMAL as Spark 3 computes it (non-ANSI, spark.sql.decimalOperations.allowPrecisionLoss on):
 // result types by Spark's rules, values exact, rounded HALF_UP, NULL when they overflow.
@@ -20,17 +21,6 @@ private func evaluate(_ text: String, _ columns: (String, SQLType, [Value])...) 
     return (bound.type, (0..<out.count).map { out.isNull($0) ? "NULL" : Cast.text(out, $0) })
 }
 
-/// A small seeded generator, so a failing case can be run again.
-private struct SplitMix: RandomNumberGenerator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
 
 /// Runs python3's `decimal` module (an independent exact implementation) over `input`.
 private func python(_ script: String, input: String) throws -> [String] {
@@ -114,7 +104,7 @@ for line in sys.stdin:
     }
 
     @Test func arithmeticMatchesAnExactImplementation() throws {
-        var random = SplitMix(state: 20_261_201)
+        var random = CellsRandom(seed: 20_261_201)
         func value(_ p: Int) -> Int128 {
             let digits = Int.random(in: 1...p, using: &random)
             var v: Int128 = 0
@@ -233,7 +223,7 @@ for line in sys.stdin:
     /// Every DECIMAL becomes the DOUBLE nearest its exact value, as Swift's own correctly
     /// rounded text parsing gives it, on the fast path (≤ 2^53, scale ≤ 22) and off it.
     @Test func nearestDouble() {
-        var random = SplitMix(state: 7)
+        var random = CellsRandom(seed: 7)
         for _ in 0..<2000 {
             let digits = Int.random(in: 1...38, using: &random)
             var v: Int128 = 0

@@ -1,15 +1,16 @@
 import CellKernel
 import Foundation
+import TransactionGenerator
 
 /// Generates the fuzz suite's scripts: statements from the grammar, and mutations of the shipped
 /// notebooks and of those statements. Everything comes from one seed, so a case is replayed
 /// from `FUZZ_SEED` and its index.
 struct FuzzCases {
-    var random: SeededRandom
+    var random: CellsRandom
     let dataFile: String
 
     init(seed: UInt64, dataFile: String) {
-        random = SeededRandom(seed: seed)
+        random = CellsRandom(seed: seed)
         self.dataFile = dataFile
     }
 

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TransactionGenerator
 
 /// The real `cells run FILE --all --trigger available-now` on mutated copies of the shipped
 /// notebooks (over a file source instead of Kafka): each exits 0, 2 (with `file:line:col` on
@@ -11,19 +12,14 @@ import Testing
 @Suite struct NotebookFuzzTests {
     static let count = ProcessInfo.processInfo.environment["FUZZ_NOTEBOOKS"].flatMap(Int.init) ?? 100
 
-    /// SplitMix64, seeded: the same notebooks on every run.
+    /// Seeded: the same notebooks on every run.
     struct Random {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-        mutating func below(_ n: Int) -> Int { Int(next() % UInt64(max(n, 1))) }
+        var base: CellsRandom
+        init(state: UInt64) { base = CellsRandom(seed: state) }
+        mutating func below(_ n: Int) -> Int { Int(base.next() % UInt64(max(n, 1))) }
         mutating func pick<T>(_ values: [T]) -> T { values[below(values.count)] }
     }
+
 
     static let insertions = [
         "(", ")", ",", ";", "'", "`", "NULL", "NOT", "CASE", "END", "SELECT", "FROM", "GROUP BY", "WHERE", "AS", "*",
