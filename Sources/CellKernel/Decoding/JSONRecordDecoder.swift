@@ -231,7 +231,7 @@ public struct JSONRecordDecoder: Sendable {
                                              into sink: inout Sink) -> JSONDecodeOutcome {
         guard let raw = document.baseAddress, document.count > 0 else {
             // An empty (or null) Kafka value: Spark's from_json gives a NULL struct for it, so
-            // every field is NULL and the record is not malformed.
+            // every field is NULL and the record is not malformed (blank text too, below).
             appendNulls(count: lookup.fieldCount, into: &sink)
             return .ok
         }
@@ -243,6 +243,8 @@ public struct JSONRecordDecoder: Sendable {
             try parser.parseDocument()
         } catch {
             appendNulls(count: lookup.fieldCount, into: &sink)
+            // Only whitespace: Jackson finds no first token, so Spark's from_json is NULL too.
+            if error.problem == .empty { return .ok }
             return .malformed(JSONMalformation(reason: error.problem.message, byteOffset: error.offset))
         }
         return commit(fields: fields, slots: slots, lookup: lookup, base: base, into: &sink)

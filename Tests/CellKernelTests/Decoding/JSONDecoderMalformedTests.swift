@@ -51,13 +51,14 @@ struct JSONDecoderMalformedTests {
     }
 
     @Test func notAnObject() {
-        for text in [" ", " \n\t\r ", "[1, 2]", "[]", "42", "\"str\"", "null", "true", "}", "{", "x"] {
+        for text in ["[1, 2]", "[]", "42", "\"str\"", "null", "true", "}", "{", "x"] {
             let r = jsonDecode(text, JSONDecoderMalformedTests.fields)
             #expect(r.outcome.isMalformed, "\(text)")
             #expect(r.cells.allSatisfy { $0 == .null })
         }
         #expect(jsonDecode("[1]", []).outcome.malformation?.reason == "expected '{' (a document must be a JSON object)")
-        #expect(jsonDecode("   ", []).outcome.malformation?.reason == "empty document")
+        // Blank is not malformed: Spark's from_json of it is NULL (see ErrorReportingTests).
+        #expect(jsonDecode("   ", []).outcome == .ok)
     }
 
     @Test func structuralErrors() {
@@ -259,7 +260,7 @@ struct JSONLinesTests {
         var columns = decoder.makeColumns()
         // Rows already present (one NULL among them) must survive the batch untouched.
         _ = Array(#"{"a": 7}"#.utf8).withUnsafeBytes { decoder.decode($0, into: &columns) }
-        let documents = [#"{"a": 1, "b": "x\ty"}"#, " ", #"{"a": 1.5, "b": "kept"}"#, #"{"b": "z"}"#]
+        let documents = [#"{"a": 1, "b": "x\ty"}"#, "x", #"{"a": 1.5, "b": "kept"}"#, #"{"b": "z"}"#]
         let blob = Array(documents.joined().utf8)
         var ranges: [Range<Int>] = []
         for document in documents {

@@ -11,7 +11,7 @@ import Testing
         Array(#"{"k":"a","n":"three"}"#.utf8),               // wrong type (k is kept, n is NULL)
         Array("[1,2,3]".utf8),                               // an array
         [0xFF, 0xFE, 0x00, 0x9C, 0x7B],                      // binary garbage
-        Array(" ".utf8),                                     // blank (an empty value is a NULL row, not malformed)
+        Array("nul".utf8),                                   // a truncated literal (an empty or blank value is a NULL row)
         Array(("{\"k\":\"" + String(repeating: "x", count: 1_000_000)).utf8),  // 1 MB, unterminated
     ]
 
