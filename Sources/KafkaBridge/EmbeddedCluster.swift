@@ -41,9 +41,16 @@ public final class EmbeddedCluster: @unchecked Sendable {  // the mock cluster's
 
     /// Creates `name` with `partitions` partitions, each replicated on `replicationFactor`
     /// brokers.
+    /// The most partitions a topic of the embedded cluster may have: the mock broker keeps
+    /// every partition's log and state in memory, and a typo of a few zeros would take the
+    /// machine's memory before failing.
+    public static let maximumPartitions = 10_000
+
     public func createTopic(_ name: String, partitions: Int, replicationFactor: Int = 1) throws(KafkaError) {
         let context = "creating topic \(name) with \(partitions) partitions"
-        guard partitions >= 1 else { throw KafkaError.invalidArgument("partitions must be at least 1", context: context) }
+        guard (1...Self.maximumPartitions).contains(partitions) else {
+            throw KafkaError.invalidArgument("partitions must be between 1 and \(Self.maximumPartitions)", context: context)
+        }
         guard (1...brokerCount).contains(replicationFactor) else {
             throw KafkaError.invalidArgument(
                 "replication factor \(replicationFactor) needs 1 to \(brokerCount) brokers", context: context)

@@ -217,3 +217,24 @@ import Testing
         #expect(run.stderr.contains("\(failed) of 10000 records were not delivered"), "\(run.stderr)")
     }
 }
+
+/// Numbers on the command line at the edges of what they can mean: each is refused with the
+/// option's name and its range (exit 64, the argument parser's), never a trap on converting
+/// it to a duration or a count.
+@Suite struct CommandLineBoundsTests {
+    @Test(arguments: [
+        (["run", "x.cells", "--all", "--timeout", "1e308"], "--timeout must be a positive number of seconds"),
+        (["run", "x.cells", "--all", "--timeout", "nan"], "--timeout must be a positive number of seconds"),
+        (["produce", "--rate", "1e308", "--count", "1", "-o", "/dev/null"], "--rate must be from 0.001 to 1000000000"),
+        (["produce", "--rate", "1e-300", "--count", "1", "-o", "/dev/null"], "--rate must be from 0.001 to 1000000000"),
+        (["produce", "--connect-timeout", "1e308", "--count", "1"], "--connect-timeout must be more than 0 and at most 86400"),
+        (["produce", "--embedded", "--partitions", "100000000", "--count", "1"], "--partitions must be from 1 to 10000"),
+        (["broker", "--topic", "t:3000000000"], "partitions must be a positive number, at most 10000"),
+    ])
+    func refusedWithTheOptionAndItsRange(arguments: [String], message: String) throws {
+        let run = try Child(cellsExecutable.path, arguments).finish(timeout: .seconds(20))
+        #expect(run.status == 64, "\(arguments): \(run.status) \(run.stderr)")
+        #expect(run.stderr.contains(message), "\(arguments): \(run.stderr)")
+        #expect(!run.stderr.contains("Swift runtime failure"))
+    }
+}

@@ -398,7 +398,8 @@ public final class KafkaStreamSource: StreamSource {
         var end: [KafkaTopicPartition: Int64] = [:]
         var granted: Int64 = 0
         for tp in partitions {
-            let share = available[tp]! * limit / total
+            // In 128 bits: a lag and a limit in the billions multiply past 64.
+            let share = Int64(Int128(available[tp]!) * Int128(limit) / Int128(total))
             end[tp] = next[tp]! + share
             granted += share
         }

@@ -49,8 +49,8 @@ struct BrokerCommand: ParsableCommand {
                 throw ValidationError("--topic \(spec): expected name or name:partitions")
             }
             guard parts.count == 2 else { return (String(name), 6) }
-            guard let partitions = Int(parts[1]), partitions >= 1 else {
-                throw ValidationError("--topic \(spec): partitions must be a positive number")
+            guard let partitions = Int(parts[1]), (1...EmbeddedCluster.maximumPartitions).contains(partitions) else {
+                throw ValidationError("--topic \(spec): partitions must be a positive number, at most \(EmbeddedCluster.maximumPartitions)")
             }
             return (String(name), partitions)
         }

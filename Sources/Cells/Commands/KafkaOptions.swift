@@ -34,7 +34,11 @@ struct KafkaOptions: ParsableArguments {
     var connectTimeoutDuration: Duration { .milliseconds(Int(connectTimeout * 1000)) }
 
     func validate() throws {
-        guard connectTimeout > 0 else { throw ValidationError("--connect-timeout must be positive") }
+        // A day at most: the same bound as a source's connectTimeoutMs, and one that a
+        // Duration in milliseconds holds.
+        guard connectTimeout > 0, connectTimeout <= 86_400 else {
+            throw ValidationError("--connect-timeout must be more than 0 and at most 86400 seconds")
+        }
         var probe = KafkaConfiguration()
         do {
             try probe.apply(assignments: properties)

@@ -92,8 +92,14 @@ struct ProduceCommand: ParsableCommand {
     /// The checks `cells produce` and `--embedded` share.
     static func validate(count: Int?, rate: Rate?, partitions: Int) throws {
         if let count, count < 0 { throw ValidationError("--count must not be negative") }
-        if case .perSecond(let r)? = rate, !(r > 0) { throw ValidationError("--rate must be positive, or max") }
-        guard partitions >= 1 else { throw ValidationError("--partitions must be at least 1") }
+        // Past these bounds the pacing arithmetic (messages due, time to wait) leaves the range
+        // of its integers; `max` is the way to ask for as fast as possible.
+        if case .perSecond(let r)? = rate, !(0.001...1e9).contains(r) {
+            throw ValidationError("--rate must be from 0.001 to 1000000000 messages per second, or max")
+        }
+        guard (1...EmbeddedCluster.maximumPartitions).contains(partitions) else {
+            throw ValidationError("--partitions must be from 1 to \(EmbeddedCluster.maximumPartitions)")
+        }
     }
 
     func cadence() throws -> BurstCadence {

@@ -48,7 +48,10 @@ struct RunCommand: ParsableCommand {
 
     func validate() throws {
         if let batches, batches < 1 { throw ValidationError("--batches must be at least 1") }
-        if let timeout, !(timeout > 0) { throw ValidationError("--timeout must be a positive number of seconds") }
+        // Ten years at most, so that the deadline is a time a clock can hold.
+        if let timeout, !(timeout > 0 && timeout <= 315_360_000) {
+            throw ValidationError("--timeout must be a positive number of seconds, at most 315360000 (ten years)")
+        }
     }
 
     func run() throws {
