@@ -59,6 +59,9 @@ public struct Notebook: Sendable, Equatable {
 
     /// Reads a notebook. A marker with an unknown kind is an error at its `[kind]`.
     public init(text: String) throws(SQLError) {
+        // Windows line endings: in Swift "\r\n" is one Character, which splitting on "\n"
+        // never meets, so a CRLF file would be one line and its markers never seen.
+        let text = Self.unixLineEndings(text)
         cells = []
         var pending: (marker: String?, title: String?, kind: Kind, origin: SourceLocation)?
         var body = ""
@@ -131,8 +134,9 @@ public struct Notebook: Sendable, Equatable {
     /// guessing another encoding would run SQL the author did not write.
     public static func decode(_ bytes: [UInt8]) throws(SQLError) -> String {
         if let text = String(validating: bytes, as: UTF8.self) {
-            // A byte-order mark is not part of the first statement.
-            return text.hasPrefix("\u{FEFF}") ? String(text.dropFirst()) : text
+            // A byte-order mark is not part of the first statement; CRLF is read as LF (see
+            // init), here too so that errors quote the text their positions count in.
+            return unixLineEndings(text.hasPrefix("\u{FEFF}") ? String(text.dropFirst()) : text)
         }
         let bad = firstInvalidUTF8(bytes)
         guard bad < bytes.count else { return String(decoding: bytes, as: UTF8.self) }
@@ -176,13 +180,20 @@ public struct Notebook: Sendable, Equatable {
         return bytes.count
     }
 
+    /// `text` with every CRLF as LF (`:write` then saves LF).
+    static func unixLineEndings(_ text: String) -> String {
+        text.utf8.contains(13) ? text.replacingOccurrences(of: "\r\n", with: "\n") : text
+    }
+
     // MARK: Markers
 
     /// `-- %% Title [kind]` as title and kind, `nil` for any other line.
     private static func marker(_ line: Substring, line number: Int, offset: Int) throws(SQLError) -> (String?, Kind)? {
         guard line.hasPrefix("-- %%") else { return nil }
         var rest = line.dropFirst(5)
-        guard rest.isEmpty || rest.first == " " || rest.first == "\t" else { return nil }
+        // `-- %%[markdown]` (no space) is a marker too: read as a comment, its cell would
+        // silently run as part of the one before.
+        guard rest.isEmpty || rest.first == " " || rest.first == "\t" || rest.first == "[" else { return nil }
         rest = rest.trimmingPrefix(while: { $0 == " " || $0 == "\t" })
         while let last = rest.last, last == " " || last == "\t" || last == "\r" { rest.removeLast() }
         var kind = Kind.sql

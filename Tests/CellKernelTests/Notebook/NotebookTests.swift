@@ -102,3 +102,26 @@ struct NotebookTests {
         }
     }
 }
+
+@Suite("Notebook format: odd files")
+struct NotebookOddFileTests {
+    @Test("CRLF line endings: markers are seen and the cells hold LF text")
+    func windowsLineEndings() throws {
+        let text = "-- %% [markdown]\r\n-- # Title\r\n-- %%\r\nSELECT 1;\r\n-- %% Two\r\nSELECT 2;\r\n"
+        let notebook = try Notebook(text: text)
+        #expect(notebook.cells.map(\.title) == [nil, nil, "Two"])
+        #expect(notebook.cells.map(\.kind) == [.markdown, .sql, .sql])
+        #expect(notebook.cells[1].body == "SELECT 1;\n")
+        #expect(notebook.cells[2].origin.line == 6)
+        #expect(notebook.title == "Title")
+        let decoded = try Notebook.decode(Array("\u{FEFF}SELECT 1;\r\n".utf8))
+        #expect(decoded == "SELECT 1;\n")
+    }
+
+    @Test("a marker without a space before its kind is a marker, and the kind's case does not matter")
+    func markerSpelling() throws {
+        let notebook = try Notebook(text: "SELECT 0;\n-- %%[markdown]\n-- prose\n-- %% [MARKDOWN]\n-- more\n-- %%x\nSELECT 1;\n")
+        #expect(notebook.cells.map(\.kind) == [.sql, .markdown, .markdown])
+        #expect(notebook.cells[2].body.hasSuffix("-- %%x\nSELECT 1;\n"))
+    }
+}
