@@ -167,8 +167,11 @@ final class Shell {
             printError("\(words[0]) takes a cell number, not '\(words[1])'")
             return true
         }
-        if let argument, !(1...notebook.cells.count).contains(argument) {
-            printError("there is no cell \(argument): the notebook has cells 1 to \(notebook.cells.count)")
+        // `argument >= 1 && argument <= count` rather than a range: `1...0` (a notebook left
+        // without cells, e.g. an empty file or one whose only cell was edited away) traps.
+        if let argument, !(argument >= 1 && argument <= notebook.cells.count) {
+            let cells = notebook.cells.isEmpty ? "the notebook has no cells" : "the notebook has cells 1 to \(notebook.cells.count)"
+            printError("there is no cell \(argument): \(cells)")
             return true
         }
         let index = argument.map { $0 - 1 }
@@ -220,8 +223,16 @@ final class Shell {
         defer { try? FileManager.default.removeItem(atPath: file) }
         do {
             try notebook.cells[index].body.write(toFile: file, atomically: true, encoding: .utf8)
-            try ExternalEditor.edit(file)
-            let body = try String(contentsOfFile: file, encoding: .utf8)
+            try ExternalEditor.edit(file, signals: signals)
+            // Through the notebook's own decoding: an editor that saved another encoding gets
+            // the line and byte named, not Foundation's "couldn't be opened".
+            let body: String
+            do {
+                body = try Notebook.decode(Array(try Data(contentsOf: URL(fileURLWithPath: file))))
+            } catch let error as SQLError {
+                printError("cannot edit cell \(index + 1): \(error.message) at line \(error.location.line), column \(error.location.column) of the edited cell; the cell is unchanged (save it as UTF-8)")
+                return
+            }
             guard body != notebook.cells[index].body else { screen.line("cell \(index + 1) unchanged"); return }
             notebook = try notebook.replacing(body: body, ofCell: index)
             edited = true
