@@ -65,6 +65,13 @@ final class PseudoTerminal: @unchecked Sendable {  // the output is guarded by `
         if group > 0 { kill(-group, signal) }
     }
 
+    /// Sends `signal` to the program alone, not to the children sharing its terminal (an
+    /// editor): the foreground group's leader, which the program is under `setsid`.
+    func signalLeader(_ signal: Int32) {
+        let group = tcgetpgrp(master)
+        if group > 0 { kill(group, signal) }
+    }
+
     /// Keys, as bytes: "\r" is Enter, "\u{03}" Ctrl-C, "\u{04}" Ctrl-D, "\u{1B}[A" the Up arrow.
     func type(_ keys: String) {
         var bytes = Array(keys.utf8)

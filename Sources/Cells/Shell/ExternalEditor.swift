@@ -9,11 +9,13 @@ enum ExternalEditor {
         var description: String
     }
 
-    static func edit(_ file: String) throws {
+    /// - Parameter signals: SIGTERM or SIGHUP meanwhile is passed on to the editor, so that a
+    ///   program asked to end does not wait on an editor nobody may be looking at.
+    static func edit(_ file: String, signals: SignalWatcher) throws {
         let environment = ProcessInfo.processInfo.environment
         let command = [environment["VISUAL"], environment["EDITOR"]].compactMap { $0 }.first { !$0.isEmpty } ?? "vi"
         // Through the shell, so that EDITOR="code --wait" works as it does for git.
-        let arguments = ["/bin/sh", "-c", "\(command) \"$1\"", "sh", file]
+        let arguments = ["/bin/sh", "-c", "exec \(command) \"$1\"", "sh", file]
         var attributes = posix_spawnattr_t()
         posix_spawnattr_init(&attributes)
         defer { posix_spawnattr_destroy(&attributes) }
@@ -35,7 +37,18 @@ enum ExternalEditor {
             throw Failure(description: "cannot start \(command): \(String(cString: strerror(spawned)))")
         }
         var status: Int32 = 0
-        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+        var forwarded = false
+        signals.handingOver {
+            while true {
+                let waited = waitpid(pid, &status, WNOHANG)
+                if waited == pid || (waited < 0 && errno != EINTR) { break }
+                if signals.isTerminationRequested && !forwarded {
+                    kill(pid, SIGTERM)
+                    forwarded = true
+                }
+                usleep(20_000)
+            }
+        }
         let exited = status & 0x7F == 0
         let code = (status >> 8) & 0xFF
         guard exited && code == 0 else {

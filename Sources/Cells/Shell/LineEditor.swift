@@ -51,10 +51,15 @@ final class LineEditor {
     func read(prompt: String, completing words: [String]) -> Input {
         Self.completion.withLock { $0.words = words }
         while true {
-            errno = 0
-            let raw = signals.interruptible { readline(prompt) }
-            let failure = errno
-            if signals.consume() {
+            // Ctrl-C is taken back (consume) inside the interruptible read, so that the watcher
+            // knows a Ctrl-C burst meanwhile is for the prompt (see SignalWatcher).
+            let (raw, failure, interrupted) = signals.interruptible { () -> (UnsafeMutablePointer<CChar>?, Int32, Bool) in
+                errno = 0
+                let raw = readline(prompt)
+                let failure = errno
+                return (raw, failure, signals.consume())
+            }
+            if interrupted {
                 free(raw)
                 return .interrupted
             }

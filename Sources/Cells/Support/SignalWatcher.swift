@@ -16,11 +16,17 @@ final class SignalWatcher: StopCondition {
     private let terminated = Atomic(false)
     /// The thread blocked reading a line at the prompt, which a signal must wake.
     private let reader = Mutex<pthread_t?>(nil)
+    /// Whether a program of the user's (`:edit`'s editor) has the terminal: Ctrl-C is its key then.
+    private let handedOver = Atomic(false)
 
     /// Blocks SIGINT, SIGTERM and SIGHUP and starts the waiting thread.
     init() {
         var signals = Self.signalSet()
         pthread_sigmask(SIG_BLOCK, &signals, nil)
+        // The terminal's modes as the program found them: the line editor puts the terminal in
+        // raw, no-echo mode while it reads, and an exit in the middle of a read must not leave
+        // the user's terminal that way.
+        let terminal = Self.terminalModes()
         let thread = Thread { [self] in
             var signals = Self.signalSet()
             var received: Int32 = 0
@@ -28,8 +34,19 @@ final class SignalWatcher: StopCondition {
                 // A closed terminal or a hang-up from a service manager ends the program the
                 // way SIGTERM does: the running stream stops cleanly, then the program exits.
                 if received == SIGTERM || received == SIGHUP { terminated.store(true, ordering: .releasing) }
+                // The terminal sends Ctrl-C to the whole foreground group: the editor has it, and
+                // two of them (vi's "type :qa to exit") must not end the shell under it.
+                if received == SIGINT && handedOver.load(ordering: .acquiring) { continue }
+                // Read before the flag is set: a reader at the prompt takes a Ctrl-C back
+                // (consume) while still registered, so a registered reader means "at the prompt".
+                let atPrompt = reader.withLock { $0 != nil }
                 if stop.exchange(true, ordering: .acquiringAndReleasing) {
+                    // A burst of Ctrl-C at the prompt (a key held down, a script's kill loop):
+                    // the prompt is already being woken and cannot hang, so the burst is one
+                    // Ctrl-C, not "asked twice", which would end the shell and its session.
+                    if received == SIGINT && atPrompt { continue }
                     // Asked twice: the user wants out now.
+                    if let terminal { Self.restore(terminal) }
                     _exit(128 + received)
                 }
                 wakeReader()
@@ -50,6 +67,14 @@ final class SignalWatcher: StopCondition {
     /// line) and goes on, so the next one is not "asked twice".
     func consume() -> Bool {
         stop.exchange(false, ordering: .acquiringAndReleasing)
+    }
+
+    /// Runs `body` (a program that has the terminal, such as an editor) with Ctrl-C left to
+    /// that program: it neither stops nor ends this one.
+    func handingOver<T>(_ body: () throws -> T) rethrows -> T {
+        handedOver.store(true, ordering: .releasing)
+        defer { handedOver.store(false, ordering: .releasing) }
+        return try body()
     }
 
     /// Runs `read` (a blocking line read on this thread) so that a signal interrupts it: the
@@ -77,6 +102,25 @@ final class SignalWatcher: StopCondition {
             if !woke { return }
             Thread.sleep(forTimeInterval: 0.02)
         }
+    }
+
+    /// Standard input's terminal modes, when it is a terminal and this process is in its
+    /// foreground (a background job must not touch them).
+    private static func terminalModes() -> termios? {
+        guard isatty(0) == 1, tcgetpgrp(0) == getpgrp() else { return nil }
+        var modes = termios()
+        return tcgetattr(0, &modes) == 0 ? modes : nil
+    }
+
+    /// Puts the terminal back in `modes`. SIGTTOU is blocked on this thread, so a program that
+    /// lost the foreground meanwhile is not stopped by the attempt.
+    private static func restore(_ modes: termios) {
+        var ttou = sigset_t()
+        sigemptyset(&ttou)
+        sigaddset(&ttou, SIGTTOU)
+        pthread_sigmask(SIG_BLOCK, &ttou, nil)
+        var modes = modes
+        _ = tcsetattr(0, TCSANOW, &modes)
     }
 
     private static func installWakeHandler() {
