@@ -43,7 +43,7 @@ struct ShellAttackTests {
     func interruptBurstAtPrompt() throws {
         let term = try shell(notebook: "SELECT 1;\n")
         #expect(term.wait(for: "cells [1/1]> "))
-        for _ in 0..<50 { term.signal(SIGINT) }
+        for _ in 0..<300 { term.signal(SIGINT); usleep(1000) }
         #expect(term.wait(for: "^C"))
         Thread.sleep(forTimeInterval: 0.5)
         let mark = term.screen.count
@@ -80,6 +80,17 @@ struct ShellAttackTests {
         #expect(term.wait(for: "cells [1/1]> "))
         term.type(":edit\r")
         #expect(term.wait(for: "invalid UTF-8 (byte 0xE9) at line 1, column 8 of the edited cell"))
+        term.type(":quit\r")
+        #expect(term.exitStatus() == 0)
+    }
+
+    @Test("an editor that deletes the file leaves the cell unchanged, saying so")
+    func editorDeletesTheFile() throws {
+        let term = try shell(notebook: "SELECT 1;\n", environment: ["EDITOR": "rm"])
+        #expect(term.wait(for: "cells [1/1]> "))
+        term.type(":edit\r")
+        #expect(term.wait(for: "the editor left no file at"))
+        #expect(!term.screen.contains("NSCocoaErrorDomain"))
         term.type(":quit\r")
         #expect(term.exitStatus() == 0)
     }

@@ -228,8 +228,12 @@ final class Shell {
             // the line and byte named, not Foundation's "couldn't be opened".
             let body: String
             do {
-                body = try Notebook.decode(Array(try Data(contentsOf: URL(fileURLWithPath: file))))
-            } catch let error as SQLError {
+                guard let bytes = FileManager.default.contents(atPath: file) else {
+                    printError("cannot edit cell \(index + 1): the editor left no file at \(file); the cell is unchanged")
+                    return
+                }
+                body = try Notebook.decode(Array(bytes))
+            } catch {
                 printError("cannot edit cell \(index + 1): \(error.message) at line \(error.location.line), column \(error.location.column) of the edited cell; the cell is unchanged (save it as UTF-8)")
                 return
             }
