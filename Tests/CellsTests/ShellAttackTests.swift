@@ -95,6 +95,42 @@ struct ShellAttackTests {
         #expect(term.exitStatus() == 0)
     }
 
+    @Test(":write refuses a read-only notebook, keeps a writable one's mode, and writes through a symlink")
+    func writeKeepsTheFile() throws {
+        let readOnly = temporaryPath("ro.cells")
+        try "SELECT 1;\n".write(toFile: readOnly, atomically: true, encoding: .utf8)
+        chmod(readOnly, 0o444)
+        var term = try PseudoTerminal(cellsExecutable.path, [readOnly], environment: [
+            "HOME": temporaryPath("home"), "EDITOR": "sed -i s/1/2/", "VISUAL": "",
+        ])
+        #expect(term.wait(for: "cells [1/1]> "))
+        term.type(":edit\r")
+        #expect(term.wait(for: "cell 1 edited"))
+        term.type(":write\r")
+        #expect(term.wait(for: "it is read-only (mode 444)"))
+        term.type(":quit\r")
+        #expect(term.exitStatus() == 0)
+        #expect(try String(contentsOfFile: readOnly, encoding: .utf8) == "SELECT 1;\n")
+
+        let real = temporaryPath("real.cells"), link = temporaryPath("link.cells")
+        try "SELECT 1;\n".write(toFile: real, atomically: true, encoding: .utf8)
+        chmod(real, 0o600)
+        try FileManager.default.createSymbolicLink(atPath: link, withDestinationPath: real)
+        term = try PseudoTerminal(cellsExecutable.path, [link], environment: [
+            "HOME": temporaryPath("home"), "EDITOR": "sed -i s/1/2/", "VISUAL": "",
+        ])
+        #expect(term.wait(for: "cells [1/1]> "))
+        term.type(":edit\r")
+        #expect(term.wait(for: "cell 1 edited"))
+        term.type(":write\r")
+        #expect(term.wait(for: "wrote \(link)"))
+        term.type(":quit\r")
+        #expect(term.exitStatus() == 0)
+        #expect(try FileManager.default.destinationOfSymbolicLink(atPath: link) == real)
+        #expect(try String(contentsOfFile: real, encoding: .utf8) == "SELECT 2;\n")
+        #expect(try FileManager.default.attributesOfItem(atPath: real)[.posixPermissions] as? Int == 0o600)
+    }
+
     @Test("SIGTERM while the editor runs ends the editor and the shell")
     func terminateDuringEdit() throws {
         let editor = try editorScript("exec sleep 60")

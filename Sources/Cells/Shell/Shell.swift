@@ -252,8 +252,20 @@ final class Shell {
     }
 
     private func write() {
+        // The atomic write replaces the file with a new one: through a symlink it would replace
+        // the link, and the new file would get the umask's mode. So the link's target is
+        // written, a read-only notebook (no write bit for anyone, as root bypasses access
+        // checks) is refused, and the mode it had is kept.
+        let target = URL(fileURLWithPath: path).resolvingSymlinksInPath().path
+        var status = stat()
+        let existing = stat(target, &status) == 0
+        if existing && status.st_mode & 0o222 == 0 {
+            printError("cannot write \(path): it is read-only (mode \(String(status.st_mode & 0o7777, radix: 8))); chmod u+w it and :write again, your edits are still here")
+            return
+        }
         do {
-            try notebook.text.write(toFile: path, atomically: true, encoding: .utf8)
+            try notebook.text.write(toFile: target, atomically: true, encoding: .utf8)
+            if existing { chmod(target, status.st_mode & 0o7777) }
             edited = false
             screen.line("wrote \(path)")
         } catch {
