@@ -68,7 +68,12 @@ public final class KafkaStreamSource: StreamSource {
             throw SourceError("cannot reach Kafka at \(bootstrap): \(error.message)",
                               hint: "start a broker (`cells broker`), fix 'kafka.bootstrap.servers', or set KAFKA_BOOTSTRAP")
         }
+        // A topic or partition named twice ('a,a', {"t":[0,0]}) is read once, as Kafka's own
+        // subscribe and assign take sets: twice, its records would count double and its
+        // offsets would key a dictionary twice.
+        var seen: Set<KafkaTopicPartition> = []
         partitions = try Self.resolvePartitions(parsed.subscription, metadata: metadata, bootstrap: bootstrap)
+            .filter { seen.insert($0).inserted }
         topics = Array(Set(partitions.map(\.topic))).sorted()
         topicIndex = Dictionary(uniqueKeysWithValues: topics.enumerated().map { ($1, $0) })
         starting = parsed.startingOffsets
@@ -95,7 +100,7 @@ public final class KafkaStreamSource: StreamSource {
             throw SourceError("cannot resume at \(unknown): this source reads \(partitions.map(\.description).joined(separator: ", "))",
                               hint: "the snapshot was taken from a query over other topics or partitions")
         }
-        if next.isEmpty { try start(giveUpAfter: metadataTimeout) }
+        if next.isEmpty { try start(giveUpAfter: metadataTimeout, resuming: true) }
         for (name, offset) in offsets.next { next[byName[name]!] = offset }
         // Assigning again (rather than seeking) works whether or not fetching has begun.
         needsSeek.removeAll()
@@ -104,13 +109,23 @@ public final class KafkaStreamSource: StreamSource {
 
     /// Turns startingOffsets into exact offsets and assigns the partitions from there.
     private func start(stop: () -> Bool = { false }, notice: (String) -> Void = { _ in },
-                       giveUpAfter: Duration? = nil) throws {
+                       giveUpAfter: Duration? = nil, resuming: Bool = false) throws {
         let marks = try queryWatermarks(partitions, stop: stop, notice: notice, giveUpAfter: giveUpAfter)
         for tp in partitions {
             switch starting.offset(for: tp) {
             case -2: next[tp] = marks[tp]!.low
             case -1: next[tp] = marks[tp]!.high
-            case let exact: next[tp] = exact
+            case let exact:
+                // An offset past the end would wait, silently and with no lag shown, until the
+                // partition grew that far (forever for Int64.max). A snapshot's offsets replace
+                // these when resuming, so only a fresh start is held to them.
+                if exact > marks[tp]!.high && !resuming {
+                    next.removeAll()
+                    throw SourceError("'startingOffsets' gives \(tp) the offset \(exact), past its end (\(marks[tp]!.high))",
+                                      hint: "use an offset from \(marks[tp]!.low) to \(marks[tp]!.high), -2 (earliest) or -1 (latest)",
+                                      option: "startingOffsets")
+                }
+                next[tp] = exact
             }
         }
         try consumer.assign(partitions.map { ($0, .exact(next[$0]!)) })
