@@ -439,6 +439,9 @@ public final class KafkaStreamSource: StreamSource {
         Logger(label: "cells.source.kafka").warning("\(what) are gone from the broker; skipped (failOnDataLoss=false)")
     }
 
+    /// How long matching subscribePattern against every topic name may take.
+    static let patternBudget: Duration = .seconds(2)
+
     private static func resolvePartitions(_ subscription: KafkaSourceOptions.Subscription, metadata: KafkaClusterMetadata,
                                           bootstrap: String) throws -> [KafkaTopicPartition] {
         let known = metadata.topics.filter { !$0.name.hasPrefix("__") }
@@ -455,11 +458,31 @@ public final class KafkaStreamSource: StreamSource {
         case .topics(let names):
             return try names.flatMap(partitions(of:))
         case .pattern(let pattern):
-            let regex: Regex<AnyRegexOutput>
-            do { regex = try Regex(pattern) } catch {
+            // ICU's engine (NSRegularExpression), close to the Java one Spark uses, because it
+            // can be told to give up: a pattern that backtracks catastrophically on a topic
+            // name ('(a|aa)+b' on 40 a's took minutes, deaf to Ctrl-C) is an error instead.
+            let whole: NSRegularExpression
+            do {
+                _ = try NSRegularExpression(pattern: pattern)  // checked alone: the wrapper could balance a stray ')'
+                whole = try NSRegularExpression(pattern: "^(?:\(pattern))$")
+            } catch {
                 throw SourceError("subscribePattern '\(pattern)' is not a valid regular expression: \(error)", option: "subscribePattern")
             }
-            let matching = known.map(\.name).filter { (try? regex.wholeMatch(in: $0)) != nil }.sorted()
+            let deadline = ContinuousClock.now + Self.patternBudget
+            var matching: [String] = []
+            for name in known.map(\.name) {
+                var matched = false, abandoned = false
+                whole.enumerateMatches(in: name, options: [.reportProgress], range: NSRange(name.startIndex..., in: name)) { match, _, stop in
+                    if match != nil { matched = true; stop.pointee = true }
+                    else if ContinuousClock.now > deadline { abandoned = true; stop.pointee = true }
+                }
+                if abandoned {
+                    throw SourceError("subscribePattern '\(pattern)' takes too long to match the topic name '\(name)' (over \(Self.patternBudget)): it backtracks catastrophically",
+                                      hint: "avoid nested repetition such as (a+)+ or (a|aa)+; e.g. 'cartao_.*'", option: "subscribePattern")
+                }
+                if matched { matching.append(name) }
+            }
+            matching.sort()
             guard !matching.isEmpty else {
                 throw SourceError("no topic on \(bootstrap) matches subscribePattern '\(pattern)'",
                                   hint: "topics there: \(known.map(\.name).sorted().joined(separator: ", "))")

@@ -62,3 +62,29 @@ import Testing
         #expect(try atEnd.readBatch { _ in } == nil)
     }
 }
+
+/// subscribePattern against topic names that make a backtracking engine explode.
+@Suite(.serialized) struct KafkaPatternTests {
+    @Test("a catastrophically backtracking subscribePattern is an error within seconds (it ran for minutes, deaf to Ctrl-C)",
+          arguments: ["(a|aa)+b", "(.*a){14}b"])
+    func catastrophicPattern(pattern: String) throws {
+        let cluster = try EmbeddedCluster()
+        try cluster.createTopic(String(repeating: "a", count: 240), partitions: 1)
+        try cluster.createTopic("orders-1", partitions: 1)
+        let began = ContinuousClock.now
+        #expect {
+            _ = try KafkaStreamSource(options: ["kafka.bootstrap.servers": cluster.bootstrapServers, "subscribePattern": pattern])
+        } throws: { "\($0)".contains("subscribePattern '\(pattern)'") }
+        #expect(ContinuousClock.now - began < .seconds(6))
+        // An ordinary pattern still matches whole names only.
+        let source = try KafkaStreamSource(options: ["kafka.bootstrap.servers": cluster.bootstrapServers, "subscribePattern": "orders-.*"])
+        defer { source.close() }
+        #expect(source.topics == ["orders-1"])
+        #expect(throws: SourceError.self) {
+            _ = try KafkaStreamSource(options: ["kafka.bootstrap.servers": cluster.bootstrapServers, "subscribePattern": "orders"])
+        }
+        #expect(throws: SourceError.self) {
+            _ = try KafkaStreamSource(options: ["kafka.bootstrap.servers": cluster.bootstrapServers, "subscribePattern": "a)(b"])
+        }
+    }
+}
