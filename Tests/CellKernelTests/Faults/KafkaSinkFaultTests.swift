@@ -44,4 +44,29 @@ import Testing
         #expect(took < .seconds(3), "the write took \(took)")
         #expect(failure is SinkError, "\(String(describing: failure))")
     }
+
+    @Test("a background query whose sink broker died: SHOW QUERIES shows it running, STOP returns within a second or two")
+    func backgroundStop() throws {
+        let input = try EmbeddedCluster(), output = try EmbeddedCluster()
+        try input.createTopic("i", partitions: 1)
+        try output.createTopic("out", partitions: 1)
+        let printed = BrokerOutageTests.Notices()
+        let session = CellSession(output: { printed.add($0) })
+        try session.run(script: """
+            CREATE SOURCE k USING kafka OPTIONS ('kafka.bootstrap.servers' = '\(input.bootstrapServers)', 'subscribe' = 'i',
+                'startingOffsets' = 'earliest');
+            CREATE STREAM e FROM k FORMAT json SCHEMA (n INT);
+            CREATE VIEW v AS SELECT n FROM e;
+            START v IN BACKGROUND USING kafka OPTIONS ('kafka.bootstrap.servers' = '\(output.bootstrapServers)', 'topic' = 'out');
+            """)
+        Thread.sleep(forTimeInterval: 1)  // the query has started, at offset 0 of the empty topic
+        try output.setBrokerDown(1)
+        try send((0..<50).map { Array(#"{"n":\#($0)}"#.utf8) }, to: "i", on: input.bootstrapServers)
+        Thread.sleep(forTimeInterval: 2)  // the batch is read and its rows wait for the dead broker
+        try session.run(script: "SHOW QUERIES;")
+        #expect(printed.all.joined().contains("running"), "\(printed.all)")
+        let began = ContinuousClock.now
+        try session.run(script: "STOP v;")
+        #expect(ContinuousClock.now - began < .seconds(3), "STOP took \(ContinuousClock.now - began)")
+    }
 }
