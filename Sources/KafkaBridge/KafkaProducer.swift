@@ -50,7 +50,7 @@ public final class KafkaProducer: @unchecked Sendable {  // librdkafka handles a
     /// report. When librdkafka's local queue is full, waits for deliveries to make room.
     public func send(topic: String, key: UnsafeRawBufferPointer?, value: UnsafeRawBufferPointer?,
                      headers: [KafkaHeader] = [], partition: Int32? = nil, timestamp: Int64? = nil,
-                     id: UInt64 = 0) throws(KafkaError) {
+                     id: UInt64 = 0, giveUp: () -> Bool = { false }) throws(KafkaError) {
         let rkt = try topicHandle(topic).pointer
         while true {
             let nativeHeaders = headers.isEmpty ? nil : Self.makeHeaders(headers)
@@ -63,19 +63,26 @@ public final class KafkaProducer: @unchecked Sendable {  // librdkafka handles a
             guard err == RD_KAFKA_RESP_ERR__QUEUE_FULL else {
                 throw KafkaError(err, context: "producing to \(topic)")
             }
+            // A full queue drains only as the broker acknowledges; with the broker gone that
+            // is message.timeout.ms (5 minutes by default), so the caller may stop waiting.
+            if giveUp() {
+                throw KafkaError(err, message: "\(inFlight) records waiting for the broker fill the producer's queue",
+                                 context: "producing to \(topic)")
+            }
             poll(timeout: .milliseconds(10))
         }
     }
 
     /// Enqueues one record from byte arrays; see the buffer variant.
     public func send(topic: String, key: [UInt8]?, value: [UInt8]?, headers: [KafkaHeader] = [],
-                     partition: Int32? = nil, timestamp: Int64? = nil, id: UInt64 = 0) throws(KafkaError) {
+                     partition: Int32? = nil, timestamp: Int64? = nil, id: UInt64 = 0,
+                     giveUp: () -> Bool = { false }) throws(KafkaError) {
         // Array.withUnsafeBytes rethrows untyped errors, so the typed one travels as a Result.
         let sent = (key ?? []).withUnsafeBytes { k in
             (value ?? []).withUnsafeBytes { v in
                 Result { () throws(KafkaError) in
                     try send(topic: topic, key: key == nil ? nil : k, value: value == nil ? nil : v,
-                             headers: headers, partition: partition, timestamp: timestamp, id: id)
+                             headers: headers, partition: partition, timestamp: timestamp, id: id, giveUp: giveUp)
                 }
             }
         }
@@ -116,6 +123,14 @@ public final class KafkaProducer: @unchecked Sendable {  // librdkafka handles a
             }
             poll(timeout: min(left, .milliseconds(100)))
         }
+        poll()
+    }
+
+    /// Drops every record not yet acknowledged, queued or sent: each is reported as failed
+    /// (`_PURGE_QUEUE`, `_PURGE_INFLIGHT`). For a caller that stops waiting for a broker, so
+    /// that closing the producer does not wait for it either.
+    public func purge() {
+        _ = rd_kafka_purge(handle.pointer, Int32(RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT))
         poll()
     }
 

@@ -120,7 +120,7 @@ public final class StreamingQuery {
         nextBatchId += 1
         let result = ResultBatch(batchId: batchId, schema: plan.outputSchema, columns: output, mode: outputMode,
                                  keyColumns: keyColumnsInOutput)
-        for sink in sinks { try sink.write(result) }
+        for sink in sinks { try sink.write(result, stop: shouldStop) }
 
         let elapsed = clock.now - started
         let seconds = max(Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18, 1e-6)

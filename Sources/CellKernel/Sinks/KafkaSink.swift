@@ -32,18 +32,53 @@ public final class KafkaSink: QuerySink {
         keyColumn = lowered["key"]
     }
 
-    public func write(_ result: ResultBatch) throws {
+    public func write(_ result: ResultBatch) throws { try write(result, stop: { false }) }
+
+    /// How long a batch may wait for the broker to acknowledge its rows before the query fails.
+    static let flushTimeout: Duration = .seconds(30)
+
+    /// Sends the batch's rows and waits until the broker has acknowledged each one. A stop
+    /// while waiting (a dead broker acknowledges nothing for message.timeout.ms) ends the wait
+    /// at once with an error that says how many rows were not confirmed.
+    public func write(_ result: ResultBatch, stop: () -> Bool) throws {
         let names = result.schema.fields.map(\.name)
         let keyIndex = keyColumn.flatMap { result.schema.index(of: $0) }
+        let failedBefore = producer.statistics.failed
+        // The unacknowledged rows are dropped (they count as failed), so that closing the
+        // producer afterwards does not wait for the broker either.
+        func stopped() -> SinkError {
+            let waiting = producer.inFlight
+            producer.purge()
+            return SinkError("kafka sink: stopped while \(waiting) rows of batch \(result.batchId) were not yet acknowledged by the broker for \(topic); they may or may not have been delivered")
+        }
         for row in 0..<result.count {
             let value = Array(JSONText.object(names: names, columns: result.columns, row: row).utf8)
             let key = keyIndex.flatMap { result.columns[$0].isNull(row) ? nil : Array(Cast.text(result.columns[$0], row).utf8) }
-            try producer.send(topic: topic, key: key, value: value)
+            do {
+                try producer.send(topic: topic, key: key, value: value, giveUp: stop)
+            } catch {
+                // Given up on a full queue because of the stop, or refused (e.g. a row larger
+                // than message.max.bytes).
+                if stop() { throw stopped() }
+                throw SinkError("kafka sink: row \(row) of batch \(result.batchId) cannot be sent to \(topic): \(error)")
+            }
         }
-        try producer.flush(timeout: .seconds(30))
+        let clock = ContinuousClock()
+        let deadline = clock.now + Self.flushTimeout
+        while producer.inFlight > 0 {
+            if stop() { throw stopped() }
+            guard clock.now < deadline else {
+                let waiting = producer.inFlight
+                producer.purge()
+                throw SinkError("kafka sink: \(waiting) rows of batch \(result.batchId) were not acknowledged by the broker for \(topic) within \(Self.flushTimeout)",
+                                hint: "check that the broker is up and the topic exists")
+            }
+            producer.poll(timeout: .milliseconds(50))
+        }
+        producer.poll()
         let stats = producer.statistics
-        if stats.failed > 0 {
-            throw SinkError("kafka sink: \(stats.failed) rows were not delivered to \(topic): \(stats.firstError.map { "\($0)" } ?? "")")
+        if stats.failed > failedBefore {
+            throw SinkError("kafka sink: \(stats.failed - failedBefore) rows of batch \(result.batchId) were not delivered to \(topic): \(stats.firstError.map { "\($0)" } ?? "")")
         }
     }
 }

@@ -13,9 +13,14 @@ public struct ResultBatch: Sendable {
 /// Where a query's results go. Sinks are called on the query's thread, once per micro-batch.
 public protocol QuerySink: AnyObject {
     func write(_ result: ResultBatch) throws
+    func write(_ result: ResultBatch, stop: () -> Bool) throws
     func close() throws
 }
 
 extension QuerySink {
     public func close() throws {}
+
+    /// A sink that may wait on something outside the process (a broker) checks `stop` while
+    /// it waits and throws rather than outlive Ctrl-C, SIGTERM, `--timeout` or STOP.
+    public func write(_ result: ResultBatch, stop: () -> Bool) throws { try write(result) }
 }

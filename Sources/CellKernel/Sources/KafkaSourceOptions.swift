@@ -96,7 +96,8 @@ struct KafkaSourceOptions {
 /// `startingOffsets`: earliest, latest, or per-partition JSON.
 struct StartingOffsets {
     private let all: Int64?
-    private let perPartition: [String: [String: Int64]]
+    /// Partitions by number: "00" and "+0" name partition 0 as they do in Spark.
+    private let perPartition: [String: [Int32: Int64]]
 
     init(_ text: String) throws {
         switch text.lowercased().trimmingCharacters(in: .whitespaces) {
@@ -107,9 +108,10 @@ struct StartingOffsets {
                 throw SourceError("'startingOffsets' must be earliest, latest or JSON like {\"topic\":{\"0\":23,\"1\":-2}}, not '\(text)'",
                                   option: "startingOffsets")
             }
+            var numbered: [String: [Int32: Int64]] = [:]
             for (topic, offsets) in object {
                 for (partition, offset) in offsets {
-                    guard Int32(partition).map({ $0 >= 0 }) == true else {
+                    guard let id = Int32(partition.trimmingCharacters(in: .whitespaces)), id >= 0 else {
                         throw SourceError("'startingOffsets' names partition \"\(partition)\" of \(topic): a partition is a number from 0",
                                           option: "startingOffsets")
                     }
@@ -117,10 +119,13 @@ struct StartingOffsets {
                         throw SourceError("'startingOffsets' gives \(topic)/\(partition) the offset \(offset): an offset is -2 (earliest), -1 (latest) or from 0",
                                           option: "startingOffsets")
                     }
+                    guard numbered[topic, default: [:]].updateValue(offset, forKey: id) == nil else {
+                        throw SourceError("'startingOffsets' names partition \(id) of \(topic) twice", option: "startingOffsets")
+                    }
                 }
             }
             all = nil
-            perPartition = object
+            perPartition = numbered
         }
     }
 
@@ -134,7 +139,7 @@ struct StartingOffsets {
                 throw SourceError("'startingOffsets' names the topic '\(topic)', which this source does not read",
                                   hint: "it reads \(read.joined(separator: ", ")); name only those topics", option: "startingOffsets")
             }
-            for partition in perPartition[topic]!.keys.sorted() where !ids.contains(Int32(partition)!) {
+            for partition in perPartition[topic]!.keys.sorted() where !ids.contains(partition) {
                 throw SourceError("'startingOffsets' names \(topic)/\(partition), but \(topic) has partitions \(ids.map(String.init).joined(separator: ", "))",
                                   hint: "name only partitions the topic has", option: "startingOffsets")
             }
@@ -143,6 +148,6 @@ struct StartingOffsets {
 
     /// -2 earliest, -1 latest, else the offset. Partitions the JSON does not name start at latest.
     func offset(for tp: KafkaTopicPartition) -> Int64 {
-        all ?? perPartition[tp.topic]?[String(tp.partition)] ?? -1
+        all ?? perPartition[tp.topic]?[tp.partition] ?? -1
     }
 }

@@ -68,7 +68,12 @@ public final class KafkaStreamSource: StreamSource {
             throw SourceError("cannot reach Kafka at \(bootstrap): \(error.message)",
                               hint: "start a broker (`cells broker`), fix 'kafka.bootstrap.servers', or set KAFKA_BOOTSTRAP")
         }
+        // A topic or partition named twice ('a,a', {"t":[0,0]}) is read once, as Kafka's own
+        // subscribe and assign take sets: twice, its records would count double and its
+        // offsets would key a dictionary twice.
+        var seen: Set<KafkaTopicPartition> = []
         partitions = try Self.resolvePartitions(parsed.subscription, metadata: metadata, bootstrap: bootstrap)
+            .filter { seen.insert($0).inserted }
         topics = Array(Set(partitions.map(\.topic))).sorted()
         topicIndex = Dictionary(uniqueKeysWithValues: topics.enumerated().map { ($1, $0) })
         starting = parsed.startingOffsets
@@ -95,7 +100,7 @@ public final class KafkaStreamSource: StreamSource {
             throw SourceError("cannot resume at \(unknown): this source reads \(partitions.map(\.description).joined(separator: ", "))",
                               hint: "the snapshot was taken from a query over other topics or partitions")
         }
-        if next.isEmpty { try start(giveUpAfter: metadataTimeout) }
+        if next.isEmpty { try start(giveUpAfter: metadataTimeout, resuming: true) }
         for (name, offset) in offsets.next { next[byName[name]!] = offset }
         // Assigning again (rather than seeking) works whether or not fetching has begun.
         needsSeek.removeAll()
@@ -104,13 +109,23 @@ public final class KafkaStreamSource: StreamSource {
 
     /// Turns startingOffsets into exact offsets and assigns the partitions from there.
     private func start(stop: () -> Bool = { false }, notice: (String) -> Void = { _ in },
-                       giveUpAfter: Duration? = nil) throws {
+                       giveUpAfter: Duration? = nil, resuming: Bool = false) throws {
         let marks = try queryWatermarks(partitions, stop: stop, notice: notice, giveUpAfter: giveUpAfter)
         for tp in partitions {
             switch starting.offset(for: tp) {
             case -2: next[tp] = marks[tp]!.low
             case -1: next[tp] = marks[tp]!.high
-            case let exact: next[tp] = exact
+            case let exact:
+                // An offset past the end would wait, silently and with no lag shown, until the
+                // partition grew that far (forever for Int64.max). A snapshot's offsets replace
+                // these when resuming, so only a fresh start is held to them.
+                if exact > marks[tp]!.high && !resuming {
+                    next.removeAll()
+                    throw SourceError("'startingOffsets' gives \(tp) the offset \(exact), past its end (\(marks[tp]!.high))",
+                                      hint: "use an offset from \(marks[tp]!.low) to \(marks[tp]!.high), -2 (earliest) or -1 (latest)",
+                                      option: "startingOffsets")
+                }
+                next[tp] = exact
             }
         }
         try consumer.assign(partitions.map { ($0, .exact(next[$0]!)) })
@@ -424,6 +439,9 @@ public final class KafkaStreamSource: StreamSource {
         Logger(label: "cells.source.kafka").warning("\(what) are gone from the broker; skipped (failOnDataLoss=false)")
     }
 
+    /// How long matching subscribePattern against every topic name may take.
+    static let patternBudget: Duration = .seconds(2)
+
     private static func resolvePartitions(_ subscription: KafkaSourceOptions.Subscription, metadata: KafkaClusterMetadata,
                                           bootstrap: String) throws -> [KafkaTopicPartition] {
         let known = metadata.topics.filter { !$0.name.hasPrefix("__") }
@@ -440,11 +458,31 @@ public final class KafkaStreamSource: StreamSource {
         case .topics(let names):
             return try names.flatMap(partitions(of:))
         case .pattern(let pattern):
-            let regex: Regex<AnyRegexOutput>
-            do { regex = try Regex(pattern) } catch {
+            // ICU's engine (NSRegularExpression), close to the Java one Spark uses, because it
+            // can be told to give up: a pattern that backtracks catastrophically on a topic
+            // name ('(a|aa)+b' on 40 a's took minutes, deaf to Ctrl-C) is an error instead.
+            let whole: NSRegularExpression
+            do {
+                _ = try NSRegularExpression(pattern: pattern)  // checked alone: the wrapper could balance a stray ')'
+                whole = try NSRegularExpression(pattern: "^(?:\(pattern))$")
+            } catch {
                 throw SourceError("subscribePattern '\(pattern)' is not a valid regular expression: \(error)", option: "subscribePattern")
             }
-            let matching = known.map(\.name).filter { (try? regex.wholeMatch(in: $0)) != nil }.sorted()
+            let deadline = ContinuousClock.now + Self.patternBudget
+            var matching: [String] = []
+            for name in known.map(\.name) {
+                var matched = false, abandoned = false
+                whole.enumerateMatches(in: name, options: [.reportProgress], range: NSRange(name.startIndex..., in: name)) { match, _, stop in
+                    if match != nil { matched = true; stop.pointee = true }
+                    else if ContinuousClock.now > deadline { abandoned = true; stop.pointee = true }
+                }
+                if abandoned {
+                    throw SourceError("subscribePattern '\(pattern)' takes too long to match the topic name '\(name)' (over \(Self.patternBudget)): it backtracks catastrophically",
+                                      hint: "avoid nested repetition such as (a+)+ or (a|aa)+; e.g. 'cartao_.*'", option: "subscribePattern")
+                }
+                if matched { matching.append(name) }
+            }
+            matching.sort()
             guard !matching.isEmpty else {
                 throw SourceError("no topic on \(bootstrap) matches subscribePattern '\(pattern)'",
                                   hint: "topics there: \(known.map(\.name).sorted().joined(separator: ", "))")
