@@ -444,6 +444,11 @@ public final class KafkaStreamSource: StreamSource {
             do { regex = try Regex(pattern) } catch {
                 throw SourceError("subscribePattern '\(pattern)' is not a valid regular expression: \(error)", option: "subscribePattern")
             }
+            // Topic names are short, but a nested repetition is exponential even on 20 characters.
+            if RegexGuard.nestedRepetition(in: pattern) != nil {
+                throw SourceError("subscribePattern '\(pattern)' repeats a group that itself repeats: matching it can take minutes and cannot be stopped",
+                                  option: "subscribePattern")
+            }
             let matching = known.map(\.name).filter { (try? regex.wholeMatch(in: $0)) != nil }.sorted()
             guard !matching.isEmpty else {
                 throw SourceError("no topic on \(bootstrap) matches subscribePattern '\(pattern)'",
