@@ -55,4 +55,28 @@ import Testing
             }
         }
     }
+
+    @Test func invalidUTF8AndLoneSurrogatesComeOutAsValidJSON() throws {
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("cells-sinkfault-\(UUID().uuidString).jsonl").path
+        let out = FileManager.default.temporaryDirectory.appendingPathComponent("cells-sinkfault-out-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: file); try? FileManager.default.removeItem(atPath: out) }
+        var bytes = Array(#"{"k":"a\udc00b\ud800","n":1}"#.utf8) + [0x0A]
+        bytes += Array(#"{"k":"x"#.utf8) + [0xFF, 0xC3, 0x28, 0xED, 0xA0, 0x80] + Array(#"y\u0000\n\u2028","n":2}"#.utf8) + [0x0A]
+        try Data(bytes).write(to: URL(fileURLWithPath: file))
+        let session = CellSession(output: { _ in })
+        try session.run(script: """
+            CREATE SOURCE f USING file OPTIONS ('path' = '\(file)');
+            CREATE STREAM e FROM f FORMAT json SCHEMA (k STRING, n INT);
+            CREATE VIEW v AS SELECT k, upper(k) AS u, substring(k, -2, 5) AS s, length(k) AS l,
+              regexp_replace(k, '[^a-z]', '?') AS r, translate(k, 'ab', '') AS t, n FROM e;
+            START v TRIGGER ONCE USING json OPTIONS ('path' = '\(out)');
+            """)
+        let data = try Data(contentsOf: URL(fileURLWithPath: "\(out)/part-00000.json"))
+        let lines = data.split(separator: 0x0A)
+        #expect(lines.count == 2)
+        for line in lines {
+            #expect(String(validating: line, as: UTF8.self) != nil)
+            #expect((try? JSONSerialization.jsonObject(with: Data(line))) as? [String: Any] != nil, "\(String(decoding: line, as: UTF8.self))")
+        }
+    }
 }
