@@ -8,34 +8,39 @@ enum RegexGuard {
     /// The offset (in unicode scalars) of the first group that repeats a repetition, or nil.
     static func nestedRepetition(in pattern: String) -> Int? {
         let s = Array(pattern.unicodeScalars)
-        // For each open group: where it starts, and whether something inside it repeats.
-        var groups: [(start: Int, repeats: Bool)] = []
+        // For each open group: where it starts, whether something inside it repeats a variable
+        // number of times, and whether without bound (`*`, `+`, `{n,}`).
+        var groups: [(start: Int, repeats: Bool, unbounded: Bool)] = []
         var i = 0
         /// The length of a quantifier at `j` that repeats more than once (`*`, `+`, `{n,}`, `{n,m}`
         /// with m > n, 1) or not (`?`, `{0,1}`), and its length; 0 for none.
-        func quantifier(at j: Int) -> (length: Int, repeats: Bool) {
-            guard j < s.count else { return (0, false) }
-            var length = 0, repeats = false
+        func quantifier(at j: Int) -> (length: Int, repeats: Bool, unbounded: Bool, upper: Int) {
+            guard j < s.count else { return (0, false, false, 1) }
+            var length = 0, repeats = false, upper = 1
             switch s[j] {
-            case "*", "+": length = 1; repeats = true
+            case "*", "+": length = 1; repeats = true; upper = Int.max
             case "?": length = 1
             case "{":
-                guard let close = s[j...].firstIndex(of: "}") else { return (0, false) }
+                guard let close = s[j...].firstIndex(of: "}") else { return (0, false, false, 1) }
                 let body = String(String.UnicodeScalarView(s[(j + 1)..<close]))
                 let parts = body.split(separator: ",", omittingEmptySubsequences: false)
-                guard (1...2).contains(parts.count), parts.allSatisfy({ $0.allSatisfy(\.isNumber) }), !parts[0].isEmpty else { return (0, false) }
+                guard (1...2).contains(parts.count), parts.allSatisfy({ $0.allSatisfy(\.isNumber) }), !parts[0].isEmpty else { return (0, false, false, 1) }
                 length = close - j + 1
                 // A fixed count (`{2}`, `{3,3}`) has one way to match, so it is not ambiguous.
                 let lower = Int(parts[0]) ?? Int.max
-                let upper = parts.count == 1 ? lower : (parts[1].isEmpty ? Int.max : Int(parts[1]) ?? Int.max)
+                upper = parts.count == 1 ? lower : (parts[1].isEmpty ? Int.max : Int(parts[1]) ?? Int.max)
                 repeats = upper > max(lower, 1)
-            default: return (0, false)
+            default: return (0, false, false, 1)
             }
             // A lazy (`?`) or possessive (`+`) suffix belongs to the quantifier.
             if j + length < s.count, s[j + length] == "?" || s[j + length] == "+" { length += 1 }
-            return (length, repeats)
+            return (length, repeats, upper == Int.max, upper)
         }
-        func markRepeats() { if !groups.isEmpty { groups[groups.count - 1].repeats = true } }
+        func mark(repeats: Bool, unbounded: Bool) {
+            guard !groups.isEmpty else { return }
+            groups[groups.count - 1].repeats = groups[groups.count - 1].repeats || repeats
+            groups[groups.count - 1].unbounded = groups[groups.count - 1].unbounded || unbounded
+        }
         while i < s.count {
             switch s[i] {
             case "\\":
@@ -60,14 +65,17 @@ enum RegexGuard {
                 }
                 i = j
             case "(":
-                groups.append((i, false))
+                groups.append((i, false, false))
                 i += 1
                 continue
             case ")":
                 guard let group = groups.popLast() else { i += 1; continue }
                 let q = quantifier(at: i + 1)
                 if q.repeats && group.repeats { return group.start }
-                if q.repeats || group.repeats { markRepeats() }
+                // A fixed count of an unbounded repetition, `(.*a){20}`, is polynomial of that
+                // degree: up to 4 (`(\d+\.){3}`) is left alone.
+                if q.upper > 4 && group.unbounded { return group.start }
+                mark(repeats: q.repeats || group.repeats, unbounded: q.unbounded || group.unbounded)
                 i += 1 + q.length
                 continue
             default:
@@ -75,7 +83,7 @@ enum RegexGuard {
             }
             // After an atom (escape, class or character): a quantifier on it.
             let q = quantifier(at: i)
-            if q.repeats { markRepeats() }
+            mark(repeats: q.repeats, unbounded: q.unbounded)
             i += q.length
         }
         return nil
