@@ -37,12 +37,16 @@ final class Child: @unchecked Sendable {
         process.standardOutput = out
         process.standardError = err
         process.standardInput = FileHandle.nullDevice
-        out.fileHandleForReading.readabilityHandler = { [unowned self] h in
+        // Weak: a handler already dispatched can still run after finish() cleared it and the
+        // Child is gone (an unowned self crashed the test process there under load).
+        out.fileHandleForReading.readabilityHandler = { [weak self] h in
             let d = h.availableData
+            guard let self else { return }
             lock.withLock { outData.append(d) }
         }
-        err.fileHandleForReading.readabilityHandler = { [unowned self] h in
+        err.fileHandleForReading.readabilityHandler = { [weak self] h in
             let d = h.availableData
+            guard let self else { return }
             lock.withLock { errData.append(d) }
         }
         try process.run()

@@ -279,7 +279,7 @@ public final class CellSession {
             case "memory": break
             case "json": sinks.append(try FileSink(format: .json, options: sinkOptions))
             case "csv": sinks.append(try FileSink(format: .csv, options: sinkOptions))
-            case "kafka": sinks.append(try KafkaSink(options: sinkOptions))
+            case "kafka": sinks.append(try KafkaSink(options: sinkOptions, schema: plan.outputSchema))
             case let other?:
                 throw SQLError("unknown sink \(other)", at: start.sink!.location, hint: "console, memory, json, csv or kafka")
             }

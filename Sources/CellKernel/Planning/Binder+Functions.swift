@@ -65,6 +65,7 @@ extension Binder {
             try arity(3...3)
             let pattern = try constantText(1)
             if (try? Regex(pattern)) == nil { throw SQLError("'\(pattern)' is not a valid regular expression", at: call.arguments[1].location) }
+            if let refusal = RegexGuard.refusal(pattern, at: call.arguments[1].location) { throw refusal }
             return .call(.row(.regexpReplace), [string(0), string(1), string(2)], .string)
         case "substring", "substr":
             try arity(2...3)

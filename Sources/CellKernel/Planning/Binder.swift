@@ -87,6 +87,7 @@ struct Binder {
             if !isLike, (try? Regex(text)) == nil {
                 throw SQLError("'\(text)' is not a valid regular expression", at: pattern.location)
             }
+            if !isLike, let refusal = RegexGuard.refusal(text, at: pattern.location) { throw refusal }
             let result = BoundExpression.call(.row(isLike ? .like(pattern: text) : .rlike(pattern: text)),
                                               [Self.cast(try bind(value), to: .string)], .boolean)
             return negated ? .call(.not, [result], .boolean) : result

@@ -56,7 +56,11 @@ public final class FileSink: QuerySink {
     }
 
     private func csvField(_ text: String) -> String {
-        guard text.contains(separator) || text.contains("\"") || text.contains("\n") else { return text }
+        // A carriage return ends a record for CSV readers as a newline does (scalars, as "\r\n" is
+        // one Character that contains neither "\r" nor "\n" as a String); an empty string is
+        // written "" so that it stays apart from NULL (nothing), as Spark's CSV writer does.
+        guard text.isEmpty || text.contains(separator)
+                || text.unicodeScalars.contains(where: { $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return text }
         return "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\""
     }
 }

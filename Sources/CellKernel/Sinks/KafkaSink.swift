@@ -8,7 +8,8 @@ public final class KafkaSink: QuerySink {
     private let topic: String
     private let keyColumn: String?
 
-    public init(options: [String: String]) throws {
+    /// `schema`: the query's output, which `key` must name (checked before the broker is asked).
+    public init(options: [String: String], schema: Schema? = nil) throws {
         let lowered = Dictionary(options.map { ($0.key.lowercased(), $0.value) }, uniquingKeysWith: { $1 })
         guard let bootstrap = lowered["kafka.bootstrap.servers"], let topic = lowered["topic"] else {
             throw SinkError("the kafka sink needs 'kafka.bootstrap.servers' and 'topic'")
@@ -17,6 +18,11 @@ public final class KafkaSink: QuerySink {
             _ = try OptionValues.nonEmpty(bootstrap, option: "kafka.bootstrap.servers", example: "localhost:9092")
             _ = try OptionValues.nonEmpty(topic, option: "topic", example: "results")
             if let key = lowered["key"] { _ = try OptionValues.nonEmpty(key, option: "key", example: "a result column") }
+        }
+        // A key naming no column would silently send every record without a key.
+        if let key = lowered["key"], let schema, schema.index(of: key) == nil {
+            throw SinkError("the kafka sink's 'key' = '\(key)' is not a column of the query's output",
+                            hint: "its columns: \(schema.fields.map(\.name).joined(separator: ", "))", option: "key")
         }
         var configuration = KafkaConfiguration(bootstrapServers: bootstrap)
         for (key, value) in options where key.lowercased().hasPrefix("kafka.") && key.lowercased() != "kafka.bootstrap.servers" {

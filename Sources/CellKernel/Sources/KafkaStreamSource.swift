@@ -468,6 +468,12 @@ public final class KafkaStreamSource: StreamSource {
             } catch {
                 throw SourceError("subscribePattern '\(pattern)' is not a valid regular expression: \(error)", option: "subscribePattern")
             }
+            // The same refusal as RLIKE's, up front; the budget below catches what it lets
+            // through (overlapping alternation such as (a|aa)+).
+            if RegexGuard.nestedRepetition(in: pattern) != nil {
+                throw SourceError("subscribePattern '\(pattern)' repeats a group that itself repeats: matching it can take minutes and cannot be stopped",
+                                  hint: "repeat the inner part only, e.g. 'a+' instead of '(a+)+'", option: "subscribePattern")
+            }
             let deadline = ContinuousClock.now + Self.patternBudget
             var matching: [String] = []
             for name in known.map(\.name) {

@@ -102,7 +102,10 @@ import Testing
         let notices = Notices()
         var seen: [Int] = []
         let up = Mutex<ContinuousClock.Instant?>(nil)
-        let batch = try source.readBatch(stop: { false }, notice: notices.add) { record in
+        // A deadline far past the outage, so that a batch that never resumes fails the test
+        // instead of hanging the suite.
+        let deadline = ContinuousClock.now + .seconds(40)
+        let batch = try source.readBatch(stop: { ContinuousClock.now > deadline }, notice: notices.add) { record in
             seen.append(Int(String(decoding: record.value!, as: UTF8.self).dropFirst(5).dropLast())!)
             if seen.count == 1000 {
                 try? cluster.setBrokerDown(1)
