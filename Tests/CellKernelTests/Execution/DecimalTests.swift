@@ -6,19 +6,10 @@ import TransactionGenerator
 // DECIMAL as Spark 3 computes it (non-ANSI, spark.sql.decimalOperations.allowPrecisionLoss on):
 // result types by Spark's rules, values exact, rounded HALF_UP, NULL when they overflow.
 
-private func column(_ type: SQLType, _ values: [Value]) -> Column {
-    var c = Column(type: type, capacity: values.count)
-    values.forEach { c.append($0) }
-    return c
-}
-
 /// Binds and evaluates `text` over columns; the result's type and its rows as Spark's text.
 private func evaluate(_ text: String, _ columns: (String, SQLType, [Value])...) throws -> (SQLType, [String]) {
-    let binder = Binder(columns: columns.map { Binder.Column(name: $0.0, type: $0.1) })
-    let bound = try binder.bind(try SQLParser.parseExpression(text))
-    let data = columns.map { column($0.1, $0.2) }
-    let out = Evaluator.evaluate(bound, columns: data, count: data.first?.count ?? 1)
-    return (bound.type, (0..<out.count).map { out.isNull($0) ? "NULL" : Cast.text(out, $0) })
+    let (type, out) = try evaluateSQL(text, over: columns)
+    return (type, (0..<out.count).map { out.isNull($0) ? "NULL" : Cast.text(out, $0) })
 }
 
 

@@ -2,20 +2,6 @@
 import Foundation
 import Testing
 
-private func column(_ type: SQLType, _ values: [Value]) -> Column {
-    var c = Column(type: type, capacity: values.count)
-    values.forEach { c.append($0) }
-    return c
-}
-
-/// Parses, binds and evaluates SQL text over named columns (one row when there are none).
-private func sql(_ text: String, _ columns: (String, SQLType, [Value])...) throws -> [Value] {
-    let binder = Binder(columns: columns.map { Binder.Column(name: $0.0, type: $0.1) })
-    let bound = try binder.bind(try SQLParser.parseExpression(text))
-    let data = columns.map { column($0.1, $0.2) }
-    return Evaluator.evaluate(bound, columns: data, count: data.first?.count ?? 1).values
-}
-
 private func bindError(_ text: String) -> String? {
     do { _ = try sql(text, ("s", .string, [.string("x")])); return nil } catch { return "\(error)" }
 }

@@ -5,12 +5,6 @@ import Testing
 // Expected values are Spark 3.x results with spark.sql.ansi.enabled=false and a UTC session
 // time zone. TIMESTAMPs are µs since the epoch, DATEs days since 1970-01-01.
 
-private func column(_ type: SQLType, _ values: [Value]) -> Column {
-    var c = Column(type: type, capacity: values.count)
-    values.forEach { c.append($0) }
-    return c
-}
-
 /// Evaluates a row function over argument columns given as (type, values).
 private func rowCall(_ function: RowFunction, _ args: (SQLType, [Value])..., type: SQLType) -> [Value] {
     let columns = args.map { column($0.0, $0.1) }
@@ -21,14 +15,6 @@ private func rowCall(_ function: RowFunction, _ args: (SQLType, [Value])..., typ
 /// Evaluates CAST of one column.
 private func cast(_ type: SQLType, _ values: [Value], to target: SQLType) -> [Value] {
     Evaluator.evaluate(.call(.cast, [.column(0, type)], target), columns: [column(type, values)], count: values.count).values
-}
-
-/// Parses, binds and evaluates SQL text over named columns (one row when there are none).
-private func sql(_ text: String, _ columns: (String, SQLType, [Value])...) throws -> [Value] {
-    let binder = Binder(columns: columns.map { Binder.Column(name: $0.0, type: $0.1) })
-    let bound = try binder.bind(try SQLParser.parseExpression(text))
-    let data = columns.map { column($0.1, $0.2) }
-    return Evaluator.evaluate(bound, columns: data, count: data.first?.count ?? 1).values
 }
 
 private func strings(_ values: String?...) -> [Value] { values.map { $0.map(Value.string) ?? .null } }
