@@ -14,7 +14,9 @@ public enum Keyword: String, Hashable, Sendable, CaseIterable {
     case regexp = "REGEXP", `case` = "CASE", when = "WHEN", then = "THEN", `else` = "ELSE"
     case end = "END", cast = "CAST", div = "DIV", interval = "INTERVAL"
     // Not supported, reserved so that using them gives a clear error rather than an alias.
-    case join = "JOIN", union = "UNION", on = "ON"
+    case join = "JOIN", on = "ON"
+    // Query composition.
+    case union = "UNION", all = "ALL", with = "WITH", explain = "EXPLAIN"
     // Statements.
     case create = "CREATE", replace = "REPLACE", temporary = "TEMPORARY", temp = "TEMP"
     case source = "SOURCE", stream = "STREAM", view = "VIEW", using = "USING"

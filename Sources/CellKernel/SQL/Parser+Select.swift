@@ -1,6 +1,74 @@
-/// `SELECT [DISTINCT] items FROM name [[AS] alias] [WHERE e] [GROUP BY e, ...] [HAVING e]
-/// [ORDER BY e [ASC|DESC] [NULLS FIRST|LAST], ...] [LIMIT n]`.
+/// `[WITH name AS (query), ...] SELECT [DISTINCT] items FROM name [[AS] alias] [WHERE e]
+/// [GROUP BY e, ...] [HAVING e] [UNION ALL SELECT ...] [ORDER BY e [ASC|DESC] [NULLS FIRST|LAST], ...]
+/// [LIMIT n]`, where `name` may be `(query)`.
 extension SQLParser {
+    /// How deeply subqueries and WITH queries may nest. Each level also counts as an
+    /// expression level (``maximumExpressionDepth``), so the parser's stack stays bounded.
+    public static let maximumQueryDepth = 32
+
+    mutating func parseQuery() throws(SQLError) -> Query {
+        queryNesting += 1
+        nesting += 1
+        defer { queryNesting -= 1; nesting -= 1 }
+        if queryNesting > Self.maximumQueryDepth || nesting > Self.maximumExpressionDepth {
+            throw failure("queries nested too deeply (more than \(Self.maximumQueryDepth) levels of subqueries and WITH)",
+                          at: current, hint: "define some of them as views and query those instead")
+        }
+        var ctes: [CommonTableExpression] = []
+        if accept(.with) != nil {
+            repeat {
+                let name = try identifier("a name for the WITH query")
+                if let first = ctes.first(where: { $0.name.name.caseInsensitiveCompare(name.name) }) {
+                    throw SQLError("'\(name.name)' is defined twice in this WITH", at: name.location, length: name.name.count,
+                                   hint: "the first is at \(first.name.location)")
+                }
+                try expect(.as, "after the WITH query's name")
+                let open = try expect(.leftParen, "and the query in parentheses after AS")
+                let query = try parseQuery()
+                try expect(.rightParen, "after the WITH query", closing: open)
+                ctes.append(CommonTableExpression(name: name, query: query))
+            } while accept(.comma) != nil
+        }
+        var terms = [try parseQueryTerm()]
+        while let union = accept(.union) {
+            guard accept(.all) != nil else {
+                throw failure("UNION without ALL (which removes duplicate rows) is not supported on streams", at: union,
+                              hint: "write UNION ALL; to drop duplicates, GROUP BY the columns")
+            }
+            if !terms[terms.count - 1].orderBy.isEmpty || terms[terms.count - 1].limit != nil {
+                throw failure("ORDER BY and LIMIT must come after the last SELECT of a UNION ALL", at: union,
+                              hint: "they apply to the whole union; to sort one side, make it a subquery: (SELECT ... ORDER BY ...)")
+            }
+            terms.append(try parseQueryTerm())
+        }
+        var query = Query(terms[0], with: ctes, unionAll: Array(terms.dropFirst()))
+        if terms.count > 1 {
+            // The last SELECT's ORDER BY and LIMIT are the union's, as SQL reads them.
+            let last = terms.count - 2
+            query.orderBy = query.unionAll[last].orderBy
+            query.limit = query.unionAll[last].limit
+            query.unionAll[last].orderBy = []
+            query.unionAll[last].limit = nil
+        }
+        return query
+    }
+
+    /// A SELECT, or a parenthesized query (read as `SELECT * FROM (query)`).
+    private mutating func parseQueryTerm() throws(SQLError) -> Select {
+        if current.is(.leftParen) && (peek().is(.select) || peek().is(.with) || peek().is(.leftParen)) {
+            let open = advance()
+            let query = try parseQuery()
+            try expect(.rightParen, "after the query", closing: open)
+            if query.with.isEmpty && query.unionAll.isEmpty { return query.select }
+            return Select(items: [SelectItem(SQLExpression(.star(qualifier: nil), at: open.location))],
+                          from: TableReference(subquery: query, alias: nil, at: open.location), at: open.location)
+        }
+        if !current.is(.select) {
+            throw failure(expected: "SELECT" + (queryNesting > 1 || check(.with) ? "" : " or WITH"))
+        }
+        return try parseSelect()
+    }
+
     /// The clauses after FROM, in the order SQL requires.
     private static let clauses: [(keyword: Keyword, name: String)] = [
         (.where, "WHERE"), (.group, "GROUP BY"), (.having, "HAVING"), (.order, "ORDER BY"), (.limit, "LIMIT"),
@@ -50,7 +118,13 @@ extension SQLParser {
             }
         }
         let remaining = Self.clauses[(rank + 1)...].map(\.name)
-        try expectEndOfStatement(remaining.isEmpty ? nil : remaining.joined(separator: ", "))
+        switch current.kind {
+        case .symbol(.semicolon), .endOfInput: break
+        case .symbol(.rightParen) where queryNesting > 1: break
+        case _ where current.is(.union) && rank < 3: break
+        default:
+            throw failure(expected: remaining.isEmpty ? "';' after the statement" : remaining.joined(separator: ", ") + " or ';'")
+        }
         return query
     }
 
@@ -77,12 +151,21 @@ extension SQLParser {
     }
 
     private mutating func parseTableReference() throws(SQLError) -> TableReference {
-        if current.is(.leftParen) {
-            throw failure("subqueries are not supported", at: current, hint: "define a view and query it instead")
+        let expected = Self.clauses.map(\.name).joined(separator: ", ") + " or ';'"
+        if let open = accept(.leftParen) {
+            guard current.is(.select) || current.is(.with) || current.is(.leftParen) else {
+                throw failure(expected: "a query (SELECT or WITH) in the parentheses after FROM")
+            }
+            let query = try parseQuery()
+            try expect(.rightParen, "after the subquery", closing: open)
+            let alias = try parseAlias(alternatives: Self.clauses.map(\.keyword) + [.union], expected: expected)
+            if current.is(.join) || current.is(.comma) {
+                throw failure("joins are not supported", at: current, hint: "a query reads one stream or view")
+            }
+            return TableReference(subquery: query, alias: alias, at: open.location)
         }
         let name = try identifier("a stream or view name after FROM")
-        let expected = Self.clauses.map(\.name).joined(separator: ", ") + " or ';'"
-        let alias = try parseAlias(alternatives: Self.clauses.map(\.keyword), expected: expected)
+        let alias = try parseAlias(alternatives: Self.clauses.map(\.keyword) + [.union], expected: expected)
         if current.is(.join) || current.is(.comma) {
             throw failure("joins are not supported", at: current, hint: "a query reads one stream or view")
         }

@@ -1,7 +1,11 @@
 /// The statements: CREATE SOURCE / STREAM / VIEW, START, SELECT, SHOW, DESCRIBE, STOP.
 extension SQLParser {
     mutating func parseStatementKind() throws(SQLError) -> StatementKind {
-        if check(.select) { return .select(try parseSelect()) }
+        if check(.select) || check(.with) { return .select(try parseQuery()) }
+        if accept(.explain) != nil {
+            if check(.select) || check(.with) { return .explain(.query(try parseQuery())) }
+            return .explain(.view(try identifier("a view name or a query (SELECT or WITH) after EXPLAIN")))
+        }
         if accept(.create) != nil { return try parseCreate() }
         if accept(.start) != nil { return .start(try parseStart()) }
         if accept(.show) != nil { return .show(try parseShowTarget()) }
@@ -140,8 +144,8 @@ extension SQLParser {
     private mutating func parseCreateView(orReplace: Bool) throws(SQLError) -> CreateView {
         let name = try identifier("a view name")
         try expect(.as, "and a query after the view name")
-        if !current.is(.select) { throw failure(expected: "SELECT after AS") }
-        return CreateView(name: name, query: try parseSelect(), orReplace: orReplace)
+        if !current.is(.select) && !current.is(.with) { throw failure(expected: "SELECT or WITH after AS") }
+        return CreateView(name: name, query: try parseQuery(), orReplace: orReplace)
     }
 
     // MARK: - START

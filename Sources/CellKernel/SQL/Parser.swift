@@ -23,6 +23,9 @@ public struct SQLParser: Sendable {
     /// Expression levels being parsed right now (parentheses, calls, NOT, unary signs): see
     /// ``maximumExpressionDepth``.
     var nesting = 0
+    /// Queries being parsed right now (the statement's, subqueries, WITH queries): see
+    /// ``maximumQueryDepth``.
+    var queryNesting = 0
 
     struct ImplicitAlias {
         var tokenIndex: Int

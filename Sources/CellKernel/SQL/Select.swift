@@ -37,18 +37,76 @@ public struct Select: Hashable, Sendable {
     }
 }
 
-/// The stream or view a query reads, with an optional alias for qualified columns.
+/// What a query reads: a stream, view, table or common table expression by name, or a
+/// subquery (`FROM (SELECT ...) [AS] alias`), with an optional alias for qualified columns.
 public struct TableReference: Hashable, Sendable {
-    /// The stream or view name.
+    /// The name read; for a subquery, its alias (or `__subquery` without one).
     public var name: Identifier
     /// `FROM name [AS] alias`: the qualifier its columns may be written with.
     public var alias: Identifier?
+    /// Held in an array only because a struct cannot contain itself directly.
+    private var nested: [Query] = []
 
     /// A reference to `name`, optionally aliased.
     public init(name: Identifier, alias: Identifier? = nil) {
         self.name = name
         self.alias = alias
     }
+
+    /// `FROM (query) [AS] alias`.
+    public init(subquery: Query, alias: Identifier?, at location: SourceLocation) {
+        self.name = alias ?? Identifier("__subquery", at: location)
+        self.alias = alias
+        self.nested = [subquery]
+    }
+
+    /// The subquery read, for `FROM (SELECT ...)`.
+    public var subquery: Query? { nested.first }
+}
+
+/// A whole query: `[WITH name AS (query), ...] select [UNION ALL select ...] [ORDER BY ...]
+/// [LIMIT n]`.
+///
+/// A single SELECT keeps its own ORDER BY and LIMIT; after UNION ALL they belong to the union
+/// as a whole, as in SQL, and live here.
+public struct Query: Hashable, Sendable {
+    /// `WITH` (common table expressions), in order: each may read the ones before it.
+    public var with: [CommonTableExpression]
+    /// The first (often only) SELECT.
+    public var select: Select
+    /// The SELECTs after each `UNION ALL`.
+    public var unionAll: [Select]
+    /// ORDER BY of the union as a whole (empty without UNION ALL).
+    public var orderBy: [OrderItem]
+    /// LIMIT of the union as a whole (nil without UNION ALL).
+    public var limit: Int64?
+
+    /// A query, as the parser builds it.
+    public init(_ select: Select, with: [CommonTableExpression] = [], unionAll: [Select] = [],
+                orderBy: [OrderItem] = [], limit: Int64? = nil) {
+        self.with = with
+        self.select = select
+        self.unionAll = unionAll
+        self.orderBy = orderBy
+        self.limit = limit
+    }
+
+    /// Where the query starts.
+    public var location: SourceLocation { with.first?.name.location ?? select.location }
+}
+
+/// `name AS (query)` in a WITH clause.
+public struct CommonTableExpression: Hashable, Sendable {
+    public var name: Identifier
+    /// Held in an array only because a struct cannot contain itself directly.
+    private var nested: [Query]
+
+    public init(name: Identifier, query: Query) {
+        self.name = name
+        self.nested = [query]
+    }
+
+    public var query: Query { nested[0] }
 }
 
 /// One item of a select list: `*`, `t.*`, `expr` or `expr [AS] alias`.

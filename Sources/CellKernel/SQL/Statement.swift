@@ -28,8 +28,10 @@ public enum StatementKind: Hashable, Sendable {
     case createView(CreateView)
     /// `START view [OUTPUT MODE m] [TRIGGER t] [USING sink [OPTIONS (...)]] [IN BACKGROUND]`.
     case start(StartQuery)
-    /// A query run once, printed as a table.
-    case select(Select)
+    /// A query run once over tables (started views' results), printed as a table.
+    case select(Query)
+    /// `EXPLAIN view` or `EXPLAIN query`: the logical and physical plans, not run.
+    case explain(ExplainTarget)
     /// `SHOW SOURCES | STREAMS | VIEWS | QUERIES`.
     case show(ShowTarget)
     /// `DESCRIBE name` (or `DESC name`).
@@ -41,4 +43,12 @@ public enum StatementKind: Hashable, Sendable {
 /// What SHOW lists.
 public enum ShowTarget: String, Hashable, Sendable, CaseIterable {
     case sources, streams, views, queries
+}
+
+/// What EXPLAIN shows the plans of.
+public enum ExplainTarget: Hashable, Sendable {
+    /// `EXPLAIN name`: a view (as START would run it) or a started view's table.
+    case view(Identifier)
+    /// `EXPLAIN SELECT ...`: the query as a view over streams, or as a SELECT over tables.
+    case query(Query)
 }
