@@ -12,7 +12,7 @@ extension FunctionRegistry {
             let type: SQLType = value.type == .int || value.type == .bigint ? value.type : .double
             return .call(.row(.round(scale: scale)), [Binder.cast(value, to: type == .double ? .double : value.type)], type)
         },
-        .scalar("abs", arity: 1...1) { (args) throws(SQLError) in
+        .scalar("abs", arity: 1...1) { args in
             let value = args.numeric(0)
             return .call(.row(.abs), [value], value.type)
         },

@@ -6,7 +6,7 @@ extension FunctionRegistry {
             _ = try args.regexPattern(1)
             return .call(.row(.regexpReplace), args.strings, .string)
         },
-        .scalar("substring", "substr", arity: 2...3) { (args) throws(SQLError) in
+        .scalar("substring", "substr", arity: 2...3) { args in
             // Spark's Substring takes INT position and length; wider numbers are cast (wrapping).
             .call(.row(.substring), [args.string(0)] + args.bound.dropFirst().map { Binder.cast($0, to: .int) }, .string)
         },

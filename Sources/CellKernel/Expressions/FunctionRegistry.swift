@@ -14,11 +14,16 @@
 /// ```
 ///
 /// Anything else gives its binding as a closure over the bound ``FunctionArguments``, which
-/// has the usual casts and checks (`string(i)`, `temporal(i)`, `constantText(i)`,
-/// `constantInt(i)`, `regexPattern(i)`), each throwing the message users see:
+/// has the usual casts and checks (`string(i)`, `numeric(i)`, `temporal(i)`, `constantText(i)`,
+/// `constantInt(i)`, `regexPattern(i)`), each throwing the message users see. The arity is
+/// checked before the closure runs. A closure that throws spells out `throws(SQLError)`
+/// (Swift does not infer a typed throw for a closure of several statements):
 ///
 /// ```swift
-/// .scalar("log10", arity: 1...1) { args in .call(.row(.log10), [Binder.cast(args[0], to: .double)], .double) },
+/// .scalar("date_trunc", arity: 2...2) { (args) throws(SQLError) in
+///     let unit = try args.constantText(0)
+///     return .call(.row(.dateTrunc(unit: unit)), [try args.temporal(1)], .timestamp)
+/// },
 /// ```
 ///
 /// The kernel is a ``ScalarFunction`` case the evaluator already runs, or a new one: a
