@@ -1,5 +1,3 @@
-import Dispatch
-import Synchronization
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -59,18 +57,13 @@ public final class StreamingQuery {
         let startedAt = wallClockMicros()
         aggregation?.beginBatch()
         let batchWatermark = watermark
-        let workers: [BatchWorker]
-        let read: SourceBatch?
-        if let file = source as? FileStreamSource, plan.isAggregate, Self.cores > 1 {
-            (workers, read) = try Self.readInParallel(file, plan: plan, mode: outputMode, watermark: batchWatermark,
-                                                      shouldStop: shouldStop)
-        } else {
-            var worker = BatchWorker(plan: plan, mode: outputMode, watermark: batchWatermark)
-            let topics = source.topics
-            read = try source.readBatch(stop: shouldStop, notice: notice) { record in try worker.add(record, topics: topics) }
-            worker.finish()
-            workers = [worker]
+        // Aggregates merge per-lane partial states, so their rows may be read on several
+        // threads; anything else keeps the source's row order on one.
+        let lanes = (0..<(plan.isAggregate ? Self.cores : 1)).map { _ in
+            WorkerLane(BatchWorker(plan: plan, mode: outputMode, watermark: batchWatermark))
         }
+        let read = try source.readBatch(lanes: lanes, stop: shouldStop, notice: notice)
+        let workers = lanes.map { $0.finish() }
         guard read != nil || hasPendingWork else { return nil }
         watermarkMoved = false
         var late = 0, malformed = 0, dropped = 0, outOfRange = 0
@@ -160,39 +153,6 @@ public final class StreamingQuery {
         return starts.indices.filter { starts[$0] &+ window.sizeMicros <= watermark }
     }
 
-    /// Reads a file batch as one part per core, each on its own thread with its own worker.
-    /// This thread watches `shouldStop` while the parts are read, and tells the readers
-    /// through a flag they check every few thousand lines.
-    private static func readInParallel(_ file: FileStreamSource, plan: QueryPlan, mode: OutputMode,
-                                       watermark: Int64, shouldStop: () -> Bool) throws -> ([BatchWorker], SourceBatch?) {
-        guard let (parts, batch) = try file.planParts(cores) else { return ([], nil) }
-        let results = WorkerResults(count: parts.count)
-        let cancelled = CancelFlag()
-        let group = DispatchGroup()
-        for index in parts.indices {
-            DispatchQueue.global().async(group: group) {
-                var worker = BatchWorker(plan: plan, mode: mode, watermark: watermark)
-                let outcome = Result {
-                    let lines = try parts[index].read(stop: { cancelled.isSet }) { record in try worker.add(record, topics: []) }
-                    worker.finish()
-                    return (worker: worker, lines: lines)
-                }
-                results.store(outcome, at: index)
-            }
-        }
-        while group.wait(timeout: .now() + .milliseconds(50)) == .timedOut {
-            if !cancelled.isSet && shouldStop() { cancelled.set() }
-        }
-        if cancelled.isSet {
-            file.rewind(to: batch.start)
-            throw StreamInterrupted()
-        }
-        let done = try results.collect()
-        var read = batch
-        read.records = done.reduce(0) { $0 + $1.lines }
-        return (done.map(\.worker), read.records > 0 ? read : nil)
-    }
-
     /// Copies each row into every window holding it, adding the window start as a last column.
     ///
     /// A row whose windows cannot be represented (an event time so close to the ends of the
@@ -278,30 +238,5 @@ extension Value {
         case let (.bool(x), .bool(y)): !x && y
         default: false
         }
-    }
-}
-
-/// Tells the readers of a parallel batch to give up.
-private final class CancelFlag: Sendable {
-    private let flag = Atomic(false)
-    var isSet: Bool { flag.load(ordering: .relaxed) }
-    func set() { flag.store(true, ordering: .relaxed) }
-}
-
-/// Where parallel workers leave their results, one slot each.
-private final class WorkerResults: Sendable {
-    private let slots: Mutex<[Result<(worker: BatchWorker, lines: Int), any Error>?]>
-
-    init(count: Int) {
-        slots = Mutex(Array(repeating: nil, count: count))
-    }
-
-    func store(_ result: Result<(worker: BatchWorker, lines: Int), any Error>, at index: Int) {
-        slots.withLock { $0[index] = result }
-    }
-
-    /// Each worker with the lines it read, or the first error one of them threw.
-    func collect() throws -> [(worker: BatchWorker, lines: Int)] {
-        try slots.withLock { $0 }.map { try $0!.get() }
     }
 }
