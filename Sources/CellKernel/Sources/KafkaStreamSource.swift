@@ -140,7 +140,7 @@ public final class KafkaStreamSource: StreamSource {
     /// messages it takes, in chunks, into a bounded queue that threads of lanes 1... decode
     /// from; when they all have enough queued, it decodes the chunk into lane 0 itself. So
     /// decoding overlaps polling, memory stays bounded by the queue, and no more threads
-    /// than lanes do work. A small batch may all go to one lane.
+    /// than lanes do work. A batch of a few thousand records or less is read as with one lane.
     public func readBatch(lanes: [any RecordLane], stop: () -> Bool, notice: (String) -> Void) throws -> SourceBatch? {
         let first = try Self.firstLane(lanes)
         let topics = topics
@@ -149,7 +149,8 @@ public final class KafkaStreamSource: StreamSource {
         return try read(stop: stop, notice: notice, decoders: decoders) { record in try first.add(record, topics: topics) }
     }
 
-    /// Reads a batch into `body`, or with `decoders` into their lanes (`body` then unused).
+    /// Reads a batch into `body`, or with `decoders` into their lanes (`body` then feeds lane
+    /// 0 only when the batch is too small to share).
     private func read(stop: () -> Bool, notice: (String) -> Void, decoders: LaneDecoders?,
                       _ body: (SourceRecord) throws -> Void) throws -> SourceBatch? {
         if next.isEmpty { try start(stop: stop, notice: notice) }
@@ -259,6 +260,10 @@ public final class KafkaStreamSource: StreamSource {
             slotNext[index] = offset + 1
             if offset + 1 >= slotEnd[index] { finish(index) }
         }
+        // A batch of one chunk or less is decoded here, as with one lane: starting a thread
+        // for it would cost more than it saves (a trickling stream has many such batches).
+        let due = partitions.indices.reduce(Int64(0)) { $0 + (slotEnd[$1] - slotNext[$1]) }
+        let decoders = due > Int64(LaneDecoders.chunkRecords) ? decoders : nil
         var chunk = decoders.map { _ in KafkaMessageChunk(capacity: LaneDecoders.chunkRecords) }
         var brokerTrouble: KafkaError?
         /// Whether the brokers were found away while this batch waited.

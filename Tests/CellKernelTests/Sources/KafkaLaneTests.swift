@@ -143,4 +143,17 @@ import Testing
             }
         }
     }
+
+    @Test("a batch of one chunk or less is read into lane 0 on the calling thread, in order")
+    func smallBatchStaysOnOneLane() throws {
+        let cluster = try EmbeddedCluster()
+        try cluster.createTopic("t", partitions: 1)
+        try send((0..<1000).map { Array(#"{"n":\#($0)}"#.utf8) }, to: "t", on: cluster.bootstrapServers)
+        let lanes = Self.lanes(3)
+        let batch = try #require(try Self.source(cluster).readBatch(lanes: lanes, stop: { false }, notice: { _ in }))
+        #expect(batch.records == 1000)
+        #expect(lanes.map(\.records) == [1000, 0, 0])
+        #expect(lanes[0].places.map(\.offset) == Array(0..<1000))
+        #expect(lanes[0].threads == [UInt(pthread_self())])
+    }
 }
