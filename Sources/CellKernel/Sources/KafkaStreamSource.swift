@@ -295,10 +295,7 @@ public final class KafkaStreamSource: StreamSource {
                                                 || error.code == KafkaError.Code.autoOffsetReset {
                 // The offset asked for is not on the broker (auto.offset.reset=error): below
                 // the log start, it was deleted before it was read.
-                let marks: [KafkaTopicPartition: KafkaWatermarks]
-                do {
-                    marks = try queryWatermarks(partitions, stop: stop, notice: notice)
-                }
+                let marks = try queryWatermarks(partitions, stop: stop, notice: notice)
                 guard try skipDeleted(lowWatermarks: { marks[$0]?.low }) else { throw error }
             } catch let error as KafkaError where error.code == KafkaError.Code.unknownPartition {
                 // Newer librdkafka reports a partition whose leader is away this way, where
