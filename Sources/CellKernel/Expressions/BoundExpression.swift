@@ -1,11 +1,11 @@
 /// An expression whose names are resolved to column positions and whose types are known:
 /// what the planner makes of the parser's AST, and what operators evaluate.
-public indirect enum BoundExpression: Sendable, Hashable {
+indirect enum BoundExpression: Sendable, Hashable {
     case column(Int, SQLType)
     case literal(Value, SQLType)
     case call(ScalarFunction, [BoundExpression], SQLType)
 
-    public var type: SQLType {
+    var type: SQLType {
         switch self {
         case .column(_, let t), .literal(_, let t), .call(_, _, let t): t
         }
@@ -14,7 +14,7 @@ public indirect enum BoundExpression: Sendable, Hashable {
 
 /// The scalar functions and operators the evaluator implements. The planner has already
 /// coerced the arguments to common types, so each case is one loop per physical storage.
-public enum ScalarFunction: Sendable, Hashable {
+enum ScalarFunction: Sendable, Hashable {
     case add, subtract, multiply, divide, remainder, negate
     case equal, notEqual, less, lessOrEqual, greater, greaterOrEqual, nullSafeEqual
     case and, or, not

@@ -2,7 +2,7 @@ import Foundation
 
 /// Scalar functions evaluated a row at a time on boxed values: the long tail of Spark's
 /// library, which queries use on few rows or on results rather than on every input row.
-public enum RowFunction: Sendable, Hashable {
+enum RowFunction: Sendable, Hashable {
     case substring, trim, ltrim, rtrim, regexpReplace, abs, integerDivide
     /// `round(x, scale)`, HALF_UP on the decimal text of the value, as Spark rounds.
     case round(scale: Int)

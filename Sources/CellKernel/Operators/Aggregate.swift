@@ -3,12 +3,12 @@ import Glibc
 #endif
 
 /// The aggregate functions, with Spark's result types.
-public enum AggregateFunction: String, Sendable, Hashable {
+enum AggregateFunction: String, Sendable, Hashable {
     case countAll = "count(*)"
     case count, countDistinct, sum, avg, min, max, approxCountDistinct
 
     /// The result type for an argument of type `input` (nil for `count(*)`).
-    public func resultType(for input: SQLType?) -> SQLType {
+    func resultType(for input: SQLType?) -> SQLType {
         switch self {
         case .countAll, .count, .countDistinct, .approxCountDistinct: .bigint
         case .sum:
@@ -26,12 +26,12 @@ public enum AggregateFunction: String, Sendable, Hashable {
 }
 
 /// One aggregate of a query: its function, its argument, where its result goes.
-public struct AggregateSpec: Sendable, Hashable {
-    public var function: AggregateFunction
-    public var argument: BoundExpression?
-    public var resultType: SQLType
+struct AggregateSpec: Sendable, Hashable {
+    var function: AggregateFunction
+    var argument: BoundExpression?
+    var resultType: SQLType
 
-    public init(_ function: AggregateFunction, _ argument: BoundExpression?) {
+    init(_ function: AggregateFunction, _ argument: BoundExpression?) {
         self.function = function
         self.argument = argument
         resultType = function.resultType(for: argument?.type)

@@ -8,7 +8,7 @@
 /// The local engine lowers a plan with ``PhysicalPlanner``; the tree itself knows nothing of
 /// how it runs.
 public struct LogicalPlan: Sendable {
-    public enum Operation: Sendable {
+    enum Operation: Sendable {
         /// A stream's columns `columns` (indices into the stream's), decoded from its source.
         case streamScan(StreamDefinition, columns: [Int])
         /// A table's columns `columns`: a started view's memory table, read whole.
@@ -29,13 +29,13 @@ public struct LogicalPlan: Sendable {
         case unionAll
     }
 
-    public var operation: Operation
-    public var inputs: [LogicalPlan]
+    var operation: Operation
+    var inputs: [LogicalPlan]
     /// The columns this node outputs.
-    public var schema: Schema
+    var schema: Schema
     /// The output column that carries event time under a watermark, if any: what lets an
     /// aggregation above close its windows.
-    public var eventTime: EventTimeColumn?
+    var eventTime: EventTimeColumn?
 
     init(_ operation: Operation, _ inputs: [LogicalPlan], schema: Schema, eventTime: EventTimeColumn?) {
         self.operation = operation
@@ -46,7 +46,7 @@ public struct LogicalPlan: Sendable {
 
     /// The most nodes from the root to a leaf. Views over views inline each other, so a long
     /// chain makes a tall tree; every pass over it recurses, so its height is bounded.
-    public static let maximumHeight = 256
+    static let maximumHeight = 256
 
     var height: Int { 1 + (inputs.map(\.height).max() ?? 0) }
 
@@ -57,7 +57,7 @@ public struct LogicalPlan: Sendable {
     }
 
     /// Whether an aggregation is anywhere in the tree.
-    public var isAggregate: Bool {
+    var isAggregate: Bool {
         var found = false
         forEachNode { if case .aggregate = $0.operation { found = true } }
         return found
@@ -72,43 +72,43 @@ public struct LogicalPlan: Sendable {
 }
 
 /// GROUP BY keys and aggregates, over the input's columns.
-public struct Aggregation: Sendable {
-    public var keys: [BoundExpression]
-    public var aggregates: [AggregateSpec]
+struct Aggregation: Sendable {
+    var keys: [BoundExpression]
+    var aggregates: [AggregateSpec]
     /// The key that holds a window start (a column added by a ``LogicalPlan/Operation/window(_:)``
     /// below), and the window's length.
-    public var window: (key: Int, sizeMicros: Int64)?
+    var window: (key: Int, sizeMicros: Int64)?
     /// Whether the aggregation can use the watermark: it groups by a window, or by a key
     /// made from the event-time column. Only then are groups ever final.
-    public var usesWatermark: Bool
+    var usesWatermark: Bool
 }
 
 /// An event-time column, and how far its values lag the event time: an aggregation's window
 /// start stands for the window's last instant (Spark's `window_time`), `shift` later.
-public struct EventTimeColumn: Sendable, Hashable {
-    public var column: Int
-    public var shiftMicros: Int64
+struct EventTimeColumn: Sendable, Hashable {
+    var column: Int
+    var shiftMicros: Int64
 }
 
 /// `WATERMARK column DELAY 'interval'`.
-public struct EventTimeWatermark: Sendable, Hashable {
+struct EventTimeWatermark: Sendable, Hashable {
     /// Index of the event-time column in the stream's columns.
-    public var column: Int
-    public var delayMicros: Int64
+    var column: Int
+    var delayMicros: Int64
 }
 
 /// Spark's `window(timeColumn, size[, slide])`.
-public struct WindowSpec: Sendable, Hashable {
+struct WindowSpec: Sendable, Hashable {
     /// The event time, over the input's columns.
-    public var time: BoundExpression
-    public var sizeMicros: Int64
-    public var slideMicros: Int64
-    public var startMicros: Int64 = 0
+    var time: BoundExpression
+    var sizeMicros: Int64
+    var slideMicros: Int64
+    var startMicros: Int64 = 0
 }
 
 /// One ORDER BY key, over the input's columns.
-public struct SortKey: Sendable, Hashable {
-    public var column: Int
-    public var ascending: Bool
-    public var nullsFirst: Bool
+struct SortKey: Sendable, Hashable {
+    var column: Int
+    var ascending: Bool
+    var nullsFirst: Bool
 }

@@ -40,7 +40,7 @@ public struct SQLParser: Sendable {
     ///   - environment: values for `${NAME}` and `${NAME:-default}` in string literals.
     ///   - origin: where `source` starts in a larger file (a notebook cell), so that error
     ///     positions point into that file.
-    public init(source: String, environment: [String: String] = [:], origin: SourceLocation = .start) {
+    init(source: String, environment: [String: String] = [:], origin: SourceLocation = .start) {
         self.source = source
         self.origin = origin
         tokens = Lexer.tokenize(source, environment: environment, origin: origin)
@@ -50,14 +50,14 @@ public struct SQLParser: Sendable {
     ///
     /// Statements are separated by `;`; the last may omit it, and empty statements are
     /// skipped, so a script of only comments yields no statements.
-    public mutating func parseScript() throws(SQLError) -> [SQLStatement] {
+    mutating func parseScript() throws(SQLError) -> [SQLStatement] {
         var statements: [SQLStatement] = []
         while let statement = try parseStatement() { statements.append(statement) }
         return statements
     }
 
     /// The next statement of the script and its `;`, or `nil` at the end.
-    public mutating func parseStatement() throws(SQLError) -> SQLStatement? {
+    mutating func parseStatement() throws(SQLError) -> SQLStatement? {
         while accept(.semicolon) != nil {}
         if case .endOfInput = current.kind { return nil }
         let first = current
@@ -90,7 +90,7 @@ public struct SQLParser: Sendable {
     }
 
     /// Parses `source` as one expression, e.g. a computed column typed on its own.
-    public static func parseExpression(
+    static func parseExpression(
         _ source: String, environment: [String: String] = [:], origin: SourceLocation = .start
     ) throws(SQLError) -> SQLExpression {
         var parser = SQLParser(source: source, environment: environment, origin: origin)

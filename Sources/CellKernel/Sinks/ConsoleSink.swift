@@ -1,10 +1,10 @@
 /// Prints each micro-batch as Spark's console sink does: a `Batch: N` banner and a table.
 /// Options: `numRows` (default 20), `truncate` (default true).
-public final class ConsoleSink: QuerySink {
+final class ConsoleSink: QuerySink {
     private let table: ConsoleTable
     private let output: @Sendable (String) -> Void
 
-    public init(options: [String: String], output: @escaping @Sendable (String) -> Void) throws {
+    init(options: [String: String], output: @escaping @Sendable (String) -> Void) throws {
         let lowered = Dictionary(options.map { ($0.key.lowercased(), $0.value) }, uniquingKeysWith: { $1 })
         let numRows = try lowered["numrows"].map { text in
             Int(try OptionValues.forSink { try OptionValues.integer(text, option: "numRows", in: 1...Int64(Int32.max), meaning: "rows shown per batch") })
@@ -18,18 +18,18 @@ public final class ConsoleSink: QuerySink {
         self.output = output
     }
 
-    public func write(_ result: ResultBatch) throws {
+    func write(_ result: ResultBatch) throws {
         output(ConsoleTable.banner(batch: result.batchId) + table.render(names: result.schema.fields.map(\.name), columns: result.columns))
     }
 }
 
 /// A sink that cannot be opened or written, with what to do about it.
-public struct SinkError: Error, Sendable, CustomStringConvertible {
-    public var description: String
-    public var hint: String?
+struct SinkError: Error, Sendable, CustomStringConvertible {
+    var description: String
+    var hint: String?
     /// The option whose value is at fault: the session reports the error at it.
-    public var option: String?
-    public init(_ description: String, hint: String? = nil, option: String? = nil) {
+    var option: String?
+    init(_ description: String, hint: String? = nil, option: String? = nil) {
         self.description = description
         self.hint = hint
         self.option = option
