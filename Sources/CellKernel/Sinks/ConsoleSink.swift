@@ -35,3 +35,13 @@ struct SinkError: Error, Sendable, CustomStringConvertible {
         self.option = option
     }
 }
+
+// Sinks read their options with the sources' checks; the errors they throw name a sink.
+extension OptionValues {
+    /// Runs `body` with source errors turned into sink errors (same message and option).
+    static func forSink<T>(_ body: () throws -> T) throws -> T {
+        do { return try body() } catch let error as SourceError {
+            throw SinkError(error.message, hint: error.hint, option: error.option)
+        }
+    }
+}

@@ -119,3 +119,9 @@ extension Column {
         appendNull()
     }
 }
+
+/// Marks `row` of a validity vector null, materialising the vector (all valid) on first use.
+func markNull(_ validity: inout [Bool], _ row: Int, count: Int) {
+    if validity.isEmpty { validity = Array(repeating: true, count: count) }
+    validity[row] = false
+}
