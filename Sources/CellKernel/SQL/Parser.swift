@@ -89,6 +89,24 @@ public struct SQLParser: Sendable {
         throw parser.failure(expected: "the end of the input", hint: "only one statement is allowed here")
     }
 
+    /// Whether typed text is ready to run: it parses and ends with `;`, or it fails before its
+    /// end (an error is better shown now than after the user types more lines). A shell reads
+    /// more lines while this is false.
+    public static func isComplete(_ text: String, environment: [String: String] = [:]) -> Bool {
+        do {
+            _ = try parseScript(text, environment: environment)
+        } catch {
+            return !error.isAtEndOfInput
+        }
+        // The last token, so that a comment after the `;` does not hide it.
+        let tokens = Lexer.tokenize(text, environment: environment).map(\.kind).filter { $0 != .endOfInput }
+        guard let last = tokens.last else { return true }
+        return last == .symbol(.semicolon)
+    }
+
+    /// The language's keywords, for completion.
+    public static var keywords: [String] { Keyword.allCases.map(\.rawValue) }
+
     /// Parses `source` as one expression, e.g. a computed column typed on its own.
     static func parseExpression(
         _ source: String, environment: [String: String] = [:], origin: SourceLocation = .start
