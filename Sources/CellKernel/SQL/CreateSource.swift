@@ -1,5 +1,5 @@
 /// `CREATE [OR REPLACE] SOURCE name USING connector [OPTIONS (...)]`: where records come from.
-public struct CreateSource: Hashable, Sendable {
+struct CreateSource: Hashable, Sendable {
     /// The name statements refer to the source by.
     var name: Identifier
     /// `kafka`, `file`, ...: checked by the catalog, which knows the connectors.

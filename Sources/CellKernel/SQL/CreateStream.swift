@@ -1,6 +1,6 @@
 /// `CREATE [OR REPLACE] STREAM name FROM source FORMAT json SCHEMA (...) [WATERMARK c DELAY 'd']
 /// [OPTIONS (...)]`: how a source's records decode into typed rows.
-public struct CreateStream: Hashable, Sendable {
+struct CreateStream: Hashable, Sendable {
     /// The name views read the stream by.
     var name: Identifier
     /// The source whose records the stream decodes.

@@ -1,6 +1,6 @@
 /// `CREATE [OR REPLACE] [TEMP] VIEW name AS SELECT ...`: a named streaming query, started
 /// later with START.
-public struct CreateView: Hashable, Sendable {
+struct CreateView: Hashable, Sendable {
     /// The name START and SELECT refer to the view by.
     var name: Identifier
     /// The streaming query the view stands for.

@@ -1,8 +1,8 @@
 /// A name written in SQL: of a source, stream, view, column, alias or sink.
-public struct Identifier: Hashable, Sendable, CustomStringConvertible {
+struct Identifier: Hashable, Sendable, CustomStringConvertible {
     /// The name as written, without backquotes. Spark resolves names case-insensitively, so
     /// compare with ``matches(_:)``.
-    public var name: String
+    var name: String
     /// Written in backquotes (so it may be a reserved word or contain any character).
     @IgnoredInComparison var isQuoted: Bool
     @IgnoredInComparison var location: SourceLocation
@@ -14,7 +14,7 @@ public struct Identifier: Hashable, Sendable, CustomStringConvertible {
     }
 
     /// The name as written.
-    public var description: String { name }
+    var description: String { name }
 
     /// Case-insensitive (ASCII) equality with `other`, as Spark's default name resolution.
     func matches(_ other: String) -> Bool {

@@ -3,7 +3,7 @@
 /// Most keywords are contextual, as in Spark: `mode`, `format` or `start` can still name a
 /// column. Only ``isReserved`` ones cannot be used as bare names (back-quote them instead),
 /// because the parser could not otherwise tell where an expression or a clause ends.
-public enum Keyword: String, Hashable, Sendable, CaseIterable {
+enum Keyword: String, Hashable, Sendable, CaseIterable {
     // Queries.
     case select = "SELECT", distinct = "DISTINCT", from = "FROM", `where` = "WHERE"
     case group = "GROUP", by = "BY", having = "HAVING", order = "ORDER", limit = "LIMIT"
@@ -27,7 +27,7 @@ public enum Keyword: String, Hashable, Sendable, CaseIterable {
     case views = "VIEWS", queries = "QUERIES", describe = "DESCRIBE", stop = "STOP"
 
     /// The keyword `word` spells, ignoring case.
-    public init?(word: String) {
+    init?(word: String) {
         // Keywords are ASCII, so ASCII upper-casing is enough and keeps Unicode rules out.
         let upper = word.utf8.map { $0 >= 0x61 && $0 <= 0x7A ? $0 - 0x20 : $0 }
         self.init(rawValue: String(decoding: upper, as: UTF8.self))
@@ -35,7 +35,7 @@ public enum Keyword: String, Hashable, Sendable, CaseIterable {
 
     /// Words that cannot be bare identifiers, because they end or start a clause or an
     /// expression.
-    public var isReserved: Bool {
+    var isReserved: Bool {
         switch self {
         case .select, .distinct, .from, .where, .group, .having, .order, .limit, .as,
             .and, .or, .not, .in, .is, .null, .true, .false, .between, .like, .rlike,

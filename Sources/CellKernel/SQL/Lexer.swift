@@ -3,7 +3,7 @@
 /// The lexer never throws: text it cannot read becomes a final ``TokenKind/invalid(_:)``
 /// token, so a fault late in a script is reported only once the parser has accepted
 /// everything before it.
-public struct Lexer: Sendable {
+struct Lexer: Sendable {
     let characters: [Character]
     let environment: [String: String]
     var index = 0
@@ -40,7 +40,7 @@ public struct Lexer: Sendable {
     }
 
     /// Every token of `source`, ending with `.endOfInput` or `.invalid`.
-    public static func tokenize(
+    static func tokenize(
         _ source: String, environment: [String: String] = [:], origin: SourceLocation = .start
     ) -> [Token] {
         var lexer = Lexer(source: source, environment: environment, origin: origin)

@@ -69,7 +69,7 @@ struct TableReference: Hashable, Sendable {
 ///
 /// A single SELECT keeps its own ORDER BY and LIMIT; after UNION ALL they belong to the union
 /// as a whole, as in SQL, and live here.
-public struct Query: Hashable, Sendable {
+struct Query: Hashable, Sendable {
     /// `WITH` (common table expressions), in order: each may read the ones before it.
     var with: [CommonTableExpression]
     /// The first (often only) SELECT.

@@ -2,9 +2,9 @@
 ///
 /// The clauses may come in any order, each at most once; what is left out takes Spark's
 /// defaults later (append mode, a micro-batch as soon as the previous one ends, the console).
-public struct StartQuery: Hashable, Sendable {
+struct StartQuery: Hashable, Sendable {
     /// The view to run.
-    public var view: Identifier
+    var view: Identifier
     /// `OUTPUT MODE m`; `nil` when not written.
     var outputMode: OutputMode?
     /// `TRIGGER t`; `nil` when not written.
@@ -14,7 +14,7 @@ public struct StartQuery: Hashable, Sendable {
     /// `USING sink OPTIONS (...)`.
     var sinkOptions: [SQLOption]
     /// `IN BACKGROUND`: return to the prompt while the query runs.
-    public var background: Bool
+    var background: Bool
     /// Where `OUTPUT` is written, for errors about the mode.
     @IgnoredInComparison var outputModeLocation: SourceLocation?
     /// Where `TRIGGER` is written, for errors about the trigger.

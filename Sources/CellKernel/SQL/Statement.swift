@@ -3,7 +3,7 @@
 /// Equality ignores the location and text, like every AST node.
 public struct SQLStatement: Hashable, Sendable {
     /// What the statement does.
-    public var kind: StatementKind
+    var kind: StatementKind
     /// Where the statement's first token is.
     @IgnoredInComparison public var location: SourceLocation
     /// The statement exactly as written (variables not expanded), without its `;`: what a
@@ -27,7 +27,7 @@ public struct SQLStatement: Hashable, Sendable {
 }
 
 /// The statements of the language: Spark SQL queries plus the streaming statements.
-public enum StatementKind: Hashable, Sendable {
+enum StatementKind: Hashable, Sendable {
     /// `CREATE [OR REPLACE] SOURCE name USING connector [OPTIONS (...)]`.
     case createSource(CreateSource)
     /// `CREATE [OR REPLACE] STREAM name FROM source FORMAT f SCHEMA (...) [WATERMARK ..] [OPTIONS (...)]`.
@@ -49,12 +49,12 @@ public enum StatementKind: Hashable, Sendable {
 }
 
 /// What SHOW lists.
-public enum ShowTarget: String, Hashable, Sendable, CaseIterable {
+enum ShowTarget: String, Hashable, Sendable, CaseIterable {
     case sources, streams, views, queries
 }
 
 /// What EXPLAIN shows the plans of.
-public enum ExplainTarget: Hashable, Sendable {
+enum ExplainTarget: Hashable, Sendable {
     /// `EXPLAIN name`: a view (as START would run it) or a started view's table.
     case view(Identifier)
     /// `EXPLAIN SELECT ...`: the query as a view over streams, or as a SELECT over tables.

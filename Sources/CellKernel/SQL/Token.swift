@@ -1,5 +1,5 @@
 /// Punctuation and operators, spelt as in SQL.
-public enum Symbol: String, Hashable, Sendable, CaseIterable {
+enum Symbol: String, Hashable, Sendable, CaseIterable {
     case leftParen = "("
     case rightParen = ")"
     case comma = ","
@@ -24,7 +24,7 @@ public enum Symbol: String, Hashable, Sendable, CaseIterable {
 }
 
 /// How a numeric token was written, which decides its literal type (as in Spark).
-public enum NumberKind: Hashable, Sendable {
+enum NumberKind: Hashable, Sendable {
     /// Digits only: INT-sized values become `Int64` literals, larger ones decimals.
     case integer
     /// Digits with an `L` suffix: must fit BIGINT.
@@ -36,7 +36,7 @@ public enum NumberKind: Hashable, Sendable {
 }
 
 /// What a token is, with its value.
-public enum TokenKind: Hashable, Sendable {
+enum TokenKind: Hashable, Sendable {
     /// A plain identifier or keyword: `[A-Za-z_][A-Za-z0-9_]*`, as written.
     case word(String)
     /// A back-quoted identifier, unquoted (``` `` ``` already turned into one backquote).
@@ -53,20 +53,20 @@ public enum TokenKind: Hashable, Sendable {
 }
 
 /// One lexical unit of SQL text.
-public struct Token: Hashable, Sendable {
+struct Token: Hashable, Sendable {
     /// What the token is.
-    public var kind: TokenKind
+    var kind: TokenKind
     /// The keyword a `.word` spells, whatever its case; `nil` for everything else.
-    public var keyword: Keyword?
+    var keyword: Keyword?
     /// Where the token starts.
-    public var location: SourceLocation
+    var location: SourceLocation
     /// Just past the token's last character.
-    public var end: SourceLocation
+    var end: SourceLocation
     /// The token exactly as written, quotes and escapes included.
-    public var text: String
+    var text: String
 
     /// A token; the lexer makes these.
-    public init(
+    init(
         kind: TokenKind, keyword: Keyword? = nil, location: SourceLocation, end: SourceLocation,
         text: String
     ) {
@@ -78,7 +78,7 @@ public struct Token: Hashable, Sendable {
     }
 
     /// The token as an error message names it: keywords in upper case, values quoted.
-    public var displayName: String {
+    var displayName: String {
         switch kind {
         case .word:
             return "'\(keyword?.rawValue ?? text)'"

@@ -36,13 +36,13 @@ struct CellRunner {
     func run(_ statements: [SQLStatement], source: String, file: String?) throws(CellError) -> Outcome {
         for statement in statements {
             let stop = { signals.isStopRequested }
-            if case .start(let start) = statement.kind, !start.background {
+            if let view = statement.foregroundStartView {
                 try screen.redrawing { () throws(CellError) in
                     try session.execute(statement, source: source, file: file, shouldStop: stop)
                 }
                 if signals.consume() {
                     if screen.isTerminal { screen.line() }  // after the ^C the terminal echoed
-                    screen.line("stopped \(start.view.name): its last result stays in the table \(start.view.name) (SELECT * FROM \(start.view.name))")
+                    screen.line("stopped \(view): its last result stays in the table \(view) (SELECT * FROM \(view))")
                     return .interrupted
                 }
             } else {
@@ -55,7 +55,7 @@ struct CellRunner {
 
     /// Words worth completing: keywords, the session's names, and `extra` (shell commands).
     static func completions(session: CellSession, extra: [String]) -> [String] {
-        extra + session.knownNames + Keyword.allCases.map(\.rawValue) + CellSession.functionNames + Self.otherWords
+        extra + session.knownNames + SQLParser.keywords + CellSession.functionNames + Self.otherWords
     }
 
     /// Words the grammar reads as names rather than keywords: types, connectors, sinks, modes.

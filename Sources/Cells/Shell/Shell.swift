@@ -96,18 +96,9 @@ final class Shell {
         return true
     }
 
-    /// Whether typed text is a whole statement: it ends with `;`, or cannot be completed by
-    /// more lines (an error is better shown now than after the user types on).
+    /// Whether typed text is a whole statement (see ``SQLParser/isComplete(_:environment:)``).
     static func isComplete(_ text: String, environment: [String: String]) -> Bool {
-        do {
-            _ = try SQLParser.parseScript(text, environment: environment)
-        } catch {
-            return !error.isAtEndOfInput
-        }
-        // The last token, so that a comment after the `;` does not hide it.
-        let tokens = Lexer.tokenize(text, environment: environment).map(\.kind).filter { $0 != .endOfInput }
-        guard let last = tokens.last else { return true }
-        return last == .symbol(.semicolon)
+        SQLParser.isComplete(text, environment: environment)
     }
 
     // MARK: Cells
