@@ -1,0 +1,163 @@
+import CellKernel
+import Foundation
+import Testing
+import TransactionGenerator
+
+/// Queries built of queries against SQLite: views over views (1-4 levels, the last maybe an
+/// aggregation), views over an aggregating view with a WHERE over its columns, subqueries in
+/// FROM nested 1-3 deep, WITH with 1-3 CTEs each reading the one before, UNION ALL of 2-3
+/// SELECTs over one stream, aggregations over a union, and all of these mixed. Each generated
+/// case runs in cells over a growing file (micro-batches until none is left) and in SQLite
+/// over the same rows, the views created there too; results compared as multisets.
+/// Helpers: SQLCompositionDifferentialSupport.swift (and SQLDifferentialSupport.swift).
+///
+/// `SQL_COMPOSITION_CASES=n` runs n cases instead of 210 (seeds 0..<n; shape = seed % 7).
+@Suite struct SQLCompositionDifferentialTests {
+    static let count = ProcessInfo.processInfo.environment["SQL_COMPOSITION_CASES"].flatMap(Int.init) ?? 210
+
+    /// The case a seed makes, with its rows and how they arrive.
+    struct Generated {
+        var rows: [[Value]]
+        var testCase: CompCase
+        var chunks: [String]
+        var options: String
+    }
+
+    static func generate(seed: Int) -> Generated {
+        var random = CellsRandom(seed: UInt64(seed) &* 0xD1B5_4A32_D192_ED03 &+ 0xC0FFEE)
+        let combiningMarks = Bool.random(using: &random)
+        let rows = DiffData.randomRows(Int.random(in: 50...300, using: &random), combiningMarks: combiningMarks, random: &random)
+        var generator = CompGenerator(random: random, combiningMarks: combiningMarks)
+        let testCase = generator.makeCase(shape: seed % 7)
+        random = generator.random
+        var cuts = (0..<Int.random(in: 0...3, using: &random)).map { _ in Int.random(in: 1..<rows.count, using: &random) }
+        cuts = Array(Set(cuts + [0, rows.count])).sorted()
+        let chunks = zip(cuts, cuts.dropFirst()).map { start, end in
+            rows[start..<end].map { DiffData.jsonLine($0, random: &random) }.joined()
+        }
+        let options = Int.random(in: 0..<4, using: &random) == 0 ? ", 'maxOffsetsPerTrigger' = '\(Int.random(in: 300...3000, using: &random))'" : ""
+        return Generated(rows: rows, testCase: testCase, chunks: chunks, options: options)
+    }
+
+    @Test(arguments: 0..<count)
+    func matchesSQLite(seed: Int) throws {
+        let generated = Self.generate(seed: seed)
+        let testCase = generated.testCase
+        let spark = testCase.script(.spark), sqlite = testCase.script(.sqlite)
+
+        let oracle = try SQLiteOracle()
+        try oracle.execute(DiffData.sqliteSchema)
+        try oracle.insert(into: "t", columns: DiffData.columns.count, rows: generated.rows.map { $0.map(OracleValue.init) })
+        for view in sqlite { try oracle.execute(view) }
+        let expected = try oracle.query("SELECT * FROM \(testCase.final)")
+
+        let run: DiffEngineRun
+        do {
+            run = try CompEngineRun.run(views: spark, final: testCase.final, mode: testCase.mode, chunks: generated.chunks, sourceOptions: generated.options)
+        } catch {
+            Issue.record("seed \(seed) (\(testCase.shape)): cells failed on\n  \(spark.joined(separator: ";\n  "))\n\(error)")
+            return
+        }
+        if testCase.hasUnion {
+            #expect(run.inputRows >= generated.rows.count, "seed \(seed): every row is read")
+        } else {
+            #expect(run.inputRows == generated.rows.count, "seed \(seed): every row is read exactly once")
+        }
+        #expect(run.batches >= generated.chunks.count)
+
+        let (extra, missing) = DiffCompare.difference(run.rows, expected)
+        let report = """
+            seed \(seed) (\(testCase.shape)), \(generated.rows.count) rows in \(run.batches) micro-batches, \(testCase.mode) mode
+              cells:  \(spark.joined(separator: ";\n          "))
+              SQLite: \(sqlite.joined(separator: ";\n          "))
+              \(run.rows.count) rows from cells, \(expected.count) from SQLite
+              only in cells (\(extra.count)): \(extra.prefix(5))
+              only in SQLite (\(missing.count)): \(missing.prefix(5))
+            """
+        #expect(extra.isEmpty && missing.isEmpty, "\(report)")
+    }
+
+    /// The generator makes every shape, and each seed the same case every time.
+    @Test func generatorCoversEveryShapeReproducibly() {
+        var shapes: Set<String> = []
+        var sawCTE = false, sawSubquery = false, sawUnion3 = false, sawDeepViews = false
+        for seed in 0..<Self.count {
+            let a = Self.generate(seed: seed), b = Self.generate(seed: seed)
+            #expect(a.testCase.script(.spark) == b.testCase.script(.spark))
+            #expect(a.chunks == b.chunks)
+            shapes.insert(a.testCase.shape)
+            let text = a.testCase.script(.spark).joined(separator: "\n")
+            if text.contains("WITH w") { sawCTE = true }
+            if text.contains("FROM (SELECT") { sawSubquery = true }
+            if text.components(separatedBy: " UNION ALL ").count >= 3 { sawUnion3 = true }
+            if a.testCase.views.count >= 4 { sawDeepViews = true }
+        }
+        #expect(shapes == ["views", "over-aggregate", "subqueries", "with", "union", "aggregate-over-union", "mixed"])
+        #expect(Self.count < 100 || (sawCTE && sawSubquery && sawUnion3 && sawDeepViews))
+    }
+
+    // MARK: Fixed cases with known answers
+
+    /// Runs `views` (Spark SQL; the last is started) in cells over SQLDifferentialTests'
+    /// six fixed rows in two micro-batches, and `sqlite` (default: the same text) in SQLite;
+    /// both must give `expected`.
+    func checkFixed(_ views: [String], sqlite: [String]? = nil, mode: String, _ expected: [[OracleValue]]) throws {
+        let oracle = try SQLiteOracle()
+        try oracle.execute(DiffData.sqliteSchema)
+        try oracle.insert(into: "t", columns: 6, rows: SQLDifferentialTests.fixedRows)
+        for view in sqlite ?? views { try oracle.execute(view) }
+        let final = try #require(views.last?.split(separator: " ").dropFirst(2).first.map(String.init))
+        let fromSQLite = DiffCompare.difference(try oracle.query("SELECT * FROM \(final)"), expected)
+        #expect(fromSQLite.extra.isEmpty && fromSQLite.missing.isEmpty, "SQLite: \(fromSQLite)")
+
+        let lines = SQLDifferentialTests.fixedLines
+        let run = try CompEngineRun.run(views: views, final: final, mode: mode, chunks: [lines[..<3].joined(), lines[3...].joined()])
+        let fromCells = DiffCompare.difference(run.rows, expected)
+        #expect(fromCells.extra.isEmpty && fromCells.missing.isEmpty, "cells: \(run.rows)")
+    }
+
+    @Test func viewOverViewOverView() throws {
+        try checkFixed([
+            "CREATE VIEW big AS SELECT g, x, h FROM t WHERE x > 0",
+            "CREATE VIEW doubled AS SELECT g, x * 2 AS x2, h FROM big WHERE h IS NOT NULL",
+            "CREATE VIEW per AS SELECT g, count(*) AS n, sum(x2) AS s FROM doubled GROUP BY g",
+        ], mode: "complete", [
+            [.text("a"), .integer(1), .integer(20)],
+            [.null, .integer(1), .integer(14)],
+            [.text("é"), .integer(1), .integer(10)],
+        ])
+    }
+
+    @Test func whereOverAnAggregatingView() throws {
+        try checkFixed([
+            "CREATE VIEW per AS SELECT g, count(*) AS n, sum(x) AS sx FROM t GROUP BY g",
+            "CREATE VIEW busy AS SELECT g, n, sx + n AS total FROM per WHERE sx > 6",
+        ], mode: "complete", [[.null, .integer(2), .integer(9)]])
+    }
+
+    @Test func subqueriesWithAndWithoutAlias() throws {
+        try checkFixed([
+            "CREATE VIEW r AS SELECT g, count(*) AS n FROM (SELECT * FROM (SELECT g, x FROM t WHERE x > 0) WHERE x < 10) GROUP BY g",
+        ], sqlite: [
+            "CREATE VIEW r AS SELECT g, count(*) AS n FROM (SELECT * FROM (SELECT g, x FROM t WHERE x > 0) a WHERE x < 10) b GROUP BY g",
+        ], mode: "complete", [[.null, .integer(1)], [.text("é"), .integer(2)]])
+    }
+
+    @Test func commonTableExpressionsReadEarlierOnes() throws {
+        try checkFixed([
+            "CREATE VIEW r AS WITH a AS (SELECT g, x FROM t WHERE x IS NOT NULL), b AS (SELECT g, x + 1 AS x1 FROM a) SELECT g, max(x1) AS m FROM b GROUP BY g",
+        ], mode: "complete", [[.text("a"), .integer(11)], [.null, .integer(8)], [.text("é"), .integer(6)]])
+    }
+
+    @Test func unionAllOfOneStreamTwice() throws {
+        // 4 rows with x > 0, 2 with h = 1: six rows; names from the first SELECT; INT h under BIGINT x.
+        try checkFixed([
+            "CREATE VIEW u AS SELECT g AS k, x AS v FROM t WHERE x > 0 UNION ALL SELECT g, h FROM t WHERE h = 1",
+            "CREATE VIEW r AS SELECT k, count(*) AS n, sum(v) AS total FROM u GROUP BY k",
+        ], mode: "complete", [
+            [.text("a"), .integer(2), .integer(11)],
+            [.null, .integer(1), .integer(7)],
+            [.text("é"), .integer(3), .integer(7)],
+        ])
+    }
+}
