@@ -1,0 +1,202 @@
+import CellKernel
+import Foundation
+import Testing
+import TransactionGenerator
+
+/// An aggregation over an aggregation (chained stateful operators) only as Spark allows it:
+/// OUTPUT MODE append, both windowed on event time with a watermark, the second windowing on
+/// the first's `window` column. Every other chain is an error naming Spark's rule, at the
+/// notebook's line and column; the one allowed chain gives what counting directly gives.
+@Suite struct ChainedAggregationErrorTests {
+    /// A file with a few events; the source and stream over it (lines 1-3 of every script).
+    final class Fixture {
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("cells-chain-\(UUID().uuidString).jsonl").path
+        init(_ lines: String = #"{"event_time":"2024-01-01T00:00:10Z","card_brand":"Visa","amount":1.5}"# + "\n") throws {
+            try lines.write(toFile: file, atomically: true, encoding: .utf8)
+        }
+        deinit { try? FileManager.default.removeItem(atPath: file) }
+
+        func header(watermark: Bool = true) -> String {
+            """
+            CREATE SOURCE f USING file OPTIONS ('path' = '\(file)');
+            CREATE STREAM tx FROM f FORMAT json SCHEMA (event_time TIMESTAMP, card_brand STRING, amount DOUBLE)\(watermark ? " WATERMARK event_time DELAY '1 minute'" : "");
+
+            """
+        }
+    }
+
+    /// Runs `script` as a notebook file; returns its error (recording an issue if none).
+    func error(_ script: String) -> CellError? {
+        let session = CellSession(output: { _ in })
+        session.triggerOverride = .availableNow
+        return #expect(throws: CellError.self) { try session.run(script: script, file: "chain.cells") }
+    }
+
+    /// The (1-based) line and column where `needle` starts in `script`.
+    func position(of needle: String, in script: String) throws -> (line: Int, column: Int) {
+        let range = try #require(script.range(of: needle), "\(needle) is in the script")
+        let before = script[..<range.lowerBound]
+        let line = before.filter { $0 == "\n" }.count + 1
+        let column = before.distance(from: before.lastIndex(of: "\n").map { before.index(after: $0) } ?? before.startIndex, to: range.lowerBound) + 1
+        return (line, column)
+    }
+
+    /// The error names the rule (chained / multiple streaming aggregations) and is at the
+    /// downstream aggregation's view or at the START (where the output mode is known): which
+    /// of the two `acceptable` positions, the message's `file:line:col` says.
+    func check(_ error: CellError?, in script: String, at acceptable: [String], hint: String,
+               sourceLocation: Testing.SourceLocation = #_sourceLocation) throws {
+        let message = try #require(error?.message, sourceLocation: sourceLocation)
+        let lower = message.lowercased()
+        #expect(lower.contains("chained") || lower.contains("multiple streaming aggregations"), "names Spark's rule: \(message)", sourceLocation: sourceLocation)
+        #expect(lower.contains(hint.lowercased()), "says what to write instead (\(hint)): \(message)", sourceLocation: sourceLocation)
+        let places = try acceptable.map { try position(of: $0, in: script) }
+        let at = try #require(error?.location, "\(message)", sourceLocation: sourceLocation)
+        #expect(places.contains { $0.line == at.line && $0.column == at.column },
+                "at one of \(places) (\(acceptable)), not \(at): \(message)", sourceLocation: sourceLocation)
+        #expect(message.hasPrefix("chain.cells:\(at.line):\(at.column): error:"), "\(message)", sourceLocation: sourceLocation)
+    }
+
+    static let perMinute = """
+        CREATE VIEW per_minute AS
+          SELECT window(event_time, '1 minute') AS window, card_brand, count(*) AS n
+          FROM tx GROUP BY window(event_time, '1 minute'), card_brand;
+
+        """
+    static let perFive = """
+        CREATE VIEW per_five AS
+          SELECT window(window, '5 minutes').start AS start, card_brand, sum(n) AS total
+          FROM per_minute GROUP BY window(window, '5 minutes'), card_brand;
+
+        """
+
+    @Test(arguments: ["complete", "update"])
+    func chainInCompleteOrUpdateModeIsRejected(mode: String) throws {
+        let fixture = try Fixture()
+        let script = fixture.header() + Self.perMinute + Self.perFive + "START per_five OUTPUT MODE \(mode);\n"
+        try check(error(script), in: script, at: ["START per_five", "window(window, '5 minutes'), card_brand", "per_five AS"], hint: "append")
+    }
+
+    @Test func chainWithoutAWatermarkIsRejected() throws {
+        let fixture = try Fixture()
+        let script = fixture.header(watermark: false) + Self.perMinute + Self.perFive + "START per_five OUTPUT MODE append;\n"
+        try check(error(script), in: script, at: ["START per_five", "window(window, '5 minutes'), card_brand", "per_five AS"], hint: "watermark")
+    }
+
+    @Test func chainWithoutAWindowIsRejected() throws {
+        // A per-brand count, then a count of brands per count: no event time to close either.
+        let fixture = try Fixture()
+        let script = fixture.header() + """
+            CREATE VIEW per_brand AS SELECT card_brand, count(*) AS n FROM tx GROUP BY card_brand;
+            CREATE VIEW per_count AS
+              SELECT n, count(*) AS brands FROM per_brand GROUP BY n;
+            START per_count OUTPUT MODE append;
+
+            """
+        try check(error(script), in: script, at: ["START per_count", "GROUP BY n", "per_count AS"], hint: "window")
+    }
+
+    @Test func downstreamWindowNotOnTheUpstreamWindowIsRejected() throws {
+        // Windowed upstream, but the downstream aggregation groups by something else.
+        let fixture = try Fixture()
+        let script = fixture.header() + Self.perMinute + """
+            CREATE VIEW per_brand AS
+              SELECT card_brand, sum(n) AS total FROM per_minute GROUP BY card_brand;
+            START per_brand OUTPUT MODE append;
+
+            """
+        try check(error(script), in: script, at: ["START per_brand", "GROUP BY card_brand;\nSTART", "per_brand AS"], hint: "window")
+    }
+
+    @Test func chainThroughAStatelessViewAndAtTheSecondCellStillNamesItsPlace() throws {
+        // The chain is the same with a filter between the aggregations, and errors point into
+        // the notebook's text, not into the view's own.
+        let fixture = try Fixture()
+        let script = "-- %% Setup\n" + fixture.header() + Self.perMinute + """
+            -- %% Filter
+            CREATE VIEW busy AS SELECT * FROM per_minute WHERE n > 1;
+            -- %% Again
+            CREATE VIEW again AS SELECT card_brand, count(*) AS k FROM busy GROUP BY card_brand;
+            START again OUTPUT MODE complete;
+
+            """
+        try check(error(script), in: script, at: ["START again", "GROUP BY card_brand;\nSTART", "again AS"], hint: "append")
+    }
+
+    /// Stateless levels over an aggregation are fine in every mode.
+    @Test(arguments: ["complete", "update"])
+    func statelessOverAnAggregationIsAccepted(mode: String) throws {
+        let fixture = try Fixture([
+            #"{"event_time":"2024-01-01T00:00:10Z","card_brand":"Visa","amount":1.5}"#,
+            #"{"event_time":"2024-01-01T00:00:20Z","card_brand":"Visa","amount":2.5}"#,
+            #"{"event_time":"2024-01-01T00:00:30Z","card_brand":"Elo","amount":4.0}"#,
+        ].map { $0 + "\n" }.joined())
+        let session = CellSession(output: { _ in })
+        session.triggerOverride = .availableNow
+        try session.run(script: fixture.header() + """
+            CREATE VIEW per_brand AS SELECT card_brand, count(*) AS n, sum(amount) AS total FROM tx GROUP BY card_brand;
+            CREATE VIEW shown AS SELECT card_brand, total / n AS mean FROM per_brand WHERE n >= 1;
+            START shown OUTPUT MODE \(mode);
+            """)
+        #expect(session.table("shown")?.sortedRows == [["Elo", "4.0"], ["Visa", "2.0"]])
+    }
+
+    // MARK: The chain Spark allows
+
+    /// Counting in 1-minute windows, then summing those counts in 5-minute windows, gives what
+    /// counting in 5-minute windows directly gives, for every 5-minute window the watermark
+    /// has closed.
+    @Test func appendModeWindowedChainEqualsCountingDirectly() throws {
+        var random = CellsRandom(seed: 42)
+        let base: Int64 = 1_704_067_200  // 2024-01-01T00:00:00Z
+        var events: [(seconds: Int64, brand: String)] = []
+        for _ in 0..<600 {
+            events.append((base + Int64.random(in: 0..<3_600, using: &random), ["Visa", "Master", "Elo"].randomElement(using: &random)!))
+        }
+        // Events in arrival order, a little out of order but never more than the delay late.
+        events.sort { $0.seconds < $1.seconds }
+        for i in stride(from: 1, to: events.count, by: 2) where events[i].seconds - events[i - 1].seconds < 30 { events.swapAt(i, i - 1) }
+        func line(_ seconds: Int64, _ brand: String) -> String {
+            let date = Date(timeIntervalSince1970: TimeInterval(seconds))
+            return #"{"event_time":"\#(ISO8601DateFormatter().string(from: date))","card_brand":"\#(brand)","amount":1.0}"# + "\n"
+        }
+        let fixture = try Fixture(events.map { line($0.seconds, $0.brand) }.joined())
+        let session = CellSession(output: { _ in })
+        try session.run(script: fixture.header() + Self.perMinute + Self.perFive)
+        let query = try session.prepare(start: "START per_five OUTPUT MODE append USING memory")
+        defer { query.stop() }
+        var batches = 0
+        func drain() throws {
+            while let _ = try query.runBatch() {
+                batches += 1
+                if batches > 1_000 { throw OracleError("runBatch() never returned nil") }
+            }
+        }
+        try drain()
+        // Events far later (another brand, left out below) move the watermark past every
+        // window above; each in its own round so that no-data batches can close windows.
+        for hours in [2, 3, 4] {
+            let handle = try #require(FileHandle(forWritingAtPath: fixture.file))
+            handle.seekToEndOfFile()
+            handle.write(Data(line(base + Int64(hours) * 3_600, "Flush").utf8))
+            try handle.close()
+            try drain()
+        }
+
+        var direct: [String: Int] = [:]
+        for event in events {
+            let start = (event.seconds / 300) * 300 * 1_000_000
+            direct["\(start)|\(event.brand)", default: 0] += 1
+        }
+        let table = try #require(session.table("per_five"))
+        #expect(table.schema.fields.map(\.name) == ["start", "card_brand", "total"])
+        let got = table.sortedRows.filter { $0[1] != "Flush" }
+        let want = direct.keys.sorted().map { key -> [String] in
+            let parts = key.split(separator: "|").map(String.init)
+            return [parts[0], parts[1], "\(direct[key]!)"]
+        }.sorted { $0.joined(separator: "|") < $1.joined(separator: "|") }
+        #expect(got.count == want.count, "every 5-minute window closed and emitted once: \(got.count) vs \(want.count)")
+        #expect(got == want)
+        #expect(direct.values.reduce(0, +) == 600)
+    }
+}
