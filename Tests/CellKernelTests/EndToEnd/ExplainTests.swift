@@ -1,0 +1,120 @@
+import CellKernel
+import Foundation
+import Testing
+
+/// EXPLAIN prints a view's (or a query's) logical plan, a tree of Scan / Filter / Project /
+/// Window / Aggregate / Sort / Limit / UnionAll nodes, then its physical plan; it runs nothing.
+@Suite struct ExplainTests {
+    final class Fixture {
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("cells-explain-\(UUID().uuidString).jsonl").path
+        let transcript = Transcript()
+        let session: CellSession
+
+        init() throws {
+            try #"{"event_time":"2024-01-01T00:00:10Z","card_brand":"Visa","amount":150.0}"#.write(toFile: file, atomically: true, encoding: .utf8)
+            session = CellSession(output: transcript.output)
+            try session.run(script: """
+                CREATE SOURCE f USING file OPTIONS ('path' = '\(file)');
+                CREATE STREAM tx FROM f FORMAT json SCHEMA (event_time TIMESTAMP, card_brand STRING, amount DOUBLE)
+                  WATERMARK event_time DELAY '1 minute';
+                CREATE VIEW big AS SELECT card_brand, amount FROM tx WHERE amount > 100;
+                CREATE VIEW doubled AS SELECT card_brand, amount * 2 AS twice FROM big;
+                CREATE VIEW per AS SELECT card_brand, count(*) AS n, sum(twice) AS total FROM doubled GROUP BY card_brand;
+                """)
+        }
+        deinit { try? FileManager.default.removeItem(atPath: file) }
+
+        /// What `statement` printed.
+        func explain(_ statement: String) throws -> String {
+            let before = transcript.value.count
+            try session.run(script: statement, file: "e.cells")
+            return String(transcript.value.dropFirst(before))
+        }
+    }
+
+    /// Where each of `words` first occurs in `text`, searching from where the one before was found.
+    func inOrder(_ words: [String], in text: String, sourceLocation: Testing.SourceLocation = #_sourceLocation) {
+        var rest = text[...]
+        for word in words {
+            guard let range = rest.range(of: word) else {
+                Issue.record("\(word) does not follow \(words.prefix { $0 != word }) in:\n\(text)", sourceLocation: sourceLocation)
+                return
+            }
+            rest = rest[range.upperBound...]
+        }
+    }
+
+    /// The logical part (before the physical plan's heading) and the physical part.
+    func parts(_ text: String) throws -> (logical: String, physical: String) {
+        let lower = text.lowercased()
+        let logical = try #require(lower.range(of: "logical"), "a logical plan heading in:\n\(text)")
+        let physical = try #require(lower.range(of: "physical"), "a physical plan heading in:\n\(text)")
+        #expect(logical.lowerBound < physical.lowerBound, "the logical plan first")
+        let cut = text.index(text.startIndex, offsetBy: lower.distance(from: lower.startIndex, to: physical.lowerBound))
+        return (String(text[..<cut]), String(text[cut...]))
+    }
+
+    @Test func threeLevelChainShowsEveryNodeTopDown() throws {
+        let fixture = try Fixture()
+        let text = try fixture.explain("EXPLAIN per;")
+        let (logical, physical) = try parts(text)
+        // Top down: the aggregation, the projection computing twice, the filter, the scan.
+        inOrder(["Aggregate", "Project", "Filter", "Scan"], in: logical)
+        // Nodes name their columns.
+        inOrder(["card_brand", "twice"], in: logical)
+        #expect(logical.contains("amount"))
+        #expect(logical.contains("tx"), "the scan names the stream")
+        #expect(!logical.contains("UnionAll"))
+        // Physical: the stateless levels fused into the scan, under the aggregation.
+        #expect(physical.lowercased().contains("fused"), "\(physical)")
+        inOrder(["Aggregate", "Scan"], in: physical)
+        #expect(fixture.session.table("per") == nil, "EXPLAIN runs nothing")
+    }
+
+    @Test func explainOfAStatelessViewHasNoAggregate() throws {
+        let fixture = try Fixture()
+        let (logical, _) = try parts(try fixture.explain("EXPLAIN doubled;"))
+        inOrder(["Project", "Filter", "Scan"], in: logical)
+        #expect(!logical.contains("Aggregate"))
+    }
+
+    @Test func explainSelectWithCTEAndUnionOverStreams() throws {
+        let fixture = try Fixture()
+        let text = try fixture.explain("""
+            EXPLAIN WITH a AS (SELECT card_brand, amount FROM tx WHERE amount > 10)
+            SELECT card_brand, amount FROM a UNION ALL SELECT card_brand, twice FROM doubled;
+            """)
+        let (logical, _) = try parts(text)
+        inOrder(["UnionAll", "Filter", "Scan"], in: logical)
+        #expect(logical.components(separatedBy: "Scan").count - 1 == 2, "one scan per side: \(logical)")
+    }
+
+    @Test func explainSelectOverTablesWithSortAndLimit() throws {
+        // At the prompt, over a started view's memory table: ORDER BY and LIMIT of the union.
+        let fixture = try Fixture()
+        fixture.session.triggerOverride = .availableNow
+        try fixture.session.run(script: "START per OUTPUT MODE complete;")
+        let text = try fixture.explain("EXPLAIN SELECT card_brand, n FROM per WHERE n > 0 UNION ALL SELECT card_brand, total FROM per ORDER BY n DESC LIMIT 5;")
+        let (logical, _) = try parts(text)
+        inOrder(["Limit", "Sort", "UnionAll", "Filter", "Scan"], in: logical)
+        #expect(logical.contains("per"), "the scan names the table")
+    }
+
+    @Test func explainOfAWindowedAggregation() throws {
+        let fixture = try Fixture()
+        let text = try fixture.explain("""
+            EXPLAIN SELECT window(event_time, '1 minute').start AS minute, count(*) AS n FROM tx GROUP BY window(event_time, '1 minute');
+            """)
+        let (logical, _) = try parts(text)
+        inOrder(["Aggregate", "Window", "Scan"], in: logical)
+    }
+
+    @Test func explainOfAnUnknownNameIsAnErrorAtTheName() throws {
+        let fixture = try Fixture()
+        let error = #expect(throws: CellError.self) { try fixture.session.run(script: "SHOW VIEWS;\nEXPLAIN  nope;", file: "e.cells") }
+        let message = error?.message ?? ""
+        #expect(message.hasPrefix("e.cells:2:10: error:"), "at the name: \(message)")
+        #expect(message.contains("nope"), "names what is unknown: \(message)")
+        #expect(message.contains("per") || message.lowercased().contains("view"), "says what exists or what to give: \(message)")
+    }
+}
