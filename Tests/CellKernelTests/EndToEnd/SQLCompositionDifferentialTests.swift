@@ -160,4 +160,52 @@ import TransactionGenerator
             [.text("é"), .integer(3), .integer(7)],
         ])
     }
+
+    // MARK: SELECT at the prompt over tables
+
+    /// The six fixed rows through `CREATE VIEW v AS SELECT g, h, x FROM t` into the memory
+    /// table v; then `select` at the prompt: the rows it printed (header first), cells trimmed,
+    /// in printed order.
+    func prompt(_ select: String) throws -> [[String]] {
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("cells-sqlcomp-\(UUID().uuidString).jsonl").path
+        defer { try? FileManager.default.removeItem(atPath: file) }
+        try SQLDifferentialTests.fixedLines.joined().write(toFile: file, atomically: true, encoding: .utf8)
+        let transcript = Transcript()
+        let session = CellSession(output: transcript.output)
+        session.triggerOverride = .availableNow
+        try session.run(script: """
+            CREATE SOURCE f USING file OPTIONS ('path' = '\(file)');
+            CREATE STREAM t FROM f FORMAT json SCHEMA (\(DiffData.streamSchema));
+            CREATE VIEW v AS SELECT g, h, x FROM t;
+            START v OUTPUT MODE append USING memory;
+            """)
+        #expect(session.table("v")?.count == 6)
+        let before = transcript.value.count
+        try session.run(script: select)
+        return transcript.value.dropFirst(before).split(separator: "\n").filter { $0.hasPrefix("|") }.map { line in
+            line.dropFirst().dropLast().split(separator: "|", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
+        }
+    }
+
+    @Test func promptSelectWithCTEsOverATable() throws {
+        // x > 0 and x < 10: 7, 5 and 1.
+        #expect(try prompt("WITH big AS (SELECT * FROM v WHERE x > 0), small AS (SELECT * FROM big WHERE x < 10) SELECT count(*) AS n, sum(x) AS sx FROM small;")
+            == [["n", "sx"], ["3", "13"]])
+    }
+
+    @Test func promptSelectFromNestedSubqueries() throws {
+        #expect(try prompt("SELECT g, m FROM (SELECT g, max(x) AS m FROM (SELECT g, x FROM v WHERE h IS NOT NULL) GROUP BY g) s WHERE m > 5 ORDER BY m;")
+            == [["g", "m"], ["NULL", "7"], ["a", "10"]])
+    }
+
+    @Test func promptUnionAllWithOrderByAndLimitOverTheWhole() throws {
+        // Groups: NULL 2, a 2, é 2; and the total 6. ORDER BY and LIMIT apply to the union;
+        // ascending puts NULL first, as Spark does.
+        #expect(try prompt("SELECT g, count(*) AS n FROM v GROUP BY g UNION ALL SELECT 'total', count(*) FROM v ORDER BY n DESC, g LIMIT 3;")
+            == [["g", "n"], ["total", "6"], ["NULL", "2"], ["a", "2"]])
+        // Without ORDER BY, every row of both sides.
+        let all = try prompt("SELECT x FROM v WHERE x > 5 UNION ALL SELECT h FROM v WHERE h > 1;")
+        #expect(all.first == ["x"])
+        #expect(all.dropFirst().map { $0[0] }.sorted() == ["10", "2", "3", "7"])
+    }
 }
