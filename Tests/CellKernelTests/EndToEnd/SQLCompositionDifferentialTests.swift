@@ -128,6 +128,20 @@ import TransactionGenerator
         ])
     }
 
+    @Test func twelveLevelsOfViews() throws {
+        // Each level adds one to x and drops the rows it makes even: any depth plans and runs.
+        var views = ["CREATE VIEW l0 AS SELECT g, x FROM t WHERE x IS NOT NULL"]
+        for level in 1...12 { views.append("CREATE VIEW l\(level) AS SELECT g, x + 1 AS x FROM l\(level - 1) WHERE x % 2 <> 0 OR x > 5") }
+        views.append("CREATE VIEW r AS SELECT g, count(*) AS n, max(x) AS m FROM l12 GROUP BY g")
+        // 10, 7 and 5 (odd, then 6 > 5) survive every level; -4 is dropped at the first, 1 (-> 2)
+        // at the second.
+        try checkFixed(views, mode: "complete", [
+            [.text("a"), .integer(1), .integer(22)],
+            [.null, .integer(1), .integer(19)],
+            [.text("é"), .integer(1), .integer(17)],
+        ])
+    }
+
     @Test func whereOverAnAggregatingView() throws {
         try checkFixed([
             "CREATE VIEW per AS SELECT g, count(*) AS n, sum(x) AS sx FROM t GROUP BY g",
