@@ -22,7 +22,7 @@ public final class CellSession {
     private let secrets = SessionSecrets()
     private(set) public var sources: [String: SourceEntry] = [:]
     private(set) public var streams: [String: StreamDefinition] = [:]
-    private var views: [String: (select: Select, plan: QueryPlan)] = [:]
+    private var views: [String: (name: String, query: Query, plan: LogicalPlan)] = [:]
     private(set) public var tables: [String: MemoryTable] = [:]
     private var background: [String: BackgroundQuery] = [:]
     private var order: [String] = []
@@ -78,8 +78,8 @@ public final class CellSession {
             for column in stream.columns { names.insert(column.name) }
         }
         for view in views.values {
-            names.insert(view.plan.view)
-            for field in view.plan.outputSchema.fields { names.insert(field.name) }
+            names.insert(view.name)
+            for field in view.plan.schema.fields { names.insert(field.name) }
         }
         for table in tables.values { names.insert(table.name) }
         return names.sorted()
@@ -101,6 +101,7 @@ public final class CellSession {
             case .createView(let create): try createView(create)
             case .start(let start): try self.start(start, place: "\(file.map { "\($0):" } ?? "")\(statement.location)", shouldStop: shouldStop)
             case .select(let select): try query(select)
+            case .explain(let target): try explain(target)
             case .show(let target): show(target)
             case .describe(let name): try describe(name)
             case .stop(let name): try stop(name)
@@ -192,14 +193,46 @@ public final class CellSession {
 
     private func createView(_ create: CreateView) throws {
         try checkNew(create.name, orReplace: create.orReplace)
-        guard let stream = streams[create.query.from.name.name.lowercased()] else {
-            throw SQLError("unknown stream '\(create.query.from.name.name)'", at: create.query.from.name.location,
-                           hint: streams.isEmpty ? "CREATE STREAM it first" : "streams: \(streams.values.map(\.name).sorted().joined(separator: ", "))")
-        }
-        let plan = try ViewPlanner(stream: stream).plan(view: create.name.name, create.query)
-        views[create.name.name.lowercased()] = (create.query, plan)
+        let plan = try streamingBinder.bind(create.query)
+        views[create.name.name.lowercased()] = (create.name.name, create.query, plan)
         remember(create.name.name)
-        output("view \(create.name.name): \(plan.outputSchema.fields.map { "\($0.name) \($0.type)" }.joined(separator: ", "))\n")
+        output("view \(create.name.name): \(plan.schema.fields.map { "\($0.name) \($0.type)" }.joined(separator: ", "))\n")
+    }
+
+    /// Binds queries over streams and views (what a view may read).
+    private var streamingBinder: QueryBinder {
+        QueryBinder(resolve: { [streams, views] key in
+            if let view = views[key] { return .view(view.plan) }
+            if let stream = streams[key] { return .stream(stream) }
+            return nil
+        }, unknown: { [streams, views, tables] name in
+            let key = name.name.lowercased()
+            if tables[key] != nil {
+                return SQLError("'\(name.name)' is a table (a started view's results), not a stream", at: name.location,
+                                hint: "a view reads streams and other views; SELECT reads tables")
+            }
+            let known = (streams.values.map(\.name) + views.values.map(\.name)).sorted()
+            let suggestion = Suggestion.closest(to: name.name, among: known)
+            return SQLError("unknown stream '\(name.name)'", at: name.location,
+                            hint: suggestion.map { "did you mean '\($0)'?" }
+                                ?? (known.isEmpty ? "CREATE STREAM it first" : "streams and views: \(known.joined(separator: ", "))"))
+        })
+    }
+
+    /// Binds queries over started views' tables (SELECT at the prompt).
+    private var tableBinder: QueryBinder {
+        QueryBinder(resolve: { [tables] key in
+            tables[key].map { .table(name: key, schema: $0.snapshot.schema) }
+        }, unknown: { [streams, tables] name in
+            let key = name.name.lowercased()
+            if streams[key] != nil {
+                return SQLError("\(name.name) is a stream: it has no end to SELECT from", at: name.location,
+                                hint: "CREATE VIEW v AS SELECT ... FROM \(name.name), START v, then SELECT * FROM v")
+            }
+            return SQLError("unknown table '\(name.name)'", at: name.location,
+                            hint: tables.isEmpty ? "START a view first: its results become a table of the same name"
+                                                 : "tables: \(tables.keys.sorted().joined(separator: ", "))")
+        })
     }
 
     private func remember(_ name: String) {
@@ -216,7 +249,7 @@ public final class CellSession {
         tables[key] = query.memory
         if start.background {
             background[key] = BackgroundQuery(query: query, place: place, output: output)
-            output("started \(query.plan.view) in the background (\(query.outputMode.rawValue) mode, trigger \(query.trigger)); STOP \(query.plan.view) to end it\n")
+            output("started \(query.view) in the background (\(query.outputMode.rawValue) mode, trigger \(query.trigger)); STOP \(query.view) to end it\n")
             return
         }
         defer { query.stop() }
@@ -247,16 +280,19 @@ public final class CellSession {
         let key = start.view.name.lowercased()
         guard let view = views[key] else {
             throw SQLError("unknown view '\(start.view.name)'", at: start.view.location,
-                           hint: views.isEmpty ? "CREATE VIEW it first" : "views: \(views.values.map(\.plan.view).sorted().joined(separator: ", "))")
+                           hint: views.isEmpty ? "CREATE VIEW it first" : "views: \(views.values.map(\.name).sorted().joined(separator: ", "))")
         }
         if background[key] != nil { throw SQLError("'\(start.view.name)' is already running", at: start.view.location) }
         let plan = view.plan
-        let mode = start.outputMode ?? (plan.isAggregate ? .complete : .append)
+        let mode = start.outputMode ?? OutputModeRules.defaultMode(plan)
         try OutputModeRules.check(plan, mode: mode, at: start.outputModeLocation ?? start.view.location)
         let trigger = try triggerOverride ?? start.trigger.map { (t) throws(SQLError) in try Self.policy(t, at: start.triggerLocation ?? start.view.location) }
             ?? .processingTime(micros: 0)
-        guard let entry = sources[plan.stream.sourceName.lowercased()] else {
-            throw CellError.runtime("the source \(plan.stream.sourceName) of \(plan.stream.name) no longer exists")
+        let entries = try plan.streams.map { (stream) throws -> SourceEntry in
+            guard let entry = sources[stream.sourceName.lowercased()] else {
+                throw CellError.runtime("the source \(stream.sourceName) of \(stream.name) no longer exists")
+            }
+            return entry
         }
         var sinks: [QuerySink] = []
         var limit = stateMemoryLimit
@@ -279,13 +315,19 @@ public final class CellSession {
             case "memory": break
             case "json": sinks.append(try FileSink(format: .json, options: sinkOptions))
             case "csv": sinks.append(try FileSink(format: .csv, options: sinkOptions))
-            case "kafka": sinks.append(try KafkaSink(options: sinkOptions, schema: plan.outputSchema))
+            case "kafka": sinks.append(try KafkaSink(options: sinkOptions, schema: plan.schema))
             case let other?:
                 throw SQLError("unknown sink \(other)", at: start.sink!.location, hint: "console, memory, json, csv or kafka")
             }
         }
-        let query = StreamingQuery(plan: plan, outputMode: mode, trigger: trigger,
-                                   source: try openSource(connector: entry.connector, options: entry.options), sinks: sinks)
+        var opened: [StreamSource] = []
+        do {
+            for entry in entries { opened.append(try openSource(connector: entry.connector, options: entry.options)) }
+        } catch {
+            for source in opened { source.close() }
+            throw error
+        }
+        let query = StreamingQuery(view: view.name, plan: plan, outputMode: mode, trigger: trigger, sources: opened, sinks: sinks)
         query.stateMemoryLimit = limit
         return query
     }
@@ -354,25 +396,44 @@ public final class CellSession {
 
     // MARK: Looking
 
-    /// SELECT over a started view's memory table.
-    private func query(_ select: Select) throws {
-        let key = select.from.name.name.lowercased()
-        guard let table = tables[key] else {
-            if streams[key] != nil {
-                throw SQLError("\(select.from.name.name) is a stream: it has no end to SELECT from", at: select.from.name.location,
-                               hint: "CREATE VIEW v AS SELECT ... FROM \(select.from.name.name), START v, then SELECT * FROM v")
+    /// SELECT over started views' memory tables.
+    private func query(_ query: Query) throws {
+        let plan = try tableBinder.bind(query)
+        let result = try TableQuery.run(plan) { [tables] name in tables[name]?.snapshot }
+        output(ConsoleTable().render(names: plan.schema.fields.map(\.name), columns: result.columns))
+    }
+
+    /// EXPLAIN: a view (or a query over streams) as START would run it, or a SELECT over
+    /// tables; the logical plan, then the physical one.
+    private func explain(_ target: ExplainTarget) throws {
+        let logical: LogicalPlan
+        switch target {
+        case .view(let name):
+            if let view = views[name.name.lowercased()] {
+                logical = view.plan
+            } else if tables[name.name.lowercased()] != nil {
+                logical = try tableBinder.bind(Query(Select(items: [SelectItem(SQLExpression(.star(qualifier: nil), at: name.location))],
+                                                            from: TableReference(name: name), at: name.location)))
+            } else {
+                throw SQLError("unknown view '\(name.name)'", at: name.location, length: name.name.count,
+                               hint: views.isEmpty ? "CREATE VIEW it first, or EXPLAIN SELECT ..." : "views: \(views.values.map(\.name).sorted().joined(separator: ", "))")
             }
-            throw SQLError("unknown table '\(select.from.name.name)'", at: select.from.name.location,
-                           hint: tables.isEmpty ? "START a view first: its results become a table of the same name"
-                                                : "tables: \(tables.keys.sorted().joined(separator: ", "))")
+        case .query(let query):
+            // Over streams and views if it reads them; otherwise over tables.
+            do {
+                logical = try streamingBinder.bind(query)
+            } catch let streaming {
+                guard let overTables = try? tableBinder.bind(query) else { throw streaming }
+                logical = overTables
+            }
         }
-        let snapshot = table.snapshot
-        let pseudo = StreamDefinition(name: table.name, sourceName: "",
-                                      columns: snapshot.schema.fields.map { .init(name: $0.name, type: $0.type, origin: .json) },
-                                      watermark: nil, mode: .permissive)
-        let plan = try ViewPlanner(stream: pseudo).plan(view: "", select)
-        let result = TableQuery.run(plan, on: snapshot)
-        output(ConsoleTable().render(names: plan.outputSchema.fields.map(\.name), columns: result))
+        let physical: String
+        if logical.streams.isEmpty {
+            physical = TableQuery.explain(logical)
+        } else {
+            physical = PhysicalPlanner(mode: OutputModeRules.defaultMode(logical)).lower(logical).root.explainTree()
+        }
+        output("== Logical plan ==\n" + logical.explain() + "== Physical plan ==\n" + physical)
     }
 
     private func show(_ target: ShowTarget) {
@@ -383,7 +444,7 @@ public final class CellSession {
         case .streams:
             for key in order { if let s = streams[key] { names.append(s.name); details.append("from \(s.sourceName), \(s.columns.count) columns, mode \(s.mode.rawValue)" + (s.watermark.map { " watermark \(s.columns[$0.column].name) - \($0.delayMicros / 1_000_000) s" } ?? "")) } }
         case .views:
-            for key in order { if let v = views[key] { names.append(v.plan.view); details.append("from \(v.plan.stream.name): " + v.plan.outputSchema.fields.map(\.name).joined(separator: ", ")) } }
+            for key in order { if let v = views[key] { names.append(v.name); details.append("from \(v.plan.streams.map(\.name).uniqued().joined(separator: ", ")): " + v.plan.schema.fields.map(\.name).joined(separator: ", ")) } }
         case .queries:
             for (key, query) in background.sorted(by: { $0.key < $1.key }) { names.append(key); details.append(query.status) }
         }
@@ -410,7 +471,7 @@ public final class CellSession {
         } else if let table = tables[key] {
             schema = table.snapshot.schema
         } else if let view = views[key] {
-            schema = view.plan.outputSchema
+            schema = view.plan.schema
         } else if let source = sources[key] {
             output("source \(source.name): \(source.connector)\n" + source.options.sorted { $0.key < $1.key }.map { "  \($0.key) = \(Redaction.shown($0.key, $0.value))\n" }.joined())
             return
@@ -447,16 +508,47 @@ public struct ForegroundLimit: Sendable {
 
 /// Spark's rules on which output modes a streaming query allows.
 enum OutputModeRules {
-    static func check(_ plan: QueryPlan, mode: OutputMode, at location: SourceLocation) throws(SQLError) {
+    /// Complete for an aggregation, append otherwise, and append for chained aggregations
+    /// (the only mode Spark runs them in).
+    static func defaultMode(_ plan: LogicalPlan) -> OutputMode {
+        guard plan.isAggregate else { return .append }
+        return plan.hasChainedAggregation ? .append : .complete
+    }
+
+    static func check(_ plan: LogicalPlan, mode: OutputMode, at location: SourceLocation) throws(SQLError) {
+        var top = plan
+        var sorts = false, limited = false
+        // ORDER BY and LIMIT apply to each batch's result: they may only stand at the top.
+        while true {
+            if case .sort = top.operation { sorts = true } else if case .limit = top.operation { limited = true } else { break }
+            top = top.inputs[0]
+        }
+        var buried = false
+        top.forEachNode { node in
+            switch node.operation {
+            case .sort, .limit: buried = true
+            default: break
+            }
+        }
+        if buried {
+            throw SQLError("ORDER BY and LIMIT inside a subquery or a view read by another one are not supported on streams",
+                           at: location, hint: "sort and limit in the outermost query only (Spark sorts a stream only after an aggregation, in complete mode)")
+        }
         if plan.isAggregate {
-            if mode == .append && (plan.windowKey == nil || plan.watermark == nil) {
+            var aggregations: [Aggregation] = []
+            plan.forEachNode { if case .aggregate(let a) = $0.operation { aggregations.append(a) } }
+            if plan.hasChainedAggregation && mode != .append {
+                throw SQLError("an aggregation over another aggregation's result (chained stateful operators) runs only in OUTPUT MODE append, as in Spark",
+                               at: location, hint: "START it with OUTPUT MODE append: each window is emitted once the watermark closes it")
+            }
+            if mode == .append && aggregations.contains(where: { $0.window == nil || !$0.usesWatermark }) {
                 throw SQLError("append mode needs a watermark on a windowed aggregation: without one, no group is ever final",
                                at: location, hint: "use OUTPUT MODE complete or update, or add WATERMARK col DELAY '...' to the stream and group by window(col, ...)")
             }
-            if !plan.orderBy.isEmpty && mode != .complete {
+            if sorts && mode != .complete {
                 throw SQLError("ORDER BY on a stream needs OUTPUT MODE complete", at: location)
             }
-            if plan.limit != nil && mode == .update {
+            if limited && mode == .update {
                 throw SQLError("LIMIT is not supported in update mode", at: location, hint: "use OUTPUT MODE complete")
             }
         } else {
@@ -464,10 +556,35 @@ enum OutputModeRules {
                 throw SQLError("complete mode needs an aggregation: a plain stream has no complete result", at: location,
                                hint: "use OUTPUT MODE append")
             }
-            if !plan.orderBy.isEmpty {
+            if sorts {
                 throw SQLError("ORDER BY on a stream is only supported after an aggregation, in complete mode", at: location)
             }
         }
+    }
+}
+
+extension LogicalPlan {
+    /// Whether an aggregation reads another's result, or a union joins aggregations.
+    var hasChainedAggregation: Bool {
+        func aggregations(_ node: LogicalPlan) -> Int {
+            let below = node.inputs.map(aggregations)
+            let here: Int
+            if case .aggregate = node.operation { here = 1 } else { here = 0 }
+            if case .unionAll = node.operation { return below.reduce(0, +) }
+            return here + (below.max() ?? 0)
+        }
+        var union = false
+        forEachNode { node in
+            if case .unionAll = node.operation, node.inputs.contains(where: \.isAggregate) { union = true }
+        }
+        return aggregations(self) > 1 || union
+    }
+}
+
+extension Array where Element: Hashable {
+    func uniqued() -> [Element] {
+        var seen = Set<Element>()
+        return filter { seen.insert($0).inserted }
     }
 }
 
@@ -485,15 +602,15 @@ final class BackgroundQuery: @unchecked Sendable {  // the query is touched only
             let query = self.query
             do {
                 try CellSession.drive(query, output: { _ in }, shouldStop: { self.stopping.load(ordering: .relaxed) },
-                                      notice: { [view = query.plan.view] in output("\(view): \($0)") })
+                                      notice: { [view = query.view] in output("\(view): \($0)") })
             } catch {
                 failure.withLock { $0 = "\(error)" }
-                output("\(place): error: \(query.plan.view) stopped: \(error)\n")
+                output("\(place): error: \(query.view) stopped: \(error)\n")
             }
             query.stop()
             done.store(true, ordering: .releasing)
         }
-        thread.name = "cells.query.\(query.plan.view)"
+        thread.name = "cells.query.\(query.view)"
         thread.start()
     }
 

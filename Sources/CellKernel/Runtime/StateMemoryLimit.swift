@@ -75,28 +75,12 @@ extension StreamingQuery {
     /// Stops the query when its state is over its limit; called after each batch is merged
     /// in. The estimate costs a pass over the aggregate states' arrays, not over rows.
     func checkStateMemory() throws(StateMemoryExceeded) {
-        guard let aggregation else { return }
-        let estimate = aggregation.estimatedStateBytes
+        let operators = statefulOperators
+        guard !operators.isEmpty else { return }
+        let estimate = operators.reduce(0) { $0 + $1.estimatedStateBytes }
         if estimate > stateMemoryLimit.bytes {
-            throw StateMemoryExceeded(view: plan.view, groups: aggregation.groupCount, estimatedBytes: estimate,
+            throw StateMemoryExceeded(view: view, groups: operators.reduce(0) { $0 + $1.stateRows }, estimatedBytes: estimate,
                                       limit: stateMemoryLimit.bytes)
         }
-    }
-}
-
-extension HashAggregation {
-    /// About how many bytes the groups and their aggregate states hold: the group table's
-    /// arrays, each state's per-group arrays, and each DISTINCT set's entries (at an estimated
-    /// 80 bytes each: the value's bytes, their array's header and the set's slot).
-    public var estimatedStateBytes: Int {
-        var bytes = table.estimatedBytes + touched.count + touchedIDs.count * 8
-        for state in states {
-            bytes += (state.counts.count + state.integers.count + state.doubles.count + state.compensation.count) * 8
-            bytes += state.seen.count + state.strings.count * 24
-            bytes += state.sketches.count * (HyperLogLog().registers.count + 32)
-            for set in state.distinct { bytes += 48 + set.count * 80 }
-            if !state.strings.isEmpty { for case let text? in state.strings { bytes += text.count } }
-        }
-        return bytes
     }
 }

@@ -115,17 +115,6 @@ struct StreamScanner {
     }
 }
 
-extension BoundExpression {
-    /// Column indices the expression reads.
-    var columnsUsed: Set<Int> {
-        switch self {
-        case .column(let index, _): [index]
-        case .literal: []
-        case .call(_, let arguments, _): arguments.reduce(into: Set<Int>()) { $0.formUnion($1.columnsUsed) }
-        }
-    }
-}
-
 /// Errors a running query stops with.
 public enum StreamError: Error, Sendable, CustomStringConvertible {
     case malformedRecord(stream: String, place: String, reason: String)

@@ -1,12 +1,14 @@
-/// Runs a planned SELECT once over a table (a view's memory table): the stages of a
-/// micro-batch, over a batch that is all there is.
+/// Runs a plan once over tables (started views' memory tables): the same operators as a
+/// stream's, over one batch that is all there is, in complete mode.
 enum TableQuery {
-    static func run(_ plan: QueryPlan, on table: Batch) -> [Column] {
-        let input = Batch(schema: Schema(plan.scanColumns.map { table.schema.fields[$0] }),
-                          columns: plan.scanColumns.map { table.columns[$0] })
-        var worker = BatchWorker(plan: plan, mode: .complete, watermark: 0)
-        worker.process(input)
-        let output = worker.aggregation.map { plan.output(ofGroups: $0.allGroups()) } ?? worker.appended
-        return StreamingQuery.sorted(output, by: plan.orderBy, limit: plan.limit)
+    static func run(_ plan: LogicalPlan, tables: @escaping (String) -> Batch?) throws -> Batch {
+        let (root, _) = PhysicalPlanner(mode: .complete, table: tables).lower(plan)
+        var context = BatchContext(mode: .complete, watermark: 0)
+        return try root.next(&context)
+    }
+
+    /// The physical plan of a SELECT over tables, as EXPLAIN prints it.
+    static func explain(_ plan: LogicalPlan) -> String {
+        PhysicalPlanner(mode: .complete).lower(plan).root.explainTree()
     }
 }

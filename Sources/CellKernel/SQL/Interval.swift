@@ -88,3 +88,14 @@ func intervalExceedsRange(_ text: String) -> Bool {
     }
     return total.magnitude >= 9_223_372_036_854_775_807.0
 }
+
+/// A duration in µs as an interval literal reads: `'1 minute'`, `'90 seconds'`, `'250 milliseconds'`.
+func describeInterval(_ micros: Int64) -> String {
+    let units: [(Int64, String)] = [(86_400_000_000, "day"), (3_600_000_000, "hour"), (60_000_000, "minute"),
+                                    (1_000_000, "second"), (1000, "millisecond"), (1, "microsecond")]
+    for (size, name) in units where micros != 0 && micros % size == 0 {
+        let n = micros / size
+        return "'\(n) \(name)\(n == 1 ? "" : "s")'"
+    }
+    return "'0 seconds'"
+}

@@ -7,9 +7,11 @@ extension SQLParser {
     public static let maximumQueryDepth = 32
 
     mutating func parseQuery() throws(SQLError) -> Query {
+        // The statement's own query is not a level: only nested ones are.
+        let level = queryNesting > 0 ? 1 : 0
         queryNesting += 1
-        nesting += 1
-        defer { queryNesting -= 1; nesting -= 1 }
+        nesting += level
+        defer { queryNesting -= 1; nesting -= level }
         if queryNesting > Self.maximumQueryDepth || nesting > Self.maximumExpressionDepth {
             throw failure("queries nested too deeply (more than \(Self.maximumQueryDepth) levels of subqueries and WITH)",
                           at: current, hint: "define some of them as views and query those instead")

@@ -59,6 +59,10 @@ public protocol StreamSource: AnyObject {
     /// goes on) and throws ``StreamInterrupted``. `notice` takes a line for the user about
     /// the source itself, e.g. a broker that stopped answering and came back.
     func readBatch(stop: () -> Bool, notice: (String) -> Void, _ body: (SourceRecord) throws -> Void) throws -> SourceBatch?
+    /// Reads the next micro-batch, spreading its records over `lanes`: each lane is fed from
+    /// one thread at a time, in the order its records were read; different lanes may be fed
+    /// at once. With one lane this is ``readBatch(stop:notice:_:)``.
+    func readBatch(lanes: [any RecordLane], stop: () -> Bool, notice: (String) -> Void) throws -> SourceBatch?
     /// Stops reading and releases connections.
     func close()
     /// Where the next micro-batch starts: per `topic/partition` or per file, the next
@@ -69,7 +73,18 @@ public protocol StreamSource: AnyObject {
     func resume(from offsets: SourceOffsets) throws
 }
 
+/// One thread's share of a micro-batch's records (see ``StreamSource/readBatch(lanes:stop:notice:)``).
+public protocol RecordLane: AnyObject, Sendable {
+    func add(_ record: SourceRecord, topics: [String]) throws
+}
+
 extension StreamSource {
+    /// Sources that cannot split a batch feed every record to the first lane.
+    public func readBatch(lanes: [any RecordLane], stop: () -> Bool, notice: (String) -> Void) throws -> SourceBatch? {
+        let lane = lanes[0], topics = self.topics
+        return try readBatch(stop: stop, notice: notice) { try lane.add($0, topics: topics) }
+    }
+
     /// Reads the next micro-batch without a way to stop it early.
     public func readBatch(_ body: (SourceRecord) throws -> Void) throws -> SourceBatch? {
         try readBatch(stop: { false }, notice: { _ in }, body)

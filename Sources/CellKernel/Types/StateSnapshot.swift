@@ -10,7 +10,8 @@
 /// u64         total length in bytes, checksum included
 /// i64 ×3, u8  next batch id, watermark, max event time, watermark moved
 /// u64, pairs  source offsets: count, then (string, i64) per topic/partition or file
-/// u8          has aggregation; then the plan signature (string) and the group state (blob)
+/// u64, pairs  stateful operators, root first: count, then (signature string, state blob) each
+/// u64, i64s   the latest event time per stream scan: count, then each
 /// u64         FNV-1a checksum of everything before it
 /// ```
 ///
@@ -20,7 +21,7 @@
 public struct StateSnapshot: Sendable, Equatable {
     /// The format this build writes and reads; bump it when the layout changes.
     /// 2: DECIMAL keys and sums are 128-bit (version 1 held them in 64 bits).
-    public static let formatVersion: UInt16 = 2
+    public static let formatVersion: UInt16 = 3
     static let magic = Array("CELLSNAP".utf8)
 
     /// The id the next micro-batch gets.
@@ -33,11 +34,34 @@ public struct StateSnapshot: Sendable, Equatable {
     public var watermarkMoved = false
     /// Next offset to read per `topic/partition` (Kafka) or per file path (byte offset).
     public var offsets = SourceOffsets()
-    /// What the aggregation computes (keys, aggregates, window), for checking that a
-    /// snapshot is restored into the same query; nil for a query without aggregation.
-    public internal(set) var planSignature: String?
-    /// The encoded groups and aggregate states (see `HashAggregation+Snapshot.swift`).
-    var groupState: [UInt8] = []
+    /// The latest event time seen per stream scan (the watermark follows the least).
+    public var eventTimes: [Int64] = []
+    /// The state of each stateful operator of the query's plan, root first.
+    var operatorStates: [OperatorState] = []
+
+    struct OperatorState: Sendable, Equatable {
+        var signature: String
+        var bytes: [UInt8]
+    }
+
+    /// What the first stateful operator computes (keys, aggregates, window), for checking
+    /// that a snapshot is restored into the same query; nil for a query without aggregation.
+    public internal(set) var planSignature: String? {
+        get { operatorStates.first?.signature }
+        set {
+            guard let newValue else { operatorStates.removeAll(); return }
+            if operatorStates.isEmpty { operatorStates = [OperatorState(signature: newValue, bytes: [])] } else { operatorStates[0].signature = newValue }
+        }
+    }
+
+    /// The first stateful operator's encoded groups and aggregate states (see
+    /// `HashAggregation+Snapshot.swift`).
+    var groupState: [UInt8] {
+        get { operatorStates.first?.bytes ?? [] }
+        set {
+            if operatorStates.isEmpty { operatorStates = [OperatorState(signature: "", bytes: newValue)] } else { operatorStates[0].bytes = newValue }
+        }
+    }
 
     public init() {}
 
@@ -57,11 +81,13 @@ public struct StateSnapshot: Sendable, Equatable {
             out.string(name)
             out.i64(offset)
         }
-        out.bool(planSignature != nil)
-        if let planSignature {
-            out.string(planSignature)
-            out.blob(groupState)
+        out.int(operatorStates.count)
+        for state in operatorStates {
+            out.string(state.signature)
+            out.blob(state.bytes)
         }
+        out.int(eventTimes.count)
+        for time in eventTimes { out.i64(time) }
         var bytes = out.bytes
         let length = UInt64(bytes.count + 8)
         withUnsafeBytes(of: length.littleEndian) { bytes.replaceSubrange(10..<18, with: $0) }
@@ -103,10 +129,13 @@ public struct StateSnapshot: Sendable, Equatable {
             let name = try reader.string("offset name")
             offsets.next[name] = try reader.i64("offset of \(name)")
         }
-        if try reader.bool("has aggregation") {
-            planSignature = try reader.string("plan signature")
-            groupState = Array(try reader.blob("group state"))
+        let states = try reader.count("operator count", unit: 16)
+        for index in 0..<states {
+            let signature = try reader.string("signature of operator \(index)")
+            operatorStates.append(OperatorState(signature: signature, bytes: Array(try reader.blob("state of operator \(index)"))))
         }
+        let times = try reader.count("event time count", unit: 8)
+        for index in 0..<times { eventTimes.append(try reader.i64("event time \(index)")) }
         guard reader.remaining == 0 else { throw .corrupt("\(reader.remaining) unexpected bytes after the state") }
     }
 }

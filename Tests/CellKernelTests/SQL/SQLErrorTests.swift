@@ -199,7 +199,7 @@ import Testing
 
     @Test func unsupportedSQL() throws {
         #expect(try error("SELECT a FROM t JOIN u ON a = b").message == "joins are not supported")
-        #expect(try error("SELECT a FROM (SELECT a FROM t)").message == "subqueries are not supported")
+        // Subqueries in FROM are supported since the plan tree (SQLQueryCompositionParserTests); in expressions, not yet.
         #expect(try error("SELECT a FROM t WHERE a IN (SELECT b FROM u)").message == "subqueries are not supported")
         #expect(try error("SELECT INTERVAL '1' MINUTE FROM t").message == "INTERVAL literals are not supported")
     }

@@ -15,8 +15,8 @@ enum SQLParsing {
     }
 
     static func select(_ text: String) throws -> Select {
-        guard case .select(let select) = try statement(text) else { throw Unexpected.kind }
-        return select
+        guard case .select(let query) = try statement(text) else { throw Unexpected.kind }
+        return query.select
     }
 
     /// The error parsing `text` as a script reports, or nil if it parses.

@@ -66,6 +66,6 @@ import Testing
             Issue.record("expected a select")
             return
         }
-        #expect(select.items[0].alias?.location.description == "1:18")
+        #expect(select.select.items[0].alias?.location.description == "1:18")
     }
 }

@@ -1,0 +1,102 @@
+/// GROUP BY as a stateful operator: folds each batch's rows into its groups and emits them
+/// per output mode; with a watermark on a window key, closed windows are emitted (append) or
+/// dropped from the state (update) once final.
+///
+/// Fed either by its input operator (an aggregation over an aggregation's output, which
+/// Spark allows only in append mode) or, inside a fused scan, by partial aggregations that
+/// the scan's threads built and ``merge(_:)`` folds in.
+final class AggregateOperator: BatchOperator, StatefulOperator {
+    let aggregation: Aggregation
+    private(set) var state: HashAggregation
+    let input: (any BatchOperator)?
+    let schema: Schema
+    /// The input's column names, which the state's signature speaks of.
+    let inputNames: [String]
+    /// Groups are final once the watermark passes their window: not in complete mode, which
+    /// keeps and shows every group for ever.
+    let closesWindows: Bool
+
+    init(_ aggregation: Aggregation, schema: Schema, inputSchema: Schema, input: (any BatchOperator)?, mode: OutputMode) {
+        self.aggregation = aggregation
+        self.schema = schema
+        self.input = input
+        inputNames = inputSchema.fields.map(\.name)
+        state = HashAggregation(keys: aggregation.keys, aggregates: aggregation.aggregates)
+        closesWindows = mode != .complete && aggregation.usesWatermark && aggregation.window != nil
+    }
+
+    var inputs: [any BatchOperator] { input.map { [$0] } ?? [] }
+
+    /// A partial aggregation of the same keys and aggregates, for one thread of a fused scan.
+    func partial() -> HashAggregation {
+        HashAggregation(keys: aggregation.keys, aggregates: aggregation.aggregates)
+    }
+
+    func beginBatch() { state.beginBatch() }
+
+    func merge(_ partial: HashAggregation) { state.merge(partial) }
+
+    func next(_ context: inout BatchContext) throws -> Batch {
+        if let input {
+            state.beginBatch()
+            state.add(try input.next(&context))
+        }
+        return emit(context)
+    }
+
+    /// This batch's result rows (keys then aggregates), per output mode; closed windows
+    /// leave the state once emitted.
+    func emit(_ context: BatchContext) -> Batch {
+        let closed = closesWindows ? closedWindows(before: context.watermark) : []
+        let rows: [Column]
+        switch context.mode {
+        case .complete: rows = state.allGroups()
+        case .update: rows = state.touchedGroups()
+        case .append: rows = state.groups(closed)
+        }
+        if !closed.isEmpty {
+            let closedSet = Set(closed)
+            state.retain((0..<state.groupCount).filter { !closedSet.contains($0) })
+        }
+        return Batch(schema: schema, columns: rows)
+    }
+
+    /// Whether a batch without new rows would still change something: the watermark moved,
+    /// so windows may close.
+    var closesOnWatermark: Bool { closesWindows }
+
+    /// Groups whose window ends at or before `watermark`.
+    private func closedWindows(before watermark: Int64) -> [Int] {
+        guard let window = aggregation.window, watermark > 0 else { return [] }
+        guard case .int64(let starts) = state.keyValues(window.key).data else { return [] }
+        return starts.indices.filter { starts[$0] &+ window.sizeMicros <= watermark }
+    }
+
+    var explainLine: String {
+        let text = { (e: BoundExpression) in e.sqlText(columns: self.inputNames) }
+        let aggregates = aggregation.aggregates.map { spec in spec.argument.map { "\(spec.function.rawValue)(\(text($0)))" } ?? spec.function.rawValue }
+        let closing = closesWindows ? ", windows close at the watermark" : ""
+        return "HashAggregate keys [\(aggregation.keys.map(text).joined(separator: ", "))] aggregates [\(aggregates.joined(separator: ", "))]\(closing)"
+    }
+
+    // MARK: State
+
+    var stateSignature: String {
+        let text = HashAggregation.signature(keys: aggregation.keys, aggregates: aggregation.aggregates, columnNames: inputNames)
+        guard let window = aggregation.window else { return text }
+        return text + " WINDOW key \(window.key) size \(window.sizeMicros)"
+    }
+
+    var stateBytes: [UInt8] { state.snapshot(columnNames: inputNames).groupState }
+
+    func restoreState(_ bytes: [UInt8]) throws {
+        var snapshot = StateSnapshot()
+        snapshot.planSignature = HashAggregation.signature(keys: aggregation.keys, aggregates: aggregation.aggregates, columnNames: inputNames)
+        snapshot.groupState = bytes
+        state = try HashAggregation(restoring: snapshot, keys: aggregation.keys, aggregates: aggregation.aggregates,
+                                    columnNames: inputNames)
+    }
+
+    var estimatedStateBytes: Int { state.estimatedStateBytes }
+    var stateRows: Int { state.groupCount }
+}

@@ -1,0 +1,114 @@
+/// A bound query as a tree, between the binder and execution: each node says what it
+/// computes from its inputs' rows and which columns it outputs, by name and type.
+///
+/// Expressions of a node refer to its input's columns by position (the first input's, for a
+/// union all of inputs with the same columns). Names are kept, so a plan can be printed
+/// (``explain()``) and translated for another engine.
+///
+/// The local engine lowers a plan with ``PhysicalPlanner``; the tree itself knows nothing of
+/// how it runs.
+public struct LogicalPlan: Sendable {
+    public enum Operation: Sendable {
+        /// A stream's columns `columns` (indices into the stream's), decoded from its source.
+        case streamScan(StreamDefinition, columns: [Int])
+        /// A table's columns `columns`: a started view's memory table, read whole.
+        case tableScan(name: String, columns: [Int])
+        /// The rows for which the condition is TRUE.
+        case filter(BoundExpression)
+        /// One output column per expression.
+        case project([BoundExpression])
+        /// Each row once per window that holds it, with the window's start as a last column.
+        case window(WindowSpec)
+        /// GROUP BY: the keys, then the aggregates, one row per group.
+        case aggregate(Aggregation)
+        /// ORDER BY over the input's columns.
+        case sort([SortKey])
+        /// The first rows.
+        case limit(Int)
+        /// The rows of every input, which all have the first input's columns.
+        case unionAll
+    }
+
+    public var operation: Operation
+    public var inputs: [LogicalPlan]
+    /// The columns this node outputs.
+    public var schema: Schema
+    /// The output column that carries event time under a watermark, if any: what lets an
+    /// aggregation above close its windows.
+    public var eventTime: EventTimeColumn?
+
+    init(_ operation: Operation, _ inputs: [LogicalPlan], schema: Schema, eventTime: EventTimeColumn?) {
+        self.operation = operation
+        self.inputs = inputs
+        self.schema = schema
+        self.eventTime = eventTime
+    }
+
+    /// The most nodes from the root to a leaf. Views over views inline each other, so a long
+    /// chain makes a tall tree; every pass over it recurses, so its height is bounded.
+    public static let maximumHeight = 256
+
+    var height: Int { 1 + (inputs.map(\.height).max() ?? 0) }
+
+    /// The nodes of the tree, root first.
+    func forEachNode(_ body: (LogicalPlan) -> Void) {
+        body(self)
+        for input in inputs { input.forEachNode(body) }
+    }
+
+    /// Whether an aggregation is anywhere in the tree.
+    public var isAggregate: Bool {
+        var found = false
+        forEachNode { if case .aggregate = $0.operation { found = true } }
+        return found
+    }
+
+    /// The streams the tree reads, left to right.
+    var streams: [StreamDefinition] {
+        var found: [StreamDefinition] = []
+        forEachNode { if case .streamScan(let stream, _) = $0.operation { found.append(stream) } }
+        return found
+    }
+}
+
+/// GROUP BY keys and aggregates, over the input's columns.
+public struct Aggregation: Sendable {
+    public var keys: [BoundExpression]
+    public var aggregates: [AggregateSpec]
+    /// The key that holds a window start (a column added by a ``LogicalPlan/Operation/window(_:)``
+    /// below), and the window's length.
+    public var window: (key: Int, sizeMicros: Int64)?
+    /// Whether the aggregation can use the watermark: it groups by a window, or by a key
+    /// made from the event-time column. Only then are groups ever final.
+    public var usesWatermark: Bool
+}
+
+/// An event-time column, and how far its values lag the event time: an aggregation's window
+/// start stands for the window's last instant (Spark's `window_time`), `shift` later.
+public struct EventTimeColumn: Sendable, Hashable {
+    public var column: Int
+    public var shiftMicros: Int64
+}
+
+/// `WATERMARK column DELAY 'interval'`.
+public struct EventTimeWatermark: Sendable, Hashable {
+    /// Index of the event-time column in the stream's columns.
+    public var column: Int
+    public var delayMicros: Int64
+}
+
+/// Spark's `window(timeColumn, size[, slide])`.
+public struct WindowSpec: Sendable, Hashable {
+    /// The event time, over the input's columns.
+    public var time: BoundExpression
+    public var sizeMicros: Int64
+    public var slideMicros: Int64
+    public var startMicros: Int64 = 0
+}
+
+/// One ORDER BY key, over the input's columns.
+public struct SortKey: Sendable, Hashable {
+    public var column: Int
+    public var ascending: Bool
+    public var nullsFirst: Bool
+}

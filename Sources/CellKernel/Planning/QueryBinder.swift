@@ -1,0 +1,394 @@
+/// What a name in FROM stands for, as the catalog answers.
+enum Relation {
+    /// A stream: read from its source.
+    case stream(StreamDefinition)
+    /// A view: its plan is read in place of the name (views over views inline).
+    case view(LogicalPlan)
+    /// A started view's memory table (SELECT at the prompt).
+    case table(name: String, schema: Schema)
+}
+
+/// Binds a ``Query`` into a ``LogicalPlan``: names resolved (WITH queries, then what the
+/// catalog's `resolve` knows), expressions typed, each clause a node.
+///
+/// The binder builds the tree in SQL's logical order (FROM, WHERE, window, GROUP BY, HAVING,
+/// select list, ORDER BY, LIMIT; UNION ALL over its terms) and then narrows every scan to the
+/// columns the tree uses (``LogicalPlan/pruned()``).
+struct QueryBinder {
+    /// The catalog's answer for a name (already lower-cased), or nil with the names it has.
+    let resolve: (String) -> Relation?
+    /// What the catalog would suggest for an unknown name: its kind and the names it knows.
+    let unknown: (Identifier) -> SQLError
+
+    func bind(_ query: Query) throws(SQLError) -> LogicalPlan {
+        var plan = try bind(query, scope: [:])
+        plan = plan.pruned()
+        guard plan.height <= LogicalPlan.maximumHeight else {
+            throw SQLError("this query's plan is \(plan.height) operators tall; at most \(LogicalPlan.maximumHeight) are allowed",
+                           at: query.location, hint: "views over views inline each other: shorten the chain, or start a view and query its table")
+        }
+        return plan
+    }
+
+    private func bind(_ query: Query, scope outer: [String: LogicalPlan]) throws(SQLError) -> LogicalPlan {
+        var scope = outer
+        for cte in query.with {
+            let plan = try bind(cte.query, scope: scope)
+            guard plan.height <= LogicalPlan.maximumHeight else {
+                throw SQLError("the plan is too tall (more than \(LogicalPlan.maximumHeight) operators)", at: cte.name.location)
+            }
+            scope[cte.name.name.lowercased()] = plan
+        }
+        let first = try bind(query.select, scope: scope)
+        guard !query.unionAll.isEmpty else { return first }
+        var terms = [first]
+        for select in query.unionAll {
+            let term = try bind(select, scope: scope)
+            guard term.schema.fields.count == first.schema.fields.count else {
+                throw SQLError("UNION ALL needs the same number of columns on each side: the first SELECT has \(first.schema.fields.count), this one \(term.schema.fields.count)",
+                               at: select.location, length: 6)
+            }
+            terms.append(term)
+        }
+        // Each column takes the type all sides fit in; names come from the first SELECT.
+        var fields = first.schema.fields
+        for (index, field) in fields.enumerated() {
+            var type = field.type
+            for (t, term) in terms.enumerated().dropFirst() {
+                let other = term.schema.fields[index].type
+                guard let common = Self.unionType(type, other) else {
+                    throw SQLError("UNION ALL column \(index + 1) (\(field.name)) is \(type) in the first SELECT but \(other) in SELECT \(t + 1)",
+                                   at: query.unionAll[t - 1].location, length: 6, hint: "CAST one side so both have the same type")
+                }
+                type = common
+            }
+            fields[index].type = type
+        }
+        let schema = Schema(fields)
+        terms = terms.map { term in
+            guard term.schema.fields.map(\.type) != fields.map(\.type) else { return term }
+            let casts = term.schema.fields.enumerated().map { Binder.cast(.column($0.offset, $0.element.type), to: fields[$0.offset].type) }
+            return LogicalPlan(.project(casts), [term], schema: Schema(zip(term.schema.fields, fields).map { .init(name: $0.name, type: $1.type) }),
+                               eventTime: term.eventTime)
+        }
+        let eventTime = terms.allSatisfy({ $0.eventTime == first.eventTime }) ? first.eventTime : nil
+        var plan = LogicalPlan(.unionAll, terms, schema: schema, eventTime: eventTime)
+        plan = try order(plan, by: query.orderBy, items: nil)
+        if let limit = query.limit {
+            guard limit >= 0 else { throw SQLError("LIMIT must not be negative", at: query.location) }
+            plan = LogicalPlan(.limit(Int(clamping: limit)), [plan], schema: plan.schema, eventTime: plan.eventTime)
+        }
+        return plan
+    }
+
+    /// The type two sides of a UNION ALL column share, as Spark widens them.
+    static func unionType(_ a: SQLType, _ b: SQLType) -> SQLType? {
+        if a == b { return a }
+        if a == .null { return b }
+        if b == .null { return a }
+        if a.isNumeric && b.isNumeric { return Binder.widerNumeric(a, b) }
+        if (a == .timestamp && b == .date) || (a == .date && b == .timestamp) { return .timestamp }
+        if a == .string || b == .string { return .string }
+        return nil
+    }
+
+    private func source(_ from: TableReference, scope: [String: LogicalPlan]) throws(SQLError) -> LogicalPlan {
+        if let subquery = from.subquery { return try bind(subquery, scope: scope) }
+        let key = from.name.name.lowercased()
+        if let cte = scope[key] { return cte }
+        switch resolve(key) {
+        case .stream(let stream)?:
+            return LogicalPlan(.streamScan(stream, columns: Array(stream.columns.indices)), [], schema: stream.schema,
+                               eventTime: stream.watermark.map { EventTimeColumn(column: $0.column, shiftMicros: 0) })
+        case .view(let plan)?:
+            return plan
+        case .table(let name, let schema)?:
+            return LogicalPlan(.tableScan(name: name, columns: Array(schema.fields.indices)), [], schema: schema, eventTime: nil)
+        case nil:
+            throw unknown(from.name)
+        }
+    }
+
+    // MARK: One SELECT
+
+    private func bind(_ select: Select, scope: [String: LogicalPlan]) throws(SQLError) -> LogicalPlan {
+        let input = try source(select.from, scope: scope)
+        // `*` over a stream leaves out the Kafka record's fields, as Spark's from_json columns do.
+        let starColumns: [Int]
+        if case .streamScan(let stream, _) = input.operation {
+            starColumns = stream.columns.indices.filter { if case .kafka = stream.columns[$0].origin { false } else { true } }
+        } else {
+            starColumns = Array(input.schema.fields.indices)
+        }
+        let scope = Binder(columns: input.schema.fields.map { Binder.Column(name: $0.name, type: $0.type) })
+        var plan = input
+
+        if let condition = select.whereClause {
+            let bound = try Self.condition(condition, scope, clause: "WHERE")
+            plan = LogicalPlan(.filter(bound), [plan], schema: plan.schema, eventTime: plan.eventTime)
+        }
+
+        // GROUP BY keys, with at most one window.
+        var keys: [BoundExpression] = []
+        var window: WindowSpec?
+        var windowKey: Int?
+        for (index, e) in select.groupBy.enumerated() {
+            if case .function(let call) = e.kind, call.lowercasedName == "window" {
+                guard window == nil else { throw SQLError("only one window() per GROUP BY", at: e.location) }
+                window = try windowSpec(call, scope: scope, input: input, at: e.location)
+                windowKey = index
+                // The window start is the column the window node adds after its input's.
+                keys.append(.column(input.schema.fields.count, .timestamp))
+            } else {
+                keys.append(try scope.bind(e))
+            }
+        }
+        var aggregateInput = scope
+        if window != nil {
+            aggregateInput.columns.append(Binder.Column(name: "window", type: .timestamp))
+        }
+
+        // Aggregates, wherever they appear in the select list, HAVING or ORDER BY.
+        var aggregateCalls: [(SQLExpression, AggregateSpec)] = []
+        func collect(_ e: SQLExpression) throws(SQLError) {
+            if case .function(let call) = e.kind, let function = Binder.aggregateNames[call.lowercasedName] {
+                guard !aggregateCalls.contains(where: { $0.0.isSameExpression(as: e) }) else { return }
+                aggregateCalls.append((e, try aggregate(call, function, scope: scope, at: e.location)))
+                return
+            }
+            for child in e.children { try collect(child) }
+        }
+        for item in select.items { try collect(item.expression) }
+        if let having = select.having { try collect(having) }
+        for item in select.orderBy { try collect(item.expression) }
+        let isAggregate = !select.groupBy.isEmpty || !aggregateCalls.isEmpty || select.having != nil
+        if select.distinct {
+            throw SQLError("SELECT DISTINCT is not supported on streams", at: select.location,
+                           hint: "GROUP BY the columns instead")
+        }
+
+        var post = scope
+        if isAggregate {
+            if let window {
+                let inputEventTime = plan.eventTime
+                plan = LogicalPlan(.window(window), [plan], schema: Schema(plan.schema.fields + [.init(name: "window", type: .timestamp)]),
+                                   eventTime: inputEventTime)
+            }
+            let eventColumn = plan.eventTime?.column
+            let usesWatermark = plan.eventTime != nil
+                && (window != nil || keys.contains { key in eventColumn.map { key.columnsUsed.contains($0) } ?? false })
+            let aggregation = Aggregation(keys: keys, aggregates: aggregateCalls.map(\.1),
+                                          window: windowKey.map { ($0, window!.sizeMicros) }, usesWatermark: usesWatermark)
+            let keyTypes = keys.map(\.type)
+            let fields = keyTypes.enumerated().map { Schema.Field(name: "#key\($0.offset)", type: $0.element) }
+                + aggregateCalls.enumerated().map { Schema.Field(name: "#agg\($0.offset)", type: $0.element.1.resultType) }
+            // An aggregation's window rows carry event time: the window's last instant.
+            let eventTime = windowKey.flatMap { key in
+                usesWatermark ? EventTimeColumn(column: key, shiftMicros: window!.sizeMicros - 1) : nil
+            }
+            plan = LogicalPlan(.aggregate(aggregation), [plan], schema: Schema(fields), eventTime: eventTime)
+
+            post = Binder(columns: fields.map { Binder.Column(name: $0.name, type: $0.type) })
+            post.columnsOutsideReplacements = .mustBeGrouped
+            for (index, e) in select.groupBy.enumerated() {
+                post.replacements.append((e, .column(index, keyTypes[index])))
+                if index == windowKey, let window {
+                    let start = BoundExpression.column(index, .timestamp)
+                    let end = BoundExpression.call(.add, [start, .literal(.int(window.sizeMicros), .timestamp)], .timestamp)
+                    let loc = e.location
+                    post.replacements.append((SQLExpression(.field(e, name: "start"), at: loc), start))
+                    post.replacements.append((SQLExpression(.field(e, name: "end"), at: loc), end))
+                    // `window.start` reads as the column `start` qualified by `window`.
+                    post.replacements.append((SQLExpression(.column(qualifier: "window", name: "start"), at: loc), start))
+                    post.replacements.append((SQLExpression(.column(qualifier: "window", name: "end"), at: loc), end))
+                }
+            }
+            for (index, call) in aggregateCalls.enumerated() {
+                post.replacements.append((call.0, .column(keys.count + index, call.1.resultType)))
+            }
+            if let having = select.having {
+                let bound = try Self.condition(having, post, clause: "HAVING")
+                plan = LogicalPlan(.filter(bound), [plan], schema: plan.schema, eventTime: plan.eventTime)
+            }
+        } else if let window {
+            _ = window
+        }
+
+        // The select list, over the input (plain queries) or over keys then aggregates.
+        var projection: [BoundExpression] = []
+        var names: [String] = []
+        for item in select.items {
+            if case .star = item.expression.kind {
+                guard !isAggregate else { throw SQLError("'*' cannot be used with GROUP BY or aggregates", at: item.expression.location) }
+                for index in starColumns {
+                    projection.append(.column(index, input.schema.fields[index].type))
+                    names.append(input.schema.fields[index].name)
+                }
+                continue
+            }
+            if isAggregate, let windowKey, case .column(_, let name) = item.expression.kind, name.lowercased() == "window" {
+                // A bare `window` is the whole window; shown as its start here, named `window`.
+                projection.append(.column(windowKey, .timestamp))
+                names.append(item.alias?.name ?? "window")
+                continue
+            }
+            projection.append(try post.bind(item.expression))
+            names.append(item.columnName)
+        }
+        let projected = Schema(zip(names, projection).map { Schema.Field(name: $0, type: $1.type) })
+        let eventTime = plan.eventTime.flatMap { mark in
+            projection.firstIndex(of: .column(mark.column, plan.schema.fields[mark.column].type))
+                .map { EventTimeColumn(column: $0, shiftMicros: mark.shiftMicros) }
+        }
+        plan = LogicalPlan(.project(projection), [plan], schema: projected, eventTime: eventTime)
+        plan = try order(plan, by: select.orderBy, items: select.items)
+        if let limit = select.limit {
+            guard limit >= 0 else { throw SQLError("LIMIT must not be negative", at: select.location) }
+            plan = LogicalPlan(.limit(Int(clamping: limit)), [plan], schema: plan.schema, eventTime: plan.eventTime)
+        }
+        return plan
+    }
+
+    /// ORDER BY over `plan`'s columns: an output column by name or position, or an expression
+    /// of the select list.
+    private func order(_ plan: LogicalPlan, by order: [OrderItem], items: [SelectItem]?) throws(SQLError) -> LogicalPlan {
+        guard !order.isEmpty else { return plan }
+        let names = plan.schema.fields.map(\.name)
+        var keys: [SortKey] = []
+        for item in order {
+            let column: Int
+            if case .literal(.integer(let position)) = item.expression.kind {
+                guard (1...Int64(max(names.count, 1))).contains(position), !names.isEmpty else {
+                    throw SQLError("ORDER BY position \(position) is not in the select list (1...\(names.count))", at: item.expression.location)
+                }
+                column = Int(position) - 1
+            } else if case .column(_, let name) = item.expression.kind, let index = names.firstIndex(where: { $0.caseInsensitiveCompare(name) }) {
+                column = index
+            } else if let items, let index = items.firstIndex(where: { $0.expression.isSameExpression(as: item.expression) }) {
+                column = index
+            } else {
+                throw SQLError("ORDER BY \(item.expression.sqlText) must name a column of the select list", at: item.expression.location)
+            }
+            keys.append(SortKey(column: column, ascending: item.ascending, nullsFirst: item.nullsFirst))
+        }
+        return LogicalPlan(.sort(keys), [plan], schema: plan.schema, eventTime: plan.eventTime)
+    }
+
+    /// A WHERE or HAVING condition: BOOLEAN, or NULL (which keeps no row, as in Spark).
+    private static func condition(_ e: SQLExpression, _ scope: Binder, clause: String) throws(SQLError) -> BoundExpression {
+        let bound = try scope.bind(e)
+        if bound.type == .null { return Binder.cast(bound, to: .boolean) }
+        guard bound.type == .boolean else {
+            throw SQLError("\(clause) needs a BOOLEAN condition, but \(e.sqlText) is \(bound.type)", at: e.location)
+        }
+        return bound
+    }
+
+    /// The most windows one row may fall into (`ceil(size / slide)` of a sliding window).
+    static let maxWindowsPerRow: Int64 = 1000
+
+    private func windowSpec(_ call: FunctionCall, scope: Binder, input: LogicalPlan, at: SourceLocation) throws(SQLError) -> WindowSpec {
+        guard (2...4).contains(call.arguments.count) else {
+            throw SQLError("window() takes a time column, a duration and optionally a slide and a start", at: at, length: 6)
+        }
+        var time = try scope.bind(call.arguments[0])
+        // Windowing an aggregation's window rows: their event time is the window's last
+        // instant (Spark's window_time), not its start.
+        if case .column(let c, .timestamp) = time, let mark = input.eventTime, mark.column == c, mark.shiftMicros != 0 {
+            time = .call(.add, [time, .literal(.int(mark.shiftMicros), .timestamp)], .timestamp)
+        }
+        let timestamp = time.type == .timestamp ? time : time.type == .string || time.type == .date ? Binder.cast(time, to: .timestamp) : nil
+        guard let timestamp else {
+            throw SQLError("window() needs a TIMESTAMP, but \(call.arguments[0].sqlText) is \(time.type)", at: call.arguments[0].location,
+                           hint: "make one in the stream, e.g. event_time AS to_timestamp(concat(dia_compra, ' ', horario_compra))")
+        }
+        func duration(_ i: Int) throws(SQLError) -> Int64 {
+            guard case .literal(.string(let text)) = call.arguments[i].kind, let micros = parseIntervalMicroseconds(text) else {
+                if case .literal(.string(let text)) = call.arguments[i].kind, intervalExceedsRange(text) {
+                    throw SQLError("'\(text)' is longer than the longest duration a TIMESTAMP can span (2^63 microseconds, about 106751991 days)",
+                                   at: call.arguments[i].location)
+                }
+                throw SQLError("window() needs a duration such as '1 minute' here", at: call.arguments[i].location)
+            }
+            return micros
+        }
+        func text(_ i: Int) -> String { if case .literal(.string(let s)) = call.arguments[i].kind { "'\(s)'" } else { call.arguments[i].sqlText } }
+        let size = try duration(1)
+        guard size > 0 else {
+            throw SQLError("the window duration (\(text(1))) must be greater than 0", at: call.arguments[1].location)
+        }
+        let slide = call.arguments.count > 2 ? try duration(2) : size
+        if call.arguments.count > 2 {
+            guard slide > 0 else {
+                throw SQLError("the slide duration (\(text(2))) must be greater than 0", at: call.arguments[2].location)
+            }
+            guard slide <= size else {
+                throw SQLError("the slide duration (\(text(2))) must be less than or equal to the window duration (\(text(1)))",
+                               at: call.arguments[2].location)
+            }
+            // Each row is copied into ceil(size / slide) windows: bound it, or one row can take gigabytes.
+            let perRow = size / slide + (size % slide == 0 ? 0 : 1)
+            guard perRow <= Self.maxWindowsPerRow else {
+                throw SQLError("window(\(text(1)), \(text(2))) puts each row in \(perRow) windows; at most \(Self.maxWindowsPerRow) are allowed",
+                               at: call.arguments[2].location,
+                               hint: "use a slide of at least 1/\(Self.maxWindowsPerRow) of the window duration")
+            }
+        }
+        let start = call.arguments.count > 3 ? try duration(3) : 0
+        guard start.magnitude < slide.magnitude else {
+            throw SQLError("the absolute value of the start time (\(text(3))) must be less than the slide duration (\(text(call.arguments.count > 2 ? 2 : 1)))",
+                           at: call.arguments[3].location)
+        }
+        return WindowSpec(time: timestamp, sizeMicros: size, slideMicros: slide, startMicros: start)
+    }
+
+    private func aggregate(_ call: FunctionCall, _ function: AggregateFunction, scope: Binder,
+                           at: SourceLocation) throws(SQLError) -> AggregateSpec {
+        if function == .count {
+            if call.arguments.count == 1, case .star = call.arguments[0].kind { return AggregateSpec(.countAll, nil) }
+            if call.arguments.count == 1, case .literal(let l) = call.arguments[0].kind, l != .null, !call.distinct {
+                return AggregateSpec(.countAll, nil)
+            }
+        }
+        guard call.arguments.count == 1 else {
+            throw SQLError("\(call.lowercasedName)() takes one argument", at: at, length: call.name.count)
+        }
+        let argument = call.arguments[0]
+        if argument.contains(where: { if case .function(let f) = $0.kind { Binder.aggregateNames[f.lowercasedName] != nil } else { false } }) {
+            throw SQLError("aggregate functions cannot be nested", at: argument.location)
+        }
+        var bound = try scope.bind(argument)
+        switch function {
+        case .count: return AggregateSpec(call.distinct ? .countDistinct : .count, bound)
+        case .sum, .avg:
+            if !bound.type.isNumeric {
+                guard bound.type == .string || bound.type == .null else {
+                    throw SQLError("\(call.lowercasedName)() needs numbers, but \(argument.sqlText) is \(bound.type)", at: argument.location)
+                }
+                bound = Binder.cast(bound, to: .double)
+            }
+            return AggregateSpec(function, bound)
+        default:
+            return AggregateSpec(call.distinct && function == .count ? .countDistinct : function, bound)
+        }
+    }
+}
+
+extension BoundExpression {
+    func remappingColumns(_ map: (Int) -> Int) -> BoundExpression {
+        switch self {
+        case .column(let index, let type): .column(map(index), type)
+        case .literal: self
+        case .call(let f, let args, let type): .call(f, args.map { $0.remappingColumns(map) }, type)
+        }
+    }
+
+    /// Column indices the expression reads.
+    var columnsUsed: Set<Int> {
+        switch self {
+        case .column(let index, _): [index]
+        case .literal: []
+        case .call(_, let arguments, _): arguments.reduce(into: Set<Int>()) { $0.formUnion($1.columnsUsed) }
+        }
+    }
+}

@@ -1,0 +1,128 @@
+/// Lowers a ``LogicalPlan`` to the local engine's operators.
+///
+/// The stateless part of a plan over streams (scans, filters, projections, windows and
+/// unions of them), and the aggregation right above it if there is one, fuse into one
+/// ``ScanPipeline``: decode only what is read, filter, window and pre-aggregate per thread,
+/// merge. That is today's fast path, so a view over views costs no more than the same query
+/// written as one. Everything above (HAVING, the select list over an aggregate, a chained
+/// aggregation, ORDER BY, LIMIT) runs over each batch's result.
+struct PhysicalPlanner {
+    let mode: OutputMode
+    /// A table scan's rows (SELECT at the prompt).
+    var table: (String) -> Batch? = { _ in nil }
+
+    /// The root operator, and the fused scans whose sources the driver reads, in source order.
+    func lower(_ plan: LogicalPlan) -> (root: any BatchOperator, scans: [ScanPipeline]) {
+        var scans: [ScanPipeline] = []
+        var sources = 0
+        let tracksWatermark = plan.usesWatermark
+        func lower(_ node: LogicalPlan) -> any BatchOperator {
+            if node.isStatelessStream {
+                let scan = ScanPipeline(branches: branches(node), aggregate: nil, schema: node.schema)
+                scans.append(scan)
+                return scan
+            }
+            switch node.operation {
+            case .aggregate(let aggregation):
+                let input = node.inputs[0]
+                if input.isStatelessStream {
+                    let aggregate = AggregateOperator(aggregation, schema: node.schema, inputSchema: input.schema, input: nil, mode: mode)
+                    let scan = ScanPipeline(branches: branches(input), aggregate: aggregate, schema: node.schema)
+                    scans.append(scan)
+                    return scan
+                }
+                return AggregateOperator(aggregation, schema: node.schema, inputSchema: input.schema, input: lower(input), mode: mode)
+            case .filter(let condition):
+                return RowOperator(.filter(condition), input: lower(node.inputs[0]))
+            case .project(let expressions):
+                return RowOperator(.project(expressions, node.schema), input: lower(node.inputs[0]))
+            case .window(let spec):
+                return RowOperator(.window(spec), input: lower(node.inputs[0]))
+            case .sort(let keys):
+                return SortOperator(keys: keys, limit: nil, input: lower(node.inputs[0]))
+            case .limit(let n):
+                if case .sort(let keys) = node.inputs[0].operation {
+                    return SortOperator(keys: keys, limit: n, input: lower(node.inputs[0].inputs[0]))
+                }
+                return SortOperator(keys: [], limit: n, input: lower(node.inputs[0]))
+            case .unionAll:
+                return UnionOperator(inputs: node.inputs.map(lower), schema: node.schema)
+            case .tableScan(let name, let columns):
+                let whole = table(name) ?? Batch(schema: node.schema, columns: node.schema.fields.map { Column(type: $0.type) })
+                return TableScanOperator(name: name, table: Batch(schema: node.schema, columns: columns.map { whole.columns[$0] }))
+            case .streamScan:
+                // Fused above (a scan is stateless); here only for the switch to be whole.
+                let scan = ScanPipeline(branches: branches(node), aggregate: nil, schema: node.schema)
+                scans.append(scan)
+                return scan
+            }
+        }
+        /// The stateless tree as one branch per stream, each with its steps bottom-up.
+        func branches(_ node: LogicalPlan) -> [ScanPipeline.Branch] {
+            switch node.operation {
+            case .streamScan(let stream, let columns):
+                defer { sources += 1 }
+                let watermark = tracksWatermark ? node.eventTime.flatMap { mark in
+                    stream.watermark.map { (column: mark.column, delayMicros: $0.delayMicros) }
+                } : nil
+                return [ScanPipeline.Branch(source: sources, stream: stream, scanColumns: columns, scanSchema: node.schema,
+                                            watermark: watermark, steps: [])]
+            case .unionAll:
+                return node.inputs.flatMap(branches)
+            case .filter(let condition):
+                return branches(node.inputs[0]).map { var b = $0; b.steps.append(.filter(condition)); return b }
+            case .project(let expressions):
+                return branches(node.inputs[0]).map { var b = $0; b.steps.append(.project(expressions, node.schema)); return b }
+            case .window(let spec):
+                return branches(node.inputs[0]).map { var b = $0; b.steps.append(.window(spec)); return b }
+            default:
+                return []  // unreachable: only stateless nodes come here
+            }
+        }
+        let root = lower(plan)
+        return (root, scans)
+    }
+}
+
+extension LogicalPlan {
+    /// Scans of streams and the row-at-a-time operators over them: what fuses into one scan.
+    var isStatelessStream: Bool {
+        switch operation {
+        case .streamScan: true
+        case .filter, .project, .window: inputs[0].isStatelessStream
+        case .unionAll: inputs.allSatisfy(\.isStatelessStream)
+        case .tableScan, .aggregate, .sort, .limit: false
+        }
+    }
+
+    /// Whether an aggregation of the plan closes windows by the watermark (so the streams'
+    /// event times must be followed).
+    var usesWatermark: Bool {
+        var found = false
+        forEachNode { if case .aggregate(let a) = $0.operation, a.usesWatermark { found = true } }
+        return found
+    }
+
+    /// The output columns that are GROUP BY keys of the top aggregation: what update mode
+    /// upserts by. Followed down through the select list, HAVING, ORDER BY and LIMIT.
+    var keyColumnsInOutput: [Int] {
+        func trace(_ node: LogicalPlan, _ columns: [Int?]) -> [Int?] {
+            switch node.operation {
+            case .aggregate(let aggregation):
+                return columns.map { c in c.flatMap { $0 < aggregation.keys.count ? $0 : nil } }
+            case .filter, .sort, .limit:
+                return trace(node.inputs[0], columns)
+            case .project(let expressions):
+                let below = columns.map { c -> Int? in
+                    guard let c, case .column(let i, _) = expressions[c] else { return nil }
+                    return i
+                }
+                return trace(node.inputs[0], below)
+            default:
+                return columns.map { _ in nil }
+            }
+        }
+        let traced = trace(self, Array(schema.fields.indices))
+        return traced.indices.filter { traced[$0] != nil }
+    }
+}
