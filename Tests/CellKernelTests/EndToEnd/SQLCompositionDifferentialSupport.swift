@@ -228,7 +228,8 @@ struct CompGenerator {
     /// A stateless level: the six columns (sometimes `*`), maybe a filter.
     mutating func layer(from: CompFrom, canonicalOrder: Bool = false, unionSide: Bool = false) -> CompSelect {
         let filter: DiffExpr? = g.chance(3) ? nil : g.boolean(g.int(1...2))
-        if !unionSide && g.chance(5) {
+        // Not `*` in a union: the relation below may have its columns in another order.
+        if !canonicalOrder && g.chance(5) {
             return CompSelect(items: [], star: true, from: from, filter: filter ?? g.boolean(1), minimal: g.chance(2))
         }
         var names = Self.canonical
