@@ -94,6 +94,6 @@ import TransactionGenerator
         try session.run(script: script)
         let table = try #require(session.table("df_media_captura"))
         #expect(table.schema.fields.map(\.name) == ["captura", "valor"])
-        #expect(table.sortedRows == [["POS", "1234.5"], ["POS", "12000.0"], ["TEF", "7.25"]])
+        #expect(table.sortedRows == [["POS", "12000.0"], ["POS", "1234.5"], ["TEF", "7.25"]])
     }
 }
