@@ -47,27 +47,35 @@ import Testing
     /// The logical part (before the physical plan's heading) and the physical part.
     func parts(_ text: String) throws -> (logical: String, physical: String) {
         let lower = text.lowercased()
-        let logical = try #require(lower.range(of: "logical"), "a logical plan heading in:\n\(text)")
-        let physical = try #require(lower.range(of: "physical"), "a physical plan heading in:\n\(text)")
+        let logical = try #require(lower.range(of: "== logical"), "a logical plan heading in:\n\(text)")
+        let physical = try #require(lower.range(of: "== physical"), "a physical plan heading in:\n\(text)")
         #expect(logical.lowerBound < physical.lowerBound, "the logical plan first")
         let cut = text.index(text.startIndex, offsetBy: lower.distance(from: lower.startIndex, to: physical.lowerBound))
         return (String(text[..<cut]), String(text[cut...]))
     }
 
+    /// The node names of a printed plan, one per line, top down (tree glyphs dropped).
+    func nodes(_ plan: String) -> [String] {
+        plan.split(separator: "\n").filter { !$0.hasPrefix("==") }.compactMap { line in
+            line.drop { " +-|".contains($0) }.split(separator: " ").first.map(String.init)
+        }
+    }
+
     @Test func threeLevelChainShowsEveryNodeTopDown() throws {
         let fixture = try Fixture()
         let text = try fixture.explain("EXPLAIN per;")
+        #expect(text.contains("== Logical plan ==") && text.contains("== Physical plan =="), "\(text)")
         let (logical, physical) = try parts(text)
-        // Top down: the aggregation, the projection computing twice, the filter, the scan.
-        inOrder(["Aggregate", "Project", "Filter", "Scan"], in: logical)
+        // Top down: the result's names, the aggregation, the projection computing twice, the
+        // filter, the scan.
+        #expect(nodes(logical) == ["Project", "Aggregate", "Project", "Filter", "Scan"], "\(logical)")
         // Nodes name their columns.
-        inOrder(["card_brand", "twice"], in: logical)
-        #expect(logical.contains("amount"))
-        #expect(logical.contains("tx"), "the scan names the stream")
+        inOrder(["Aggregate keys [card_brand]", "sum(twice)", "AS twice", "amount > ", "Scan stream tx", "[card_brand, amount]"], in: logical)
         #expect(!logical.contains("UnionAll"))
         // Physical: the stateless levels fused into the scan, under the aggregation.
-        #expect(physical.lowercased().contains("fused"), "\(physical)")
-        inOrder(["Aggregate", "Scan"], in: physical)
+        #expect(nodes(physical) == ["Project", "HashAggregate", "FusedScan"], "\(physical)")
+        let fused = try #require(physical.split(separator: "\n").first { $0.contains("FusedScan") }).description
+        inOrder(["FusedScan", "Scan tx", "Filter", "Project", "twice"], in: fused)
         #expect(fixture.session.table("per") == nil, "EXPLAIN runs nothing")
     }
 
@@ -84,9 +92,12 @@ import Testing
             EXPLAIN WITH a AS (SELECT card_brand, amount FROM tx WHERE amount > 10)
             SELECT card_brand, amount FROM a UNION ALL SELECT card_brand, twice FROM doubled;
             """)
-        let (logical, _) = try parts(text)
-        inOrder(["UnionAll", "Filter", "Scan"], in: logical)
-        #expect(logical.components(separatedBy: "Scan").count - 1 == 2, "one scan per side: \(logical)")
+        let (logical, physical) = try parts(text)
+        #expect(nodes(logical) == ["UnionAll", "Filter", "Scan", "Project", "Filter", "Scan"], "\(logical)")
+        #expect(logical.hasPrefix("== Logical plan ==\nUnionAll [card_brand, amount]"), "names from the first SELECT: \(logical)")
+        // Both sides are stateless: one fused scan reading the stream once per side.
+        #expect(nodes(physical) == ["FusedScan"], "\(physical)")
+        #expect(physical.components(separatedBy: "Scan tx").count - 1 == 2, "\(physical)")
     }
 
     @Test func explainSelectOverTablesWithSortAndLimit() throws {
@@ -114,8 +125,7 @@ import Testing
         let fixture = try Fixture()
         let error = #expect(throws: CellError.self) { try fixture.session.run(script: "SHOW VIEWS;\nEXPLAIN  nope;", file: "e.cells") }
         let message = error?.message ?? ""
-        #expect(message.hasPrefix("e.cells:2:10: error:"), "at the name: \(message)")
-        #expect(message.contains("nope"), "names what is unknown: \(message)")
-        #expect(message.contains("per") || message.lowercased().contains("view"), "says what exists or what to give: \(message)")
+        #expect(message.hasPrefix("e.cells:2:10: error: unknown view 'nope'"), "at the name: \(message)")
+        #expect(message.contains("hint: views: big, doubled, per"), "says what exists: \(message)")
     }
 }
