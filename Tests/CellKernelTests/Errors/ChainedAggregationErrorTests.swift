@@ -147,8 +147,11 @@ import TransactionGenerator
 
     /// Counting in 1-minute windows, then summing those counts in 5-minute windows, gives what
     /// counting in 5-minute windows directly gives, for every 5-minute window the watermark
-    /// has closed.
-    @Test func appendModeWindowedChainEqualsCountingDirectly() throws {
+    /// has closed; whether the events come in one micro-batch or in several (the watermark
+    /// then moves between batches, closing 1-minute windows whose rows the second aggregation
+    /// must still take).
+    @Test(arguments: [1, 4, 12])
+    func appendModeWindowedChainEqualsCountingDirectly(pieces: Int) throws {
         var random = CellsRandom(seed: 42)
         let base: Int64 = 1_704_067_200  // 2024-01-01T00:00:00Z
         var events: [(seconds: Int64, brand: String)] = []
@@ -162,7 +165,10 @@ import TransactionGenerator
             let date = Date(timeIntervalSince1970: TimeInterval(seconds))
             return #"{"event_time":"\#(ISO8601DateFormatter().string(from: date))","card_brand":"\#(brand)","amount":1.0}"# + "\n"
         }
-        let fixture = try Fixture(events.map { line($0.seconds, $0.brand) }.joined())
+        // No event is late: within a piece they are at most 30 s out of order, under the delay.
+        let size = (events.count + pieces - 1) / pieces
+        let chunks = stride(from: 0, to: events.count, by: size).map { events[$0..<min($0 + size, events.count)].map { line($0.seconds, $0.brand) }.joined() }
+        let fixture = try Fixture(chunks[0])
         let session = CellSession(output: { _ in })
         try session.run(script: fixture.header() + Self.perMinute + Self.perFive)
         let query = try session.prepare(start: "START per_five OUTPUT MODE append USING memory")
@@ -175,6 +181,13 @@ import TransactionGenerator
             }
         }
         try drain()
+        for chunk in chunks.dropFirst() {
+            let handle = try #require(FileHandle(forWritingAtPath: fixture.file))
+            handle.seekToEndOfFile()
+            handle.write(Data(chunk.utf8))
+            try handle.close()
+            try drain()
+        }
         // Events far later (another brand, left out below) move the watermark past every
         // window above; each in its own round so that no-data batches can close windows.
         for hours in [2, 3, 4] {
