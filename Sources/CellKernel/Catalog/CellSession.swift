@@ -2,49 +2,54 @@ import Foundation
 import Synchronization
 import KafkaBridge
 
-/// The kernel's state for one shell or script: sources, streams, views, running queries and
-/// their memory tables; and the execution of statements against it.
+/// One shell's or script's session: it runs statements against a catalog of definitions
+/// (``Catalog``), starts views on an execution backend (the local engine by default) and
+/// keeps the handles of started queries (``QueryManager``).
 ///
-/// The kernel knows nothing about terminals: tables and progress lines go to `output`, and
-/// a foreground stream runs until its trigger ends or `shouldStop` says so (Ctrl-C).
+/// The kernel knows nothing about terminals: what it shows goes to `output` as values
+/// (``SessionOutput``), and a foreground stream runs until its trigger ends or `shouldStop`
+/// says so (Ctrl-C).
 public final class CellSession {
-    public struct SourceEntry: Sendable {
-        public var name: String
-        public var connector: String
-        public var options: [String: String]
-    }
-
     public var environment: [String: String]
     /// Replaces every START's trigger (`cells run --trigger once|available-now`).
     public var triggerOverride: TriggerPolicy?
-    private let output: @Sendable (String) -> Void
-    /// The secret option values given so far: nothing the session prints shows one.
-    private let secrets = SessionSecrets()
-    private(set) public var sources: [String: SourceEntry] = [:]
-    private(set) public var streams: [String: StreamDefinition] = [:]
-    private var views: [String: (name: String, query: Query, plan: LogicalPlan)] = [:]
-    private(set) public var tables: [String: MemoryTable] = [:]
-    private var background: [String: BackgroundQuery] = [:]
-    private var order: [String] = []
-
-    public init(environment: [String: String] = ProcessInfo.processInfo.environment,
-                output: @escaping @Sendable (String) -> Void) {
-        self.environment = environment
-        let secrets = self.secrets
-        self.output = { output(secrets.scrub($0)) }
-    }
-
-    deinit {
-        for query in background.values { query.stop() }
-    }
-
     /// Bounds on a stream run in the foreground (`cells run --batches N --timeout S`); the
     /// stream stops cleanly at the first bound reached, as if by Ctrl-C.
     public var foregroundLimit = ForegroundLimit()
-
     /// The state memory limit of a query whose START does not give
     /// `'cells.stateMemoryLimit'`.
     public var stateMemoryLimit = StateMemoryLimit.default
+    /// Where START runs views.
+    public let backend: any ExecutionBackend
+    /// Sources and sinks by name.
+    public let connectors: ConnectorRegistry
+    private let output: @Sendable (SessionOutput) -> Void
+    /// The secret option values given so far: nothing the session prints shows one.
+    private let secrets = SessionSecrets()
+    private var catalog = Catalog()
+    private let queries = QueryManager()
+
+    /// A session whose output arrives as values.
+    public init(environment: [String: String] = ProcessInfo.processInfo.environment,
+                backend: (any ExecutionBackend)? = nil, connectors: ConnectorRegistry = .standard,
+                events: @escaping @Sendable (SessionOutput) -> Void) {
+        self.environment = environment
+        self.connectors = connectors
+        self.backend = backend ?? LocalBackend(connectors: connectors)
+        let secrets = self.secrets
+        self.output = { events($0.scrubbed(secrets.scrub)) }
+    }
+
+    /// A session whose output arrives as the console shows it.
+    public convenience init(environment: [String: String] = ProcessInfo.processInfo.environment,
+                            output: @escaping @Sendable (String) -> Void) {
+        self.init(environment: environment, events: { output($0.text) })
+    }
+
+    /// The sources defined, by lower-cased name.
+    public var sources: [String: SourceDefinition] { catalog.sources }
+    /// The streams defined, by lower-cased name.
+    public var streams: [String: StreamDefinition] { catalog.streams }
 
     /// Parses and runs every statement of `script` in order; stops at the first error.
     ///
@@ -68,20 +73,12 @@ public final class CellSession {
     /// The functions a statement may call (for tab completion).
     public static var functionNames: [String] { Binder.functionNames }
 
-    /// Every name a user may type next: sources, streams, views, tables and their columns
-    /// (for tab completion).
+    /// Every name a user may type next: sources, streams, views, tables, their columns and
+    /// the connectors (for tab completion).
     public var knownNames: [String] {
-        var names = Set<String>()
-        for source in sources.values { names.insert(source.name) }
-        for stream in streams.values {
-            names.insert(stream.name)
-            for column in stream.columns { names.insert(column.name) }
-        }
-        for view in views.values {
-            names.insert(view.name)
-            for field in view.plan.schema.fields { names.insert(field.name) }
-        }
-        for table in tables.values { names.insert(table.name) }
+        var names = catalog.names
+        for query in queries.started.values { names.insert(query.name) }
+        names.formUnion(connectors.names)
         return names.sorted()
     }
 
@@ -148,70 +145,59 @@ public final class CellSession {
 
     private func checkNew(_ name: Identifier, orReplace: Bool) throws(SQLError) {
         let key = name.name.lowercased()
-        if !orReplace, sources[key] != nil || streams[key] != nil || views[key] != nil {
+        if !orReplace, catalog.isDefined(key) {
             throw SQLError("'\(name.name)' already exists", at: name.location, length: name.name.count,
                            hint: "use CREATE OR REPLACE, or another name")
         }
-        if background[key] != nil {
+        if queries.isRunning(key) {
             throw SQLError("'\(name.name)' is running", at: name.location, hint: "STOP \(name.name) first")
         }
     }
 
     private func createSource(_ create: CreateSource) throws {
         try checkNew(create.name, orReplace: create.orReplace)
-        let connector = create.connector.name.lowercased()
-        guard connector == "kafka" || connector == "file" else {
+        guard let connector = connectors.sources[create.connector.name.lowercased()] else {
             throw SQLError("unknown source type \(create.connector.name)", at: create.connector.location,
-                           hint: "USING kafka or USING file")
+                           hint: connectors.sourceHint)
         }
         let options = Dictionary(create.options.map { ($0.key, $0.value) }, uniquingKeysWith: { $1 })
         // Connecting now checks the broker and topic, so a typo shows up here, not at START.
-        let opened = try atOption(create.options) { try openSource(connector: connector, options: options) }
+        let opened = try atOption(create.options) { try connector.open(options) }
         let summary = opened.summary
         opened.close()
-        sources[create.name.name.lowercased()] = SourceEntry(name: create.name.name, connector: connector, options: options)
-        remember(create.name.name)
-        output("source \(create.name.name): \(summary)\n")
-    }
-
-    private func openSource(connector: String, options: [String: String]) throws -> StreamSource {
-        connector == "kafka" ? try KafkaStreamSource(options: options) : try FileStreamSource(options: options)
+        catalog.define(SourceDefinition(name: create.name.name, connector: connector.name, options: options))
+        output(.message("source \(create.name.name): \(summary)"))
     }
 
     private func createStream(_ create: CreateStream) throws {
         try checkNew(create.name, orReplace: create.orReplace)
-        guard let source = sources[create.source.name.lowercased()] else {
+        guard let source = catalog.sources[create.source.name.lowercased()] else {
             throw SQLError("unknown source '\(create.source.name)'", at: create.source.location,
-                           hint: sources.isEmpty ? "CREATE SOURCE it first" : "sources: \(sources.values.map(\.name).sorted().joined(separator: ", "))")
+                           hint: catalog.sources.isEmpty ? "CREATE SOURCE it first" : "sources: \(catalog.sources.values.map(\.name).sorted().joined(separator: ", "))")
         }
-        let stream = try StreamPlanner().plan(create, sourceIsKafka: source.connector == "kafka")
-        streams[create.name.name.lowercased()] = stream
-        remember(create.name.name)
+        let isKafka = connectors.sources[source.connector.lowercased()]?.isKafka ?? false
+        let stream = try StreamPlanner().plan(create, sourceIsKafka: isKafka)
+        catalog.define(stream)
         let declared = stream.columns.filter { if case .kafka = $0.origin { false } else { true } }
-        output("stream \(stream.name): \(declared.map { "\($0.name) \($0.type)" }.joined(separator: ", "))\n")
+        output(.message("stream \(stream.name): \(declared.map { "\($0.name) \($0.type)" }.joined(separator: ", "))"))
     }
 
     private func createView(_ create: CreateView) throws {
         try checkNew(create.name, orReplace: create.orReplace)
         let plan = try streamingBinder.bind(create.query)
-        views[create.name.name.lowercased()] = (create.name.name, create.query, plan)
-        remember(create.name.name)
-        output("view \(create.name.name): \(plan.schema.fields.map { "\($0.name) \($0.type)" }.joined(separator: ", "))\n")
+        catalog.define(Catalog.View(name: create.name.name, query: create.query, plan: plan))
+        output(.message("view \(create.name.name): \(plan.schema.fields.map { "\($0.name) \($0.type)" }.joined(separator: ", "))"))
     }
 
     /// Binds queries over streams and views (what a view may read).
     private var streamingBinder: QueryBinder {
-        QueryBinder(resolve: { [streams, views] key in
-            if let view = views[key] { return .view(view.plan) }
-            if let stream = streams[key] { return .stream(stream) }
-            return nil
-        }, unknown: { [streams, views, tables] name in
+        QueryBinder(resolve: { [catalog] key in catalog.relation(key) }, unknown: { [catalog, queries] name in
             let key = name.name.lowercased()
-            if tables[key] != nil {
+            if queries.started[key] != nil {
                 return SQLError("'\(name.name)' is a table (a started view's results), not a stream", at: name.location,
                                 hint: "a view reads streams and other views; SELECT reads tables")
             }
-            let known = (streams.values.map(\.name) + views.values.map(\.name)).sorted()
+            let known = (catalog.streams.values.map(\.name) + catalog.views.values.map(\.name)).sorted()
             let suggestion = Suggestion.closest(to: name.name, among: known)
             return SQLError("unknown stream '\(name.name)'", at: name.location,
                             hint: suggestion.map { "did you mean '\($0)'?" }
@@ -221,80 +207,71 @@ public final class CellSession {
 
     /// Binds queries over started views' tables (SELECT at the prompt).
     private var tableBinder: QueryBinder {
-        QueryBinder(resolve: { [tables] key in
-            tables[key].map { .table(name: key, schema: $0.snapshot.schema) }
-        }, unknown: { [streams, tables] name in
+        QueryBinder(resolve: { [queries] key in
+            queries.started[key].map { .table(name: key, schema: $0.result.schema) }
+        }, unknown: { [catalog, queries] name in
             let key = name.name.lowercased()
-            if streams[key] != nil {
+            if catalog.streams[key] != nil {
                 return SQLError("\(name.name) is a stream: it has no end to SELECT from", at: name.location,
                                 hint: "CREATE VIEW v AS SELECT ... FROM \(name.name), START v, then SELECT * FROM v")
             }
             return SQLError("unknown table '\(name.name)'", at: name.location,
-                            hint: tables.isEmpty ? "START a view first: its results become a table of the same name"
-                                                 : "tables: \(tables.keys.sorted().joined(separator: ", "))")
+                            hint: queries.started.isEmpty ? "START a view first: its results become a table of the same name"
+                                                          : "tables: \(queries.started.keys.sorted().joined(separator: ", "))")
         })
-    }
-
-    private func remember(_ name: String) {
-        order.removeAll { $0 == name.lowercased() }
-        order.append(name.lowercased())
     }
 
     // MARK: Running
 
     /// - Parameter place: `file:line:col` of the START, which a background query's failure names.
     private func start(_ start: StartQuery, place: String, shouldStop: @escaping () -> Bool) throws {
-        let query = try prepare(start)
-        let key = start.view.name.lowercased()
-        tables[key] = query.memory
+        let request = try request(for: start, place: place)
+        let query = try atOption(start.sinkOptions) { try backend.prepare(request) }
+        queries.add(query, inBackground: start.background)
         if start.background {
-            background[key] = BackgroundQuery(query: query, place: place, output: output)
-            output("started \(query.view) in the background (\(query.outputMode.rawValue) mode, trigger \(query.trigger)); STOP \(query.view) to end it\n")
+            output(.message("started \(query.name) in the background (\(query.outputMode.rawValue) mode, trigger \(query.trigger)); STOP \(query.name) to end it"))
             return
         }
-        defer { query.stop() }
-        let limit = foregroundLimit
-        let deadline = limit.duration.map { ContinuousClock.now + $0 }
-        var batches = 0
-        let interrupt = { shouldStop() || deadline.map { ContinuousClock.now >= $0 } == true }
-        try Self.drive(query, output: output, shouldStop: {
-            interrupt() || limit.batches.map { batches >= $0 } == true
-        }, interrupt: interrupt, batchDone: { batches += 1 })
+        try query.runInForeground(limit: foregroundLimit, shouldStop: shouldStop)
     }
 
-    /// Builds the query a START statement describes, without running it: for callers that
-    /// drive micro-batches themselves (tests, the shell). Its memory table is registered.
-    public func prepare(start text: String) throws(CellError) -> StreamingQuery {
+    /// Builds the query a START statement describes on the local engine, without running it:
+    /// for callers that drive micro-batches themselves (tests). Its result table is
+    /// registered.
+    func prepare(start text: String) throws(CellError) -> StreamingQuery {
         try reporting(source: text, file: nil) {
             let statement = try SQLParser.parseStatement(text, environment: environment)
             guard case .start(let start) = statement.kind else {
                 throw CellError.runtime("expected a START statement: \(text)")
             }
-            let query = try prepare(start)
-            tables[start.view.name.lowercased()] = query.memory
+            let local = LocalBackend(connectors: connectors)
+            let request = try request(for: start, place: "")
+            let query = try atOption(start.sinkOptions) { try local.query(for: request) }
+            queries.add(LocalRunningQuery(query, request: request), inBackground: false)
             return query
         }
     }
 
-    private func prepare(_ start: StartQuery) throws -> StreamingQuery {
+    /// What START asks of the backend: the view's plan, its mode and trigger (checked against
+    /// Spark's rules), its sources' definitions and its sinks'.
+    private func request(for start: StartQuery, place: String) throws -> QueryRequest {
         let key = start.view.name.lowercased()
-        guard let view = views[key] else {
+        guard let view = catalog.views[key] else {
             throw SQLError("unknown view '\(start.view.name)'", at: start.view.location,
-                           hint: views.isEmpty ? "CREATE VIEW it first" : "views: \(views.values.map(\.name).sorted().joined(separator: ", "))")
+                           hint: catalog.views.isEmpty ? "CREATE VIEW it first" : "views: \(catalog.views.values.map(\.name).sorted().joined(separator: ", "))")
         }
-        if background[key] != nil { throw SQLError("'\(start.view.name)' is already running", at: start.view.location) }
+        if queries.isRunning(key) { throw SQLError("'\(start.view.name)' is already running", at: start.view.location) }
         let plan = view.plan
         let mode = start.outputMode ?? OutputModeRules.defaultMode(plan)
         try OutputModeRules.check(plan, mode: mode, at: start.outputModeLocation ?? start.view.location)
         let trigger = try triggerOverride ?? start.trigger.map { (t) throws(SQLError) in try Self.policy(t, at: start.triggerLocation ?? start.view.location) }
             ?? .processingTime(micros: 0)
-        let entries = try plan.streams.map { (stream) throws -> SourceEntry in
-            guard let entry = sources[stream.sourceName.lowercased()] else {
+        let sources = try plan.streams.map { (stream) throws -> SourceDefinition in
+            guard let source = catalog.sources[stream.sourceName.lowercased()] else {
                 throw CellError.runtime("the source \(stream.sourceName) of \(stream.name) no longer exists")
             }
-            return entry
+            return source
         }
-        var sinks: [QuerySink] = []
         var limit = stateMemoryLimit
         if let option = start.sinkOptions.option(StateMemoryLimit.optionName) {
             guard let parsed = StateMemoryLimit(parsing: option.value) else {
@@ -306,67 +283,19 @@ public final class CellSession {
         // The limit is the query's, not the sink's: the sink does not see it.
         let sinkOptions = Dictionary(start.sinkOptions.filter { !$0.key.caseInsensitiveCompare(StateMemoryLimit.optionName) }
             .map { ($0.key, $0.value) }, uniquingKeysWith: { $1 })
-        try atOption(start.sinkOptions) {
-            switch start.sink?.name.lowercased() {
-            // A table printed every trigger would write over the prompt of a background query:
-            // by default it only fills its memory table, which SELECT reads.
-            case nil where start.background: break
-            case nil, "console": sinks.append(try ConsoleSink(options: sinkOptions, output: output))
-            case "memory": break
-            case "json": sinks.append(try FileSink(format: .json, options: sinkOptions))
-            case "csv": sinks.append(try FileSink(format: .csv, options: sinkOptions))
-            case "kafka": sinks.append(try KafkaSink(options: sinkOptions, schema: plan.schema))
-            case let other?:
-                throw SQLError("unknown sink \(other)", at: start.sink!.location, hint: "console, memory, json, csv or kafka")
-            }
+        var sinks: [SinkDefinition] = []
+        switch start.sink?.name.lowercased() {
+        // A table printed every trigger would write over the prompt of a background query:
+        // by default it only fills its result table, which SELECT reads.
+        case nil where start.background: break
+        case nil: sinks.append(SinkDefinition(connector: "console", options: sinkOptions))
+        case let name? where connectors.sinks[name] != nil: sinks.append(SinkDefinition(connector: name, options: sinkOptions))
+        case let other?:
+            throw SQLError("unknown sink \(other)", at: start.sink!.location, hint: connectors.sinkHint)
         }
-        var opened: [StreamSource] = []
-        do {
-            for entry in entries { opened.append(try openSource(connector: entry.connector, options: entry.options)) }
-        } catch {
-            for source in opened { source.close() }
-            throw error
-        }
-        let query = StreamingQuery(view: view.name, plan: plan, outputMode: mode, trigger: trigger, sources: opened, sinks: sinks)
-        query.stateMemoryLimit = limit
-        return query
-    }
-
-    /// Runs micro-batches per the trigger, printing each batch's progress line.
-    static func drive(_ query: StreamingQuery, output: @Sendable (String) -> Void, shouldStop: () -> Bool,
-                      interrupt: (() -> Bool)? = nil, notice: (@Sendable (String) -> Void)? = nil,
-                      batchDone: () -> Void = {}) throws {
-        // A stop reaches into the batch being read (`interrupt`, or `shouldStop` itself, which
-        // must then be true too): that batch is abandoned whole and the query stops where the
-        // last one ended.
-        func stopNow() -> Bool { interrupt?() ?? shouldStop() }
-        func tell(_ line: String) {
-            if let notice { notice(line + "\n") } else { output(line + "\n") }
-        }
-        func batch() throws -> Bool {
-            // An abandoned batch counts as none; the stop that abandoned it ends the loop.
-            let read: BatchProgress?
-            do { read = try query.runBatch(shouldStop: stopNow, notice: tell) } catch is StreamInterrupted { return false }
-            guard let progress = read else { return false }
-            output(progress.line + "\n")
-            batchDone()
-            return true
-        }
-        switch query.trigger {
-        case .once:
-            _ = try batch()
-        case .availableNow:
-            while !shouldStop(), try batch() || query.hasPendingWork {}
-        case .processingTime(let micros):
-            let clock = ContinuousClock()
-            while !shouldStop() {
-                let next = clock.now + .microseconds(micros)
-                _ = try batch()
-                // Wait out the interval (at least a moment, so an idle stream does not spin).
-                let until = max(next, clock.now + .milliseconds(micros == 0 ? 100 : 0))
-                while !shouldStop() && clock.now < until { Thread.sleep(forTimeInterval: 0.05) }
-            }
-        }
+        // A sink's complaint about an option points at that option; opening happens in prepare.
+        return QueryRequest(name: view.name, plan: plan, outputMode: mode, trigger: trigger, sources: sources, sinks: sinks,
+                            stateMemoryLimit: limit, place: place, output: output)
     }
 
     static func policy(_ trigger: Trigger, at location: SourceLocation) throws(SQLError) -> TriggerPolicy {
@@ -386,21 +315,21 @@ public final class CellSession {
     }
 
     private func stop(_ name: Identifier) throws {
-        guard let query = background.removeValue(forKey: name.name.lowercased()) else {
+        guard queries.stop(name.name.lowercased()) != nil else {
             throw SQLError("'\(name.name)' is not running", at: name.location,
-                           hint: background.isEmpty ? "no query runs in the background" : "running: \(background.keys.sorted().joined(separator: ", "))")
+                           hint: queries.background.isEmpty ? "no query runs in the background" : "running: \(queries.background.keys.sorted().joined(separator: ", "))")
         }
-        query.stop()
-        output("stopped \(name.name); its last result stays in the table \(name.name)\n")
+        output(.message("stopped \(name.name); its last result stays in the table \(name.name)"))
     }
 
     // MARK: Looking
 
-    /// SELECT over started views' memory tables.
+    /// SELECT over started views' result tables.
     private func query(_ query: Query) throws {
         let plan = try tableBinder.bind(query)
-        let result = try TableQuery.run(plan) { [tables] name in tables[name]?.snapshot }
-        output(ConsoleTable().render(names: plan.schema.fields.map(\.name), columns: result.columns))
+        let result = try TableQuery.run(plan) { [queries] name in queries.started[name]?.result }
+        let names = plan.schema.fields.map(\.name)
+        output(.table(ResultTable(names: names, columns: result.columns, text: ConsoleTable().render(names: names, columns: result.columns))))
     }
 
     /// EXPLAIN: a view (or a query over streams) as START would run it, or a SELECT over
@@ -409,14 +338,14 @@ public final class CellSession {
         let logical: LogicalPlan
         switch target {
         case .view(let name):
-            if let view = views[name.name.lowercased()] {
+            if let view = catalog.views[name.name.lowercased()] {
                 logical = view.plan
-            } else if tables[name.name.lowercased()] != nil {
+            } else if queries.started[name.name.lowercased()] != nil {
                 logical = try tableBinder.bind(Query(Select(items: [SelectItem(SQLExpression(.star(qualifier: nil), at: name.location))],
                                                             from: TableReference(name: name), at: name.location)))
             } else {
                 throw SQLError("unknown view '\(name.name)'", at: name.location, length: name.name.count,
-                               hint: views.isEmpty ? "CREATE VIEW it first, or EXPLAIN SELECT ..." : "views: \(views.values.map(\.name).sorted().joined(separator: ", "))")
+                               hint: catalog.views.isEmpty ? "CREATE VIEW it first, or EXPLAIN SELECT ..." : "views: \(catalog.views.values.map(\.name).sorted().joined(separator: ", "))")
             }
         case .query(let query):
             // Over streams and views if it reads them; otherwise over tables.
@@ -427,38 +356,34 @@ public final class CellSession {
                 logical = overTables
             }
         }
-        let physical: String
-        if logical.streams.isEmpty {
-            physical = TableQuery.explain(logical)
-        } else {
-            physical = PhysicalPlanner(mode: OutputModeRules.defaultMode(logical)).lower(logical).root.explainTree()
-        }
-        output("== Logical plan ==\n" + logical.explain() + "== Physical plan ==\n" + physical)
+        let physical = logical.streams.isEmpty ? TableQuery.explain(logical)
+            : PhysicalPlanner(mode: OutputModeRules.defaultMode(logical)).lower(logical).root.explainTree()
+        output(.plan(logical: logical.explain(), physical: physical))
     }
 
     private func show(_ target: ShowTarget) {
         var names: [String] = [], details: [String] = []
         switch target {
         case .sources:
-            for key in order { if let s = sources[key] { names.append(s.name); details.append("\(s.connector) \(s.options.sorted { $0.key < $1.key }.map { "\($0.key)=\(Redaction.shown($0.key, $0.value))" }.joined(separator: " "))") } }
+            for key in catalog.order { if let s = catalog.sources[key] { names.append(s.name); details.append("\(s.connector) \(s.options.sorted { $0.key < $1.key }.map { "\($0.key)=\(Redaction.shown($0.key, $0.value))" }.joined(separator: " "))") } }
         case .streams:
-            for key in order { if let s = streams[key] { names.append(s.name); details.append("from \(s.sourceName), \(s.columns.count) columns, mode \(s.mode.rawValue)" + (s.watermark.map { " watermark \(s.columns[$0.column].name) - \($0.delayMicros / 1_000_000) s" } ?? "")) } }
+            for key in catalog.order { if let s = catalog.streams[key] { names.append(s.name); details.append("from \(s.sourceName), \(s.columns.count) columns, mode \(s.mode.rawValue)" + (s.watermark.map { " watermark \(s.columns[$0.column].name) - \($0.delayMicros / 1_000_000) s" } ?? "")) } }
         case .views:
-            for key in order { if let v = views[key] { names.append(v.name); details.append("from \(v.plan.streams.map(\.name).uniqued().joined(separator: ", ")): " + v.plan.schema.fields.map(\.name).joined(separator: ", ")) } }
+            for key in catalog.order { if let v = catalog.views[key] { names.append(v.name); details.append("from \(v.plan.streams.map(\.name).uniqued().joined(separator: ", ")): " + v.plan.schema.fields.map(\.name).joined(separator: ", ")) } }
         case .queries:
-            for (key, query) in background.sorted(by: { $0.key < $1.key }) { names.append(key); details.append(query.status) }
+            for (key, query) in queries.background.sorted(by: { $0.key < $1.key }) { names.append(key); details.append(QueryManager.status(query)) }
         }
         var name = Column(type: .string), detail = Column(type: .string)
         names.forEach { name.append($0) }
         details.forEach { detail.append($0) }
-        output(ConsoleTable(truncate: 0).render(names: ["name", target == .queries ? "status" : "definition"], columns: [name, detail]))
+        show(names: ["name", target == .queries ? "status" : "definition"], columns: [name, detail])
     }
 
     private func describe(_ name: Identifier) throws {
         let key = name.name.lowercased()
         let schema: Schema
         var notes: [String] = []
-        if let stream = streams[key] {
+        if let stream = catalog.streams[key] {
             schema = stream.schema
             notes = stream.columns.map { c in
                 switch c.origin {
@@ -468,12 +393,12 @@ public final class CellSession {
                 case .corruptRecord: "corrupt record text"
                 }
             }
-        } else if let table = tables[key] {
-            schema = table.snapshot.schema
-        } else if let view = views[key] {
+        } else if let query = queries.started[key] {
+            schema = query.result.schema
+        } else if let view = catalog.views[key] {
             schema = view.plan.schema
-        } else if let source = sources[key] {
-            output("source \(source.name): \(source.connector)\n" + source.options.sorted { $0.key < $1.key }.map { "  \($0.key) = \(Redaction.shown($0.key, $0.value))\n" }.joined())
+        } else if let source = catalog.sources[key] {
+            output(.message("source \(source.name): \(source.connector)" + source.options.sorted { $0.key < $1.key }.map { "\n  \($0.key) = \(Redaction.shown($0.key, $0.value))" }.joined()))
             return
         } else {
             throw SQLError("nothing is called '\(name.name)'", at: name.location, length: name.name.count)
@@ -484,25 +409,16 @@ public final class CellSession {
             types.append(field.type.description)
             kinds.append(notes.indices.contains(i) ? notes[i] : "")
         }
-        output(ConsoleTable(truncate: 0).render(names: ["col_name", "data_type", "comment"], columns: [names, types, kinds]))
+        show(names: ["col_name", "data_type", "comment"], columns: [names, types, kinds])
     }
 
-    /// The memory table of a started view (while it runs and after it stops).
+    private func show(names: [String], columns: [Column]) {
+        output(.table(ResultTable(names: names, columns: columns, text: ConsoleTable(truncate: 0).render(names: names, columns: columns))))
+    }
+
+    /// The result table of a started view (while it runs and after it stops).
     public func table(_ name: String) -> Batch? {
-        tables[name.lowercased()]?.snapshot
-    }
-}
-
-/// Bounds on a foreground stream: `nil` is unbounded.
-public struct ForegroundLimit: Sendable {
-    /// Micro-batches that ran (printed a progress line).
-    public var batches: Int?
-    /// Time since the stream started.
-    public var duration: Duration?
-
-    public init(batches: Int? = nil, duration: Duration? = nil) {
-        self.batches = batches
-        self.duration = duration
+        queries.started[name.lowercased()]?.result
     }
 }
 
@@ -585,42 +501,5 @@ extension Array where Element: Hashable {
     func uniqued() -> [Element] {
         var seen = Set<Element>()
         return filter { seen.insert($0).inserted }
-    }
-}
-
-/// A query running on a thread of its own (START ... IN BACKGROUND).
-final class BackgroundQuery: @unchecked Sendable {  // the query is touched only by its thread
-    private let stopping = Atomic(false)
-    private let done = Atomic(false)
-    private let failure = Mutex<String?>(nil)
-    private let query: StreamingQuery
-    private let batches = Atomic(0)
-
-    init(query: StreamingQuery, place: String, output: @escaping @Sendable (String) -> Void) {
-        self.query = query
-        let thread = Thread { [self] in
-            let query = self.query
-            do {
-                try CellSession.drive(query, output: { _ in }, shouldStop: { self.stopping.load(ordering: .relaxed) },
-                                      notice: { [view = query.view] in output("\(view): \($0)") })
-            } catch {
-                failure.withLock { $0 = "\(error)" }
-                output("\(place): error: \(query.view) stopped: \(error)\n")
-            }
-            query.stop()
-            done.store(true, ordering: .releasing)
-        }
-        thread.name = "cells.query.\(query.view)"
-        thread.start()
-    }
-
-    var status: String {
-        if let failure = failure.withLock({ $0 }) { return "failed: \(failure)" }
-        return done.load(ordering: .acquiring) ? "finished" : "running (\(query.outputMode.rawValue), \(query.trigger))"
-    }
-
-    func stop() {
-        stopping.store(true, ordering: .relaxed)
-        while !done.load(ordering: .acquiring) { Thread.sleep(forTimeInterval: 0.01) }
     }
 }

@@ -179,6 +179,7 @@ struct QueryBinder {
                 && (window != nil || keys.contains { key in eventColumn.map { key.columnsUsed.contains($0) } ?? false })
             let aggregation = Aggregation(keys: keys, aggregates: aggregateCalls.map(\.1),
                                           window: windowKey.map { ($0, window!.sizeMicros) }, usesWatermark: usesWatermark)
+            try Self.checkChain(over: input, window: window, usesWatermark: usesWatermark, select: select)
             let keyTypes = keys.map(\.type)
             let fields = keyTypes.enumerated().map { Schema.Field(name: "#key\($0.offset)", type: $0.element) }
                 + aggregateCalls.enumerated().map { Schema.Field(name: "#agg\($0.offset)", type: $0.element.1.resultType) }
@@ -247,6 +248,32 @@ struct QueryBinder {
             plan = LogicalPlan(.limit(Int(clamping: limit)), [plan], schema: plan.schema, eventTime: plan.eventTime)
         }
         return plan
+    }
+
+    /// An aggregation over a stream's aggregation is a chain of stateful operators, which
+    /// Spark runs only when every one groups by an event-time window under a watermark, the
+    /// later ones windowing the earlier one's `window` (whose rows are final once it closes).
+    /// Over tables any chain is fine: a table is all there is.
+    static func checkChain(over input: LogicalPlan, window: WindowSpec?, usesWatermark: Bool, select: Select) throws(SQLError) {
+        guard input.isAggregate, !input.streams.isEmpty else { return }
+        var upstreamWindowed = true
+        input.forEachNode { node in
+            if case .aggregate(let a) = node.operation, a.window == nil || !a.usesWatermark { upstreamWindowed = false }
+        }
+        let at = select.groupBy.first?.location ?? select.location
+        let rule = "an aggregation over another aggregation's result is a chain of stateful operators, which Spark allows only "
+            + "when each groups by an event-time window under a watermark, in OUTPUT MODE append"
+        guard upstreamWindowed else {
+            throw SQLError(rule + ", and the aggregation this one reads is not windowed under a watermark", at: at,
+                           hint: "add WATERMARK col DELAY '...' to the stream and GROUP BY window(col, '...') in the first aggregation, "
+                               + "or aggregate the stream directly in one view")
+        }
+        let windowsUpstream = window.map { spec in input.eventTime.map { spec.time.columnsUsed.contains($0.column) } ?? false } ?? false
+        guard usesWatermark, windowsUpstream else {
+            throw SQLError(rule + ", and this one does not group by a window of the earlier one's window", at: at,
+                           hint: "GROUP BY window(window, '...') here (the earlier window's rows carry its end as their event time), "
+                               + "then START with OUTPUT MODE append")
+        }
     }
 
     /// ORDER BY over `plan`'s columns: an output column by name or position, or an expression

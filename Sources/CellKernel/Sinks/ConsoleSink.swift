@@ -2,9 +2,10 @@
 /// Options: `numRows` (default 20), `truncate` (default true).
 public final class ConsoleSink: QuerySink {
     private let table: ConsoleTable
-    private let output: @Sendable (String) -> Void
+    private let view: String
+    private let output: @Sendable (SessionOutput) -> Void
 
-    public init(options: [String: String], output: @escaping @Sendable (String) -> Void) throws {
+    public init(options: [String: String], view: String, output: @escaping @Sendable (SessionOutput) -> Void) throws {
         let lowered = Dictionary(options.map { ($0.key.lowercased(), $0.value) }, uniquingKeysWith: { $1 })
         let numRows = try lowered["numrows"].map { text in
             Int(try OptionValues.forSink { try OptionValues.integer(text, option: "numRows", in: 1...Int64(Int32.max), meaning: "rows shown per batch") })
@@ -15,11 +16,14 @@ public final class ConsoleSink: QuerySink {
         case let other?: try Int(other).flatMap { $0 >= 0 && $0 <= 1_000_000 ? $0 : nil } ?? { throw SinkError("'truncate' must be true, false or a width from 0 to 1000000, not '\(other)'", option: "truncate") }()
         }
         table = ConsoleTable(numRows: numRows, truncate: truncate)
+        self.view = view
         self.output = output
     }
 
     public func write(_ result: ResultBatch) throws {
-        output(ConsoleTable.banner(batch: result.batchId) + table.render(names: result.schema.fields.map(\.name), columns: result.columns))
+        let names = result.schema.fields.map(\.name)
+        let text = ConsoleTable.banner(batch: result.batchId) + table.render(names: names, columns: result.columns)
+        output(.batch(view: view, batchId: result.batchId, table: ResultTable(names: names, columns: result.columns, text: text)))
     }
 }
 

@@ -27,12 +27,6 @@ public struct ConsoleTable: Sendable {
         "\(rule)\nBatch: \(batch)\n\(rule)\n"
     }
 
-    /// Whether `text` starts a micro-batch's table: where a terminal that redraws the table in
-    /// place starts a new frame.
-    public static func startsBatch(_ text: String) -> Bool {
-        text.hasPrefix(rule + "\nBatch: ")
-    }
-
     private static let rule = String(repeating: "-", count: 43)
 
     /// The table for `columns` named `names`, ending with a newline.

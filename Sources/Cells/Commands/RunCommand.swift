@@ -78,7 +78,7 @@ struct RunCommand: ParsableCommand {
         }
 
         let screen = Screen()
-        let session = CellSession(output: { screen.write($0) })
+        let session = CellSession(events: { screen.show($0) })
         session.triggerOverride = trigger?.policy
         session.foregroundLimit = ForegroundLimit(batches: batches, duration: timeout.map { .milliseconds(Int($0 * 1000)) })
 

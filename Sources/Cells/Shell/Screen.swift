@@ -29,11 +29,17 @@ final class Screen: Sendable {
         isTerminal = isatty(descriptor) == 1 && ProcessInfo.terminalAllowsEscapes
     }
 
-    /// Writes `text` as it comes (the kernel's output).
-    func write(_ text: String) {
+    /// Shows what the kernel says: a batch's table starts a new frame (redrawn in place on a
+    /// terminal); everything else is written as it comes.
+    func show(_ output: SessionOutput) {
+        if case .batch = output { write(output.text, startsFrame: true) } else { write(output.text) }
+    }
+
+    /// Writes `text` as it comes; `startsFrame`: it replaces the last frame when redrawing.
+    func write(_ text: String, startsFrame: Bool = false) {
         state.withLock { state in
             var out = OutputStream(descriptor: descriptor, capacity: 0)
-            if state.redrawing && ConsoleTable.startsBatch(text) {
+            if state.redrawing && startsFrame {
                 if state.frameRows > 0 { out.write(eraseFrame(rows: state.frameRows)) }
                 state.frameRows = 0
             }

@@ -1,0 +1,62 @@
+/// Names → definitions: the sources, streams and views a session has defined, in the order
+/// they were defined (what SHOW lists). Names are case-insensitive, as in Spark.
+struct Catalog {
+    /// A view: its query as written and the plan it binds to.
+    struct View {
+        var name: String
+        var query: Query
+        var plan: LogicalPlan
+    }
+
+    private(set) var sources: [String: SourceDefinition] = [:]
+    private(set) var streams: [String: StreamDefinition] = [:]
+    private(set) var views: [String: View] = [:]
+    /// Keys in definition order (a redefinition moves to the end).
+    private(set) var order: [String] = []
+
+    func isDefined(_ key: String) -> Bool {
+        sources[key] != nil || streams[key] != nil || views[key] != nil
+    }
+
+    mutating func define(_ source: SourceDefinition) {
+        sources[source.name.lowercased()] = source
+        remember(source.name)
+    }
+
+    mutating func define(_ stream: StreamDefinition) {
+        streams[stream.name.lowercased()] = stream
+        remember(stream.name)
+    }
+
+    mutating func define(_ view: View) {
+        views[view.name.lowercased()] = view
+        remember(view.name)
+    }
+
+    private mutating func remember(_ name: String) {
+        order.removeAll { $0 == name.lowercased() }
+        order.append(name.lowercased())
+    }
+
+    /// What a name in a view's FROM means: a view (its plan, inlined) or a stream.
+    func relation(_ key: String) -> Relation? {
+        if let view = views[key] { return .view(view.plan) }
+        if let stream = streams[key] { return .stream(stream) }
+        return nil
+    }
+
+    /// Every name a user may type next: sources, streams, views and their columns.
+    var names: Set<String> {
+        var names = Set<String>()
+        for source in sources.values { names.insert(source.name) }
+        for stream in streams.values {
+            names.insert(stream.name)
+            for column in stream.columns { names.insert(column.name) }
+        }
+        for view in views.values {
+            names.insert(view.name)
+            for field in view.plan.schema.fields { names.insert(field.name) }
+        }
+        return names
+    }
+}

@@ -1,0 +1,161 @@
+import Foundation
+import Synchronization
+
+/// The local engine as an ``ExecutionBackend``: plans are lowered to this process's
+/// operators (``PhysicalPlanner``) and run by a ``StreamingQuery``, over sources and sinks
+/// the connector registry opens.
+public struct LocalBackend: ExecutionBackend {
+    public let connectors: ConnectorRegistry
+    public var name: String { "local" }
+
+    public init(connectors: ConnectorRegistry = .standard) {
+        self.connectors = connectors
+    }
+
+    public func prepare(_ request: QueryRequest) throws -> any RunningQuery {
+        LocalRunningQuery(try query(for: request), request: request)
+    }
+
+    /// The local engine's query for a request, not yet run: for callers that drive
+    /// micro-batches themselves (tests).
+    func query(for request: QueryRequest) throws -> StreamingQuery {
+        var sinks: [QuerySink] = []
+        let context = ConnectorRegistry.SinkContext(view: request.name, schema: request.plan.schema, output: request.output)
+        for sink in request.sinks {
+            guard let connector = connectors.sinks[sink.connector.lowercased()] else {
+                throw SinkError("unknown sink \(sink.connector)", hint: connectors.sinkHint)
+            }
+            if let made = try connector.make(sink.options, context) { sinks.append(made) }
+        }
+        var opened: [StreamSource] = []
+        do {
+            for source in request.sources {
+                guard let connector = connectors.sources[source.connector.lowercased()] else {
+                    throw SourceError("unknown source type \(source.connector)", hint: connectors.sourceHint)
+                }
+                opened.append(try connector.open(source.options))
+            }
+        } catch {
+            for source in opened { source.close() }
+            for sink in sinks { try? sink.close() }
+            throw error
+        }
+        let query = StreamingQuery(view: request.name, plan: request.plan, outputMode: request.outputMode, trigger: request.trigger,
+                                   sources: opened, sinks: sinks)
+        query.stateMemoryLimit = request.stateMemoryLimit
+        return query
+    }
+}
+
+/// The handle of a query on the local engine. Its ``StreamingQuery`` is touched by one
+/// thread at a time: the caller's in the foreground, the query's own in the background.
+final class LocalRunningQuery: RunningQuery, @unchecked Sendable {
+    let id = UUID().uuidString.lowercased()
+    let query: StreamingQuery
+    private let place: String
+    private let output: @Sendable (SessionOutput) -> Void
+    private let state = Mutex(State())
+    private let stopping = Atomic(false)
+    private let done = Atomic(false)
+    private var thread: Thread?
+
+    private struct State {
+        var status = QueryStatus.ready
+        var progress: [BatchProgress] = []
+    }
+
+    init(_ query: StreamingQuery, request: QueryRequest) {
+        self.query = query
+        place = request.place
+        output = request.output
+    }
+
+    var name: String { query.view }
+    var outputMode: OutputMode { query.outputMode }
+    var trigger: TriggerPolicy { query.trigger }
+    var status: QueryStatus { state.withLock { $0.status } }
+    var recentProgress: [BatchProgress] { state.withLock { $0.progress } }
+    var result: Batch { query.memory.snapshot }
+    var physicalPlan: String { query.physicalPlan }
+
+    func runInForeground(limit: ForegroundLimit, shouldStop: @escaping () -> Bool) throws {
+        state.withLock { $0.status = .running }
+        defer { query.stop() }
+        let deadline = limit.duration.map { ContinuousClock.now + $0 }
+        var batches = 0
+        let interrupt = { shouldStop() || deadline.map { ContinuousClock.now >= $0 } == true }
+        do {
+            try drive(shouldStop: { interrupt() || limit.batches.map { batches >= $0 } == true }, interrupt: interrupt,
+                      notice: { [output] in output(.notice(view: nil, $0)) },
+                      batchDone: { [output, view = query.view] progress in
+                          output(.progress(view: view, progress))
+                          batches += 1
+                      })
+        } catch {
+            state.withLock { $0.status = .failed("\(error)") }
+            throw error
+        }
+        state.withLock { $0.status = .finished }
+    }
+
+    func startInBackground() {
+        state.withLock { $0.status = .running }
+        let thread = Thread { [self] in
+            do {
+                try drive(shouldStop: { self.stopping.load(ordering: .relaxed) }, interrupt: nil,
+                          notice: { [output, view = query.view] in output(.notice(view: view, $0)) }, batchDone: { _ in })
+                state.withLock { $0.status = .finished }
+            } catch {
+                state.withLock { $0.status = .failed("\(error)") }
+                output(.failure(view: query.view, place: place, message: "\(error)"))
+            }
+            query.stop()
+            done.store(true, ordering: .releasing)
+        }
+        thread.name = "cells.query.\(query.view)"
+        self.thread = thread
+        thread.start()
+    }
+
+    func stop() {
+        stopping.store(true, ordering: .relaxed)
+        guard thread != nil else { query.stop(); return }
+        while !done.load(ordering: .acquiring) { Thread.sleep(forTimeInterval: 0.01) }
+    }
+
+    /// Runs micro-batches per the trigger, reporting each batch's progress.
+    private func drive(shouldStop: () -> Bool, interrupt: (() -> Bool)?, notice: (String) -> Void,
+                       batchDone: (BatchProgress) -> Void) throws {
+        // A stop reaches into the batch being read (`interrupt`, or `shouldStop` itself, which
+        // must then be true too): that batch is abandoned whole and the query stops where the
+        // last one ended.
+        func stopNow() -> Bool { interrupt?() ?? shouldStop() }
+        func batch() throws -> Bool {
+            // An abandoned batch counts as none; the stop that abandoned it ends the loop.
+            let read: BatchProgress?
+            do { read = try query.runBatch(shouldStop: stopNow, notice: notice) } catch is StreamInterrupted { return false }
+            guard let progress = read else { return false }
+            state.withLock {
+                $0.progress.append(progress)
+                if $0.progress.count > 100 { $0.progress.removeFirst() }
+            }
+            batchDone(progress)
+            return true
+        }
+        switch query.trigger {
+        case .once:
+            _ = try batch()
+        case .availableNow:
+            while !shouldStop(), try batch() || query.hasPendingWork {}
+        case .processingTime(let micros):
+            let clock = ContinuousClock()
+            while !shouldStop() {
+                let next = clock.now + .microseconds(micros)
+                _ = try batch()
+                // Wait out the interval (at least a moment, so an idle stream does not spin).
+                let until = max(next, clock.now + .milliseconds(micros == 0 ? 100 : 0))
+                while !shouldStop() && clock.now < until { Thread.sleep(forTimeInterval: 0.05) }
+            }
+        }
+    }
+}
