@@ -1,4 +1,4 @@
-import CellKernel
+@testable import CellKernel
 import Foundation
 import Testing
 import TransactionGenerator
