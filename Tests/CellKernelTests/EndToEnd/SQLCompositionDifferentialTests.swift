@@ -175,6 +175,44 @@ import TransactionGenerator
         ])
     }
 
+    @Test func namesSwappedBetweenLevels() throws {
+        // Each level resolves names against the level below, never the stream's.
+        try checkFixed([
+            "CREATE VIEW a AS SELECT x AS h, h AS x FROM t WHERE x IS NOT NULL AND h IS NOT NULL",
+            "CREATE VIEW b AS SELECT h - x AS d, x AS h FROM a",
+            "CREATE VIEW r AS SELECT d, h FROM b WHERE h < 3",
+        ], mode: "append", [[.integer(9), .integer(1)], [.integer(-6), .integer(2)], [.integer(4), .integer(1)]])
+    }
+
+    @Test func qualifiedColumnsThroughAliases() throws {
+        try checkFixed([
+            "CREATE VIEW a AS SELECT x, g FROM t WHERE x > 0",
+            "CREATE VIEW r AS SELECT q.g, q.x + 1 AS x1 FROM (SELECT v.g, v.x FROM a AS v WHERE v.x < 10) q",
+        ], mode: "append", [[.null, .integer(8)], [.text("é"), .integer(6)], [.text("é"), .integer(2)]])
+    }
+
+    @Test func innerWithShadowsAnOuterOne() throws {
+        // Inside the subquery, `a` is the inner CTE (which reads the outer `a`).
+        try checkFixed([
+            "CREATE VIEW r AS WITH a AS (SELECT x FROM t WHERE x > 0) SELECT count(*) AS n, sum(x) AS s FROM (WITH a AS (SELECT x FROM a WHERE x < 10) SELECT * FROM a) i",
+        ], sqlite: [
+            // SQLite would take a CTE reading its own name for a recursive one.
+            "CREATE VIEW r AS WITH a AS (SELECT x FROM t WHERE x > 0) SELECT count(*) AS n, sum(x) AS s FROM (WITH b AS (SELECT x FROM a WHERE x < 10) SELECT * FROM b) i",
+        ], mode: "complete", [[.integer(3), .integer(13)]])
+    }
+
+    @Test func unionWidensIntegersUnderDoublesAndSumsAsDoubles() throws {
+        // h (INT) under y (DOUBLE): the column is a DOUBLE; its sum too.
+        try checkFixed([
+            "CREATE VIEW u AS SELECT g, y AS v FROM t WHERE y IS NOT NULL UNION ALL SELECT g, h FROM t WHERE h IS NOT NULL",
+            "CREATE VIEW r AS SELECT g, count(*) AS n, sum(v) AS total FROM u GROUP BY g",
+        ], mode: "complete", [
+            [.text("a"), .integer(3), .real(4.5)],
+            [.null, .integer(3), .real(5.75)],
+            [.text("é"), .integer(2), .real(0.0)],
+        ])
+    }
+
     // MARK: SELECT at the prompt over tables
 
     /// The six fixed rows through `CREATE VIEW v AS SELECT g, h, x FROM t` into the memory

@@ -158,6 +158,25 @@ import TransactionGenerator
         #expect(session.table("shown")?.sortedRows == [["Elo", "4.0"], ["Visa", "2.0"]])
     }
 
+    /// The watermark follows the event-time column through a view that renames it, as Spark's
+    /// alias keeps the column's watermark: append mode emits the closed window.
+    @Test func watermarkSurvivesARenamingView() throws {
+        let fixture = try Fixture([
+            #"{"event_time":"2024-01-01T00:00:10Z","card_brand":"Visa"}"#,
+            #"{"event_time":"2024-01-01T00:00:20Z","card_brand":"Visa"}"#,
+            #"{"event_time":"2024-01-01T00:05:00Z","card_brand":"Elo"}"#,
+        ].map { $0 + "\n" }.joined())
+        let session = CellSession(output: { _ in })
+        session.triggerOverride = .availableNow
+        try session.run(script: fixture.header() + """
+            CREATE VIEW v AS SELECT event_time AS ts, card_brand FROM tx WHERE card_brand <> 'x';
+            CREATE VIEW w AS SELECT window(ts, '1 minute').start AS m, count(*) AS n FROM v GROUP BY window(ts, '1 minute');
+            START w OUTPUT MODE append;
+            """)
+        // 00:05:00 - 1 minute closes 00:00 only.
+        #expect(session.table("w")?.sortedRows == [["1704067200000000", "2"]])
+    }
+
     // MARK: The chain Spark allows
 
     /// Counting in 1-minute windows, then summing those counts in 5-minute windows, gives what
