@@ -51,12 +51,23 @@ public struct SourceDefinition: Sendable, Hashable {
     public var name: String
     public var connector: String
     public var options: [String: String]
+
+    public init(name: String, connector: String, options: [String: String]) {
+        self.name = name
+        self.connector = connector
+        self.options = options
+    }
 }
 
 /// A sink as `START ... USING sink OPTIONS (...)` names it.
 public struct SinkDefinition: Sendable, Hashable {
     public var connector: String
     public var options: [String: String]
+
+    public init(connector: String, options: [String: String]) {
+        self.connector = connector
+        self.options = options
+    }
 }
 
 /// Where a started query stands.

@@ -42,8 +42,8 @@ public final class CellSession {
 
     /// A session whose output arrives as the console shows it.
     public convenience init(environment: [String: String] = ProcessInfo.processInfo.environment,
-                            output: @escaping @Sendable (String) -> Void) {
-        self.init(environment: environment, events: { output($0.text) })
+                            backend: (any ExecutionBackend)? = nil, output: @escaping @Sendable (String) -> Void) {
+        self.init(environment: environment, backend: backend, events: { output($0.text) })
     }
 
     /// The sources defined, by lower-cased name.

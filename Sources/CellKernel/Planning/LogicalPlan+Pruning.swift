@@ -64,12 +64,26 @@ extension LogicalPlan {
             var used = Set<Int>()
             for key in aggregation.keys { used.formUnion(key.columnsUsed) }
             for spec in aggregation.aggregates { if let argument = spec.argument { used.formUnion(argument.columnsUsed) } }
-            let (input, map) = inputs[0].pruned(keeping: used, eventTimeNeeded: eventTimeNeeded || aggregation.usesWatermark)
+            var (input, map) = inputs[0].pruned(keeping: used, eventTimeNeeded: eventTimeNeeded || aggregation.usesWatermark)
             aggregation.keys = aggregation.keys.map { remap($0, map) }
             aggregation.aggregates = aggregation.aggregates.map { spec in
                 var spec = spec
                 spec.argument = spec.argument.map { remap($0, map) }
                 return spec
+            }
+            // Grouping a select list (a view over a view) groups its expressions directly, so the
+            // chain runs as the query written in one piece would.
+            if case .project(let inner) = input.operation {
+                let arguments = aggregation.keys + aggregation.aggregates.compactMap(\.argument)
+                if Self.substitutable(inner, into: arguments) {
+                    aggregation.keys = aggregation.keys.map { $0.substitutingColumns(inner) }
+                    aggregation.aggregates = aggregation.aggregates.map { spec in
+                        var spec = spec
+                        spec.argument = spec.argument.map { $0.substitutingColumns(inner) }
+                        return spec
+                    }
+                    input = input.inputs[0]
+                }
             }
             let identity = Dictionary(uniqueKeysWithValues: schema.fields.indices.map { ($0, $0) })
             return (LogicalPlan(.aggregate(aggregation), [input], schema: schema, eventTime: eventTime), identity)
@@ -100,20 +114,9 @@ extension LogicalPlan {
                            eventTime: EventTimeColumn?) -> LogicalPlan {
         var outer = expressions
         var below = input
-        if case .project(let inner) = input.operation {
-            var uses: [Int: Int] = [:]
-            for e in outer { e.forEachColumn { uses[$0, default: 0] += 1 } }
-            let cheap = uses.allSatisfy { index, count in
-                if count <= 1 { return true }
-                switch inner[index] {
-                case .column, .literal: return true
-                case .call: return false
-                }
-            }
-            if cheap {
-                outer = outer.map { $0.substitutingColumns(inner) }
-                below = input.inputs[0]
-            }
+        if case .project(let inner) = input.operation, substitutable(inner, into: outer) {
+            outer = outer.map { $0.substitutingColumns(inner) }
+            below = input.inputs[0]
         }
         let identity = outer.count == below.schema.fields.count
             && outer.enumerated().allSatisfy { if case .column(let c, _) = $1 { c == $0 } else { false } }
@@ -123,6 +126,20 @@ extension LogicalPlan {
             return passed
         }
         return LogicalPlan(.project(outer), [below], schema: schema, eventTime: eventTime)
+    }
+
+    /// Whether `inner`'s expressions can replace the column references of `outer` without
+    /// computing any of them twice per row.
+    static func substitutable(_ inner: [BoundExpression], into outer: [BoundExpression]) -> Bool {
+        var uses: [Int: Int] = [:]
+        for e in outer { e.forEachColumn { uses[$0, default: 0] += 1 } }
+        return uses.allSatisfy { index, count in
+            if count <= 1 { return true }
+            switch inner[index] {
+            case .column, .literal: return true
+            case .call: return false
+            }
+        }
     }
 }
 

@@ -123,7 +123,7 @@ extension SQLParser {
         switch current.kind {
         case .symbol(.semicolon), .endOfInput: break
         case .symbol(.rightParen) where queryNesting > 1: break
-        case _ where current.is(.union) && rank < 3: break
+        case _ where current.is(.union): break
         default:
             throw failure(expected: remaining.isEmpty ? "';' after the statement" : remaining.joined(separator: ", ") + " or ';'")
         }

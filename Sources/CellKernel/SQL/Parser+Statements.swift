@@ -1,7 +1,9 @@
 /// The statements: CREATE SOURCE / STREAM / VIEW, START, SELECT, SHOW, DESCRIBE, STOP.
 extension SQLParser {
     mutating func parseStatementKind() throws(SQLError) -> StatementKind {
-        if check(.select) || check(.with) { return .select(try parseQuery()) }
+        if check(.select) || check(.with) || (current.is(.leftParen) && (peek().is(.select) || peek().is(.with))) {
+            return .select(try parseQuery())
+        }
         if accept(.explain) != nil {
             if check(.select) || check(.with) { return .explain(.query(try parseQuery())) }
             return .explain(.view(try identifier("a view name or a query (SELECT or WITH) after EXPLAIN")))
