@@ -447,3 +447,58 @@ enum CompEngineRun {
         return DiffEngineRun(rows: result, inputRows: inputRows, batches: batches)
     }
 }
+
+extension CompGenerator {
+    /// A case over two streams t1 and t2 (the same schema, different rows): their union (each
+    /// side its own projection and filter), maybe a level over it, then the generator's query.
+    mutating func twoStreamCase() -> CompCase {
+        var stack = Stack()
+        let sides = [layer(from: .name("t1"), canonicalOrder: true), layer(from: .name("t2"), canonicalOrder: true, unionSide: true)]
+        attach(CompQuery(selects: g.chance(2) ? sides : sides.reversed()), pickAttach(Attach.allCases), to: &stack)
+        if g.chance(3) { attach(CompQuery(selects: [layer(from: stack.from)]), pickAttach(Attach.allCases), to: &stack) }
+        if g.chance(4) { return finish(CompQuery(selects: [layer(from: stack.from)]), &stack, shape: "two-streams", mode: "append") }
+        return top(&stack, shape: "two-streams")
+    }
+}
+
+extension CompEngineRun {
+    /// As `run`, over two growing files read by two sources into streams t1 and t2; round i
+    /// appends piece i of each (when it has one), then runs micro-batches until none is left.
+    static func run(views: [String], final: String, mode: String, chunks1: [String], chunks2: [String]) throws -> DiffEngineRun {
+        let folder = FileManager.default.temporaryDirectory
+        let files = [folder.appendingPathComponent("cells-sqlcomp-\(UUID().uuidString).jsonl").path,
+                     folder.appendingPathComponent("cells-sqlcomp-\(UUID().uuidString).jsonl").path]
+        defer { for file in files { try? FileManager.default.removeItem(atPath: file) } }
+        try (chunks1.first ?? "").write(toFile: files[0], atomically: false, encoding: .utf8)
+        try (chunks2.first ?? "").write(toFile: files[1], atomically: false, encoding: .utf8)
+        let session = CellSession(output: { _ in })
+        try session.run(script: """
+            CREATE SOURCE f1 USING file OPTIONS ('path' = '\(files[0])');
+            CREATE SOURCE f2 USING file OPTIONS ('path' = '\(files[1])');
+            CREATE STREAM t1 FROM f1 FORMAT json SCHEMA (\(DiffData.streamSchema));
+            CREATE STREAM t2 FROM f2 FORMAT json SCHEMA (\(DiffData.streamSchema));
+            \(views.map { $0 + ";" }.joined(separator: "\n"))
+            """)
+        let query = try session.prepare(start: "START \(final) OUTPUT MODE \(mode) USING memory")
+        defer { query.stop() }
+        var inputRows = 0, batches = 0
+        for round in 0..<max(chunks1.count, chunks2.count) {
+            if round > 0 {
+                for (file, chunks) in zip(files, [chunks1, chunks2]) where round < chunks.count {
+                    let handle = try #require(FileHandle(forWritingAtPath: file))
+                    handle.seekToEndOfFile()
+                    handle.write(Data(chunks[round].utf8))
+                    try handle.close()
+                }
+            }
+            while let progress = try query.runBatch() {
+                inputRows += progress.numInputRows
+                batches += 1
+                if batches > 10_000 { throw OracleError("runBatch() never returned nil") }
+            }
+        }
+        let table = try #require(session.table(final))
+        let result = (0..<table.count).map { r in table.columns.map { OracleValue($0.value(at: r)) } }
+        return DiffEngineRun(rows: result, inputRows: inputRows, batches: batches)
+    }
+}
