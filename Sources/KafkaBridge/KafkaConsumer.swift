@@ -84,6 +84,23 @@ public final class KafkaConsumer: @unchecked Sendable {  // librdkafka handles a
     /// topic/partition/offset, transient ones (a broker going away) are logged and returned.
     public func poll(maxRecords: Int = 10_000, timeout: Duration,
                      _ body: (KafkaMessage) throws -> Void) throws -> KafkaPollOutcome {
+        try poll(maxRecords: maxRecords, timeout: timeout, keepingIn: nil) { message in
+            try body(message)
+            return .release
+        }
+    }
+
+    /// Like the borrowing poll, but `body` may keep a message past the poll: it then moves into
+    /// `chunk`, alive (and readable from any thread) until the chunk is emptied or freed. At
+    /// most `chunk.remaining` records are taken, so every message kept fits.
+    public func poll(maxRecords: Int = 10_000, timeout: Duration, keepingIn chunk: KafkaMessageChunk,
+                     _ body: (KafkaMessage) throws -> KafkaMessageUse) throws -> KafkaPollOutcome {
+        try poll(maxRecords: min(maxRecords, chunk.remaining), timeout: timeout, keepingIn: Optional(chunk), body)
+    }
+
+    private func poll(maxRecords: Int, timeout: Duration, keepingIn chunk: KafkaMessageChunk?,
+                      _ body: (KafkaMessage) throws -> KafkaMessageUse) throws -> KafkaPollOutcome {
+        guard maxRecords > 0 else { return KafkaPollOutcome() }
         let messages = UnsafeMutablePointer<UnsafeMutablePointer<rd_kafka_message_t>?>.allocate(capacity: maxRecords)
         defer { messages.deallocate() }
         // librdkafka's batch call waits until the batch is full or the timeout passes; what
@@ -103,13 +120,19 @@ public final class KafkaConsumer: @unchecked Sendable {  // librdkafka handles a
         defer { while index < count { rd_kafka_message_destroy(messages[index]); index += 1 } }
         while index < count {
             let message = messages[index]!
+            var kept = false
             if message.pointee.err == RD_KAFKA_RESP_ERR_NO_ERROR {
                 outcome.records += 1
-                try body(KafkaMessage(pointer: message))
+                // A kept message is the chunk's from here on; one `body` throws on is destroyed
+                // with the rest by the `defer` above.
+                if case .keep(let tag) = try body(KafkaMessage(pointer: message)), let chunk {
+                    chunk.append(message, tag: tag)
+                    kept = true
+                }
             } else {
                 try classify(message, into: &outcome)
             }
-            rd_kafka_message_destroy(message)
+            if !kept { rd_kafka_message_destroy(message) }
             index += 1
         }
         if let fatal = handle.fatalError(context: "consuming") { throw fatal }

@@ -34,8 +34,9 @@ public struct KafkaRecord: Sendable, Hashable {
     }
 }
 
-/// A record as librdkafka holds it, borrowed for the duration of a poll callback: the fast
-/// path, which reads key and value in place instead of copying them into arrays.
+/// A record as librdkafka holds it, borrowed for the duration of a poll callback (or for as
+/// long as the ``KafkaMessageChunk`` that kept it holds it): the fast path, which reads key
+/// and value in place instead of copying them into arrays.
 public struct KafkaMessage {
     let pointer: UnsafePointer<rd_kafka_message_t>
 
@@ -48,12 +49,12 @@ public struct KafkaMessage {
     /// telling topics apart per message without building their names.
     public var topicIdentity: UInt { UInt(bitPattern: pointer.pointee.rkt) }
 
-    /// The key's bytes, valid only during the callback.
+    /// The key's bytes, valid only while the message is (see the type).
     public var key: UnsafeRawBufferPointer? {
         pointer.pointee.key.map { UnsafeRawBufferPointer(start: $0, count: pointer.pointee.key_len) }
     }
 
-    /// The value's bytes, valid only during the callback.
+    /// The value's bytes, valid only while the message is (see the type).
     public var value: UnsafeRawBufferPointer? {
         pointer.pointee.payload.map { UnsafeRawBufferPointer(start: $0, count: pointer.pointee.len) }
     }

@@ -37,18 +37,32 @@ public struct LogicalPlan: Sendable {
     /// aggregation above close its windows.
     public var eventTime: EventTimeColumn?
 
+    /// Nodes in the tree, and stream scans among them (kept as the tree is built, so a query
+    /// that would expand into millions of nodes is refused before anything walks it).
+    public private(set) var size: Int
+    public private(set) var scanCount: Int
+
     init(_ operation: Operation, _ inputs: [LogicalPlan], schema: Schema, eventTime: EventTimeColumn?) {
         self.operation = operation
         self.inputs = inputs
         self.schema = schema
         self.eventTime = eventTime
+        // Saturating: a WITH query read twice per level doubles the tree each level.
+        size = inputs.reduce(1) { $0.addingReportingOverflow($1.size).overflow ? .max : $0 + $1.size }
+        height = 1 + (inputs.map(\.height).max() ?? 0)
+        let scans: Int = if case .streamScan = operation { 1 } else { 0 }
+        scanCount = inputs.reduce(scans) { $0.addingReportingOverflow($1.scanCount).overflow ? .max : $0 + $1.scanCount }
     }
+
+    /// The most operators in one plan, and the most stream scans (each opens a source).
+    public static let maximumSize = 10_000
+    public static let maximumScans = 64
 
     /// The most nodes from the root to a leaf. Views over views inline each other, so a long
     /// chain makes a tall tree; every pass over it recurses, so its height is bounded.
     public static let maximumHeight = 256
 
-    var height: Int { 1 + (inputs.map(\.height).max() ?? 0) }
+    public private(set) var height: Int
 
     /// The nodes of the tree, root first.
     func forEachNode(_ body: (LogicalPlan) -> Void) {

@@ -21,11 +21,22 @@ struct QueryBinder {
     let unknown: (Identifier) -> SQLError
 
     func bind(_ query: Query) throws(SQLError) -> LogicalPlan {
-        var plan = try bind(query, scope: [:])
-        plan = plan.pruned()
-        guard plan.height <= LogicalPlan.maximumHeight else {
+        try bind(query, scope: [:]).pruned()
+    }
+
+    /// `plan` if within the bounds every later pass relies on (they recurse over the tree).
+    private static func bounded(_ plan: LogicalPlan, at location: SourceLocation) throws(SQLError) -> LogicalPlan {
+        if plan.scanCount > LogicalPlan.maximumScans {
+            throw SQLError("this query reads streams \(plan.scanCount == .max ? "too many" : "\(plan.scanCount)") times; at most \(LogicalPlan.maximumScans) are allowed",
+                           at: location, hint: "each scan of a stream opens its source: union fewer, or union the streams once in a view and read that")
+        }
+        if plan.size > LogicalPlan.maximumSize {
+            throw SQLError("this query's plan has \(plan.size == .max ? "too many" : "\(plan.size)") operators; at most \(LogicalPlan.maximumSize) are allowed",
+                           at: location, hint: "a WITH query or view read twice is copied twice: read it once")
+        }
+        if plan.height > LogicalPlan.maximumHeight {
             throw SQLError("this query's plan is \(plan.height) operators tall; at most \(LogicalPlan.maximumHeight) are allowed",
-                           at: query.location, hint: "views over views inline each other: shorten the chain, or start a view and query its table")
+                           at: location, hint: "views over views inline each other: shorten the chain, or start a view and query its table")
         }
         return plan
     }
@@ -33,17 +44,13 @@ struct QueryBinder {
     private func bind(_ query: Query, scope outer: [String: LogicalPlan]) throws(SQLError) -> LogicalPlan {
         var scope = outer
         for cte in query.with {
-            let plan = try bind(cte.query, scope: scope)
-            guard plan.height <= LogicalPlan.maximumHeight else {
-                throw SQLError("the plan is too tall (more than \(LogicalPlan.maximumHeight) operators)", at: cte.name.location)
-            }
-            scope[cte.name.name.lowercased()] = plan
+            scope[cte.name.name.lowercased()] = try Self.bounded(try bind(cte.query, scope: scope), at: cte.name.location)
         }
-        let first = try bind(query.select, scope: scope)
+        let first = try Self.bounded(try bind(query.select, scope: scope), at: query.select.location)
         guard !query.unionAll.isEmpty else { return first }
         var terms = [first]
         for select in query.unionAll {
-            let term = try bind(select, scope: scope)
+            let term = try Self.bounded(try bind(select, scope: scope), at: select.location)
             guard term.schema.fields.count == first.schema.fields.count else {
                 throw SQLError("UNION ALL needs the same number of columns on each side: the first SELECT has \(first.schema.fields.count), this one \(term.schema.fields.count)",
                                at: select.location, length: 6)
@@ -72,7 +79,7 @@ struct QueryBinder {
                                eventTime: term.eventTime)
         }
         let eventTime = terms.allSatisfy({ $0.eventTime == first.eventTime }) ? first.eventTime : nil
-        var plan = LogicalPlan(.unionAll, terms, schema: schema, eventTime: eventTime)
+        var plan = try Self.bounded(LogicalPlan(.unionAll, terms, schema: schema, eventTime: eventTime), at: query.location)
         plan = try order(plan, by: query.orderBy, items: nil)
         if let limit = query.limit {
             guard limit >= 0 else { throw SQLError("LIMIT must not be negative", at: query.location) }
@@ -112,7 +119,7 @@ struct QueryBinder {
     // MARK: One SELECT
 
     private func bind(_ select: Select, scope: [String: LogicalPlan]) throws(SQLError) -> LogicalPlan {
-        let input = try source(select.from, scope: scope)
+        let input = try Self.bounded(try source(select.from, scope: scope), at: select.from.name.location)
         // `*` over a stream leaves out the Kafka record's fields, as Spark's from_json columns do.
         let starColumns: [Int]
         if case .streamScan(let stream, _) = input.operation {

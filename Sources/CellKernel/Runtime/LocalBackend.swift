@@ -51,7 +51,13 @@ public struct LocalBackend: ExecutionBackend {
 /// thread at a time: the caller's in the foreground, the query's own in the background.
 final class LocalRunningQuery: RunningQuery, @unchecked Sendable {
     let id = UUID().uuidString.lowercased()
-    let query: StreamingQuery
+    let name: String
+    let outputMode: OutputMode
+    let trigger: TriggerPolicy
+    let physicalPlan: String
+    /// The result table outlives the query: once it ends, its state and sources are let go.
+    private let memory: MemoryTable
+    private var engine: StreamingQuery?
     private let place: String
     private let output: @Sendable (SessionOutput) -> Void
     private let state = Mutex(State())
@@ -65,30 +71,35 @@ final class LocalRunningQuery: RunningQuery, @unchecked Sendable {
     }
 
     init(_ query: StreamingQuery, request: QueryRequest) {
-        self.query = query
+        engine = query
+        name = query.view
+        outputMode = query.outputMode
+        trigger = query.trigger
+        physicalPlan = query.physicalPlan
+        memory = query.memory
         place = request.place
         output = request.output
     }
 
-    var name: String { query.view }
-    var outputMode: OutputMode { query.outputMode }
-    var trigger: TriggerPolicy { query.trigger }
     var status: QueryStatus { state.withLock { $0.status } }
     var recentProgress: [BatchProgress] { state.withLock { $0.progress } }
-    var result: Batch { query.memory.snapshot }
-    var physicalPlan: String { query.physicalPlan }
+    var result: Batch { memory.snapshot }
 
     func runInForeground(limit: ForegroundLimit, shouldStop: @escaping () -> Bool) throws {
+        guard let query = engine else { return }
         state.withLock { $0.status = .running }
-        defer { query.stop() }
+        defer {
+            query.stop()
+            engine = nil
+        }
         let deadline = limit.duration.map { ContinuousClock.now + $0 }
         var batches = 0
         let interrupt = { shouldStop() || deadline.map { ContinuousClock.now >= $0 } == true }
         do {
-            try drive(shouldStop: { interrupt() || limit.batches.map { batches >= $0 } == true }, interrupt: interrupt,
+            try drive(query, shouldStop: { interrupt() || limit.batches.map { batches >= $0 } == true }, interrupt: interrupt,
                       notice: { [output] in output(.notice(view: nil, $0)) },
-                      batchDone: { [output, view = query.view] progress in
-                          output(.progress(view: view, progress))
+                      batchDone: { [output, name] progress in
+                          output(.progress(view: name, progress))
                           batches += 1
                       })
         } catch {
@@ -99,32 +110,40 @@ final class LocalRunningQuery: RunningQuery, @unchecked Sendable {
     }
 
     func startInBackground() {
+        guard engine != nil, thread == nil else { return }
         state.withLock { $0.status = .running }
         let thread = Thread { [self] in
+            // The query is this thread's alone from here on.
+            guard let query = engine else { done.store(true, ordering: .releasing); return }
             do {
-                try drive(shouldStop: { self.stopping.load(ordering: .relaxed) }, interrupt: nil,
-                          notice: { [output, view = query.view] in output(.notice(view: view, $0)) }, batchDone: { _ in })
+                try drive(query, shouldStop: { self.stopping.load(ordering: .relaxed) }, interrupt: nil,
+                          notice: { [output, name] in output(.notice(view: name, $0)) }, batchDone: { _ in })
                 state.withLock { $0.status = .finished }
             } catch {
                 state.withLock { $0.status = .failed("\(error)") }
-                output(.failure(view: query.view, place: place, message: "\(error)"))
+                output(.failure(view: name, place: place, message: "\(error)"))
             }
             query.stop()
+            engine = nil
             done.store(true, ordering: .releasing)
         }
-        thread.name = "cells.query.\(query.view)"
+        thread.name = "cells.query.\(name)"
         self.thread = thread
         thread.start()
     }
 
     func stop() {
         stopping.store(true, ordering: .relaxed)
-        guard thread != nil else { query.stop(); return }
+        guard thread != nil else {
+            engine?.stop()
+            engine = nil
+            return
+        }
         while !done.load(ordering: .acquiring) { Thread.sleep(forTimeInterval: 0.01) }
     }
 
     /// Runs micro-batches per the trigger, reporting each batch's progress.
-    private func drive(shouldStop: () -> Bool, interrupt: (() -> Bool)?, notice: (String) -> Void,
+    private func drive(_ query: StreamingQuery, shouldStop: () -> Bool, interrupt: (() -> Bool)?, notice: (String) -> Void,
                        batchDone: (BatchProgress) -> Void) throws {
         // A stop reaches into the batch being read (`interrupt`, or `shouldStop` itself, which
         // must then be true too): that batch is abandoned whole and the query stops where the

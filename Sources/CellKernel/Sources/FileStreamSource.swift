@@ -8,7 +8,7 @@ import Foundation
 /// Options: `path` (required); `maxOffsetsPerTrigger` (bytes per micro-batch, rounded to
 /// whole lines; default all). Files are mapped into memory and lines handed out in place: no
 /// copy, no allocation per line. A micro-batch can be split into byte ranges read on several
-/// threads (``planParts(_:)``). A record's offset is the byte where its line starts.
+/// threads (``readBatch(lanes:stop:notice:)``). A record's offset is the byte where its line starts.
 public final class FileStreamSource: StreamSource, @unchecked Sendable {  // state is touched by the query's thread only
     public let topics: [String] = []
     public let isKafka = false
@@ -60,20 +60,20 @@ public final class FileStreamSource: StreamSource, @unchecked Sendable {  // sta
     }
 
     /// One contiguous run of whole lines of one file.
-    public struct Part: @unchecked Sendable {  // points into a read-only mapping the source keeps alive
+    private struct Part: @unchecked Sendable {  // points into a read-only mapping the batch keeps alive
         let file: MappedFile
         let range: Range<Int>
 
         /// Calls `body` for each non-blank line. Safe to run on any thread, alongside other parts.
         /// Throws ``StreamInterrupted`` when `stop` (asked every few thousand lines) says so.
-        public func read(stop: () -> Bool = { false }, _ body: (SourceRecord) throws -> Void) throws -> Int {
+        func read(stop: () -> Bool, _ body: (SourceRecord) throws -> Void) throws -> Int {
             try file.forEachLine(in: range, stop: stop, body)
         }
     }
 
     /// Plans the next micro-batch as up to `count` parts of similar size, split at line ends;
     /// nil when nothing new arrived. The batch counts as read once this returns.
-    public func planParts(_ count: Int) throws -> (parts: [Part], batch: SourceBatch)? {
+    private func planParts(_ count: Int) throws -> (parts: [Part], batch: SourceBatch)? {
         let start = SourceOffsets(positions)
         var spans: [(MappedFile, Range<Int>)] = []
         var budget = maxBytes ?? .max
@@ -106,16 +106,63 @@ public final class FileStreamSource: StreamSource, @unchecked Sendable {  // sta
         var result = batch
         do {
             for part in parts { result.records += try part.read(stop: stop, body) }
-        } catch let error as StreamInterrupted {
-            rewind(to: batch.start)
+        } catch {
+            // Stopped or failed, the batch is taken back whole: the next one starts where it did.
+            positions = batch.start.next
             throw error
         }
         return result.records > 0 ? result : nil
     }
 
-    /// Takes back a planned batch that was abandoned: the next one starts where it did.
-    public func rewind(to start: SourceOffsets) {
-        positions = start.next
+    /// Splits the batch into one byte range per lane (more with several files), lane `i`
+    /// reading ranges `i`, `i + lanes`, ...: lane 0 on the calling thread, which asks `stop`
+    /// between its lines, the others on threads of their own, told through a shared
+    /// ``LaneOutcome``. A malformed line fails the batch with the error of the first one in
+    /// the files, as one thread would.
+    public func readBatch(lanes: [any RecordLane], stop: () -> Bool, notice: (String) -> Void) throws -> SourceBatch? {
+        let first = try Self.firstLane(lanes)
+        guard lanes.count > 1 else {
+            return try readBatch(stop: stop, notice: notice) { record in try first.add(record, topics: []) }
+        }
+        guard let (parts, batch) = try planParts(lanes.count) else { return nil }
+        let used = min(lanes.count, parts.count)
+        let outcome = LaneOutcome(), counts = LaneCounts(used)
+        let threads = LaneThreads()
+        // Reads lane `index`'s parts, each until it is moot; a lane's error is kept for the
+        // calling thread.
+        @Sendable func feed(_ index: Int, stop: () -> Bool) {
+            let lane = lanes[index]
+            for part in stride(from: index, to: parts.count, by: used) where !outcome.isMoot(part) {
+                do {
+                    let lines = try parts[part].read(stop: { stop() || outcome.isMoot(part) }) { record in
+                        try lane.add(record, topics: [])
+                    }
+                    counts.add(lines, at: index)
+                } catch is StreamInterrupted {
+                    return
+                } catch {
+                    outcome.fail(error, at: part)
+                    return
+                }
+            }
+        }
+        for index in 1..<used {
+            threads.start("cells.file.lane\(index)") { feed(index, stop: { false }) }
+        }
+        var stopped = false
+        func askStop() -> Bool {
+            if !stopped && stop() { stopped = true; outcome.stop() }
+            return stopped
+        }
+        feed(0, stop: askStop)
+        threads.join { _ = askStop() }
+        if let error = stopped ? StreamInterrupted() : outcome.error {
+            positions = batch.start.next
+            throw error
+        }
+        var result = batch
+        result.records = counts.total
+        return result.records > 0 ? result : nil
     }
 
     private func mapping(_ name: String) throws -> MappedFile {

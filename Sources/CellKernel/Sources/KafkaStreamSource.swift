@@ -132,6 +132,27 @@ public final class KafkaStreamSource: StreamSource {
     }
 
     public func readBatch(stop: () -> Bool, notice: (String) -> Void, _ body: (SourceRecord) throws -> Void) throws -> SourceBatch? {
+        try read(stop: stop, notice: notice, decoders: nil, body)
+    }
+
+    /// With one lane, as ``readBatch(stop:notice:_:)``. With more, this thread still polls and
+    /// keeps all the bookkeeping (offsets, gaps, ends, outages, the deadline), but moves the
+    /// messages it takes, in chunks, into a bounded queue that threads of lanes 1... decode
+    /// from; when they all have enough queued, it decodes the chunk into lane 0 itself. So
+    /// decoding overlaps polling, memory stays bounded by the queue, and no more threads
+    /// than lanes do work. A batch of a few thousand records or less is read as with one lane.
+    public func readBatch(lanes: [any RecordLane], stop: () -> Bool, notice: (String) -> Void) throws -> SourceBatch? {
+        let first = try Self.firstLane(lanes)
+        let topics = topics
+        let decoders = lanes.count > 1 ? LaneDecoders(lanes: lanes, topics: topics) : nil
+        defer { decoders?.end() }
+        return try read(stop: stop, notice: notice, decoders: decoders) { record in try first.add(record, topics: topics) }
+    }
+
+    /// Reads a batch into `body`, or with `decoders` into their lanes (`body` then feeds lane
+    /// 0 only when the batch is too small to share).
+    private func read(stop: () -> Bool, notice: (String) -> Void, decoders: LaneDecoders?,
+                      _ body: (SourceRecord) throws -> Void) throws -> SourceBatch? {
         if next.isEmpty { try start(stop: stop, notice: notice) }
         // End offsets are fixed now: records arriving while the batch is read belong to the next.
         // The high watermark from the last fetch response is trusted when it shows records to
@@ -164,6 +185,10 @@ public final class KafkaStreamSource: StreamSource {
             }
             needsSeek.removeAll()
         }
+        // However the batch fails (a stop, a lane's error, the broker's), it is taken back
+        // whole: the consumer may have fetched past its start, so it reads from there again.
+        var completed = false
+        defer { if !completed { abandon(from: partitions.map { start[$0]! }) } }
 
         // Per-message bookkeeping works on array slots found by (topic identity, partition):
         // no strings and no hashing of names on the hot path.
@@ -209,48 +234,68 @@ public final class KafkaStreamSource: StreamSource {
             }
             return !skipped.isEmpty
         }
+        /// Where `message` goes: its partition's slot and its topic's index, or nil when it is
+        /// not this batch's (fetched ahead of the end, or before the start).
+        func admit(_ message: KafkaMessage) throws -> (slot: Int, topic: Int)? {
+            let identity = message.topicIdentity
+            let partition = message.partition
+            guard let index = slot(identity: identity, partition: partition, topic: { message.topic }) else { return nil }
+            let offset = message.offset
+            let expected = slotNext[index]
+            guard offset < slotEnd[index] else {
+                // Fetched ahead of this batch's end: read again from `end` next time.
+                needsSeek[partitions[index]] = slotEnd[index]
+                finish(index)
+                return nil
+            }
+            guard offset >= expected else { return nil }
+            if offset > expected {
+                try dataLoss(partitions[index], from: expected, to: offset)
+                lost += offset - expected
+            }
+            return (index, topicOf[identity]!)
+        }
+        func advance(_ index: Int, past offset: Int64) {
+            records += 1
+            slotNext[index] = offset + 1
+            if offset + 1 >= slotEnd[index] { finish(index) }
+        }
+        // A batch of one chunk or less is decoded here, as with one lane: starting a thread
+        // for it would cost more than it saves (a trickling stream has many such batches).
+        let due = partitions.indices.reduce(Int64(0)) { $0 + (slotEnd[$1] - slotNext[$1]) }
+        let decoders = due > Int64(LaneDecoders.chunkRecords) ? decoders : nil
+        var chunk = decoders.map { _ in KafkaMessageChunk(capacity: LaneDecoders.chunkRecords) }
         var brokerTrouble: KafkaError?
         /// Whether the brokers were found away while this batch waited.
         var wasAway = false
         while pendingCount > 0 {
             var outcome = KafkaPollOutcome()
             do {
-                outcome = try consumer.poll(maxRecords: 10_000, timeout: .milliseconds(100)) { message in
-                    let identity = message.topicIdentity
-                    let partition = message.partition
-                    guard let index = slot(identity: identity, partition: partition, topic: { message.topic }) else { return }
-                    let offset = message.offset
-                    let expected = slotNext[index]
-                    guard offset < slotEnd[index] else {
-                        // Fetched ahead of this batch's end: read again from `end` next time.
-                        needsSeek[partitions[index]] = slotEnd[index]
-                        finish(index)
-                        return
+                if let decoders, let kept = chunk {
+                    let asked = kept.remaining
+                    outcome = try consumer.poll(maxRecords: asked, timeout: .milliseconds(100), keepingIn: kept) { message in
+                        guard let (index, topic) = try admit(message) else { return .release }
+                        advance(index, past: message.offset)
+                        return .keep(tag: topic)
                     }
-                    guard offset >= expected else { return }
-                    if offset > expected {
-                        try dataLoss(partitions[index], from: expected, to: offset)
-                        lost += offset - expected
+                    // Handed on when full, when the consumer had no more ready (the lanes
+                    // should not wait for the next fetch) or when the batch is complete.
+                    if !kept.isEmpty && (kept.remaining == 0 || outcome.records < asked || pendingCount == 0) {
+                        decoders.send(kept)
+                        chunk = KafkaMessageChunk(capacity: LaneDecoders.chunkRecords)
                     }
-                    let ts = message.timestamp
-                    try body(SourceRecord(value: message.value, key: message.key, topicIndex: topicOf[identity]!,
-                                          partition: partition, offset: offset, timestamp: ts.millis,
-                                          timestampType: ts.type == .notAvailable ? -1 : ts.type.rawValue - 1))
-                    records += 1
-                    slotNext[index] = offset + 1
-                    if offset + 1 >= slotEnd[index] { finish(index) }
+                } else {
+                    outcome = try consumer.poll(maxRecords: 10_000, timeout: .milliseconds(100)) { message in
+                        guard let (index, topic) = try admit(message) else { return }
+                        try body(SourceRecord(message, topicIndex: topic))
+                        advance(index, past: message.offset)
+                    }
                 }
             } catch let error as KafkaError where error.code == KafkaError.Code.offsetOutOfRange
                                                 || error.code == KafkaError.Code.autoOffsetReset {
                 // The offset asked for is not on the broker (auto.offset.reset=error): below
                 // the log start, it was deleted before it was read.
-                let marks: [KafkaTopicPartition: KafkaWatermarks]
-                do {
-                    marks = try queryWatermarks(partitions, stop: stop, notice: notice)
-                } catch let interrupted as StreamInterrupted {
-                    abandon(from: partitions.map { next[$0]! })
-                    throw interrupted
-                }
+                let marks = try queryWatermarks(partitions, stop: stop, notice: notice)
                 guard try skipDeleted(lowWatermarks: { marks[$0]?.low }) else { throw error }
             } catch let error as KafkaError where error.code == KafkaError.Code.unknownPartition {
                 // Newer librdkafka reports a partition whose leader is away this way, where
@@ -260,10 +305,8 @@ public final class KafkaStreamSource: StreamSource {
                 try consumer.assign(partitions.indices.map { (partitions[$0], .exact(slotNext[$0])) })
                 needsSeek.removeAll()
             }
-            if stop() {
-                abandon(from: partitions.map { next[$0]! })
-                throw StreamInterrupted()
-            }
+            if stop() { throw StreamInterrupted() }
+            try decoders?.check(stop: stop)
             if outcome.records > 0 {
                 lastProgress = clock.now
                 brokerTrouble = nil
@@ -295,7 +338,6 @@ public final class KafkaStreamSource: StreamSource {
                 do {
                     _ = try queryWatermarks(partitions, stop: stop, notice: notice, giveUpAfter: metadataTimeout)
                 } catch let interrupted as StreamInterrupted {
-                    abandon(from: partitions.map { next[$0]! })
                     throw interrupted
                 } catch {
                     wasAway = true
@@ -314,6 +356,11 @@ public final class KafkaStreamSource: StreamSource {
                                   hint: "is the broker up? raise 'kafkaConsumer.pollTimeoutMs' for slow clusters")
             }
         }
+        if let decoders {
+            if let kept = chunk, !kept.isEmpty { decoders.send(kept) }
+            try decoders.finish(stop: stop)
+        }
+        completed = true
         for (index, tp) in partitions.enumerated() { next[tp] = slotNext[index] }
         func offsets(_ map: [KafkaTopicPartition: Int64]) -> SourceOffsets {
             SourceOffsets(Dictionary(uniqueKeysWithValues: map.map { ($0.key.description, $0.value) }))
@@ -516,4 +563,108 @@ public final class KafkaStreamSource: StreamSource {
 private struct PartitionKey: Hashable {
     var identity: UInt
     var partition: Int32
+}
+
+extension SourceRecord {
+    init(_ message: KafkaMessage, topicIndex: Int) {
+        let ts = message.timestamp
+        self.init(value: message.value, key: message.key, topicIndex: topicIndex, partition: message.partition,
+                  offset: message.offset, timestamp: ts.millis,
+                  timestampType: ts.type == .notAvailable ? -1 : ts.type.rawValue - 1)
+    }
+}
+
+/// The lanes of a batch read on several threads (see ``KafkaStreamSource/readBatch(lanes:stop:notice:)``):
+/// lane 0 is fed by the polling thread, each other lane by a thread of its own, started with
+/// the first chunk and ended before the batch returns. Chunks are numbered in polling order,
+/// so a lane's error fails the batch as it would have with one lane (see ``LaneOutcome``).
+private final class LaneDecoders: @unchecked Sendable {  // `started` and `sent` are the polling thread's; the rest is Sendable
+    /// Records per chunk: big enough that handing one on costs nothing per record, small
+    /// enough that a few per lane keep every lane busy without holding much of librdkafka's
+    /// memory.
+    static let chunkRecords = 4096
+    private let lanes: [any RecordLane]
+    private let topics: [String]
+    /// Two chunks waiting per lane thread: one to take when it is done with the one it has,
+    /// and one more for when polling runs ahead.
+    private let queue: LaneQueue<Numbered>
+    private let outcome = LaneOutcome()
+    private let threads = LaneThreads()
+    private var started = false
+    private var sent = 0
+
+    private struct Numbered: Sendable {
+        var position: Int
+        var chunk: KafkaMessageChunk
+    }
+
+    init(lanes: [any RecordLane], topics: [String]) {
+        self.lanes = lanes
+        self.topics = topics
+        queue = LaneQueue(capacity: 2 * (lanes.count - 1))
+    }
+
+    /// Hands `chunk` to the lane threads, or decodes it into lane 0 here when they have
+    /// enough waiting: the polling thread works rather than waits.
+    func send(_ chunk: KafkaMessageChunk) {
+        if !started {
+            started = true
+            for index in 1..<lanes.count {
+                threads.start("cells.kafka.lane\(index)") { [self] in
+                    while let next = queue.take() { decode(next, into: index) }
+                }
+            }
+        }
+        let numbered = Numbered(position: sent, chunk: chunk)
+        sent += 1
+        if !queue.offer(numbered) { decode(numbered, into: 0) }
+    }
+
+    /// When a lane has failed: the chunks polled before its are decoded, and the batch then
+    /// fails with the earliest error (or ``StreamInterrupted`` when `stop` says so meanwhile).
+    func check(stop: () -> Bool) throws {
+        if outcome.error != nil { try finish(stop: stop) }
+    }
+
+    /// After the last chunk: decodes what is still queued into lane 0 here, then waits for
+    /// the lane threads, asking `stop` meanwhile; throws a lane's error or the stop.
+    func finish(stop: () -> Bool) throws {
+        queue.close()
+        var stopped = false
+        func askStop() {
+            if !stopped && stop() { stopped = true; outcome.stop() }
+        }
+        while !stopped, let next = queue.poll() {
+            decode(next, into: 0)
+            askStop()
+        }
+        threads.join(tick: askStop)
+        if stopped { throw StreamInterrupted() }
+        if let error = outcome.error { throw error }
+    }
+
+    /// Ends the lane threads, however the batch went: what is queued is dropped, a lane
+    /// being fed stops at its next record.
+    func end() {
+        outcome.stop()
+        queue.discard()
+        threads.join()
+    }
+
+    private func decode(_ numbered: Numbered, into index: Int) {
+        let (position, chunk) = (numbered.position, numbered.chunk)
+        // The messages go back to librdkafka as soon as the lane is done with them.
+        defer { chunk.removeAll() }
+        let lane = lanes[index]
+        for record in 0..<chunk.count {
+            if outcome.isMoot(position) { return }
+            let (message, topic) = chunk[record]
+            do {
+                try lane.add(SourceRecord(message, topicIndex: topic), topics: topics)
+            } catch {
+                outcome.fail(error, at: position)
+                return
+            }
+        }
+    }
 }

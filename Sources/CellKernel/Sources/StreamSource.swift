@@ -13,6 +13,12 @@ public struct SourceRecord {
     public var timestampType: Int32
 }
 
+/// One thread's share of a micro-batch's records. A source feeds each lane from one thread at a
+/// time, in the order it reads that lane's records; different lanes may be fed at once.
+public protocol RecordLane: AnyObject, Sendable {
+    func add(_ record: SourceRecord, topics: [String]) throws
+}
+
 /// Where a micro-batch started and ended, per partition (or per file).
 public struct SourceOffsets: Sendable, Hashable, CustomStringConvertible {
     /// `topic/partition` (or a file path) → next offset to read.
@@ -59,9 +65,16 @@ public protocol StreamSource: AnyObject {
     /// goes on) and throws ``StreamInterrupted``. `notice` takes a line for the user about
     /// the source itself, e.g. a broker that stopped answering and came back.
     func readBatch(stop: () -> Bool, notice: (String) -> Void, _ body: (SourceRecord) throws -> Void) throws -> SourceBatch?
-    /// Reads the next micro-batch, spreading its records over `lanes`: each lane is fed from
-    /// one thread at a time, in the order its records were read; different lanes may be fed
-    /// at once. With one lane this is ``readBatch(stop:notice:_:)``.
+    /// Reads the next micro-batch into `lanes`, as ``readBatch(stop:notice:_:)`` does into its
+    /// callback, on as many threads as the source can use (up to one per lane), and how its
+    /// records are shared among the lanes is the source's choice. With one lane, records come
+    /// in the order of ``readBatch(stop:notice:_:)``, on the calling thread.
+    ///
+    /// `stop` and `notice` are called on the calling thread only. When `stop` says so, or a
+    /// lane throws, every lane thread has ended before this returns, the source's offsets
+    /// are where the batch started, and this throws ``StreamInterrupted`` or the error of the
+    /// first record, in reading order, that a lane refused: the one a single lane would have
+    /// met first. The batch returned counts the records of all lanes.
     func readBatch(lanes: [any RecordLane], stop: () -> Bool, notice: (String) -> Void) throws -> SourceBatch?
     /// Stops reading and releases connections.
     func close()
@@ -73,16 +86,19 @@ public protocol StreamSource: AnyObject {
     func resume(from offsets: SourceOffsets) throws
 }
 
-/// One thread's share of a micro-batch's records (see ``StreamSource/readBatch(lanes:stop:notice:)``).
-public protocol RecordLane: AnyObject, Sendable {
-    func add(_ record: SourceRecord, topics: [String]) throws
-}
-
 extension StreamSource {
-    /// Sources that cannot split a batch feed every record to the first lane.
+    /// A source that cannot split a batch reads it on the calling thread into the first lane.
     public func readBatch(lanes: [any RecordLane], stop: () -> Bool, notice: (String) -> Void) throws -> SourceBatch? {
-        let lane = lanes[0], topics = self.topics
-        return try readBatch(stop: stop, notice: notice) { try lane.add($0, topics: topics) }
+        let lane = try Self.firstLane(lanes)
+        let topics = topics
+        return try readBatch(stop: stop, notice: notice) { record in try lane.add(record, topics: topics) }
+    }
+
+    static func firstLane(_ lanes: [any RecordLane]) throws -> any RecordLane {
+        guard let first = lanes.first else {
+            throw SourceError("a micro-batch was read into no lanes", hint: "this is a bug in cells: please report it")
+        }
+        return first
     }
 
     /// Reads the next micro-batch without a way to stop it early.
