@@ -140,6 +140,24 @@ import TransactionGenerator
         try check(error(script), in: script, at: ["OUTPUT MODE complete"], hint: "append")
     }
 
+    /// Two aggregations side by side under a UNION ALL are two stateful operators too: Spark
+    /// refuses multiple streaming aggregations outside append mode.
+    @Test(arguments: ["complete", "update"])
+    func unionOfTwoAggregationsOutsideAppendModeIsRejected(mode: String) throws {
+        let fixture = try Fixture()
+        let script = fixture.header() + """
+            CREATE VIEW twice AS SELECT card_brand, count(*) AS n FROM tx GROUP BY card_brand
+              UNION ALL SELECT card_brand, count(*) FROM tx GROUP BY card_brand;
+            START twice OUTPUT MODE \(mode);
+
+            """
+        let message = try #require(error(script)?.message)
+        let at = try position(of: "OUTPUT MODE \(mode)", in: script)
+        #expect(message.hasPrefix("chain.cells:\(at.line):\(at.column): error:"), "\(message)")
+        #expect(message.lowercased().contains("stateful operators") || message.lowercased().contains("multiple streaming aggregations"), "\(message)")
+        #expect(message.lowercased().contains("append"), "\(message)")
+    }
+
     /// Stateless levels over an aggregation are fine in every mode.
     @Test(arguments: ["complete", "update"])
     func statelessOverAnAggregationIsAccepted(mode: String) throws {
