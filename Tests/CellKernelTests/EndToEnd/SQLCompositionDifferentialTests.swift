@@ -191,6 +191,24 @@ import TransactionGenerator
         ])
     }
 
+    @Test func aHundredLevelsRunAndTooManyAreAClearError() throws {
+        var views = ["CREATE VIEW l0 AS SELECT g, x FROM t"]
+        for level in 1...100 { views.append("CREATE VIEW l\(level) AS SELECT g, x + 1 AS x FROM l\(level - 1) WHERE x > -1000") }
+        views.append("CREATE VIEW r AS SELECT g, max(x) AS m FROM l100 GROUP BY g")
+        try checkFixed(views, mode: "complete", [[.text("a"), .integer(110)], [.null, .integer(107)], [.text("é"), .integer(105)]])
+
+        // Far deeper: refused with the bound and where, not a stack overflow.
+        var script = "CREATE SOURCE f USING file OPTIONS ('path' = '/dev/null');\nCREATE STREAM t FROM f FORMAT json SCHEMA (x BIGINT);\nCREATE VIEW l0 AS SELECT x FROM t;\n"
+        for level in 1...1_000 { script += "CREATE VIEW l\(level) AS SELECT x + 1 AS x FROM l\(level - 1) WHERE x > 0;\n" }
+        let session = CellSession(output: { _ in })
+        let error = #expect(throws: CellError.self) { try session.run(script: script, file: "deep.cells") }
+        let message = error?.message ?? ""
+        #expect(message.contains("at most"), "says the bound: \(message)")
+        let line = try #require(error?.location?.line)
+        #expect(line > 3 && line <= 1_003, "at the view that goes past it: \(message)")
+        #expect(message.hasPrefix("deep.cells:\(line):"), "\(message)")
+    }
+
     @Test func whereOverAnAggregatingView() throws {
         try checkFixed([
             "CREATE VIEW per AS SELECT g, count(*) AS n, sum(x) AS sx FROM t GROUP BY g",
