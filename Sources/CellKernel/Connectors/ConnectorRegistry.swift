@@ -3,33 +3,33 @@
 /// name then reaches completion, hints and errors from the registry.
 public struct ConnectorRegistry: Sendable {
     /// Opens a source's reader from its options (checking them, and reaching a broker).
-    public struct SourceConnector: Sendable {
-        public var name: String
+    struct SourceConnector: Sendable {
+        var name: String
         /// Whether records carry Kafka's fields (key, topic, partition, offset, timestamp).
-        public var isKafka: Bool
-        public var open: @Sendable (_ options: [String: String]) throws -> StreamSource
+        var isKafka: Bool
+        var open: @Sendable (_ options: [String: String]) throws -> StreamSource
     }
 
     /// Makes a sink for one query; nil when the result table is all it needs.
-    public struct SinkConnector: Sendable {
-        public var name: String
-        public var make: @Sendable (_ options: [String: String], _ context: SinkContext) throws -> QuerySink?
+    struct SinkConnector: Sendable {
+        var name: String
+        var make: @Sendable (_ options: [String: String], _ context: SinkContext) throws -> QuerySink?
     }
 
     /// What a sink may need of the query it serves.
-    public struct SinkContext: Sendable {
-        public var view: String
-        public var schema: Schema
-        public var output: @Sendable (SessionOutput) -> Void
+    struct SinkContext: Sendable {
+        var view: String
+        var schema: Schema
+        var output: @Sendable (SessionOutput) -> Void
     }
 
-    public private(set) var sources: [String: SourceConnector] = [:]
-    public private(set) var sinks: [String: SinkConnector] = [:]
+    private(set) var sources: [String: SourceConnector] = [:]
+    private(set) var sinks: [String: SinkConnector] = [:]
 
-    public init() {}
+    init() {}
 
-    public mutating func register(_ source: SourceConnector) { sources[source.name.lowercased()] = source }
-    public mutating func register(_ sink: SinkConnector) { sinks[sink.name.lowercased()] = sink }
+    mutating func register(_ source: SourceConnector) { sources[source.name.lowercased()] = source }
+    mutating func register(_ sink: SinkConnector) { sinks[sink.name.lowercased()] = sink }
 
     /// Connector names, for completion.
     public var names: [String] { Set(Array(sources.keys) + Array(sinks.keys)).sorted() }

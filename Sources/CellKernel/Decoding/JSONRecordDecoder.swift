@@ -1,19 +1,19 @@
 /// One top-level field to extract from JSON documents, and the SQL type to read it as.
-public struct JSONFieldSpec: Sendable, Hashable {
+struct JSONFieldSpec: Sendable, Hashable {
     /// The key, matched exactly (case-sensitive) against the document's keys after unescaping,
     /// as Spark matches JSON keys to a schema by default.
-    public var name: String
+    var name: String
     /// What the value is converted to; see ``JSONRecordDecoder`` for what each type accepts.
-    public var type: SQLType
+    var type: SQLType
 
-    public init(name: String, type: SQLType) {
+    init(name: String, type: SQLType) {
         self.name = name
         self.type = type
     }
 }
 
 /// Whether a document was read cleanly.
-public enum JSONDecodeOutcome: Sendable, Equatable {
+enum JSONDecodeOutcome: Sendable, Equatable {
     /// Every requested field that was present converted to its type.
     case ok
     /// The document was not usable as is; the columns still got one entry per field (see
@@ -22,35 +22,35 @@ public enum JSONDecodeOutcome: Sendable, Equatable {
 }
 
 /// Why a document is malformed, and where.
-public struct JSONMalformation: Sendable, Equatable, CustomStringConvertible {
+struct JSONMalformation: Sendable, Equatable, CustomStringConvertible {
     /// What went wrong, e.g. `expected ':' after a key` or
     /// `expected a number but found a string "12"`.
-    public var reason: String
+    var reason: String
     /// Offset in the document of the offending byte (for a field, of its value).
-    public var byteOffset: Int
+    var byteOffset: Int
     /// The field whose value did not convert; nil for a syntax error.
-    public var field: String?
+    var field: String?
 
-    public init(reason: String, byteOffset: Int, field: String? = nil) {
+    init(reason: String, byteOffset: Int, field: String? = nil) {
         self.reason = reason
         self.byteOffset = byteOffset
         self.field = field
     }
 
-    public var description: String {
+    var description: String {
         if let field { return "field \(field): \(reason) at byte \(byteOffset)" }
         return "\(reason) at byte \(byteOffset)"
     }
 }
 
 /// Where a line of a JSON-lines buffer is.
-public struct JSONLineLocation: Sendable, Hashable {
+struct JSONLineLocation: Sendable, Hashable {
     /// Zero-based, counting blank lines too, so it matches an editor's line number minus one.
-    public var lineIndex: Int
+    var lineIndex: Int
     /// The line's bytes in the buffer, without its newline.
-    public var byteRange: Range<Int>
+    var byteRange: Range<Int>
 
-    public init(lineIndex: Int, byteRange: Range<Int>) {
+    init(lineIndex: Int, byteRange: Range<Int>) {
         self.lineIndex = lineIndex
         self.byteRange = byteRange
     }
@@ -81,25 +81,25 @@ public struct JSONLineLocation: Sendable, Hashable {
 ///
 /// Any other value for a field is a mismatch: that field is NULL, the other fields keep their
 /// values, and the outcome is malformed, naming the field.
-public struct JSONRecordDecoder: Sendable {
+struct JSONRecordDecoder: Sendable {
     /// The fields extracted, in the order of the output columns.
-    public let fields: [JSONFieldSpec]
+    let fields: [JSONFieldSpec]
     let table: JSONFieldTable
 
     /// - Parameter fields: the keys to extract, in the order of the output columns. A name may
     ///   appear more than once (each field gets the value converted to its own type).
-    public init(fields: [JSONFieldSpec]) {
+    init(fields: [JSONFieldSpec]) {
         self.fields = fields
         self.table = JSONFieldTable(fields)
     }
 
     /// A decoder for every field of `schema`, by exact name.
-    public init(schema: Schema) {
+    init(schema: Schema) {
         self.init(fields: schema.fields.map { JSONFieldSpec(name: $0.name, type: $0.type) })
     }
 
     /// Empty output columns of the right types, with room for `capacity` rows.
-    public func makeColumns(capacity: Int = 0) -> [Column] {
+    func makeColumns(capacity: Int = 0) -> [Column] {
         fields.map { Column(type: $0.type, capacity: capacity) }
     }
 
@@ -108,7 +108,7 @@ public struct JSONRecordDecoder: Sendable {
     /// On malformed input every column still gets exactly one entry: fields read successfully
     /// keep their values, the rest are NULL (Spark 3's PERMISSIVE partial results); for a
     /// syntax error, all are NULL. When a key occurs more than once, the last occurrence wins.
-    public func decode(_ document: UnsafeRawBufferPointer, into columns: inout [Column]) -> JSONDecodeOutcome {
+    func decode(_ document: UnsafeRawBufferPointer, into columns: inout [Column]) -> JSONDecodeOutcome {
         checkColumns(columns)
         return table.withLookup { lookup in
             withUnsafeTemporaryAllocation(of: JSONSlot.self, capacity: max(fields.count, 1)) { slots in
@@ -132,7 +132,7 @@ public struct JSONRecordDecoder: Sendable {
     ///
     /// - Returns: the number of rows appended.
     @discardableResult
-    public func decode<Documents: Sequence<UnsafeRawBufferPointer>>(
+    func decode<Documents: Sequence<UnsafeRawBufferPointer>>(
         _ documents: Documents,
         into columns: inout [Column],
         onMalformed: (Int, JSONMalformation) -> Void = { _, _ in }
@@ -166,7 +166,7 @@ public struct JSONRecordDecoder: Sendable {
     ///
     /// - Returns: the number of rows appended.
     @discardableResult
-    public func decodeLines(
+    func decodeLines(
         _ buffer: UnsafeRawBufferPointer,
         into columns: inout [Column],
         onMalformed: (JSONLineLocation, JSONMalformation) -> Void = { _, _ in }

@@ -63,8 +63,3 @@ enum Arithmetic {
         }
     }
 }
-
-func markNull(_ validity: inout [Bool], _ row: Int, count: Int) {
-    if validity.isEmpty { validity = Array(repeating: true, count: count) }
-    validity[row] = false
-}

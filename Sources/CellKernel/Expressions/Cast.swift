@@ -48,7 +48,7 @@ enum Cast {
         case (.bytes(let strings), .int64) where target == .date:
             for i in 0..<n {
                 if input.isNull(i) { out.appendNull(); continue }
-                guard let days = parseDate(strings[i]) else { out.appendNull(); continue }
+                guard let days = TimeText.parseDate(strings[i]) else { out.appendNull(); continue }
                 out.append(days)
             }
         case (.bytes(let strings), .int64) where target == .timestamp:
@@ -213,44 +213,6 @@ enum Cast {
         }
     }
 
-    /// Spark's CAST(string AS DATE) (`DateTimeUtils.stringToDate`): trimmed text of the form
-    /// `[+-]yyyy[-[m]m[-[d]d]]`, where a full date may be followed by anything after a space or
-    /// 'T' (a time, which is ignored). Days since the epoch; nil for anything else, or a day that
-    /// does not exist.
-    static func parseDate(_ text: String) -> Int64? {
-        let b = Array(text.trimmingASCIIWhitespace().utf8)
-        guard !b.isEmpty else { return nil }
-        var segments: [Int64] = [1, 1, 1]
-        var segment = 0, value: Int64 = 0, digits = 0, j = 0
-        var sign: Int64 = 1
-        func valid(_ segment: Int, _ digits: Int) -> Bool { segment == 0 ? (4...7).contains(digits) : (1...2).contains(digits) }
-        if b[0] == UInt8(ascii: "-") || b[0] == UInt8(ascii: "+") {
-            sign = b[0] == UInt8(ascii: "-") ? -1 : 1
-            j = 1
-        }
-        while j < b.count, b[j] != UInt8(ascii: " "), b[j] != UInt8(ascii: "T") {
-            if segment < 2 && b[j] == UInt8(ascii: "-") {
-                guard valid(segment, digits) else { return nil }
-                segments[segment] = value
-                value = 0
-                digits = 0
-                segment += 1
-            } else {
-                guard b[j] >= 0x30, b[j] <= 0x39, digits < 7 else { return nil }
-                value = value * 10 + Int64(b[j] - 0x30)
-                digits += 1
-            }
-            j += 1
-        }
-        guard valid(segment, digits) else { return nil }
-        if segment < 2 && j < b.count { return nil }  // 'yyyy' and 'yyyy-mm' must be all there is
-        segments[segment] = value
-        let (year, month, day) = (sign * segments[0], segments[1], segments[2])
-        guard (1...12).contains(month), (1...31).contains(day) else { return nil }
-        let days = TimeText.days(year: year, month: month, day: day)
-        return TimeText.civil(days: days) == (year, month, day) ? days : nil
-    }
-
     /// A value as Spark's CAST(x AS STRING) and console output write it.
     static func text(_ column: Column, _ row: Int) -> String {
         switch column.data {
@@ -265,14 +227,5 @@ enum Cast {
             default: return String(v[row])
             }
         }
-    }
-}
-
-extension String {
-    /// Spark trims characters up to U+0020 (spaces and control characters) before casting.
-    func trimmingASCIIWhitespace() -> String {
-        let bytes = Array(utf8)
-        guard let first = bytes.firstIndex(where: { $0 > 0x20 }), let last = bytes.lastIndex(where: { $0 > 0x20 }) else { return "" }
-        return String(decoding: bytes[first...last], as: UTF8.self)
     }
 }

@@ -271,14 +271,7 @@ enum DecimalArithmetic {
     // MARK: Text
 
     /// Spark's text of a DECIMAL: the plain digits with exactly `scale` after the point.
-    static func text(_ unscaled: Int128, scale: Int) -> String {
-        let digits = String(unscaled.magnitude)
-        let sign = unscaled < 0 ? "-" : ""
-        guard scale > 0 else { return sign + digits }
-        let padded = String(repeating: "0", count: max(0, scale + 1 - digits.count)) + digits
-        let point = padded.index(padded.endIndex, offsetBy: -scale)
-        return sign + padded[..<point] + "." + padded[point...]
-    }
+    static func text(_ unscaled: Int128, scale: Int) -> String { DecimalText.format(unscaled, scale: scale) }
 
     /// The DOUBLE nearest a DECIMAL (as Spark's `Decimal.toDouble`, through its text).
     static func double(_ unscaled: Int128, scale: Int) -> Double {

@@ -2,12 +2,12 @@
 ///
 /// Each operator runs as a tight loop over flat arrays; NULLs travel in the validity masks.
 /// Allocation is per column per batch, never per row.
-public enum Evaluator {
-    public static func evaluate(_ expression: BoundExpression, on batch: Batch) -> Column {
+enum Evaluator {
+    static func evaluate(_ expression: BoundExpression, on batch: Batch) -> Column {
         evaluate(expression, columns: batch.columns, count: batch.count)
     }
 
-    public static func evaluate(_ expression: BoundExpression, columns: [Column], count: Int) -> Column {
+    static func evaluate(_ expression: BoundExpression, columns: [Column], count: Int) -> Column {
         switch expression {
         case .column(let index, _):
             return columns[index]

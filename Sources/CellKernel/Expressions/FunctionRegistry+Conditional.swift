@@ -7,6 +7,6 @@ extension FunctionRegistry {
     /// The first non-NULL argument, every argument in their common type.
     private static let coalesce: FunctionEntry.Binding = { (args) throws(SQLError) in
         let type = try args.commonType()
-        return .call(.coalesce, args.bound.map { Binder.cast($0, to: type) }, type)
+        return .call(.coalesce, args.bound.map { TypeCoercion.cast($0, to: type) }, type)
     }
 }

@@ -10,7 +10,7 @@ extension FunctionRegistry {
                 return .call(.row(.round(scale: scale)), [value], type)
             }
             let type: SQLType = value.type == .int || value.type == .bigint ? value.type : .double
-            return .call(.row(.round(scale: scale)), [Binder.cast(value, to: type == .double ? .double : value.type)], type)
+            return .call(.row(.round(scale: scale)), [TypeCoercion.cast(value, to: type == .double ? .double : value.type)], type)
         },
         .scalar("abs", arity: 1...1) { args in
             let value = args.numeric(0)

@@ -8,7 +8,7 @@ extension FunctionRegistry {
         },
         .scalar("substring", "substr", arity: 2...3) { args in
             // Spark's Substring takes INT position and length; wider numbers are cast (wrapping).
-            .call(.row(.substring), [args.string(0)] + args.bound.dropFirst().map { Binder.cast($0, to: .int) }, .string)
+            .call(.row(.substring), [args.string(0)] + args.bound.dropFirst().map { TypeCoercion.cast($0, to: .int) }, .string)
         },
         .strings("concat", arity: 1...64, kernel: .concat, result: .string),
         .strings("upper", "ucase", arity: 1...1, kernel: .upper, result: .string),

@@ -3,7 +3,7 @@ extension FunctionRegistry {
         .scalar("to_timestamp", arity: 1...2) { (args) throws(SQLError) in
             let pattern = args.count > 1 ? try args.constantText(1) : nil
             // to_timestamp(number) is CAST(number AS TIMESTAMP): seconds since the epoch, saturating.
-            if pattern == nil, args[0].type.isNumeric { return Binder.cast(args[0], to: .timestamp) }
+            if pattern == nil, args[0].type.isNumeric { return TypeCoercion.cast(args[0], to: .timestamp) }
             return .call(.row(.toTimestamp(pattern: pattern)), [timeInput(args)], .timestamp)
         },
         .scalar("to_date", arity: 1...2) { (args) throws(SQLError) in

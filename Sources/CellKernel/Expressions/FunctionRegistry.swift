@@ -106,21 +106,20 @@ struct FunctionArguments {
     let call: FunctionCall
     let bound: [BoundExpression]
     let location: SourceLocation
-    let binder: Binder
 
     var count: Int { bound.count }
 
     subscript(_ i: Int) -> BoundExpression { bound[i] }
 
     /// Argument `i` as STRING.
-    func string(_ i: Int) -> BoundExpression { Binder.cast(bound[i], to: .string) }
+    func string(_ i: Int) -> BoundExpression { TypeCoercion.cast(bound[i], to: .string) }
 
     /// Every argument as STRING.
     var strings: [BoundExpression] { bound.indices.map(string) }
 
     /// Argument `i` as a number: itself if numeric, else cast to DOUBLE (Spark's implicit cast).
     func numeric(_ i: Int) -> BoundExpression {
-        bound[i].type.isNumeric ? bound[i] : Binder.cast(bound[i], to: .double)
+        bound[i].type.isNumeric ? bound[i] : TypeCoercion.cast(bound[i], to: .double)
     }
 
     /// The text of argument `i`, which must be a string literal.
@@ -154,13 +153,13 @@ struct FunctionArguments {
     func temporal(_ i: Int) throws(SQLError) -> BoundExpression {
         switch bound[i].type {
         case .timestamp, .date: return bound[i]
-        case .string, .null: return Binder.cast(bound[i], to: .timestamp)
+        case .string, .null: return TypeCoercion.cast(bound[i], to: .timestamp)
         default: throw SQLError("\(name)() needs a TIMESTAMP or DATE, not \(bound[i].type)", at: call.arguments[i].location)
         }
     }
 
     /// The type every argument converts to, or an error naming the two that do not meet.
     func commonType() throws(SQLError) -> SQLType {
-        try binder.commonType(bound.map(\.type), at: location, what: name)
+        try TypeCoercion.commonType(bound.map(\.type), at: location, what: name)
     }
 }

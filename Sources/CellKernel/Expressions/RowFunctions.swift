@@ -120,7 +120,7 @@ enum RowFunctions {
                 micros = DatePattern(pattern).parse(text(0))
             } else if case .toDate = function {
                 // to_date(s) is CAST(s AS DATE), which reads the date and ignores what follows it.
-                guard let days = Cast.parseDate(text(0)) else { return .null }
+                guard let days = TimeText.parseDate(text(0)) else { return .null }
                 return .int(days)
             } else {
                 micros = TimeText.parseTimestamp(text(0).trimmingASCIIWhitespace())

@@ -108,7 +108,14 @@ enum NumberText {
 
 /// DECIMAL values (unscaled) as text.
 enum DecimalText {
-    static func format(_ unscaled: Int128, scale: Int) -> String { DecimalArithmetic.text(unscaled, scale: scale) }
+    static func format(_ unscaled: Int128, scale: Int) -> String {
+        let digits = String(unscaled.magnitude)
+        let sign = unscaled < 0 ? "-" : ""
+        guard scale > 0 else { return sign + digits }
+        let padded = String(repeating: "0", count: max(0, scale + 1 - digits.count)) + digits
+        let point = padded.index(padded.endIndex, offsetBy: -scale)
+        return sign + padded[..<point] + "." + padded[point...]
+    }
 }
 
 /// A decimal number read exactly from text, with Java's `BigDecimal(String)` grammar after

@@ -41,6 +41,44 @@ enum TimeText {
         return (yoe &+ era &* 400 &+ (month <= 2 ? 1 : 0), month, day)
     }
 
+    /// Spark's CAST(string AS DATE) (`DateTimeUtils.stringToDate`): trimmed text of the form
+    /// `[+-]yyyy[-[m]m[-[d]d]]`, where a full date may be followed by anything after a space or
+    /// 'T' (a time, which is ignored). Days since the epoch; nil for anything else, or a day that
+    /// does not exist.
+    static func parseDate(_ text: String) -> Int64? {
+        let b = Array(text.trimmingASCIIWhitespace().utf8)
+        guard !b.isEmpty else { return nil }
+        var segments: [Int64] = [1, 1, 1]
+        var segment = 0, value: Int64 = 0, digits = 0, j = 0
+        var sign: Int64 = 1
+        func valid(_ segment: Int, _ digits: Int) -> Bool { segment == 0 ? (4...7).contains(digits) : (1...2).contains(digits) }
+        if b[0] == UInt8(ascii: "-") || b[0] == UInt8(ascii: "+") {
+            sign = b[0] == UInt8(ascii: "-") ? -1 : 1
+            j = 1
+        }
+        while j < b.count, b[j] != UInt8(ascii: " "), b[j] != UInt8(ascii: "T") {
+            if segment < 2 && b[j] == UInt8(ascii: "-") {
+                guard valid(segment, digits) else { return nil }
+                segments[segment] = value
+                value = 0
+                digits = 0
+                segment += 1
+            } else {
+                guard b[j] >= 0x30, b[j] <= 0x39, digits < 7 else { return nil }
+                value = value * 10 + Int64(b[j] - 0x30)
+                digits += 1
+            }
+            j += 1
+        }
+        guard valid(segment, digits) else { return nil }
+        if segment < 2 && j < b.count { return nil }  // 'yyyy' and 'yyyy-mm' must be all there is
+        segments[segment] = value
+        let (year, month, day) = (sign * segments[0], segments[1], segments[2])
+        guard (1...12).contains(month), (1...31).contains(day) else { return nil }
+        let days = TimeText.days(year: year, month: month, day: day)
+        return TimeText.civil(days: days) == (year, month, day) ? days : nil
+    }
+
     /// `yyyy-MM-dd[( |T)HH:mm[:ss[.fraction]]][Z|±HH[:MM]]`, no zone meaning UTC: the
     /// decoder's parser, so a CAST reads text exactly as a TIMESTAMP field of JSON does.
     static func parseTimestamp(_ text: String) -> Int64? {
@@ -60,7 +98,7 @@ enum TimeText {
         let yearDigits = bytes.drop { $0 == UInt8(ascii: "+") || $0 == UInt8(ascii: "-") }.prefix { $0 >= 0x30 && $0 <= 0x39 }.count
         guard bytes.first == UInt8(ascii: "+") || bytes.first == UInt8(ascii: "-") || yearDigits > 4 else { return nil }
         let cut = bytes.firstIndex { $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "T") } ?? bytes.count
-        guard let days = Cast.parseDate(String(decoding: bytes[..<cut], as: UTF8.self)) else { return nil }
+        guard let days = parseDate(String(decoding: bytes[..<cut], as: UTF8.self)) else { return nil }
         var inDay: Int64 = 0
         if cut < bytes.count {
             // The time (and zone) on the epoch's day, through the common parser.
@@ -128,5 +166,14 @@ enum TimeFunctions {
             if overflow || underflow { markNull(&validity, i, count: v.count) } else { starts[i] = start }
         }
         return Column(type: .timestamp, data: .int64(starts), validity: validity)
+    }
+}
+
+extension String {
+    /// Spark trims characters up to U+0020 (spaces and control characters) before casting.
+    func trimmingASCIIWhitespace() -> String {
+        let bytes = Array(utf8)
+        guard let first = bytes.firstIndex(where: { $0 > 0x20 }), let last = bytes.lastIndex(where: { $0 > 0x20 }) else { return "" }
+        return String(decoding: bytes[first...last], as: UTF8.self)
     }
 }

@@ -13,6 +13,9 @@ protocol BatchOperator: AnyObject {
     func next(_ context: inout BatchContext) throws -> Batch
     /// One line for EXPLAIN's physical plan.
     var explainLine: String { get }
+    /// The operator's line, and a line for what it reads when that is not an operator of
+    /// its own (a fused scan under its aggregation).
+    var explainParts: (line: String, below: String?) { get }
 }
 
 /// What every operator of a batch shares: how results are emitted, the watermark the batch
@@ -58,12 +61,8 @@ extension BatchOperator {
         [self] + inputs.flatMap { $0.allOperators() }
     }
 
-    /// The operator's line, and a line for what it reads when that is not an operator of
-    /// its own (a fused scan under its aggregation).
-    var explainParts: (line: String, below: String?) {
-        if let scan = self as? ScanPipeline, let aggregate = scan.aggregate { return (aggregate.explainLine, scan.explainLine) }
-        return (explainLine, nil)
-    }
+    /// Most operators are one line.
+    var explainParts: (line: String, below: String?) { (explainLine, nil) }
 }
 
 /// A stateless step over a chunk of rows: the operators a fused scan runs per chunk, on

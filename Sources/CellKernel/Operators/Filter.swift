@@ -1,6 +1,6 @@
 extension Batch {
     /// The rows for which `predicate` is TRUE (not FALSE, not NULL), as SQL's WHERE keeps them.
-    public func filter(_ predicate: BoundExpression) -> Batch {
+    func filter(_ predicate: BoundExpression) -> Batch {
         let mask = Evaluator.evaluate(predicate, on: self)
         // The planner makes every condition BOOLEAN (a NULL-typed one is cast); anything else
         // keeps no row rather than trapping. A mask shorter than the batch keeps only its rows.
@@ -15,7 +15,7 @@ extension Batch {
 
 extension Column {
     /// The rows at `rows`, in that order.
-    public func gather(_ rows: [Int]) -> Column {
+    func gather(_ rows: [Int]) -> Column {
         let validity = self.validity.isEmpty ? [] : rows.map { self.validity[$0] }
         switch data {
         case .int64(let v): return Column(type: type, data: .int64(rows.map { v[$0] }), validity: validity)

@@ -2,7 +2,7 @@ extension HashAggregation {
     /// About how many bytes the groups and their aggregate states hold: the group table's
     /// arrays, each state's per-group arrays, and each DISTINCT set's entries (at an estimated
     /// 80 bytes each: the value's bytes, their array's header and the set's slot).
-    public var estimatedStateBytes: Int {
+    var estimatedStateBytes: Int {
         var bytes = table.estimatedBytes + touched.count + touchedIDs.count * 8
         for state in states {
             bytes += (state.counts.count + state.integers.count + state.doubles.count + state.compensation.count) * 8

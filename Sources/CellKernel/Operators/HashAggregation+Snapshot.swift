@@ -4,7 +4,7 @@ extension HashAggregation {
     /// `columnNames` names the input columns the keys and aggregates refer to; the plan
     /// signature then speaks of columns by name, so a query that reads its columns in another
     /// order still matches, and an error message can say which column differs.
-    public func snapshot(columnNames: [String] = []) -> StateSnapshot {
+    func snapshot(columnNames: [String] = []) -> StateSnapshot {
         var snapshot = StateSnapshot()
         snapshot.planSignature = Self.signature(keys: keys, aggregates: aggregates, columnNames: columnNames)
         var out = SnapshotWriter()
@@ -19,7 +19,7 @@ extension HashAggregation {
     /// ``SnapshotError/incompatible(_:)`` if the snapshot is of another aggregation, and
     /// ``SnapshotError/corrupt(_:)`` or ``SnapshotError/truncated(what:offset:needed:)`` if its
     /// group state does not decode.
-    public init(restoring snapshot: StateSnapshot, keys: [BoundExpression], aggregates: [AggregateSpec],
+    init(restoring snapshot: StateSnapshot, keys: [BoundExpression], aggregates: [AggregateSpec],
                 columnNames: [String] = []) throws(SnapshotError) {
         try self.init(restoring: snapshot, keys: keys, aggregates: aggregates,
                       signature: Self.signature(keys: keys, aggregates: aggregates, columnNames: columnNames))

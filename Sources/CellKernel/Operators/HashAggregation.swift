@@ -4,16 +4,16 @@ import Glibc
 
 /// Incremental GROUP BY: folds each micro-batch into per-group state, never recomputing from
 /// scratch, and reports all groups (complete mode) or those the last batch touched (update).
-public struct HashAggregation: Sendable {
-    public let keys: [BoundExpression]
-    public let aggregates: [AggregateSpec]
+struct HashAggregation: Sendable {
+    let keys: [BoundExpression]
+    let aggregates: [AggregateSpec]
     // Module-visible so HashAggregation+Snapshot.swift can save and rebuild them.
     var table: GroupTable
     var states: [AggregateState]
     var touched: [Bool] = []
     var touchedIDs: [Int] = []
 
-    public init(keys: [BoundExpression], aggregates: [AggregateSpec]) {
+    init(keys: [BoundExpression], aggregates: [AggregateSpec]) {
         self.keys = keys
         self.aggregates = aggregates
         table = GroupTable(keyTypes: keys.map(\.type))
@@ -28,10 +28,10 @@ public struct HashAggregation: Sendable {
     }
 
     /// Number of groups held.
-    public var groupCount: Int { table.count }
+    var groupCount: Int { table.count }
 
     /// Folds `batch` in. The groups it touches are remembered until ``beginBatch()``.
-    public mutating func add(_ batch: Batch) {
+    mutating func add(_ batch: Batch) {
         let count = batch.count
         guard count > 0 else { return }
         let keyColumns = keys.map { Evaluator.evaluate($0, on: batch) }
@@ -46,7 +46,7 @@ public struct HashAggregation: Sendable {
 
     /// Folds in a partial aggregation of the same query (another thread's share of the
     /// batch); its groups count as touched by this batch.
-    public mutating func merge(_ other: HashAggregation) {
+    mutating func merge(_ other: HashAggregation) {
         guard other.table.count > 0 else { return }
         let keyColumns = other.table.keyColumns(Array(0..<other.table.count))
         let ids = table.groupIDs(keyColumns, count: other.table.count)
@@ -66,34 +66,34 @@ public struct HashAggregation: Sendable {
     }
 
     /// Forgets which groups were touched: call before each micro-batch.
-    public mutating func beginBatch() {
+    mutating func beginBatch() {
         for id in touchedIDs { touched[id] = false }
         touchedIDs.removeAll(keepingCapacity: true)
     }
 
     /// Key columns then aggregate columns, for every group in order of first appearance.
-    public func allGroups() -> [Column] {
+    func allGroups() -> [Column] {
         columns(for: Array(0..<table.count))
     }
 
     /// Key columns then aggregate columns, for the groups the current batch touched.
-    public func touchedGroups() -> [Column] {
+    func touchedGroups() -> [Column] {
         columns(for: touchedIDs.sorted())
     }
 
     /// Key columns then aggregate columns for these groups.
-    public func groups(_ ids: [Int]) -> [Column] {
+    func groups(_ ids: [Int]) -> [Column] {
         columns(for: ids)
     }
 
     /// The values of key `index` for every group, by group id.
-    public func keyValues(_ index: Int) -> Column {
+    func keyValues(_ index: Int) -> Column {
         table.keyColumns(Array(0..<table.count))[index]
     }
 
     /// Drops the groups whose id is not in `keep` (windows closed by the watermark), so state
     /// stays bounded on an endless stream. Ids are renumbered in the order of `keep`.
-    public mutating func retain(_ keep: [Int]) {
+    mutating func retain(_ keep: [Int]) {
         guard keep.count < table.count else { return }
         var rebuilt = GroupTable(keyTypes: table.keyTypes)
         _ = rebuilt.groupIDs(table.keyColumns(keep), count: keep.count)

@@ -22,7 +22,7 @@ extension Binder {
                 throw SQLError("\(name)() takes \(expected) argument\(arity.upperBound == 1 ? "" : "s"), not \(args.count)",
                                at: at, length: name.count)
             }
-            return try bind(FunctionArguments(name: name, call: call, bound: args, location: at, binder: self))
+            return try bind(FunctionArguments(name: name, call: call, bound: args, location: at))
         case .groupingWindow?:
             throw SQLError("window() is only allowed in GROUP BY (and as window.start / window.end in the select list)", at: at, length: 6)
         case .aggregate?, nil:

@@ -64,19 +64,19 @@ struct Binder {
         case .function(let call):
             return try function(call, at: at)
         case .cast(let operand, let type):
-            return Self.cast(try bind(operand), to: type)
+            return TypeCoercion.cast(try bind(operand), to: type)
         case .caseWhen(let caseWhen):
             return try self.caseWhen(caseWhen, at: at)
         case .inList(let value, let list, let negated):
             var bound: [BoundExpression] = [try bind(value)]
             for element in list { bound.append(try bind(element)) }
-            let common = try commonType(bound.map(\.type), at: at, what: "IN")
-            let result = BoundExpression.call(.inList, bound.map { Self.cast($0, to: common) }, .boolean)
+            let common = try TypeCoercion.commonType(bound.map(\.type), at: at, what: "IN")
+            let result = BoundExpression.call(.inList, bound.map { TypeCoercion.cast($0, to: common) }, .boolean)
             return negated ? .call(.not, [result], .boolean) : result
         case .between(let value, let lower, let upper, let negated):
             let v = try bind(value), lo = try bind(lower), hi = try bind(upper)
-            let common = try commonType([v.type, lo.type, hi.type], at: at, what: "BETWEEN")
-            let (cv, clo, chi) = (Self.cast(v, to: common), Self.cast(lo, to: common), Self.cast(hi, to: common))
+            let common = try TypeCoercion.commonType([v.type, lo.type, hi.type], at: at, what: "BETWEEN")
+            let (cv, clo, chi) = (TypeCoercion.cast(v, to: common), TypeCoercion.cast(lo, to: common), TypeCoercion.cast(hi, to: common))
             let result = BoundExpression.call(.between, [cv, clo, chi], .boolean)
             return negated ? .call(.not, [result], .boolean) : result
         case .like(let value, let pattern, let negated), .rlike(let value, let pattern, let negated):
@@ -89,7 +89,7 @@ struct Binder {
             }
             if !isLike, let refusal = RegexGuard.refusal(text, at: pattern.location) { throw refusal }
             let result = BoundExpression.call(.row(isLike ? .like(pattern: text) : .rlike(pattern: text)),
-                                              [Self.cast(try bind(value), to: .string)], .boolean)
+                                              [TypeCoercion.cast(try bind(value), to: .string)], .boolean)
             return negated ? .call(.not, [result], .boolean) : result
         case .isNull(let operand, let negated):
             return .call(negated ? .isNotNull : .isNull, [try bind(operand)], .boolean)
@@ -107,7 +107,7 @@ struct Binder {
         case .and, .or:
             return .call(op == .and ? .and : .or, [try boolean(left, op.rawValue.uppercased()), try boolean(right, op.rawValue.uppercased())], .boolean)
         case .concat:
-            return .call(.concat, [Self.cast(try bind(left), to: .string), Self.cast(try bind(right), to: .string)], .string)
+            return .call(.concat, [TypeCoercion.cast(try bind(left), to: .string), TypeCoercion.cast(try bind(right), to: .string)], .string)
         case .equal, .nullSafeEqual, .notEqual, .lessThan, .lessThanOrEqual, .greaterThan, .greaterThanOrEqual:
             let l = try bind(left), r = try bind(right)
             let common = try comparisonType(l.type, r.type, at: at, op: op)
@@ -120,24 +120,24 @@ struct Binder {
             case .greaterThan: .greater
             default: .greaterOrEqual
             }
-            return .call(function, [Self.cast(l, to: common), Self.cast(r, to: common)], .boolean)
+            return .call(function, [TypeCoercion.cast(l, to: common), TypeCoercion.cast(r, to: common)], .boolean)
         case .add, .subtract, .multiply, .remainder:
             let l = try numeric(left, op.rawValue), r = try numeric(right, op.rawValue)
             let function: ScalarFunction = op == .add ? .add : op == .subtract ? .subtract : op == .multiply ? .multiply : .remainder
             // DECIMAL with DECIMAL or integers: exact, in Spark's result type; the operands
             // keep their own types (their scales are read when evaluating).
-            if Self.decimalOperands(l.type, r.type) != nil, let type = DecimalArithmetic.resultType(function, l.type, r.type) {
+            if TypeCoercion.decimalOperands(l.type, r.type) != nil, let type = DecimalArithmetic.resultType(function, l.type, r.type) {
                 return .call(function, [l, r], type)
             }
-            let type = Self.widerNumeric(l.type, r.type)
-            return .call(function, [Self.cast(l, to: type), Self.cast(r, to: type)], type)
+            let type = TypeCoercion.widerNumeric(l.type, r.type)
+            return .call(function, [TypeCoercion.cast(l, to: type), TypeCoercion.cast(r, to: type)], type)
         case .divide:
             // Spark's `/` is fractional: DECIMAL when a DECIMAL meets DECIMALs or integers, else DOUBLE.
             let l = try numeric(left, "/"), r = try numeric(right, "/")
-            if Self.decimalOperands(l.type, r.type) != nil, let type = DecimalArithmetic.resultType(.divide, l.type, r.type) {
+            if TypeCoercion.decimalOperands(l.type, r.type) != nil, let type = DecimalArithmetic.resultType(.divide, l.type, r.type) {
                 return .call(.divide, [l, r], type)
             }
-            return .call(.divide, [Self.cast(l, to: .double), Self.cast(r, to: .double)], .double)
+            return .call(.divide, [TypeCoercion.cast(l, to: .double), TypeCoercion.cast(r, to: .double)], .double)
         case .integerDivide:
             let l = try numeric(left, "div"), r = try numeric(right, "div")
             return .call(.row(.integerDivide), [l, r], .bigint)
@@ -146,7 +146,7 @@ struct Binder {
 
     private func boolean(_ e: SQLExpression, _ what: String) throws(SQLError) -> BoundExpression {
         let bound = try bind(e)
-        if bound.type == .null { return Self.cast(bound, to: .boolean) }
+        if bound.type == .null { return TypeCoercion.cast(bound, to: .boolean) }
         guard bound.type == .boolean else {
             throw SQLError("\(what) needs a BOOLEAN, but \(e.sqlText) is \(bound.type)", at: e.location)
         }
@@ -157,7 +157,7 @@ struct Binder {
         let bound = try bind(e)
         switch bound.type {
         case _ where bound.type.isNumeric: return bound
-        case .string, .null: return Self.cast(bound, to: .double)  // Spark's implicit cast for arithmetic
+        case .string, .null: return TypeCoercion.cast(bound, to: .double)  // Spark's implicit cast for arithmetic
         default: throw SQLError("\(what) needs numbers, but \(e.sqlText) is \(bound.type)", at: e.location)
         }
     }
@@ -178,17 +178,17 @@ struct Binder {
                 conditions.append(value)
             }
             if common == .null { common = .boolean }
-            subject = Self.cast(bound, to: common)
-            conditions = conditions.map { Self.cast($0, to: common) }
+            subject = TypeCoercion.cast(bound, to: common)
+            conditions = conditions.map { TypeCoercion.cast($0, to: common) }
         } else {
             for branch in c.branches { conditions.append(try boolean(branch.when, "WHEN")) }
         }
         var results = try c.branches.map { (b) throws(SQLError) in try bind(b.then) }
         results.append(try c.otherwise.map { (e) throws(SQLError) in try bind(e) } ?? .literal(.null, .null))
-        let type = try commonType(results.map(\.type), at: at, what: "CASE")
+        let type = try TypeCoercion.commonType(results.map(\.type), at: at, what: "CASE")
         var arguments: [BoundExpression] = []
-        for (condition, result) in zip(conditions, results) { arguments += [condition, Self.cast(result, to: type)] }
-        arguments.append(Self.cast(results.last!, to: type))
+        for (condition, result) in zip(conditions, results) { arguments += [condition, TypeCoercion.cast(result, to: type)] }
+        arguments.append(TypeCoercion.cast(results.last!, to: type))
         if let subject { return .call(.simpleCase, [subject] + arguments, type) }
         return .call(.caseWhen, arguments, type)
     }
@@ -207,40 +207,6 @@ struct Binder {
         }
     }
 
-    static func cast(_ e: BoundExpression, to type: SQLType) -> BoundExpression {
-        if e.type == type { return e }
-        if case .literal(.null, _) = e { return .literal(.null, type) }
-        return .call(.cast, [e], type)
-    }
-
-    static func numericRank(_ t: SQLType) -> Int {
-        switch t {
-        case .int: 1
-        case .bigint: 2
-        case .decimal: 3
-        case .float: 4
-        case .double: 5
-        default: 0
-        }
-    }
-
-    /// The type two numbers meet in: Spark's widening, with DECIMAL against integers or
-    /// DECIMAL the narrowest DECIMAL that holds both, and against FLOAT or DOUBLE a DOUBLE.
-    static func widerNumeric(_ a: SQLType, _ b: SQLType) -> SQLType {
-        if let decimal = decimalOperands(a, b) { return DecimalArithmetic.wider(decimal.0, decimal.1) ?? .double }
-        let wider = numericRank(a) >= numericRank(b) ? a : b
-        if case .decimal = wider { return .double }
-        return wider
-    }
-
-    /// Both types when one is a DECIMAL and the other a DECIMAL or an integer (not fractional).
-    static func decimalOperands(_ a: SQLType, _ b: SQLType) -> (SQLType, SQLType)? {
-        let aDecimal = if case .decimal = a { true } else { false }
-        let bDecimal = if case .decimal = b { true } else { false }
-        guard aDecimal || bDecimal, DecimalArithmetic.asDecimal(a) != nil, DecimalArithmetic.asDecimal(b) != nil else { return nil }
-        return (a, b)
-    }
-
     /// A decimal literal's DECIMAL(p, s) and unscaled value; past 38 digits, a DOUBLE.
     static func decimalLiteral(_ text: String) -> BoundExpression {
         let fraction = text.split(separator: ".", maxSplits: 1).dropFirst().first.map(\.count) ?? 0
@@ -257,7 +223,7 @@ struct Binder {
         if a == b { return a == .null ? .boolean : a }
         if a == .null { return b }
         if b == .null { return a }
-        if a.isNumeric && b.isNumeric { return Self.widerNumeric(a, b) }
+        if a.isNumeric && b.isNumeric { return TypeCoercion.widerNumeric(a, b) }
         switch (a, b) {
         case (.string, _) where b.isNumeric, (_, .string) where a.isNumeric: return .double
         case (.string, .timestamp), (.timestamp, .string), (.date, .timestamp), (.timestamp, .date): return .timestamp
@@ -268,15 +234,4 @@ struct Binder {
         }
     }
 
-    func commonType(_ types: [SQLType], at: SourceLocation, what: String) throws(SQLError) -> SQLType {
-        var common = SQLType.null
-        for t in types where t != .null {
-            if common == .null || common == t { common = t; continue }
-            if common.isNumeric && t.isNumeric { common = Self.widerNumeric(common, t); continue }
-            if common == .string || t == .string { common = .string; continue }
-            if (common == .date && t == .timestamp) || (common == .timestamp && t == .date) { common = .timestamp; continue }
-            throw SQLError("\(what) mixes \(common) and \(t)", at: at, hint: "CAST the values to one type")
-        }
-        return common
-    }
 }

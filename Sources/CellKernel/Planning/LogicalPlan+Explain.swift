@@ -6,7 +6,7 @@ extension LogicalPlan {
     /// +- Aggregate keys [formato_captura] aggregates [avg(valor)]
     ///    +- Scan stream transacoes [value, formato_captura]
     /// ```
-    public func explain() -> String {
+    func explain() -> String {
         var lines: [String] = []
         explain(into: &lines, prefix: "", childPrefix: "")
         return lines.joined(separator: "\n") + "\n"

@@ -29,13 +29,13 @@ public struct LogicalPlan: Sendable {
         case unionAll
     }
 
-    public var operation: Operation
-    public var inputs: [LogicalPlan]
+    public internal(set) var operation: Operation
+    public internal(set) var inputs: [LogicalPlan]
     /// The columns this node outputs.
-    public var schema: Schema
+    public internal(set) var schema: Schema
     /// The output column that carries event time under a watermark, if any: what lets an
     /// aggregation above close its windows.
-    public var eventTime: EventTimeColumn?
+    public internal(set) var eventTime: EventTimeColumn?
 
     /// Nodes in the tree, and stream scans among them (kept as the tree is built, so a query
     /// that would expand into millions of nodes is refused before anything walks it).
@@ -60,7 +60,7 @@ public struct LogicalPlan: Sendable {
 
     /// The most nodes from the root to a leaf. Views over views inline each other, so a long
     /// chain makes a tall tree; every pass over it recurses, so its height is bounded.
-    public static let maximumHeight = 256
+    static let maximumHeight = 256
 
     public private(set) var height: Int
 
@@ -78,7 +78,7 @@ public struct LogicalPlan: Sendable {
     }
 
     /// The streams the tree reads, left to right.
-    var streams: [StreamDefinition] {
+    public var streams: [StreamDefinition] {
         var found: [StreamDefinition] = []
         forEachNode { if case .streamScan(let stream, _) = $0.operation { found.append(stream) } }
         return found
@@ -87,42 +87,42 @@ public struct LogicalPlan: Sendable {
 
 /// GROUP BY keys and aggregates, over the input's columns.
 public struct Aggregation: Sendable {
-    public var keys: [BoundExpression]
-    public var aggregates: [AggregateSpec]
+    public internal(set) var keys: [BoundExpression]
+    public internal(set) var aggregates: [AggregateSpec]
     /// The key that holds a window start (a column added by a ``LogicalPlan/Operation/window(_:)``
     /// below), and the window's length.
-    public var window: (key: Int, sizeMicros: Int64)?
+    public internal(set) var window: (key: Int, sizeMicros: Int64)?
     /// Whether the aggregation can use the watermark: it groups by a window, or by a key
     /// made from the event-time column. Only then are groups ever final.
-    public var usesWatermark: Bool
+    public internal(set) var usesWatermark: Bool
 }
 
 /// An event-time column, and how far its values lag the event time: an aggregation's window
 /// start stands for the window's last instant (Spark's `window_time`), `shift` later.
 public struct EventTimeColumn: Sendable, Hashable {
-    public var column: Int
-    public var shiftMicros: Int64
+    public internal(set) var column: Int
+    public internal(set) var shiftMicros: Int64
 }
 
 /// `WATERMARK column DELAY 'interval'`.
 public struct EventTimeWatermark: Sendable, Hashable {
     /// Index of the event-time column in the stream's columns.
-    public var column: Int
-    public var delayMicros: Int64
+    public internal(set) var column: Int
+    public internal(set) var delayMicros: Int64
 }
 
 /// Spark's `window(timeColumn, size[, slide])`.
 public struct WindowSpec: Sendable, Hashable {
     /// The event time, over the input's columns.
-    public var time: BoundExpression
-    public var sizeMicros: Int64
-    public var slideMicros: Int64
-    public var startMicros: Int64 = 0
+    public internal(set) var time: BoundExpression
+    public internal(set) var sizeMicros: Int64
+    public internal(set) var slideMicros: Int64
+    public internal(set) var startMicros: Int64 = 0
 }
 
 /// One ORDER BY key, over the input's columns.
 public struct SortKey: Sendable, Hashable {
-    public var column: Int
-    public var ascending: Bool
-    public var nullsFirst: Bool
+    public internal(set) var column: Int
+    public internal(set) var ascending: Bool
+    public internal(set) var nullsFirst: Bool
 }

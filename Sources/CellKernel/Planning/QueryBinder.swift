@@ -74,7 +74,7 @@ struct QueryBinder {
         let schema = Schema(fields)
         terms = terms.map { term in
             guard term.schema.fields.map(\.type) != fields.map(\.type) else { return term }
-            let casts = term.schema.fields.enumerated().map { Binder.cast(.column($0.offset, $0.element.type), to: fields[$0.offset].type) }
+            let casts = term.schema.fields.enumerated().map { TypeCoercion.cast(.column($0.offset, $0.element.type), to: fields[$0.offset].type) }
             return LogicalPlan(.project(casts), [term], schema: Schema(zip(term.schema.fields, fields).map { .init(name: $0.name, type: $1.type) }),
                                eventTime: term.eventTime)
         }
@@ -93,7 +93,7 @@ struct QueryBinder {
         if a == b { return a }
         if a == .null { return b }
         if b == .null { return a }
-        if a.isNumeric && b.isNumeric { return Binder.widerNumeric(a, b) }
+        if a.isNumeric && b.isNumeric { return TypeCoercion.widerNumeric(a, b) }
         if (a == .timestamp && b == .date) || (a == .date && b == .timestamp) { return .timestamp }
         if a == .string || b == .string { return .string }
         return nil
@@ -311,7 +311,7 @@ struct QueryBinder {
     /// A WHERE or HAVING condition: BOOLEAN, or NULL (which keeps no row, as in Spark).
     private static func condition(_ e: SQLExpression, _ scope: Binder, clause: String) throws(SQLError) -> BoundExpression {
         let bound = try scope.bind(e)
-        if bound.type == .null { return Binder.cast(bound, to: .boolean) }
+        if bound.type == .null { return TypeCoercion.cast(bound, to: .boolean) }
         guard bound.type == .boolean else {
             throw SQLError("\(clause) needs a BOOLEAN condition, but \(e.sqlText) is \(bound.type)", at: e.location)
         }
@@ -331,7 +331,7 @@ struct QueryBinder {
         if case .column(let c, .timestamp) = time, let mark = input.eventTime, mark.column == c, mark.shiftMicros != 0 {
             time = .call(.add, [time, .literal(.int(mark.shiftMicros), .timestamp)], .timestamp)
         }
-        let timestamp = time.type == .timestamp ? time : time.type == .string || time.type == .date ? Binder.cast(time, to: .timestamp) : nil
+        let timestamp = time.type == .timestamp ? time : time.type == .string || time.type == .date ? TypeCoercion.cast(time, to: .timestamp) : nil
         guard let timestamp else {
             throw SQLError("window() needs a TIMESTAMP, but \(call.arguments[0].sqlText) is \(time.type)", at: call.arguments[0].location,
                            hint: "make one in the stream, e.g. event_time AS to_timestamp(concat(dia_compra, ' ', horario_compra))")
@@ -399,7 +399,7 @@ struct QueryBinder {
                 guard bound.type == .string || bound.type == .null else {
                     throw SQLError("\(call.lowercasedName)() needs numbers, but \(argument.sqlText) is \(bound.type)", at: argument.location)
                 }
-                bound = Binder.cast(bound, to: .double)
+                bound = TypeCoercion.cast(bound, to: .double)
             }
             return AggregateSpec(function, bound)
         default:

@@ -35,20 +35,20 @@ public enum KafkaField: String, Sendable, CaseIterable {
 /// A stream as the catalog keeps it: its source, its columns, its JSON rules.
 public struct StreamDefinition: Sendable {
     public struct Column: Sendable, Hashable {
-        public var name: String
-        public var type: SQLType
-        public var origin: StreamColumnOrigin
+        public internal(set) var name: String
+        public internal(set) var type: SQLType
+        public internal(set) var origin: StreamColumnOrigin
     }
 
     public var name: String
-    public var sourceName: String
+    public internal(set) var sourceName: String
     /// Declared and computed columns, then the Kafka fields (for Kafka sources), then the
     /// corrupt-record column if named. Computed columns refer to earlier columns by index.
-    public var columns: [Column]
-    public var watermark: EventTimeWatermark?
-    public var mode: CorruptRecordMode
+    public internal(set) var columns: [Column]
+    public internal(set) var watermark: EventTimeWatermark?
+    public internal(set) var mode: CorruptRecordMode
 
     public var schema: Schema { Schema(columns.map { Schema.Field(name: $0.name, type: $0.type) }) }
 
-    public func index(of name: String) -> Int? { schema.index(of: name) }
+    func index(of name: String) -> Int? { schema.index(of: name) }
 }

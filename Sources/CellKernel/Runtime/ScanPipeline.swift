@@ -83,6 +83,12 @@ final class ScanPipeline: BatchOperator {
         return Batch(schema: schema, columns: rows)
     }
 
+    /// A scan fused with its aggregation shows as the aggregation over the scan.
+    var explainParts: (line: String, below: String?) {
+        if let aggregate { return (aggregate.explainLine, explainLine) }
+        return (explainLine, nil)
+    }
+
     var explainLine: String {
         let parts = branches.map { branch in
             var names = branch.scanSchema.fields.map(\.name)

@@ -116,10 +116,10 @@ struct StreamScanner {
 }
 
 /// Errors a running query stops with.
-public enum StreamError: Error, Sendable, CustomStringConvertible {
+enum StreamError: Error, Sendable, CustomStringConvertible {
     case malformedRecord(stream: String, place: String, reason: String)
 
-    public var description: String {
+    var description: String {
         switch self {
         case let .malformedRecord(stream, place, reason):
             "malformed record in stream \(stream) at \(place): \(reason) (mode FAILFAST; use PERMISSIVE or DROPMALFORMED to go on)"

@@ -2,22 +2,22 @@
 /// [OPTIONS (...)]`: how a source's records decode into typed rows.
 public struct CreateStream: Hashable, Sendable {
     /// The name views read the stream by.
-    public var name: Identifier
+    var name: Identifier
     /// The source whose records the stream decodes.
-    public var source: Identifier
+    var source: Identifier
     /// The record format, e.g. `json`.
-    public var format: Identifier
+    var format: Identifier
     /// The schema, in declaration order.
-    public var columns: [StreamColumn]
+    var columns: [StreamColumn]
     /// The event-time column and how late events may be; `nil` for no watermark.
-    public var watermark: Watermark?
+    var watermark: Watermark?
     /// Decoder options, e.g. `mode`, `columnNameOfCorruptRecord`.
-    public var options: [SQLOption]
+    var options: [SQLOption]
     /// `CREATE OR REPLACE`: replacing an existing stream is allowed.
-    public var orReplace: Bool
+    var orReplace: Bool
 
     /// A stream definition, as the parser builds it.
-    public init(
+    init(
         name: Identifier, source: Identifier, format: Identifier, columns: [StreamColumn],
         watermark: Watermark? = nil, options: [SQLOption] = [], orReplace: Bool = false
     ) {
@@ -32,9 +32,9 @@ public struct CreateStream: Hashable, Sendable {
 }
 
 /// A column of a stream's schema: read from the record, or computed from other columns.
-public struct StreamColumn: Hashable, Sendable {
+struct StreamColumn: Hashable, Sendable {
     /// Where a column's values come from.
-    public enum Definition: Hashable, Sendable {
+    enum Definition: Hashable, Sendable {
         /// `name TYPE`: a field of the record.
         case physical(SQLType)
         /// `name AS expression`: computed from the physical columns.
@@ -42,45 +42,45 @@ public struct StreamColumn: Hashable, Sendable {
     }
 
     /// The column name: the JSON field name for a physical column.
-    public var name: Identifier
+    var name: Identifier
     /// A declared type or a computing expression.
-    public var definition: Definition
+    var definition: Definition
 
     /// A column of a stream's schema.
-    public init(name: Identifier, definition: Definition) {
+    init(name: Identifier, definition: Definition) {
         self.name = name
         self.definition = definition
     }
 
     /// The declared type of a physical column; `nil` for a computed one.
-    public var type: SQLType? {
+    var type: SQLType? {
         if case .physical(let type) = definition { return type }
         return nil
     }
 
     /// The expression of a computed column; `nil` for a physical one.
-    public var expression: SQLExpression? {
+    var expression: SQLExpression? {
         if case .computed(let expression) = definition { return expression }
         return nil
     }
 }
 
 /// `WATERMARK column DELAY 'interval'`: how late events may arrive.
-public struct Watermark: Hashable, Sendable {
+struct Watermark: Hashable, Sendable {
     /// The event-time column (a TIMESTAMP, declared or computed).
-    public var column: Identifier
+    var column: Identifier
     /// The delay as written, e.g. `10 seconds`; already checked by ``parseInterval(_:)``.
-    public var delay: String
+    var delay: String
     /// Where the delay string is written.
-    @IgnoredInComparison public var delayLocation: SourceLocation
+    @IgnoredInComparison var delayLocation: SourceLocation
 
     /// A watermark declaration.
-    public init(column: Identifier, delay: String, delayLocation: SourceLocation = .start) {
+    init(column: Identifier, delay: String, delayLocation: SourceLocation = .start) {
         self.column = column
         self.delay = delay
         self.delayLocation = delayLocation
     }
 
     /// The delay in microseconds (Spark's timestamp unit).
-    public var delayMicroseconds: Int64? { parseIntervalMicroseconds(delay) }
+    var delayMicroseconds: Int64? { parseIntervalMicroseconds(delay) }
 }

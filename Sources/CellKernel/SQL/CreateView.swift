@@ -2,14 +2,14 @@
 /// later with START.
 public struct CreateView: Hashable, Sendable {
     /// The name START and SELECT refer to the view by.
-    public var name: Identifier
+    var name: Identifier
     /// The streaming query the view stands for.
-    public var query: Query
+    var query: Query
     /// `CREATE OR REPLACE`: replacing an existing view is allowed.
-    public var orReplace: Bool
+    var orReplace: Bool
 
     /// A view definition, as the parser builds it.
-    public init(name: Identifier, query: Query, orReplace: Bool = false) {
+    init(name: Identifier, query: Query, orReplace: Bool = false) {
         self.name = name
         self.query = query
         self.orReplace = orReplace

@@ -1,29 +1,29 @@
 /// Shorthands for building expressions in code: the planner's rewrites and tests.
 extension SQLExpression {
     /// A constant.
-    public static func literal(_ value: Literal, at location: SourceLocation = .start) -> SQLExpression {
+    static func literal(_ value: Literal, at location: SourceLocation = .start) -> SQLExpression {
         SQLExpression(.literal(value), at: location)
     }
 
     /// A string constant.
-    public static func string(_ value: String, at location: SourceLocation = .start) -> SQLExpression {
+    static func string(_ value: String, at location: SourceLocation = .start) -> SQLExpression {
         literal(.string(value), at: location)
     }
 
     /// An integer constant.
-    public static func integer(_ value: Int64, at location: SourceLocation = .start) -> SQLExpression {
+    static func integer(_ value: Int64, at location: SourceLocation = .start) -> SQLExpression {
         literal(.integer(value), at: location)
     }
 
     /// A column reference, `qualifier.name` when qualified.
-    public static func column(
+    static func column(
         _ name: String, qualifier: String? = nil, at location: SourceLocation = .start
     ) -> SQLExpression {
         SQLExpression(.column(qualifier: qualifier, name: name), at: location)
     }
 
     /// A function call, `name(arguments)`.
-    public static func function(
+    static func function(
         _ name: String, _ arguments: [SQLExpression], distinct: Bool = false,
         at location: SourceLocation = .start
     ) -> SQLExpression {
@@ -31,24 +31,24 @@ extension SQLExpression {
     }
 
     /// A prefix operation, located at its operator (or its operand when not given).
-    public static func unary(
+    static func unary(
         _ op: UnaryOperator, _ operand: SQLExpression, at location: SourceLocation? = nil
     ) -> SQLExpression {
         SQLExpression(.unary(op, operand), at: location ?? operand.location)
     }
 
     /// A binary expression located at its left operand, where it starts.
-    public static func binary(_ op: BinaryOperator, _ left: SQLExpression, _ right: SQLExpression) -> SQLExpression {
+    static func binary(_ op: BinaryOperator, _ left: SQLExpression, _ right: SQLExpression) -> SQLExpression {
         SQLExpression(.binary(op, left, right), at: left.location)
     }
 
     /// `CAST(operand AS type)`.
-    public static func cast(_ operand: SQLExpression, as type: SQLType, at location: SourceLocation? = nil) -> SQLExpression {
+    static func cast(_ operand: SQLExpression, as type: SQLType, at location: SourceLocation? = nil) -> SQLExpression {
         SQLExpression(.cast(operand, type), at: location ?? operand.location)
     }
 
     /// `base.name`, a field of a struct.
-    public static func field(_ base: SQLExpression, _ name: String) -> SQLExpression {
+    static func field(_ base: SQLExpression, _ name: String) -> SQLExpression {
         SQLExpression(.field(base, name: name), at: base.location)
     }
 }

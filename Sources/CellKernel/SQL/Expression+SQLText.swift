@@ -27,7 +27,7 @@
 /// | `window(ts, '1 minute').start`   | `window(ts, 1 minute).start`              |
 extension SQLExpression {
     /// The expression as Spark pretty-prints it in generated column names (see above).
-    public var sqlText: String {
+    var sqlText: String {
         switch kind {
         case .literal(let literal):
             return literal.sqlText
@@ -85,7 +85,7 @@ extension SQLExpression {
     /// Mostly ``sqlText``, with Spark's exceptions: a column (`t.col`, or the struct path
     /// `window.start`) is named after its last part, and a CAST of a column keeps the column's
     /// name (`CAST(value AS INT)` is `value`).
-    public var columnName: String {
+    var columnName: String {
         switch kind {
         case .column(_, let name):
             return name
@@ -111,7 +111,7 @@ extension SQLExpression {
 extension Literal {
     /// The literal as Spark prints it in generated names: strings without quotes, doubles as
     /// Java prints them.
-    public var sqlText: String {
+    var sqlText: String {
         switch self {
         case .null: "NULL"
         case .bool(let value): value ? "true" : "false"

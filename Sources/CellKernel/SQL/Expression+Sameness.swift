@@ -4,13 +4,13 @@ extension SQLExpression {
     /// True when both expressions are written alike up to locations and the case of names
     /// (columns, qualifiers, fields, functions): `AVG(T.Value)` is the same as `avg(t.value)`.
     /// String literals and types must match exactly.
-    public func isSameExpression(as other: SQLExpression) -> Bool {
+    func isSameExpression(as other: SQLExpression) -> Bool {
         normalized == other.normalized
     }
 
     /// This expression with every name in lower case: a key for dictionaries of expressions
     /// that should follow ``isSameExpression(as:)``.
-    public var normalized: SQLExpression {
+    var normalized: SQLExpression {
         SQLExpression(normalizedKind, at: location)
     }
 

@@ -1,7 +1,7 @@
 /// Walking expression trees: the planner looks for aggregate calls and column references.
 extension SQLExpression {
     /// The direct sub-expressions, in source order.
-    public var children: [SQLExpression] {
+    var children: [SQLExpression] {
         switch kind {
         case .literal, .column, .star:
             return []
@@ -26,7 +26,7 @@ extension SQLExpression {
     }
 
     /// True if this expression or any expression inside it satisfies `predicate`.
-    public func contains(where predicate: (SQLExpression) -> Bool) -> Bool {
+    func contains(where predicate: (SQLExpression) -> Bool) -> Bool {
         predicate(self) || children.contains { $0.contains(where: predicate) }
     }
 }

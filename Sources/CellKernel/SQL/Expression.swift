@@ -3,20 +3,20 @@
 /// Equality and hashing are structural and ignore locations: `a + 1` written twice compares
 /// equal, which is what matching GROUP BY expressions with select items needs. Names are
 /// compared as written; ``isSameExpression(as:)`` also ignores their case, as Spark does.
-public struct SQLExpression: Hashable, Sendable {
+struct SQLExpression: Hashable, Sendable {
     /// What the expression is.
-    public var kind: ExpressionKind {
+    var kind: ExpressionKind {
         didSet { height = kind.height }
     }
     /// Where the expression's first character is.
-    @IgnoredInComparison public var location: SourceLocation
+    @IgnoredInComparison var location: SourceLocation
     /// Levels of the tree from this node down to its deepest leaf (1 for a leaf), kept as
     /// nodes are built so that the parser can refuse a tree too deep for the recursive passes
     /// over it (binding, printing, comparing, freeing) without walking it.
-    @IgnoredInComparison public private(set) var height: Int
+    @IgnoredInComparison private(set) var height: Int
 
     /// An expression of `kind` written at `location`.
-    public init(_ kind: ExpressionKind, at location: SourceLocation = .start) {
+    init(_ kind: ExpressionKind, at location: SourceLocation = .start) {
         self.kind = kind
         self.location = location
         self.height = kind.height
@@ -48,7 +48,7 @@ extension ExpressionKind {
 }
 
 /// The forms an expression takes.
-public indirect enum ExpressionKind: Hashable, Sendable {
+indirect enum ExpressionKind: Hashable, Sendable {
     case literal(Literal)
     /// A column, optionally qualified: `t.col`. `window.start` also parses as a qualified
     /// column; the planner decides whether `window` is a table or a struct column.
@@ -78,18 +78,18 @@ public indirect enum ExpressionKind: Hashable, Sendable {
 ///
 /// `count(*)` is read as `count(1)`, as Spark's parser does; a star in any other function
 /// stays a ``ExpressionKind/star(qualifier:)`` argument for the planner to reject.
-public struct FunctionCall: Hashable, Sendable {
+struct FunctionCall: Hashable, Sendable {
     /// The name as written.
-    public let name: String
+    let name: String
     /// The name in lower case: what to look functions up by, and how Spark prints them.
-    public let lowercasedName: String
+    let lowercasedName: String
     /// The arguments, in order.
-    public var arguments: [SQLExpression]
+    var arguments: [SQLExpression]
     /// `f(DISTINCT ...)`: aggregate distinct values only.
-    public var distinct: Bool
+    var distinct: Bool
 
     /// A call of `name`; the lower-cased name is derived.
-    public init(name: String, arguments: [SQLExpression], distinct: Bool = false) {
+    init(name: String, arguments: [SQLExpression], distinct: Bool = false) {
         self.name = name
         self.lowercasedName = name.lowercased()
         self.arguments = arguments
@@ -98,17 +98,17 @@ public struct FunctionCall: Hashable, Sendable {
 }
 
 /// `CASE [operand] WHEN .. THEN .. [ELSE ..] END`.
-public struct CaseWhen: Hashable, Sendable {
+struct CaseWhen: Hashable, Sendable {
     /// The value compared with each branch's `when` in the simple form; `nil` when each
     /// `when` is a condition.
-    public var operand: SQLExpression?
+    var operand: SQLExpression?
     /// The `WHEN ... THEN ...` pairs, tried in order.
-    public var branches: [WhenBranch]
+    var branches: [WhenBranch]
     /// The `ELSE` value; NULL when absent.
-    public var otherwise: SQLExpression?
+    var otherwise: SQLExpression?
 
     /// A CASE expression.
-    public init(operand: SQLExpression? = nil, branches: [WhenBranch], otherwise: SQLExpression? = nil) {
+    init(operand: SQLExpression? = nil, branches: [WhenBranch], otherwise: SQLExpression? = nil) {
         self.operand = operand
         self.branches = branches
         self.otherwise = otherwise
@@ -116,14 +116,14 @@ public struct CaseWhen: Hashable, Sendable {
 }
 
 /// One `WHEN when THEN then` of a CASE.
-public struct WhenBranch: Hashable, Sendable {
+struct WhenBranch: Hashable, Sendable {
     /// The condition, or the value compared with the operand in the simple form.
-    public var when: SQLExpression
+    var when: SQLExpression
     /// The result when the branch matches.
-    public var then: SQLExpression
+    var then: SQLExpression
 
     /// A branch of a CASE.
-    public init(when: SQLExpression, then: SQLExpression) {
+    init(when: SQLExpression, then: SQLExpression) {
         self.when = when
         self.then = then
     }

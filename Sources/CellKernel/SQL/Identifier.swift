@@ -4,10 +4,10 @@ public struct Identifier: Hashable, Sendable, CustomStringConvertible {
     /// compare with ``matches(_:)``.
     public var name: String
     /// Written in backquotes (so it may be a reserved word or contain any character).
-    @IgnoredInComparison public var isQuoted: Bool
-    @IgnoredInComparison public var location: SourceLocation
+    @IgnoredInComparison var isQuoted: Bool
+    @IgnoredInComparison var location: SourceLocation
 
-    public init(_ name: String, isQuoted: Bool = false, at location: SourceLocation = .start) {
+    init(_ name: String, isQuoted: Bool = false, at location: SourceLocation = .start) {
         self.name = name
         self.isQuoted = isQuoted
         self.location = location
@@ -17,7 +17,7 @@ public struct Identifier: Hashable, Sendable, CustomStringConvertible {
     public var description: String { name }
 
     /// Case-insensitive (ASCII) equality with `other`, as Spark's default name resolution.
-    public func matches(_ other: String) -> Bool {
+    func matches(_ other: String) -> Bool {
         name.caseInsensitiveCompare(other)
     }
 }

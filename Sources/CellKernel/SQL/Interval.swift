@@ -7,13 +7,13 @@
 /// rejected: they have no fixed length, and Spark rejects them for streaming durations too.
 ///
 /// - Returns: the interval, or `nil` if the text is not one.
-public func parseInterval(_ text: String) -> Duration? {
+func parseInterval(_ text: String) -> Duration? {
     parseIntervalMicroseconds(text).map { .microseconds($0) }
 }
 
 /// ``parseInterval(_:)`` in microseconds, the unit of Spark's (and cells') timestamps.
 /// Fractions below a microsecond are dropped.
-public func parseIntervalMicroseconds(_ text: String) -> Int64? {
+func parseIntervalMicroseconds(_ text: String) -> Int64? {
     var words = text.split(whereSeparator: \.isWhitespace).map { $0.lowercased() }
     if words.first == "interval" { words.removeFirst() }
     guard !words.isEmpty, words.count.isMultiple(of: 2) else { return nil }

@@ -15,7 +15,7 @@ public struct Lexer: Sendable {
     ///   - environment: values for `${NAME}` references inside string literals.
     ///   - origin: where `source` starts in a larger file (a notebook cell, say), so positions
     ///     point into that file.
-    public init(source: String, environment: [String: String] = [:], origin: SourceLocation = .start) {
+    init(source: String, environment: [String: String] = [:], origin: SourceLocation = .start) {
         characters = Self.characters(of: source)
         self.environment = environment
         location = origin
@@ -56,7 +56,7 @@ public struct Lexer: Sendable {
     }
 
     /// The next token; after the end (or a fault) it keeps returning `.endOfInput`.
-    public mutating func next() -> Token {
+    mutating func next() -> Token {
         guard !finished else {
             return Token(kind: .endOfInput, location: location, end: location, text: "")
         }

@@ -1,5 +1,5 @@
 /// A constant written in SQL text, typed as Spark types it.
-public enum Literal: Hashable, Sendable {
+enum Literal: Hashable, Sendable {
     case null
     case bool(Bool)
     /// An integer that fits BIGINT (Spark types small ones INT; the planner narrows).

@@ -1,5 +1,5 @@
 /// Prefix operators.
-public enum UnaryOperator: String, Hashable, Sendable {
+enum UnaryOperator: String, Hashable, Sendable {
     /// `NOT x` (also `!x`).
     case not
     /// `-x`. A minus directly before a number is folded into the literal instead, as Spark's
@@ -10,7 +10,7 @@ public enum UnaryOperator: String, Hashable, Sendable {
 }
 
 /// Infix operators, from lowest to highest precedence group.
-public enum BinaryOperator: String, Hashable, Sendable {
+enum BinaryOperator: String, Hashable, Sendable {
     case or, and
     /// `=` and `==`.
     case equal
@@ -27,7 +27,7 @@ public enum BinaryOperator: String, Hashable, Sendable {
     case integerDivide
 
     /// True for the operators that compare two values.
-    public var isComparison: Bool {
+    var isComparison: Bool {
         switch self {
         case .equal, .nullSafeEqual, .notEqual, .lessThan, .lessThanOrEqual, .greaterThan,
             .greaterThanOrEqual:

@@ -22,7 +22,7 @@ extension SQLParser {
     /// stack per level of parentheses), parses, plans and evaluates this depth within those
     /// (`DeepNestingTests` runs each shape at the limit). No tree deeper than this leaves the
     /// parser, so nothing downstream needs a check of its own.
-    public static let maximumExpressionDepth = 128
+    static let maximumExpressionDepth = 128
 
     mutating func parseExpression() throws(SQLError) -> SQLExpression {
         try enterLevel()

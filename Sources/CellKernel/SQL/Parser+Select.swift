@@ -4,7 +4,7 @@
 extension SQLParser {
     /// How deeply subqueries and WITH queries may nest. Each level also counts as an
     /// expression level (``maximumExpressionDepth``), so the parser's stack stays bounded.
-    public static let maximumQueryDepth = 32
+    static let maximumQueryDepth = 32
 
     mutating func parseQuery() throws(SQLError) -> Query {
         // The statement's own query is not a level: only nested ones are.

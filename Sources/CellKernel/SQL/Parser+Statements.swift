@@ -90,7 +90,7 @@ extension SQLParser {
     }
 
     /// The most columns a stream's schema may declare.
-    public static let maximumStreamColumns = 10_000
+    static let maximumStreamColumns = 10_000
 
     /// `(name TYPE, name AS expression, ...)`.
     private mutating func parseSchema() throws(SQLError) -> [StreamColumn] {

@@ -40,7 +40,7 @@ public struct SQLParser: Sendable {
     ///   - environment: values for `${NAME}` and `${NAME:-default}` in string literals.
     ///   - origin: where `source` starts in a larger file (a notebook cell), so that error
     ///     positions point into that file.
-    public init(source: String, environment: [String: String] = [:], origin: SourceLocation = .start) {
+    init(source: String, environment: [String: String] = [:], origin: SourceLocation = .start) {
         self.source = source
         self.origin = origin
         tokens = Lexer.tokenize(source, environment: environment, origin: origin)
@@ -50,14 +50,14 @@ public struct SQLParser: Sendable {
     ///
     /// Statements are separated by `;`; the last may omit it, and empty statements are
     /// skipped, so a script of only comments yields no statements.
-    public mutating func parseScript() throws(SQLError) -> [SQLStatement] {
+    mutating func parseScript() throws(SQLError) -> [SQLStatement] {
         var statements: [SQLStatement] = []
         while let statement = try parseStatement() { statements.append(statement) }
         return statements
     }
 
     /// The next statement of the script and its `;`, or `nil` at the end.
-    public mutating func parseStatement() throws(SQLError) -> SQLStatement? {
+    mutating func parseStatement() throws(SQLError) -> SQLStatement? {
         while accept(.semicolon) != nil {}
         if case .endOfInput = current.kind { return nil }
         let first = current
@@ -89,8 +89,26 @@ public struct SQLParser: Sendable {
         throw parser.failure(expected: "the end of the input", hint: "only one statement is allowed here")
     }
 
+    /// Whether typed text is ready to run: it parses and ends with `;`, or it fails before its
+    /// end (an error is better shown now than after the user types more lines). A shell reads
+    /// more lines while this is false.
+    public static func isComplete(_ text: String, environment: [String: String] = [:]) -> Bool {
+        do {
+            _ = try parseScript(text, environment: environment)
+        } catch {
+            return !error.isAtEndOfInput
+        }
+        // The last token, so that a comment after the `;` does not hide it.
+        let tokens = Lexer.tokenize(text, environment: environment).map(\.kind).filter { $0 != .endOfInput }
+        guard let last = tokens.last else { return true }
+        return last == .symbol(.semicolon)
+    }
+
+    /// The language's keywords, for completion.
+    public static var keywords: [String] { Keyword.allCases.map(\.rawValue) }
+
     /// Parses `source` as one expression, e.g. a computed column typed on its own.
-    public static func parseExpression(
+    static func parseExpression(
         _ source: String, environment: [String: String] = [:], origin: SourceLocation = .start
     ) throws(SQLError) -> SQLExpression {
         var parser = SQLParser(source: source, environment: environment, origin: origin)

@@ -2,18 +2,18 @@
 ///
 /// Named `SQLOption` rather than `Option` so it never clashes with ArgumentParser's `Option`
 /// in the executable.
-public struct SQLOption: Hashable, Sendable {
+struct SQLOption: Hashable, Sendable {
     /// The option name as written (compare ignoring case, as Spark does).
-    public var key: String
+    var key: String
     /// The value as text: strings after escapes and `${VAR}` expansion; numbers and booleans
     /// as written (Spark passes every option value on as a string).
-    public var value: String
+    var value: String
     /// Where the key is written.
-    @IgnoredInComparison public var keyLocation: SourceLocation
+    @IgnoredInComparison var keyLocation: SourceLocation
     /// Where the value is written, for errors about it (a bad bootstrap address, say).
-    @IgnoredInComparison public var valueLocation: SourceLocation
+    @IgnoredInComparison var valueLocation: SourceLocation
 
-    public init(
+    init(
         _ key: String, _ value: String, keyLocation: SourceLocation = .start,
         valueLocation: SourceLocation = .start
     ) {
@@ -26,12 +26,12 @@ public struct SQLOption: Hashable, Sendable {
 
 extension Array where Element == SQLOption {
     /// The option named `key`, ignoring case as Spark's option maps do.
-    public func option(_ key: String) -> SQLOption? {
+    func option(_ key: String) -> SQLOption? {
         first { $0.key.caseInsensitiveCompare(key) }
     }
 
     /// The value of the option named `key`, ignoring case.
-    public subscript(option key: String) -> String? {
+    subscript(option key: String) -> String? {
         option(key)?.value
     }
 }

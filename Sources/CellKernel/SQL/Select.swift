@@ -1,26 +1,26 @@
 /// `SELECT [DISTINCT] items FROM source [WHERE ..] [GROUP BY ..] [HAVING ..] [ORDER BY ..] [LIMIT n]`.
-public struct Select: Hashable, Sendable {
+struct Select: Hashable, Sendable {
     /// `SELECT DISTINCT`.
-    public var distinct: Bool
+    var distinct: Bool
     /// The select list, in order.
-    public var items: [SelectItem]
+    var items: [SelectItem]
     /// The stream or view read.
-    public var from: TableReference
+    var from: TableReference
     /// The WHERE condition.
-    public var whereClause: SQLExpression?
+    var whereClause: SQLExpression?
     /// The GROUP BY keys; empty when there is no GROUP BY.
-    public var groupBy: [SQLExpression]
+    var groupBy: [SQLExpression]
     /// The HAVING condition.
-    public var having: SQLExpression?
+    var having: SQLExpression?
     /// The ORDER BY keys; empty when there is no ORDER BY.
-    public var orderBy: [OrderItem]
+    var orderBy: [OrderItem]
     /// The LIMIT row count.
-    public var limit: Int64?
+    var limit: Int64?
     /// Where `SELECT` is.
-    @IgnoredInComparison public var location: SourceLocation
+    @IgnoredInComparison var location: SourceLocation
 
     /// A query, as the parser builds it.
-    public init(
+    init(
         distinct: Bool = false, items: [SelectItem], from: TableReference,
         whereClause: SQLExpression? = nil, groupBy: [SQLExpression] = [], having: SQLExpression? = nil,
         orderBy: [OrderItem] = [], limit: Int64? = nil, at location: SourceLocation = .start
@@ -39,29 +39,29 @@ public struct Select: Hashable, Sendable {
 
 /// What a query reads: a stream, view, table or common table expression by name, or a
 /// subquery (`FROM (SELECT ...) [AS] alias`), with an optional alias for qualified columns.
-public struct TableReference: Hashable, Sendable {
+struct TableReference: Hashable, Sendable {
     /// The name read; for a subquery, its alias (or `__subquery` without one).
-    public var name: Identifier
+    var name: Identifier
     /// `FROM name [AS] alias`: the qualifier its columns may be written with.
-    public var alias: Identifier?
+    var alias: Identifier?
     /// Held in an array only because a struct cannot contain itself directly.
     private var nested: [Query] = []
 
     /// A reference to `name`, optionally aliased.
-    public init(name: Identifier, alias: Identifier? = nil) {
+    init(name: Identifier, alias: Identifier? = nil) {
         self.name = name
         self.alias = alias
     }
 
     /// `FROM (query) [AS] alias`.
-    public init(subquery: Query, alias: Identifier?, at location: SourceLocation) {
+    init(subquery: Query, alias: Identifier?, at location: SourceLocation) {
         self.name = alias ?? Identifier("__subquery", at: location)
         self.alias = alias
         self.nested = [subquery]
     }
 
     /// The subquery read, for `FROM (SELECT ...)`.
-    public var subquery: Query? { nested.first }
+    var subquery: Query? { nested.first }
 }
 
 /// A whole query: `[WITH name AS (query), ...] select [UNION ALL select ...] [ORDER BY ...]
@@ -71,18 +71,18 @@ public struct TableReference: Hashable, Sendable {
 /// as a whole, as in SQL, and live here.
 public struct Query: Hashable, Sendable {
     /// `WITH` (common table expressions), in order: each may read the ones before it.
-    public var with: [CommonTableExpression]
+    var with: [CommonTableExpression]
     /// The first (often only) SELECT.
-    public var select: Select
+    var select: Select
     /// The SELECTs after each `UNION ALL`.
-    public var unionAll: [Select]
+    var unionAll: [Select]
     /// ORDER BY of the union as a whole (empty without UNION ALL).
-    public var orderBy: [OrderItem]
+    var orderBy: [OrderItem]
     /// LIMIT of the union as a whole (nil without UNION ALL).
-    public var limit: Int64?
+    var limit: Int64?
 
     /// A query, as the parser builds it.
-    public init(_ select: Select, with: [CommonTableExpression] = [], unionAll: [Select] = [],
+    init(_ select: Select, with: [CommonTableExpression] = [], unionAll: [Select] = [],
                 orderBy: [OrderItem] = [], limit: Int64? = nil) {
         self.with = with
         self.select = select
@@ -92,54 +92,54 @@ public struct Query: Hashable, Sendable {
     }
 
     /// Where the query starts.
-    public var location: SourceLocation { with.first?.name.location ?? select.location }
+    var location: SourceLocation { with.first?.name.location ?? select.location }
 }
 
 /// `name AS (query)` in a WITH clause.
-public struct CommonTableExpression: Hashable, Sendable {
-    public var name: Identifier
+struct CommonTableExpression: Hashable, Sendable {
+    var name: Identifier
     /// Held in an array only because a struct cannot contain itself directly.
     private var nested: [Query]
 
-    public init(name: Identifier, query: Query) {
+    init(name: Identifier, query: Query) {
         self.name = name
         self.nested = [query]
     }
 
-    public var query: Query { nested[0] }
+    var query: Query { nested[0] }
 }
 
 /// One item of a select list: `*`, `t.*`, `expr` or `expr [AS] alias`.
-public struct SelectItem: Hashable, Sendable {
+struct SelectItem: Hashable, Sendable {
     /// A ``ExpressionKind/star(qualifier:)`` for `*` and `t.*`.
-    public var expression: SQLExpression
+    var expression: SQLExpression
     /// `expr AS alias` or `expr alias`.
-    public var alias: Identifier?
+    var alias: Identifier?
 
     /// A select item.
-    public init(_ expression: SQLExpression, alias: Identifier? = nil) {
+    init(_ expression: SQLExpression, alias: Identifier? = nil) {
         self.expression = expression
         self.alias = alias
     }
 
     /// The result column's name: the alias, or the name Spark generates
     /// (``SQLExpression/columnName``).
-    public var columnName: String {
+    var columnName: String {
         alias?.name ?? expression.columnName
     }
 }
 
 /// One key of ORDER BY.
-public struct OrderItem: Hashable, Sendable {
+struct OrderItem: Hashable, Sendable {
     /// The sort key.
-    public var expression: SQLExpression
+    var expression: SQLExpression
     /// ASC (the default) or DESC.
-    public var ascending: Bool
+    var ascending: Bool
     /// Spark's default when not written: NULLS FIRST for ASC, NULLS LAST for DESC.
-    public var nullsFirst: Bool
+    var nullsFirst: Bool
 
     /// A sort key; `nullsFirst` defaults as in Spark.
-    public init(_ expression: SQLExpression, ascending: Bool = true, nullsFirst: Bool? = nil) {
+    init(_ expression: SQLExpression, ascending: Bool = true, nullsFirst: Bool? = nil) {
         self.expression = expression
         self.ascending = ascending
         self.nullsFirst = nullsFirst ?? ascending

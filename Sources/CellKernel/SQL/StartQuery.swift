@@ -6,22 +6,22 @@ public struct StartQuery: Hashable, Sendable {
     /// The view to run.
     public var view: Identifier
     /// `OUTPUT MODE m`; `nil` when not written.
-    public var outputMode: OutputMode?
+    var outputMode: OutputMode?
     /// `TRIGGER t`; `nil` when not written.
-    public var trigger: Trigger?
+    var trigger: Trigger?
     /// `USING sink`: `console`, `memory`, `json`, `csv`, `kafka`, ...; `nil` for the default.
-    public var sink: Identifier?
+    var sink: Identifier?
     /// `USING sink OPTIONS (...)`.
-    public var sinkOptions: [SQLOption]
+    var sinkOptions: [SQLOption]
     /// `IN BACKGROUND`: return to the prompt while the query runs.
     public var background: Bool
     /// Where `OUTPUT` is written, for errors about the mode.
-    @IgnoredInComparison public var outputModeLocation: SourceLocation?
+    @IgnoredInComparison var outputModeLocation: SourceLocation?
     /// Where `TRIGGER` is written, for errors about the trigger.
-    @IgnoredInComparison public var triggerLocation: SourceLocation?
+    @IgnoredInComparison var triggerLocation: SourceLocation?
 
     /// A START statement, as the parser builds it.
-    public init(
+    init(
         view: Identifier, outputMode: OutputMode? = nil, trigger: Trigger? = nil,
         sink: Identifier? = nil, sinkOptions: [SQLOption] = [], background: Bool = false,
         outputModeLocation: SourceLocation? = nil, triggerLocation: SourceLocation? = nil
@@ -48,7 +48,7 @@ public enum OutputMode: String, Hashable, Sendable, CaseIterable {
 }
 
 /// When micro-batches run.
-public enum Trigger: Hashable, Sendable {
+enum Trigger: Hashable, Sendable {
     /// `TRIGGER '5 seconds'`: one micro-batch per interval; the text is checked by
     /// ``parseInterval(_:)``.
     case processingTime(String)

@@ -11,10 +11,18 @@ public struct SQLStatement: Hashable, Sendable {
     @IgnoredInComparison public var text: String
 
     /// A statement of `kind` written at `location`.
-    public init(_ kind: StatementKind, at location: SourceLocation = .start, text: String = "") {
+    init(_ kind: StatementKind, at location: SourceLocation = .start, text: String = "") {
         self.kind = kind
         self.location = location
         self.text = text
+    }
+
+    /// The view a `START` without `IN BACKGROUND` runs, `nil` for every other statement: the
+    /// one thing a shell needs to know before running a statement (it holds the terminal until
+    /// the stream stops), without reaching into the syntax tree.
+    public var foregroundStartView: String? {
+        guard case .start(let start) = kind, !start.background else { return nil }
+        return start.view.name
     }
 }
 

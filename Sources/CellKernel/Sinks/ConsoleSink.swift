@@ -1,11 +1,11 @@
 /// Prints each micro-batch as Spark's console sink does: a `Batch: N` banner and a table.
 /// Options: `numRows` (default 20), `truncate` (default true).
-public final class ConsoleSink: QuerySink {
+final class ConsoleSink: QuerySink {
     private let table: ConsoleTable
     private let view: String
     private let output: @Sendable (SessionOutput) -> Void
 
-    public init(options: [String: String], view: String, output: @escaping @Sendable (SessionOutput) -> Void) throws {
+    init(options: [String: String], view: String, output: @escaping @Sendable (SessionOutput) -> Void) throws {
         let lowered = Dictionary(options.map { ($0.key.lowercased(), $0.value) }, uniquingKeysWith: { $1 })
         let numRows = try lowered["numrows"].map { text in
             Int(try OptionValues.forSink { try OptionValues.integer(text, option: "numRows", in: 1...Int64(Int32.max), meaning: "rows shown per batch") })
@@ -20,7 +20,7 @@ public final class ConsoleSink: QuerySink {
         self.output = output
     }
 
-    public func write(_ result: ResultBatch) throws {
+    func write(_ result: ResultBatch) throws {
         let names = result.schema.fields.map(\.name)
         let text = ConsoleTable.banner(batch: result.batchId) + table.render(names: names, columns: result.columns)
         output(.batch(view: view, batchId: result.batchId, table: ResultTable(names: names, columns: result.columns, text: text)))
@@ -28,14 +28,24 @@ public final class ConsoleSink: QuerySink {
 }
 
 /// A sink that cannot be opened or written, with what to do about it.
-public struct SinkError: Error, Sendable, CustomStringConvertible {
-    public var description: String
-    public var hint: String?
+struct SinkError: Error, Sendable, CustomStringConvertible {
+    var description: String
+    var hint: String?
     /// The option whose value is at fault: the session reports the error at it.
-    public var option: String?
-    public init(_ description: String, hint: String? = nil, option: String? = nil) {
+    var option: String?
+    init(_ description: String, hint: String? = nil, option: String? = nil) {
         self.description = description
         self.hint = hint
         self.option = option
+    }
+}
+
+// Sinks read their options with the sources' checks; the errors they throw name a sink.
+extension OptionValues {
+    /// Runs `body` with source errors turned into sink errors (same message and option).
+    static func forSink<T>(_ body: () throws -> T) throws -> T {
+        do { return try body() } catch let error as SourceError {
+            throw SinkError(error.message, hint: error.hint, option: error.option)
+        }
     }
 }

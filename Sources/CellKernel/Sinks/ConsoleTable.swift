@@ -13,24 +13,24 @@
 /// ```
 public struct ConsoleTable: Sendable {
     /// Rows shown at most (Spark's `numRows`, default 20).
-    public var numRows: Int
+    var numRows: Int
     /// Cells longer than this are cut with `...` (Spark's `truncate`, default 20; 0: never).
-    public var truncate: Int
+    var truncate: Int
 
-    public init(numRows: Int = 20, truncate: Int = 20) {
+    init(numRows: Int = 20, truncate: Int = 20) {
         self.numRows = numRows
         self.truncate = truncate
     }
 
     /// Spark's banner above each micro-batch's table.
-    public static func banner(batch: Int64) -> String {
+    static func banner(batch: Int64) -> String {
         "\(rule)\nBatch: \(batch)\n\(rule)\n"
     }
 
     private static let rule = String(repeating: "-", count: 43)
 
     /// The table for `columns` named `names`, ending with a newline.
-    public func render(names: [String], columns: [Column]) -> String {
+    func render(names: [String], columns: [Column]) -> String {
         let total = columns.first?.count ?? 0
         let shown = min(total, numRows)
         var cells: [[String]] = [names.map(cut)]

@@ -3,15 +3,15 @@ import Foundation
 /// Writes each micro-batch's rows to a new file in the folder `path`, as JSON lines or CSV
 /// (Spark's file sinks, which only append). Options: `path` (required); for CSV, `header`
 /// (default true) and `sep` (default `,`).
-public final class FileSink: QuerySink {
-    public enum Format: String, Sendable { case json, csv }
+final class FileSink: QuerySink {
+    enum Format: String, Sendable { case json, csv }
 
     private let format: Format
     private let folder: URL
     private let header: Bool
     private let separator: String
 
-    public init(format: Format, options: [String: String]) throws {
+    init(format: Format, options: [String: String]) throws {
         let lowered = Dictionary(options.map { ($0.key.lowercased(), $0.value) }, uniquingKeysWith: { $1 })
         guard let path = lowered["path"] else {
             throw SinkError("the \(format) sink needs 'path', a folder for its files",
@@ -34,7 +34,7 @@ public final class FileSink: QuerySink {
         }
     }
 
-    public func write(_ result: ResultBatch) throws {
+    func write(_ result: ResultBatch) throws {
         guard result.count > 0 else { return }
         var text = ""
         let names = result.schema.fields.map(\.name)

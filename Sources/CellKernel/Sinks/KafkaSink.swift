@@ -3,13 +3,13 @@ import KafkaBridge
 /// Writes each result row as a JSON object to a Kafka topic (Spark's Kafka sink with the row
 /// turned into its value). Options: `kafka.bootstrap.servers` and `topic` (required), `key`
 /// (an output column whose text keys the record), other `kafka.*` for librdkafka.
-public final class KafkaSink: QuerySink {
+final class KafkaSink: QuerySink {
     private let producer: KafkaProducer
     private let topic: String
     private let keyColumn: String?
 
     /// `schema`: the query's output, which `key` must name (checked before the broker is asked).
-    public init(options: [String: String], schema: Schema? = nil) throws {
+    init(options: [String: String], schema: Schema? = nil) throws {
         let lowered = Dictionary(options.map { ($0.key.lowercased(), $0.value) }, uniquingKeysWith: { $1 })
         guard let bootstrap = lowered["kafka.bootstrap.servers"], let topic = lowered["topic"] else {
             throw SinkError("the kafka sink needs 'kafka.bootstrap.servers' and 'topic'")
@@ -38,7 +38,7 @@ public final class KafkaSink: QuerySink {
         keyColumn = lowered["key"]
     }
 
-    public func write(_ result: ResultBatch) throws { try write(result, stop: { false }) }
+    func write(_ result: ResultBatch) throws { try write(result, stop: { false }) }
 
     /// How long a batch may wait for the broker to acknowledge its rows before the query fails.
     static let flushTimeout: Duration = .seconds(30)
@@ -46,7 +46,7 @@ public final class KafkaSink: QuerySink {
     /// Sends the batch's rows and waits until the broker has acknowledged each one. A stop
     /// while waiting (a dead broker acknowledges nothing for message.timeout.ms) ends the wait
     /// at once with an error that says how many rows were not confirmed.
-    public func write(_ result: ResultBatch, stop: () -> Bool) throws {
+    func write(_ result: ResultBatch, stop: () -> Bool) throws {
         let names = result.schema.fields.map(\.name)
         let keyIndex = keyColumn.flatMap { result.schema.index(of: $0) }
         let failedBefore = producer.statistics.failed

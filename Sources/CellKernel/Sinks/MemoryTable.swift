@@ -9,7 +9,7 @@ public final class MemoryTable: QuerySink, Sendable {
     public let name: String
     private let state: Mutex<(schema: Schema, columns: [Column])>
 
-    public init(name: String, schema: Schema) {
+    init(name: String, schema: Schema) {
         self.name = name
         state = Mutex((schema, schema.fields.map { Column(type: $0.type) }))
     }
@@ -19,7 +19,7 @@ public final class MemoryTable: QuerySink, Sendable {
         state.withLock { Batch(schema: $0.schema, columns: $0.columns) }
     }
 
-    public func write(_ result: ResultBatch) throws {
+    func write(_ result: ResultBatch) throws {
         state.withLock { table in
             switch result.mode {
             case .complete:

@@ -32,12 +32,6 @@ enum OptionValues {
         return text
     }
 
-    /// Runs `body` with source errors turned into sink errors (same message and option).
-    static func forSink<T>(_ body: () throws -> T) throws -> T {
-        do { return try body() } catch let error as SourceError {
-            throw SinkError(error.message, hint: error.hint, option: error.option)
-        }
-    }
 }
 
 extension Dictionary where Key == String, Value == String {

@@ -5,14 +5,14 @@ public struct ByteVector: Sendable, Hashable {
     /// `offsets[i]..<offsets[i + 1]` are the bytes of element `i`; `offsets[0] == 0`.
     public private(set) var offsets: [Int32]
 
-    public init(capacity: Int = 0, averageLength: Int = 16) {
+    init(capacity: Int = 0, averageLength: Int = 16) {
         bytes = []
         bytes.reserveCapacity(capacity * averageLength)
         offsets = [0]
         offsets.reserveCapacity(capacity + 1)
     }
 
-    public init<S: Sequence>(_ strings: S) where S.Element == String {
+    init<S: Sequence>(_ strings: S) where S.Element == String {
         self.init()
         for s in strings { append(s) }
     }
@@ -20,35 +20,35 @@ public struct ByteVector: Sendable, Hashable {
     public var count: Int { offsets.count - 1 }
 
     @inline(__always)
-    public mutating func append(_ element: UnsafeRawBufferPointer) {
+    mutating func append(_ element: UnsafeRawBufferPointer) {
         bytes.append(contentsOf: element)
         offsets.append(Int32(bytes.count))
     }
 
-    public mutating func append(_ element: some Collection<UInt8>) {
+    mutating func append(_ element: some Collection<UInt8>) {
         bytes.append(contentsOf: element)
         offsets.append(Int32(bytes.count))
     }
 
-    public mutating func append(_ string: String) {
+    mutating func append(_ string: String) {
         append(string.utf8)
     }
 
     /// Appends an element whose bytes the caller then adds with ``appendToLast(_:)``.
     @inline(__always)
-    public mutating func appendEmpty() {
+    mutating func appendEmpty() {
         offsets.append(Int32(bytes.count))
     }
 
     /// Extends the last element: for decoders that unescape text piece by piece.
     @inline(__always)
-    public mutating func appendToLast(_ piece: UnsafeRawBufferPointer) {
+    mutating func appendToLast(_ piece: UnsafeRawBufferPointer) {
         bytes.append(contentsOf: piece)
         offsets[offsets.count - 1] = Int32(bytes.count)
     }
 
     @inline(__always)
-    public mutating func appendToLast(byte: UInt8) {
+    mutating func appendToLast(byte: UInt8) {
         bytes.append(byte)
         offsets[offsets.count - 1] = Int32(bytes.count)
     }
@@ -72,14 +72,14 @@ public struct ByteVector: Sendable, Hashable {
     }
 
     /// Appends every element of `other`.
-    public mutating func append(contentsOf other: ByteVector) {
+    mutating func append(contentsOf other: ByteVector) {
         let base = Int32(bytes.count)
         bytes.append(contentsOf: other.bytes)
         offsets.append(contentsOf: other.offsets.dropFirst().lazy.map { $0 + base })
     }
 
     /// Removes the last element.
-    public mutating func removeLast() {
+    mutating func removeLast() {
         offsets.removeLast()
         bytes.removeSubrange(Int(offsets[offsets.count - 1])...)
     }

@@ -10,7 +10,7 @@ extension Column {
 
     /// Appends a NULL: a zero value of the physical kind, marked invalid.
     @inline(__always)
-    public mutating func appendNull() {
+    mutating func appendNull() {
         if validity.isEmpty { validity = Array(repeating: true, count: count) }
         switch takeData() {
         case .int64(var v): v.append(0); data = .int64(v)
@@ -23,7 +23,7 @@ extension Column {
     }
 
     @inline(__always)
-    public mutating func append(_ value: Int64) {
+    mutating func append(_ value: Int64) {
         guard case .int64(var v) = takeData() else { preconditionFailure("append Int64 to \(type)") }
         v.append(value)
         data = .int64(v)
@@ -31,7 +31,7 @@ extension Column {
     }
 
     @inline(__always)
-    public mutating func append(_ value: Int128) {
+    mutating func append(_ value: Int128) {
         guard case .int128(var v) = takeData() else { preconditionFailure("append Int128 to \(type)") }
         v.append(value)
         data = .int128(v)
@@ -39,7 +39,7 @@ extension Column {
     }
 
     @inline(__always)
-    public mutating func append(_ value: Double) {
+    mutating func append(_ value: Double) {
         guard case .double(var v) = takeData() else { preconditionFailure("append Double to \(type)") }
         v.append(value)
         data = .double(v)
@@ -47,7 +47,7 @@ extension Column {
     }
 
     @inline(__always)
-    public mutating func append(_ value: Bool) {
+    mutating func append(_ value: Bool) {
         guard case .bool(var v) = takeData() else { preconditionFailure("append Bool to \(type)") }
         v.append(value)
         data = .bool(v)
@@ -55,7 +55,7 @@ extension Column {
     }
 
     @inline(__always)
-    public mutating func append(bytes: UnsafeRawBufferPointer) {
+    mutating func append(bytes: UnsafeRawBufferPointer) {
         guard case .bytes(var v) = takeData() else { preconditionFailure("append bytes to \(type)") }
         v.append(bytes)
         data = .bytes(v)
@@ -64,7 +64,7 @@ extension Column {
 
     /// Appends every row of `other`, a column of the same type: a vector at a time, not a
     /// boxed value per row.
-    public mutating func append(contentsOf other: Column) {
+    mutating func append(contentsOf other: Column) {
         guard other.count > 0 else { return }
         if !validity.isEmpty || other.hasNulls {
             let mine = validity.isEmpty ? Array(repeating: true, count: count) : validity
@@ -80,7 +80,7 @@ extension Column {
         }
     }
 
-    public mutating func append(_ string: String) {
+    mutating func append(_ string: String) {
         var s = string
         s.withUTF8 { append(bytes: UnsafeRawBufferPointer($0)) }
     }
@@ -88,7 +88,7 @@ extension Column {
     /// Gives mutable access to the byte vector (for decoders that build a string in pieces);
     /// the caller appends exactly one element and then calls ``markLastValid()``.
     @inline(__always)
-    public mutating func withByteVector<R>(_ body: (inout ByteVector) -> R) -> R {
+    mutating func withByteVector<R>(_ body: (inout ByteVector) -> R) -> R {
         guard case .bytes(var v) = takeData() else { preconditionFailure("byte access to \(type)") }
         defer { data = .bytes(v) }
         return body(&v)
@@ -96,12 +96,12 @@ extension Column {
 
     /// Records the validity of a value appended through ``withByteVector(_:)``.
     @inline(__always)
-    public mutating func markLastValid() {
+    mutating func markLastValid() {
         if !validity.isEmpty { validity.append(true) }
     }
 
     /// Removes the last row: for decoders that find a record malformed after writing part of it.
-    public mutating func removeLast() {
+    mutating func removeLast() {
         switch takeData() {
         case .int64(var v): v.removeLast(); data = .int64(v)
         case .int128(var v): v.removeLast(); data = .int128(v)
@@ -114,8 +114,14 @@ extension Column {
 
     /// Turns the last row into a NULL (Spark's PERMISSIVE mode nulls the fields it could not
     /// read and keeps the others).
-    public mutating func nullifyLast() {
+    mutating func nullifyLast() {
         removeLast()
         appendNull()
     }
+}
+
+/// Marks `row` of a validity vector null, materialising the vector (all valid) on first use.
+func markNull(_ validity: inout [Bool], _ row: Int, count: Int) {
+    if validity.isEmpty { validity = Array(repeating: true, count: count) }
+    validity[row] = false
 }
