@@ -454,7 +454,7 @@ enum OutputModeRules {
             var aggregations: [Aggregation] = []
             plan.forEachNode { if case .aggregate(let a) = $0.operation { aggregations.append(a) } }
             if plan.hasChainedAggregation && mode != .append {
-                throw SQLError("an aggregation over another aggregation's result (chained stateful operators) runs only in OUTPUT MODE append, as in Spark",
+                throw SQLError("multiple streaming aggregations (stateful operators chained, or side by side in a UNION ALL) run only in OUTPUT MODE append, as in Spark",
                                at: location, hint: "START it with OUTPUT MODE append: each window is emitted once the watermark closes it")
             }
             if mode == .append && aggregations.contains(where: { $0.window == nil || !$0.usesWatermark }) {

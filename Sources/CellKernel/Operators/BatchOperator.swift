@@ -128,15 +128,23 @@ final class RowOperator: BatchOperator {
 }
 
 /// ORDER BY and LIMIT over a batch's result (small: results, not input).
-final class SortOperator: BatchOperator {
+///
+/// In append mode a LIMIT counts the rows of the whole stream, as Spark's streaming global
+/// limit does: once `limit` rows have been emitted, later batches emit none. Otherwise (a
+/// complete result every batch, or a table) it applies to each result.
+final class SortOperator: BatchOperator, StatefulOperator {
     let keys: [SortKey]
     let limit: Int?
     let input: any BatchOperator
+    let acrossBatches: Bool
+    /// Rows emitted so far, when the limit counts across batches.
+    private var emitted = 0
 
-    init(keys: [SortKey], limit: Int?, input: any BatchOperator) {
+    init(keys: [SortKey], limit: Int?, input: any BatchOperator, acrossBatches: Bool = false) {
         self.keys = keys
         self.limit = limit
         self.input = input
+        self.acrossBatches = acrossBatches && limit != nil
     }
 
     var schema: Schema { input.schema }
@@ -144,14 +152,35 @@ final class SortOperator: BatchOperator {
 
     func next(_ context: inout BatchContext) throws -> Batch {
         let batch = try input.next(&context)
-        return Batch(schema: batch.schema, columns: Self.sorted(batch.columns, by: keys, limit: limit))
+        guard acrossBatches, let limit else {
+            return Batch(schema: batch.schema, columns: Self.sorted(batch.columns, by: keys, limit: limit))
+        }
+        let rows = Self.sorted(batch.columns, by: keys, limit: max(0, limit - emitted))
+        emitted += rows.first?.count ?? 0
+        return Batch(schema: batch.schema, columns: rows)
     }
 
     var explainLine: String {
         let shown = keys.map { "\(schema.fields[$0.column].name) \($0.ascending ? "ASC" : "DESC")" }
-        return (keys.isEmpty ? "" : "Sort [\(shown.joined(separator: ", "))]") + (keys.isEmpty || limit == nil ? "" : ", ")
-            + (limit.map { "Limit \($0)" } ?? "")
+        let limitText = limit.map { "Limit \($0)" + (acrossBatches ? " (over the whole stream)" : "") }
+        return [keys.isEmpty ? nil : "Sort [\(shown.joined(separator: ", "))]", limitText].compactMap { $0 }.joined(separator: ", ")
     }
+
+    // MARK: State (only a limit over the whole stream has any)
+
+    var stateSignature: String { "LIMIT \(limit ?? 0) over the stream" }
+
+    var stateBytes: [UInt8] { withUnsafeBytes(of: Int64(emitted).littleEndian) { Array($0) } }
+
+    func restoreState(_ bytes: [UInt8]) throws {
+        guard bytes.count == 8 else { throw SnapshotError.corrupt("a limit's state is 8 bytes, not \(bytes.count)") }
+        let value = bytes.withUnsafeBytes { Int64(littleEndian: $0.loadUnaligned(as: Int64.self)) }
+        guard value >= 0 else { throw SnapshotError.corrupt("a limit has emitted \(value) rows") }
+        emitted = Int(clamping: value)
+    }
+
+    var estimatedStateBytes: Int { 0 }
+    var stateRows: Int { 0 }
 
     static func sorted(_ columns: [Column], by keys: [SortKey], limit: Int?) -> [Column] {
         let count = columns.first?.count ?? 0

@@ -41,10 +41,12 @@ struct PhysicalPlanner {
             case .sort(let keys):
                 return SortOperator(keys: keys, limit: nil, input: lower(node.inputs[0]))
             case .limit(let n):
+                // In append mode every batch adds rows to one result: the limit is the stream's.
+                let acrossBatches = mode == .append && !plan.streams.isEmpty
                 if case .sort(let keys) = node.inputs[0].operation {
-                    return SortOperator(keys: keys, limit: n, input: lower(node.inputs[0].inputs[0]))
+                    return SortOperator(keys: keys, limit: n, input: lower(node.inputs[0].inputs[0]), acrossBatches: acrossBatches)
                 }
-                return SortOperator(keys: [], limit: n, input: lower(node.inputs[0]))
+                return SortOperator(keys: [], limit: n, input: lower(node.inputs[0]), acrossBatches: acrossBatches)
             case .unionAll:
                 return UnionOperator(inputs: node.inputs.map(lower), schema: node.schema)
             case .tableScan(let name, let columns):

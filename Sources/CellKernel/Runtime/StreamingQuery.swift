@@ -45,7 +45,10 @@ public final class StreamingQuery {
 
     /// The stateful operators of the tree, root first: what a snapshot saves.
     var statefulOperators: [any StatefulOperator] {
-        root.allOperators().compactMap { ($0 as? any StatefulOperator) ?? ($0 as? ScanPipeline)?.aggregate }
+        root.allOperators().compactMap { op in
+            if let sort = op as? SortOperator { return sort.acrossBatches ? sort : nil }
+            return (op as? any StatefulOperator) ?? (op as? ScanPipeline)?.aggregate
+        }
     }
 
     /// Whether a batch without new data would still produce something: the watermark moved,

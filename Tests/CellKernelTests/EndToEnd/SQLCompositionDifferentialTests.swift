@@ -307,7 +307,7 @@ import TransactionGenerator
     /// state: the limit holds for the whole stream, not per micro-batch. Here 3 rows with an x
     /// come in the first batch and 2 in the second: 4 in all, the first three of them those of
     /// the first batch.
-    @Test(.disabled("kernel bug: a streaming LIMIT applies per micro-batch (5 rows for LIMIT 4 over two batches), not over the stream as Spark's StreamingGlobalLimitExec"))
+    @Test
     func streamingLimitHoldsAcrossMicroBatches() throws {
         let rows = try fixedRun(["CREATE VIEW lim AS SELECT x FROM t WHERE x IS NOT NULL LIMIT 4"])
         #expect(rows.count == 4, "LIMIT 4 over the stream: \(rows)")
@@ -316,7 +316,7 @@ import TransactionGenerator
 
     /// LIMIT after the last SELECT of a union limits the union, over the whole stream: 6 rows
     /// in the first batch, 4 more offered in the second, 7 in all.
-    @Test(.disabled("kernel bug: a streaming LIMIT applies per micro-batch (10 rows for LIMIT 7 of a union over two batches)"))
+    @Test
     func streamingLimitOfAUnionHoldsAcrossMicroBatches() throws {
         let rows = try fixedRun(["CREATE VIEW ul AS SELECT x FROM t WHERE x IS NOT NULL UNION ALL SELECT x * 10 FROM t WHERE x IS NOT NULL LIMIT 7"])
         #expect(rows.count == 7, "LIMIT 7 over the union: \(rows)")
