@@ -127,7 +127,20 @@ struct QueryBinder {
         } else {
             starColumns = Array(input.schema.fields.indices)
         }
-        let scope = Binder(columns: input.schema.fields.map { Binder.Column(name: $0.name, type: $0.type) })
+        var scope = Binder(columns: input.schema.fields.map { Binder.Column(name: $0.name, type: $0.type) })
+        // Over an aggregation's windows, `window.start` and `window.end` read its window
+        // column as they did in the aggregation itself.
+        if let mark = input.eventTime, mark.shiftMicros > 0 {
+            let name = input.schema.fields[mark.column].name
+            let start = BoundExpression.column(mark.column, .timestamp)
+            let end = BoundExpression.call(.add, [start, .literal(.int(mark.shiftMicros + 1), .timestamp)], .timestamp)
+            let at = select.location
+            let column = SQLExpression(.column(qualifier: nil, name: name), at: at)
+            scope.replacements.append((SQLExpression(.field(column, name: "start"), at: at), start))
+            scope.replacements.append((SQLExpression(.field(column, name: "end"), at: at), end))
+            scope.replacements.append((SQLExpression(.column(qualifier: name, name: "start"), at: at), start))
+            scope.replacements.append((SQLExpression(.column(qualifier: name, name: "end"), at: at), end))
+        }
         var plan = input
 
         if let condition = select.whereClause {
@@ -218,8 +231,6 @@ struct QueryBinder {
                 let bound = try Self.condition(having, post, clause: "HAVING")
                 plan = LogicalPlan(.filter(bound), [plan], schema: plan.schema, eventTime: plan.eventTime)
             }
-        } else if let window {
-            _ = window
         }
 
         // The select list, over the input (plain queries) or over keys then aggregates.

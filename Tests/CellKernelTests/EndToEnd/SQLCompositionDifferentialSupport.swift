@@ -417,34 +417,7 @@ struct CompGenerator {
 /// every view created in order, the last started into a memory table.
 enum CompEngineRun {
     static func run(views: [String], final: String, mode: String, chunks: [String], sourceOptions: String = "") throws -> DiffEngineRun {
-        let file = FileManager.default.temporaryDirectory.appendingPathComponent("cells-sqlcomp-\(UUID().uuidString).jsonl").path
-        defer { try? FileManager.default.removeItem(atPath: file) }
-        try (chunks.first ?? "").write(toFile: file, atomically: false, encoding: .utf8)
-        let session = CellSession(output: { _ in })
-        try session.run(script: """
-            CREATE SOURCE f USING file OPTIONS ('path' = '\(file)'\(sourceOptions));
-            CREATE STREAM t FROM f FORMAT json SCHEMA (\(DiffData.streamSchema));
-            \(views.map { $0 + ";" }.joined(separator: "\n"))
-            """)
-        let query = try session.prepare(start: "START \(final) OUTPUT MODE \(mode) USING memory")
-        defer { query.stop() }
-        var inputRows = 0, batches = 0
-        for (index, chunk) in chunks.enumerated() {
-            if index > 0 {
-                let handle = try #require(FileHandle(forWritingAtPath: file))
-                handle.seekToEndOfFile()
-                handle.write(Data(chunk.utf8))
-                try handle.close()
-            }
-            while let progress = try query.runBatch() {
-                inputRows += progress.numInputRows
-                batches += 1
-                if batches > 10_000 { throw OracleError("runBatch() never returned nil") }
-            }
-        }
-        let table = try #require(session.table(final))
-        let result = (0..<table.count).map { r in table.columns.map { OracleValue($0.value(at: r)) } }
-        return DiffEngineRun(rows: result, inputRows: inputRows, batches: batches)
+        try DiffEngineRun.run(views: views, final: final, mode: mode, chunks: chunks, sourceOptions: sourceOptions)
     }
 }
 
@@ -491,14 +464,8 @@ extension CompEngineRun {
                     try handle.close()
                 }
             }
-            while let progress = try query.runBatch() {
-                inputRows += progress.numInputRows
-                batches += 1
-                if batches > 10_000 { throw OracleError("runBatch() never returned nil") }
-            }
+            (inputRows, batches) = try DiffEngineRun.drain(query, inputRows: inputRows, batches: batches)
         }
-        let table = try #require(session.table(final))
-        let result = (0..<table.count).map { r in table.columns.map { OracleValue($0.value(at: r)) } }
-        return DiffEngineRun(rows: result, inputRows: inputRows, batches: batches)
+        return try DiffEngineRun.result(session.table(final), inputRows: inputRows, batches: batches)
     }
 }

@@ -608,6 +608,11 @@ struct DiffEngineRun {
     /// `chunks` are the JSON lines appended before each round of micro-batches. Each round
     /// runs batches until `runBatch()` returns nil.
     static func run(viewSQL: String, mode: String, chunks: [String], sourceOptions: String = "") throws -> DiffEngineRun {
+        try run(views: ["CREATE VIEW v AS \(viewSQL)"], final: "v", mode: mode, chunks: chunks, sourceOptions: sourceOptions)
+    }
+
+    /// Every statement of `views` in order (a chain of views), then `final` started.
+    static func run(views: [String], final: String, mode: String, chunks: [String], sourceOptions: String = "") throws -> DiffEngineRun {
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("cells-sqldiff-\(UUID().uuidString).jsonl").path
         defer { try? FileManager.default.removeItem(atPath: file) }
         try (chunks.first ?? "").write(toFile: file, atomically: false, encoding: .utf8)
@@ -615,9 +620,9 @@ struct DiffEngineRun {
         try session.run(script: """
             CREATE SOURCE f USING file OPTIONS ('path' = '\(file)'\(sourceOptions));
             CREATE STREAM t FROM f FORMAT json SCHEMA (\(DiffData.streamSchema));
-            CREATE VIEW v AS \(viewSQL);
+            \(views.map { $0 + ";" }.joined(separator: "\n"))
             """)
-        let query = try session.prepare(start: "START v OUTPUT MODE \(mode) USING memory")
+        let query = try session.prepare(start: "START \(final) OUTPUT MODE \(mode) USING memory")
         defer { query.stop() }
         var inputRows = 0, batches = 0
         for (index, chunk) in chunks.enumerated() {
@@ -627,13 +632,24 @@ struct DiffEngineRun {
                 handle.write(Data(chunk.utf8))
                 try handle.close()
             }
-            while let progress = try query.runBatch() {
-                inputRows += progress.numInputRows
-                batches += 1
-                if batches > 10_000 { throw OracleError("runBatch() never returned nil") }
-            }
+            (inputRows, batches) = try drain(query, inputRows: inputRows, batches: batches)
         }
-        let table = try #require(session.table("v"))
+        return try result(session.table(final), inputRows: inputRows, batches: batches)
+    }
+
+    /// Runs batches until `runBatch()` returns nil, counting rows and batches.
+    static func drain(_ query: StreamingQuery, inputRows: Int, batches: Int) throws -> (Int, Int) {
+        var inputRows = inputRows, batches = batches
+        while let progress = try query.runBatch() {
+            inputRows += progress.numInputRows
+            batches += 1
+            if batches > 10_000 { throw OracleError("runBatch() never returned nil") }
+        }
+        return (inputRows, batches)
+    }
+
+    static func result(_ table: Batch?, inputRows: Int, batches: Int) throws -> DiffEngineRun {
+        let table = try #require(table)
         let result = (0..<table.count).map { r in table.columns.map { OracleValue($0.value(at: r)) } }
         return DiffEngineRun(rows: result, inputRows: inputRows, batches: batches)
     }
