@@ -81,6 +81,11 @@ import Testing
         #expect(table.sortedRows == [["150", "\((0..<150).reduce(0, +))", "150"]], "state kept, every record once")
     }
 
+    /// More than one poll of the source takes (10,000 records), so that however fast
+    /// the broker answers, a batch still needs it after its first poll: with fewer, one poll
+    /// could hold the whole batch before the broker went down (it did on a quiet machine).
+    static let busyRecords = 12_000
+
     /// A source whose fetches are tiny, so that a batch still needs the broker after its
     /// first records: the broker goes down in the middle of reading it.
     static func busySource(_ cluster: EmbeddedCluster) throws -> KafkaStreamSource {
@@ -96,7 +101,7 @@ import Testing
     func busyStreamResumes() throws {
         let cluster = try EmbeddedCluster()
         try cluster.createTopic("o", partitions: 1)
-        try send(Self.values(0..<8000), to: "o", on: cluster.bootstrapServers)
+        try send(Self.values(0..<Self.busyRecords), to: "o", on: cluster.bootstrapServers)
         let source = try Self.busySource(cluster)
         defer { source.close() }
         let notices = Notices()
@@ -118,8 +123,8 @@ import Testing
             }
         }
         #expect(up.withLock { $0 } != nil, "the batch ended before the broker came back: it did not need it")
-        #expect(batch?.records == 8000)
-        #expect(seen == Array(0..<8000), "every record once, in order")
+        #expect(batch?.records == Self.busyRecords)
+        #expect(seen == Array(0..<Self.busyRecords), "every record once, in order")
         #expect(notices.all.first?.hasPrefix("broker \(cluster.bootstrapServers) unreachable for 2 s; retrying…") == true,
                 "\(notices.all)")
         #expect(try source.readBatch { _ in } == nil)
@@ -129,7 +134,7 @@ import Testing
     func busyStreamStopped() throws {
         let cluster = try EmbeddedCluster()
         try cluster.createTopic("o", partitions: 1)
-        try send(Self.values(0..<8000), to: "o", on: cluster.bootstrapServers)
+        try send(Self.values(0..<Self.busyRecords), to: "o", on: cluster.bootstrapServers)
         let source = try Self.busySource(cluster)
         defer { source.close() }
         var seen = 0
@@ -149,8 +154,8 @@ import Testing
         let batch = try source.readBatch(stop: { false }, notice: { _ in }) { record in
             again.append(Int(String(decoding: record.value!, as: UTF8.self).dropFirst(5).dropLast())!)
         }
-        #expect(batch?.records == 8000)
-        #expect(again == Array(0..<8000))
-        #expect(source.offsets.next["o/0"] == 8000)
+        #expect(batch?.records == Self.busyRecords)
+        #expect(again == Array(0..<Self.busyRecords))
+        #expect(source.offsets.next["o/0"] == Int64(Self.busyRecords))
     }
 }
