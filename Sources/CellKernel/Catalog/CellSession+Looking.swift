@@ -1,0 +1,110 @@
+import KafkaBridge
+
+/// SELECT over tables, EXPLAIN, SHOW and DESCRIBE.
+extension CellSession {
+    // MARK: Looking
+
+    /// SELECT over started views' result tables.
+    func query(_ query: Query) throws {
+        let plan = try tableBinder.bind(query)
+        let result = try TableQuery.run(plan) { [queries] name in queries.started[name]?.result }
+        let names = plan.schema.fields.map(\.name)
+        output(.table(ResultTable(names: names, columns: result.columns, text: ConsoleTable().render(names: names, columns: result.columns))))
+    }
+
+    /// EXPLAIN: a view (or a query over streams) as START would run it, or a SELECT over
+    /// tables; the logical plan, then the physical one.
+    func explain(_ target: ExplainTarget) throws {
+        let logical: LogicalPlan
+        switch target {
+        case .view(let name):
+            if let view = catalog.views[name.name.lowercased()] {
+                logical = view.plan
+            } else if queries.started[name.name.lowercased()] != nil {
+                logical = try tableBinder.bind(Query(Select(items: [SelectItem(SQLExpression(.star(qualifier: nil), at: name.location))],
+                                                            from: TableReference(name: name), at: name.location)))
+            } else {
+                throw SQLError("unknown view '\(name.name)'", at: name.location, length: name.name.count,
+                               hint: catalog.views.isEmpty ? "CREATE VIEW it first, or EXPLAIN SELECT ..." : "views: \(catalog.views.values.map(\.name).sorted().joined(separator: ", "))")
+            }
+        case .query(let query):
+            // Over streams and views if it reads them; otherwise over tables.
+            do {
+                logical = try streamingBinder.bind(query)
+            } catch let streaming {
+                guard let overTables = try? tableBinder.bind(query) else { throw streaming }
+                logical = overTables
+            }
+        }
+        let physical = logical.streams.isEmpty ? TableQuery.explain(logical)
+            : PhysicalPlanner(mode: OutputModeRules.defaultMode(logical)).lower(logical).root.explainTree()
+        output(.plan(logical: logical.explain(), physical: physical))
+    }
+
+    func show(_ target: ShowTarget) {
+        var names: [String] = [], details: [String] = []
+        switch target {
+        case .sources:
+            for key in catalog.order { if let s = catalog.sources[key] { names.append(s.name); details.append("\(s.connector) \(s.options.sorted { $0.key < $1.key }.map { "\($0.key)=\(Redaction.shown($0.key, $0.value))" }.joined(separator: " "))") } }
+        case .streams:
+            for key in catalog.order { if let s = catalog.streams[key] { names.append(s.name); details.append("from \(s.sourceName), \(s.columns.count) columns, mode \(s.mode.rawValue)" + (s.watermark.map { " watermark \(s.columns[$0.column].name) - \($0.delayMicros / 1_000_000) s" } ?? "")) } }
+        case .views:
+            for key in catalog.order { if let v = catalog.views[key] { names.append(v.name); details.append("from \(v.plan.streams.map(\.name).uniqued().joined(separator: ", ")): " + v.plan.schema.fields.map(\.name).joined(separator: ", ")) } }
+        case .queries:
+            for (key, query) in queries.background.sorted(by: { $0.key < $1.key }) { names.append(key); details.append(QueryManager.status(query)) }
+        }
+        var name = Column(type: .string), detail = Column(type: .string)
+        names.forEach { name.append($0) }
+        details.forEach { detail.append($0) }
+        show(names: ["name", target == .queries ? "status" : "definition"], columns: [name, detail])
+    }
+
+    func describe(_ name: Identifier) throws {
+        let key = name.name.lowercased()
+        let schema: Schema
+        var notes: [String] = []
+        if let stream = catalog.streams[key] {
+            schema = stream.schema
+            notes = stream.columns.map { c in
+                switch c.origin {
+                case .json: "json"
+                case .computed: "computed"
+                case .kafka: "kafka record field"
+                case .corruptRecord: "corrupt record text"
+                }
+            }
+        } else if let query = queries.started[key] {
+            schema = query.result.schema
+        } else if let view = catalog.views[key] {
+            schema = view.plan.schema
+        } else if let source = catalog.sources[key] {
+            output(.message("source \(source.name): \(source.connector)" + source.options.sorted { $0.key < $1.key }.map { "\n  \($0.key) = \(Redaction.shown($0.key, $0.value))" }.joined()))
+            return
+        } else {
+            throw SQLError("nothing is called '\(name.name)'", at: name.location, length: name.name.count)
+        }
+        var names = Column(type: .string), types = Column(type: .string), kinds = Column(type: .string)
+        for (i, field) in schema.fields.enumerated() {
+            names.append(field.name)
+            types.append(field.type.description)
+            kinds.append(notes.indices.contains(i) ? notes[i] : "")
+        }
+        show(names: ["col_name", "data_type", "comment"], columns: [names, types, kinds])
+    }
+
+    func show(names: [String], columns: [Column]) {
+        output(.table(ResultTable(names: names, columns: columns, text: ConsoleTable(truncate: 0).render(names: names, columns: columns))))
+    }
+
+    /// The result table of a started view (while it runs and after it stops).
+    public func table(_ name: String) -> Batch? {
+        queries.started[name.lowercased()]?.result
+    }
+}
+
+extension Array where Element: Hashable {
+    func uniqued() -> [Element] {
+        var seen = Set<Element>()
+        return filter { seen.insert($0).inserted }
+    }
+}
