@@ -61,10 +61,6 @@ final class AggregateOperator: BatchOperator, StatefulOperator {
         return Batch(schema: schema, columns: rows)
     }
 
-    /// Whether a batch without new rows would still change something: the watermark moved,
-    /// so windows may close.
-    var closesOnWatermark: Bool { closesWindows }
-
     /// Groups whose window ends at or before `watermark`.
     private func closedWindows(before watermark: Int64) -> [Int] {
         guard let window = aggregation.window, watermark > 0 else { return [] }
@@ -74,7 +70,7 @@ final class AggregateOperator: BatchOperator, StatefulOperator {
 
     var explainLine: String {
         let text = { (e: BoundExpression) in e.sqlText(columns: self.inputNames) }
-        let aggregates = aggregation.aggregates.map { spec in spec.argument.map { "\(spec.function.rawValue)(\(text($0)))" } ?? spec.function.rawValue }
+        let aggregates = aggregation.aggregates.map { $0.sqlText(columns: inputNames) }
         let closing = closesWindows ? ", windows close at the watermark" : ""
         return "HashAggregate keys [\(aggregation.keys.map(text).joined(separator: ", "))] aggregates [\(aggregates.joined(separator: ", "))]\(closing)"
     }

@@ -88,11 +88,7 @@ enum RowStep: Sendable {
     func describe(columns: [String]) -> String {
         switch self {
         case .filter(let condition): "Filter \(condition.sqlText(columns: columns))"
-        case .project(let expressions, let schema):
-            "Project [" + zip(expressions, schema.fields).map { e, f in
-                let shown = e.sqlText(columns: columns)
-                return shown == f.name ? shown : "\(shown) AS \(f.name)"
-            }.joined(separator: ", ") + "]"
+        case .project(let expressions, let schema): "Project " + projectionText(expressions, schema, columns: columns)
         case .window(let spec): "Window \(spec.time.sqlText(columns: columns)) size \(describeInterval(spec.sizeMicros))"
         }
     }
@@ -127,24 +123,17 @@ final class RowOperator: BatchOperator {
     var explainLine: String { step.describe(columns: input.schema.fields.map(\.name)) }
 }
 
-/// ORDER BY and LIMIT over a batch's result (small: results, not input).
-///
-/// In append mode a LIMIT counts the rows of the whole stream, as Spark's streaming global
-/// limit does: once `limit` rows have been emitted, later batches emit none. Otherwise (a
-/// complete result every batch, or a table) it applies to each result.
-final class SortOperator: BatchOperator, StatefulOperator {
+/// ORDER BY and LIMIT over a batch's result (small: results, not input): a complete result
+/// every batch, or a table.
+final class SortOperator: BatchOperator {
     let keys: [SortKey]
     let limit: Int?
     let input: any BatchOperator
-    let acrossBatches: Bool
-    /// Rows emitted so far, when the limit counts across batches.
-    private var emitted = 0
 
-    init(keys: [SortKey], limit: Int?, input: any BatchOperator, acrossBatches: Bool = false) {
+    init(keys: [SortKey], limit: Int?, input: any BatchOperator) {
         self.keys = keys
         self.limit = limit
         self.input = input
-        self.acrossBatches = acrossBatches && limit != nil
     }
 
     var schema: Schema { input.schema }
@@ -152,35 +141,14 @@ final class SortOperator: BatchOperator, StatefulOperator {
 
     func next(_ context: inout BatchContext) throws -> Batch {
         let batch = try input.next(&context)
-        guard acrossBatches, let limit else {
-            return Batch(schema: batch.schema, columns: Self.sorted(batch.columns, by: keys, limit: limit))
-        }
-        let rows = Self.sorted(batch.columns, by: keys, limit: max(0, limit - emitted))
-        emitted += rows.first?.count ?? 0
-        return Batch(schema: batch.schema, columns: rows)
+        return Batch(schema: batch.schema, columns: Self.sorted(batch.columns, by: keys, limit: limit))
     }
 
     var explainLine: String {
         let shown = keys.map { "\(schema.fields[$0.column].name) \($0.ascending ? "ASC" : "DESC")" }
-        let limitText = limit.map { "Limit \($0)" + (acrossBatches ? " (over the whole stream)" : "") }
-        return [keys.isEmpty ? nil : "Sort [\(shown.joined(separator: ", "))]", limitText].compactMap { $0 }.joined(separator: ", ")
+        return [keys.isEmpty ? nil : "Sort [\(shown.joined(separator: ", "))]", limit.map { "Limit \($0)" }]
+            .compactMap { $0 }.joined(separator: ", ")
     }
-
-    // MARK: State (only a limit over the whole stream has any)
-
-    var stateSignature: String { "LIMIT \(limit ?? 0) over the stream" }
-
-    var stateBytes: [UInt8] { withUnsafeBytes(of: Int64(emitted).littleEndian) { Array($0) } }
-
-    func restoreState(_ bytes: [UInt8]) throws {
-        guard bytes.count == 8 else { throw SnapshotError.corrupt("a limit's state is 8 bytes, not \(bytes.count)") }
-        let value = bytes.withUnsafeBytes { Int64(littleEndian: $0.loadUnaligned(as: Int64.self)) }
-        guard value >= 0 else { throw SnapshotError.corrupt("a limit has emitted \(value) rows") }
-        emitted = Int(clamping: value)
-    }
-
-    var estimatedStateBytes: Int { 0 }
-    var stateRows: Int { 0 }
 
     static func sorted(_ columns: [Column], by keys: [SortKey], limit: Int?) -> [Column] {
         let count = columns.first?.count ?? 0
@@ -202,6 +170,47 @@ final class SortOperator: BatchOperator, StatefulOperator {
         if let limit { order = Array(order.prefix(limit)) }
         return columns.map { $0.gather(order) }
     }
+}
+
+/// LIMIT in append mode: every batch adds rows to one result, so the limit counts the whole
+/// stream's rows, as Spark's streaming global limit does. Once `limit` rows have been emitted,
+/// later batches emit none.
+final class StreamLimitOperator: BatchOperator, StatefulOperator {
+    let limit: Int
+    let input: any BatchOperator
+    /// Rows emitted so far.
+    private var emitted = 0
+
+    init(limit: Int, input: any BatchOperator) {
+        self.limit = limit
+        self.input = input
+    }
+
+    var schema: Schema { input.schema }
+    var inputs: [any BatchOperator] { [input] }
+
+    func next(_ context: inout BatchContext) throws -> Batch {
+        let batch = try input.next(&context)
+        let rows = SortOperator.sorted(batch.columns, by: [], limit: max(0, limit - emitted))
+        emitted += rows.first?.count ?? 0
+        return Batch(schema: batch.schema, columns: rows)
+    }
+
+    var explainLine: String { "Limit \(limit) (over the whole stream)" }
+
+    var stateSignature: String { "LIMIT \(limit) over the stream" }
+
+    var stateBytes: [UInt8] { withUnsafeBytes(of: Int64(emitted).littleEndian) { Array($0) } }
+
+    func restoreState(_ bytes: [UInt8]) throws {
+        guard bytes.count == 8 else { throw SnapshotError.corrupt("a limit's state is 8 bytes, not \(bytes.count)") }
+        let value = bytes.withUnsafeBytes { Int64(littleEndian: $0.loadUnaligned(as: Int64.self)) }
+        guard value >= 0 else { throw SnapshotError.corrupt("a limit has emitted \(value) rows") }
+        emitted = Int(clamping: value)
+    }
+
+    var estimatedStateBytes: Int { 0 }
+    var stateRows: Int { 0 }
 }
 
 /// UNION ALL: every input's rows of this batch, one after the other.

@@ -33,17 +33,12 @@ extension LogicalPlan {
         case .filter(let condition):
             return "Filter \(text(condition))"
         case .project(let expressions):
-            return "Project " + list(zip(expressions, schema.fields).map { e, field in
-                let shown = text(e)
-                return shown == field.name ? shown : "\(shown) AS \(field.name)"
-            })
+            return "Project " + projectionText(expressions, schema, columns: names)
         case .window(let spec):
             let slide = spec.slideMicros == spec.sizeMicros ? "" : " slide \(describeInterval(spec.slideMicros))"
             return "Window \(text(spec.time)) size \(describeInterval(spec.sizeMicros))\(slide) AS window"
         case .aggregate(let aggregation):
-            let aggregates = aggregation.aggregates.map { spec in
-                spec.argument.map { "\(spec.function.rawValue)(\(text($0)))" } ?? spec.function.rawValue
-            }
+            let aggregates = aggregation.aggregates.map { $0.sqlText(columns: names) }
             let closing = aggregation.usesWatermark ? " (windows close at the watermark)" : ""
             return "Aggregate keys \(list(aggregation.keys.map(text))) aggregates \(list(aggregates))\(closing)"
         case .sort(let keys):
@@ -56,6 +51,21 @@ extension LogicalPlan {
         case .unionAll:
             return "UnionAll \(list(schema.fields.map(\.name)))"
         }
+    }
+}
+
+/// A select list as EXPLAIN shows it: each expression, `AS` its name where the two differ.
+func projectionText(_ expressions: [BoundExpression], _ schema: Schema, columns: [String]) -> String {
+    "[" + zip(expressions, schema.fields).map { e, field in
+        let shown = e.sqlText(columns: columns)
+        return shown == field.name ? shown : "\(shown) AS \(field.name)"
+    }.joined(separator: ", ") + "]"
+}
+
+extension AggregateSpec {
+    /// The aggregate as SQL-like text: `sum(amount)`, `count(*)`.
+    func sqlText(columns: [String]) -> String {
+        argument.map { "\(function.rawValue)(\($0.sqlText(columns: columns)))" } ?? function.rawValue
     }
 }
 

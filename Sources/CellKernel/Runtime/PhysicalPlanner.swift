@@ -16,20 +16,20 @@ struct PhysicalPlanner {
         var scans: [ScanPipeline] = []
         var sources = 0
         let tracksWatermark = plan.usesWatermark
+        /// `stateless` as one fused scan, feeding `aggregate` if given.
+        func fused(_ stateless: LogicalPlan, into aggregate: AggregateOperator?, schema: Schema) -> ScanPipeline {
+            let scan = ScanPipeline(branches: branches(stateless), aggregate: aggregate, schema: schema)
+            scans.append(scan)
+            return scan
+        }
         func lower(_ node: LogicalPlan) -> any BatchOperator {
-            if node.isStatelessStream {
-                let scan = ScanPipeline(branches: branches(node), aggregate: nil, schema: node.schema)
-                scans.append(scan)
-                return scan
-            }
+            if node.isStatelessStream { return fused(node, into: nil, schema: node.schema) }
             switch node.operation {
             case .aggregate(let aggregation):
                 let input = node.inputs[0]
                 if input.isStatelessStream {
                     let aggregate = AggregateOperator(aggregation, schema: node.schema, inputSchema: input.schema, input: nil, mode: mode)
-                    let scan = ScanPipeline(branches: branches(input), aggregate: aggregate, schema: node.schema)
-                    scans.append(scan)
-                    return scan
+                    return fused(input, into: aggregate, schema: node.schema)
                 }
                 return AggregateOperator(aggregation, schema: node.schema, inputSchema: input.schema, input: lower(input), mode: mode)
             case .filter(let condition):
@@ -42,11 +42,13 @@ struct PhysicalPlanner {
                 return SortOperator(keys: keys, limit: nil, input: lower(node.inputs[0]))
             case .limit(let n):
                 // In append mode every batch adds rows to one result: the limit is the stream's.
-                let acrossBatches = mode == .append && !plan.streams.isEmpty
-                if case .sort(let keys) = node.inputs[0].operation {
-                    return SortOperator(keys: keys, limit: n, input: lower(node.inputs[0].inputs[0]), acrossBatches: acrossBatches)
+                if mode == .append && !plan.streams.isEmpty {
+                    return StreamLimitOperator(limit: n, input: lower(node.inputs[0]))
                 }
-                return SortOperator(keys: [], limit: n, input: lower(node.inputs[0]), acrossBatches: acrossBatches)
+                if case .sort(let keys) = node.inputs[0].operation {
+                    return SortOperator(keys: keys, limit: n, input: lower(node.inputs[0].inputs[0]))
+                }
+                return SortOperator(keys: [], limit: n, input: lower(node.inputs[0]))
             case .unionAll:
                 return UnionOperator(inputs: node.inputs.map(lower), schema: node.schema)
             case .tableScan(let name, let columns):
@@ -54,9 +56,7 @@ struct PhysicalPlanner {
                 return TableScanOperator(name: name, table: Batch(schema: node.schema, columns: columns.map { whole.columns[$0] }))
             case .streamScan:
                 // Fused above (a scan is stateless); here only for the switch to be whole.
-                let scan = ScanPipeline(branches: branches(node), aggregate: nil, schema: node.schema)
-                scans.append(scan)
-                return scan
+                return fused(node, into: nil, schema: node.schema)
             }
         }
         /// The stateless tree as one branch per stream, each with its steps bottom-up.

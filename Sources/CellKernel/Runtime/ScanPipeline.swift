@@ -46,10 +46,10 @@ final class ScanPipeline: BatchOperator {
         rows = schema.fields.map { Column(type: $0.type) }
     }
 
-    func lanes(for branch: Int, watermark: Int64, closesLateWindows: Bool) -> [ScanLane] {
+    func lanes(for branch: Int, watermark: Int64) -> [ScanLane] {
         (0..<lanesWanted).map { _ in
             ScanLane(branch: branches[branch], partial: aggregate?.partial(), outputSchema: schema,
-                     lateBefore: closesLateWindows && (aggregate?.closesWindows ?? false) && watermark > 0 ? watermark : nil,
+                     lateBefore: (aggregate?.closesWindows ?? false) && watermark > 0 ? watermark : nil,
                      window: aggregate?.aggregation.window.map { (aggregate!.aggregation.keys[$0.key], $0.sizeMicros) })
         }
     }
@@ -91,11 +91,11 @@ final class ScanPipeline: BatchOperator {
 
     var explainLine: String {
         let parts = branches.map { branch in
-            var names = branch.scanSchema.fields.map(\.name)
-            var text = "Scan \(branch.stream.name) [\(names.joined(separator: ", "))]"
+            var schema = branch.scanSchema
+            var text = "Scan \(branch.stream.name) [\(schema.fields.map(\.name).joined(separator: ", "))]"
             for step in branch.steps {
-                text += " → " + step.describe(columns: names)
-                names = step.outputSchema(Schema(names.map { .init(name: $0, type: .string) })).fields.map(\.name)
+                text += " → " + step.describe(columns: schema.fields.map(\.name))
+                schema = step.outputSchema(schema)
             }
             return text
         }

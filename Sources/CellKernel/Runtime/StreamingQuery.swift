@@ -16,6 +16,8 @@ public final class StreamingQuery {
     // Module-visible for StreamingQuery+Snapshot.swift.
     let root: any BatchOperator
     let scans: [ScanPipeline]
+    /// The stateful operators of the tree, root first: what a snapshot saves.
+    let statefulOperators: [any StatefulOperator]
     /// One source per branch of the fused scans, in branch order.
     let sources: [StreamSource]
     private var sinks: [QuerySink]
@@ -38,17 +40,11 @@ public final class StreamingQuery {
         self.trigger = trigger
         self.sources = sources
         (root, scans) = PhysicalPlanner(mode: outputMode).lower(plan)
+        // A fused scan's aggregation is fed by the scan, not an input of the tree.
+        statefulOperators = root.allOperators().compactMap { ($0 as? any StatefulOperator) ?? ($0 as? ScanPipeline)?.aggregate }
         keyColumns = plan.keyColumnsInOutput
         memory = MemoryTable(name: view, schema: plan.schema)
         self.sinks = [memory] + sinks
-    }
-
-    /// The stateful operators of the tree, root first: what a snapshot saves.
-    var statefulOperators: [any StatefulOperator] {
-        root.allOperators().compactMap { op in
-            if let sort = op as? SortOperator { return sort.acrossBatches ? sort : nil }
-            return (op as? any StatefulOperator) ?? (op as? ScanPipeline)?.aggregate
-        }
     }
 
     /// Whether a batch without new data would still produce something: the watermark moved,
@@ -89,7 +85,7 @@ public final class StreamingQuery {
         do {
             for (s, scan) in scans.enumerated() {
                 for (b, branch) in scan.branches.enumerated() {
-                    let lanes = scan.lanes(for: b, watermark: watermark, closesLateWindows: true)
+                    let lanes = scan.lanes(for: b, watermark: watermark)
                     let read = try sources[branch.source].readBatch(lanes: lanes, stop: shouldStop, notice: notice)
                     for lane in lanes { lane.finish() }
                     if let read { reads.append((s, b, lanes, read)) }
@@ -170,16 +166,6 @@ public final class StreamingQuery {
     public func stop() {
         for source in sources { source.close() }
         for sink in sinks { try? sink.close() }
-    }
-
-    /// ORDER BY and LIMIT over result columns.
-    static func sorted(_ columns: [Column], by keys: [SortKey], limit: Int?) -> [Column] {
-        SortOperator.sorted(columns, by: keys, limit: limit)
-    }
-
-    /// See ``WindowOperator/assign(_:_:)``.
-    static func assignWindows(_ batch: Batch, _ window: WindowSpec) -> (batch: Batch, outOfRange: Int) {
-        WindowOperator.assign(batch, window)
     }
 
     private func wallClockMicros() -> Int64 {

@@ -136,7 +136,7 @@ for line in sys.stdin:
 
     @Test func orderByDecimal() {
         let d = column(.decimal(precision: 38, scale: 2), [.decimal(5), .decimal(-DecimalArithmetic.powerOfTen(37)), .null, .decimal(DecimalArithmetic.powerOfTen(37))])
-        let sorted = StreamingQuery.sorted([d], by: [SortKey(column: 0, ascending: true, nullsFirst: true)], limit: nil)
+        let sorted = SortOperator.sorted([d], by: [SortKey(column: 0, ascending: true, nullsFirst: true)], limit: nil)
         #expect(sorted[0].values == [.null, .decimal(-DecimalArithmetic.powerOfTen(37)), .decimal(5), .decimal(DecimalArithmetic.powerOfTen(37))])
     }
 

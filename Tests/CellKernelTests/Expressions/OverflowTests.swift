@@ -98,7 +98,7 @@ private func timestamps(_ values: Int64...) -> (String, SQLType, [Value]) { ("ts
 
     @Test func rowsWhoseWindowsOverflowAreLeftOutAndCounted() {
         let minute: Int64 = 60_000_000
-        let (out, outOfRange) = StreamingQuery.assignWindows(
+        let (out, outOfRange) = WindowOperator.assign(
             batch([.min, -9_223_372_036_854_000_000, 90_000_000, .max, .max - minute * 2]), spec(size: minute, slide: minute))
         #expect(outOfRange == 3, "Int64.min, -9223372036854 s and Int64.max have no representable window")
         #expect(out.columns[1].values == [.int(minute), .int(9_223_372_036_680_000_000)])
@@ -107,7 +107,7 @@ private func timestamps(_ values: Int64...) -> (String, SQLType, [Value]) { ("ts
 
     @Test func slidingWindowsNearTheEnds() {
         let minute: Int64 = 60_000_000
-        let (out, outOfRange) = StreamingQuery.assignWindows(batch([.min + minute * 3, 0]), spec(size: minute * 2, slide: minute))
+        let (out, outOfRange) = WindowOperator.assign(batch([.min + minute * 3, 0]), spec(size: minute * 2, slide: minute))
         #expect(outOfRange == 0)
         #expect(out.count == 4)
         #expect(out.columns[1].values.suffix(2) == [.int(0), .int(-minute)])

@@ -22,7 +22,7 @@ import Testing
     /// these is not run. Remove an entry once its fix is in, and the run shows whether it holds.
     static let knownOpen: [(pattern: String, reason: String)] = [
         // None open. (Window arithmetic on extreme event times, e.g. window(CAST(n AS TIMESTAMP),
-        // '1 day') over n = Long.MinValue, trapped in StreamingQuery.assignWindows until fixed.)
+        // '1 day') over n = Long.MinValue, trapped in WindowOperator.assign until fixed.)
     ]
 
     @Test func generatedAndMutatedScriptsEndInAnExitStatus() throws {
