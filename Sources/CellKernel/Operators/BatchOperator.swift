@@ -40,6 +40,23 @@ protocol StatefulOperator: AnyObject {
     /// About how much memory the state holds, and in how many rows.
     var estimatedStateBytes: Int { get }
     var stateRows: Int { get }
+
+    /// The changes since the last ``markCheckpointed()``, as bytes ``applyStateDelta(_:)``
+    /// takes: what an incremental checkpoint saves. Nil when the operator keeps no record of
+    /// its changes; a checkpoint then saves all of ``stateBytes``.
+    var stateDelta: [UInt8]? { get }
+    /// Applies a delta taken by ``stateDelta`` to the state it was taken after.
+    func applyStateDelta(_ bytes: [UInt8]) throws
+    /// The state as it stands is saved: the next delta starts from here.
+    func markCheckpointed()
+}
+
+extension StatefulOperator {
+    var stateDelta: [UInt8]? { nil }
+    func applyStateDelta(_ bytes: [UInt8]) throws {
+        throw SnapshotError.corrupt("\(stateSignature) keeps no deltas, but the checkpoint holds one for it")
+    }
+    func markCheckpointed() {}
 }
 
 extension BatchOperator {

@@ -20,8 +20,9 @@ struct LayeringTests {
         "Sources": 7,
         "Sinks": 8,
         "Connectors": 9,
-        "Runtime": 10,
-        "Catalog": 11,
+        "Checkpoint": 10,
+        "Runtime": 11,
+        "Catalog": 12,
     ]
 
     /// Upward edges allowed, each with why; none today. Nothing may point upwards.
