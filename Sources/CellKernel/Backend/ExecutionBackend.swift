@@ -30,10 +30,14 @@ public struct QueryRequest: Sendable {
     public var place: String
     /// Where the query's tables, progress lines and notices go.
     public var output: @Sendable (SessionOutput) -> Void
+    /// The folder the query logs its batches and saves its state in, to resume there after
+    /// a crash (Spark's `checkpointLocation`); nil keeps everything in memory.
+    public var checkpointLocation: String?
 
     public init(name: String, plan: LogicalPlan, outputMode: OutputMode, trigger: TriggerPolicy, sources: [SourceDefinition],
                 sinks: [SinkDefinition], stateMemoryLimit: StateMemoryLimit, place: String,
-                output: @escaping @Sendable (SessionOutput) -> Void) {
+                checkpointLocation: String? = nil, output: @escaping @Sendable (SessionOutput) -> Void) {
+        self.checkpointLocation = checkpointLocation
         self.name = name
         self.plan = plan
         self.outputMode = outputMode
@@ -105,6 +109,8 @@ public protocol RunningQuery: AnyObject, Sendable {
     var result: Batch { get }
     /// The physical plan, as EXPLAIN prints it.
     var physicalPlan: String { get }
+    /// Where the query checkpoints, and its last committed batch; nil without a location.
+    var checkpoint: CheckpointStatus? { get }
     /// Runs batches on the calling thread per the trigger, until it ends, `limit` is reached,
     /// or `shouldStop` says so; a stop reaches into the batch being read, which is then
     /// dropped whole. Throws what stopped the query if it failed.
@@ -114,6 +120,22 @@ public protocol RunningQuery: AnyObject, Sendable {
     func startInBackground()
     /// Stops the query (waiting for its batch to end) and closes its sources and sinks.
     func stop()
+}
+
+/// A checkpointed query's place in its checkpoint, for SHOW QUERIES.
+public struct CheckpointStatus: Sendable, Hashable, CustomStringConvertible {
+    public var location: String
+    /// The newest batch whose commit record is written; nil before the first.
+    public var lastCommitted: Int64?
+
+    public init(location: String, lastCommitted: Int64?) {
+        self.location = location
+        self.lastCommitted = lastCommitted
+    }
+
+    public var description: String {
+        "\(location) (" + (lastCommitted.map { "last committed batch \($0)" } ?? "no batch committed yet") + ")"
+    }
 }
 
 /// Bounds on a stream run in the foreground (`cells run --batches N --timeout S`): `nil` is

@@ -59,8 +59,17 @@ extension CellSession {
             }
             limit = parsed
         }
-        // The limit is the query's, not the sink's: the sink does not see it.
-        let sinkOptions = Dictionary(start.sinkOptions.filter { !$0.key.caseInsensitiveCompare(StateMemoryLimit.optionName) }
+        var checkpointLocation = checkpointRoot.map { ($0.hasSuffix("/") ? String($0.dropLast()) : $0) + "/" + view.name }
+        if let option = start.sinkOptions.option(CheckpointError.optionName) {
+            guard !option.value.trimmingCharacters(in: .whitespaces).isEmpty else {
+                throw SQLError("'\(CheckpointError.optionName)' is empty", at: option.valueLocation,
+                               hint: "name a folder for the query's checkpoint, such as 'chk/\(view.name)'")
+            }
+            checkpointLocation = option.value
+        }
+        // The limit and the location are the query's, not the sink's: the sink does not see them.
+        let queryOptions = [StateMemoryLimit.optionName, CheckpointError.optionName]
+        let sinkOptions = Dictionary(start.sinkOptions.filter { option in !queryOptions.contains { option.key.caseInsensitiveCompare($0) } }
             .map { ($0.key, $0.value) }, uniquingKeysWith: { $1 })
         var sinks: [SinkDefinition] = []
         switch start.sink?.name.lowercased() {
@@ -74,7 +83,7 @@ extension CellSession {
         }
         // A sink's complaint about an option points at that option; opening happens in prepare.
         return QueryRequest(name: view.name, plan: plan, outputMode: mode, trigger: trigger, sources: sources, sinks: sinks,
-                            stateMemoryLimit: limit, place: place, output: output)
+                            stateMemoryLimit: limit, place: place, checkpointLocation: checkpointLocation, output: output)
     }
 
     static func policy(_ trigger: Trigger, at location: SourceLocation) throws(SQLError) -> TriggerPolicy {

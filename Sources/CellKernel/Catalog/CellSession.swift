@@ -18,6 +18,9 @@ public final class CellSession {
     /// The state memory limit of a query whose START does not give
     /// `'cells.stateMemoryLimit'`.
     public var stateMemoryLimit = StateMemoryLimit.default
+    /// `cells run --checkpoint-root DIR`: every START without a `checkpointLocation` of its own
+    /// checkpoints to `DIR/<view>`.
+    public var checkpointRoot: String?
     /// Where START runs views.
     public let backend: any ExecutionBackend
     /// Sources and sinks by name.

@@ -34,10 +34,11 @@ final class QueryManager {
 
     /// SHOW QUERIES' status of a background query.
     static func status(_ query: any RunningQuery) -> String {
-        switch query.status {
+        let status = switch query.status {
         case .failed(let why): "failed: \(why)"
         case .finished: "finished"
         case .ready, .running: "running (\(query.outputMode.rawValue), \(query.trigger))"
         }
+        return status + (query.checkpoint.map { "; checkpoint \($0)" } ?? "")
     }
 }

@@ -43,7 +43,29 @@ public struct LocalBackend: ExecutionBackend {
         let query = StreamingQuery(view: request.name, plan: request.plan, outputMode: request.outputMode, trigger: request.trigger,
                                    sources: opened, sinks: sinks)
         query.stateMemoryLimit = request.stateMemoryLimit
+        if let location = request.checkpointLocation {
+            do {
+                if let resumed = try query.attachCheckpoint(at: location) {
+                    request.output(.message(Self.resumedLine(request.name, resumed, location)))
+                }
+            } catch {
+                query.stop()
+                throw error
+            }
+        }
         return query
+    }
+
+    /// `resumed v at batch 42 from chk/v`, and what runs again and why.
+    static func resumedLine(_ view: String, _ resumed: StreamingQuery.Resumption, _ location: String) -> String {
+        var line = "resumed \(view) at batch \(resumed.nextBatch) from \(location)"
+        switch resumed.rerun.count {
+        case 0: break
+        case 1: line += "; batch \(resumed.rerun[0]) runs again with the offsets it logged"
+        default: line += "; batches \(resumed.rerun.first!)...\(resumed.rerun.last!) run again with the offsets they logged"
+        }
+        if let fallback = resumed.fallback { line += " (\(fallback))" }
+        return line
     }
 }
 
@@ -62,6 +84,9 @@ final class LocalRunningQuery: RunningQuery, @unchecked Sendable {
     private let output: @Sendable (SessionOutput) -> Void
     private let state = Mutex(State())
     private let stopping = Atomic(false)
+    private let checkpointLocation: String?
+    /// The engine's last committed batch, copied by the thread that runs it.
+    private let committed = Mutex<Int64?>(nil)
     private let done = Atomic(false)
     private var thread: Thread?
 
@@ -79,6 +104,12 @@ final class LocalRunningQuery: RunningQuery, @unchecked Sendable {
         memory = query.memory
         place = request.place
         output = request.output
+        checkpointLocation = request.checkpointLocation
+        committed.withLock { $0 = query.checkpoint?.lastCommitted }
+    }
+
+    var checkpoint: CheckpointStatus? {
+        checkpointLocation.map { CheckpointStatus(location: $0, lastCommitted: committed.withLock { $0 }) }
     }
 
     var status: QueryStatus { state.withLock { $0.status } }
@@ -154,6 +185,7 @@ final class LocalRunningQuery: RunningQuery, @unchecked Sendable {
             let read: BatchProgress?
             do { read = try query.runBatch(shouldStop: stopNow, notice: notice) } catch is StreamInterrupted { return false }
             guard let progress = read else { return false }
+            if let last = query.checkpoint?.lastCommitted { committed.withLock { $0 = last } }
             state.withLock {
                 $0.progress.append(progress)
                 if $0.progress.count > 100 { $0.progress.removeFirst() }

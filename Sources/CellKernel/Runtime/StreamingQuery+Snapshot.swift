@@ -6,8 +6,15 @@ extension StreamingQuery {
     ///
     /// Call between batches (not while ``runBatch()`` runs; the query is single-threaded).
     public func snapshot() -> StateSnapshot {
+        snapshot(withOperatorStates: true)
+    }
+
+    /// The snapshot, without encoding the operators' state when a checkpoint saves deltas instead.
+    func snapshot(withOperatorStates: Bool) -> StateSnapshot {
         var snapshot = StateSnapshot()
-        snapshot.operatorStates = statefulOperators.map { .init(signature: $0.stateSignature, bytes: $0.stateBytes) }
+        if withOperatorStates {
+            snapshot.operatorStates = statefulOperators.map { .init(signature: $0.stateSignature, bytes: $0.stateBytes) }
+        }
         snapshot.nextBatchId = nextBatchId
         snapshot.watermark = watermark
         snapshot.maxEventTime = scans.flatMap(\.maxEventTime).max() ?? .min
@@ -49,6 +56,11 @@ extension StreamingQuery {
             for (op, bytes) in zip(operators, backups) { try? op.restoreState(bytes) }
             throw error
         }
+        restoreClock(from: snapshot)
+    }
+
+    /// The batch id, the watermark and each stream's event time, from a snapshot.
+    func restoreClock(from snapshot: StateSnapshot) {
         nextBatchId = snapshot.nextBatchId
         watermark = snapshot.watermark
         var times = snapshot.eventTimes

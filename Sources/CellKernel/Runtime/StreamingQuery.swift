@@ -20,7 +20,9 @@ public final class StreamingQuery {
     let statefulOperators: [any StatefulOperator]
     /// One source per branch of the fused scans, in branch order.
     let sources: [StreamSource]
-    private var sinks: [QuerySink]
+    var sinks: [QuerySink]
+    /// Where batches are logged and state saved, when the query has a checkpoint location.
+    var checkpoint: QueryCheckpoint?
     var nextBatchId: Int64 = 0
     /// Spark's watermark starts at the epoch and only moves forward.
     var watermark: Int64 = 0
@@ -76,8 +78,14 @@ public final class StreamingQuery {
     public func runBatch(shouldStop: () -> Bool, notice: (String) -> Void) throws -> BatchProgress? {
         let clock = ContinuousClock()
         let started = clock.now
-        let startedAt = wallClockMicros()
+        let startedAt = Self.wallClockMicros()
         var context = BatchContext(mode: outputMode, watermark: watermark)
+        // After a crash, the batch it cut short reads exactly what it read the first time.
+        let replaying = checkpoint?.replay.first.flatMap { $0.batchId == nextBatchId ? $0 : nil }
+        if let replaying {
+            for (source, end) in zip(sources, Self.split(replaying.end, count: sources.count)) { try source.endNextBatch(at: end) }
+        }
+        let before = checkpoint.map { _ in Self.offsets(sources.map(\.offsets)) }
 
         // Read every branch into lanes first: nothing is folded in until all reads succeeded,
         // so an abandoned batch leaves the state as it was.
@@ -96,7 +104,19 @@ public final class StreamingQuery {
             for read in reads { try? sources[scans[read.scan].branches[read.branch].source].resume(from: read.batch.start) }
             throw error
         }
-        guard !reads.isEmpty || hasPendingWork else { return nil }
+        guard !reads.isEmpty || hasPendingWork || replaying != nil else { return nil }
+        // The write-ahead log: what this batch reads is on disk before anything of it counts.
+        if let checkpoint, let before, replaying == nil {
+            let entry = OffsetsEntry(batchId: nextBatchId, start: before, end: Self.offsets(sources.map(\.offsets)),
+                                     watermark: watermark, timestamp: startedAt)
+            do {
+                try checkpoint.location.write(entry.bytes, to: checkpoint.location.offsetsFile(nextBatchId))
+            } catch {
+                for read in reads { try? sources[scans[read.scan].branches[read.branch].source].resume(from: read.batch.start) }
+                throw error
+            }
+            checkpoint.crashIfAsked("offsets", batch: nextBatchId)
+        }
         watermarkMoved = false
         var malformed = 0, dropped = 0
         for scan in scans { scan.beginBatch() }
@@ -114,7 +134,16 @@ public final class StreamingQuery {
         let batchId = nextBatchId
         nextBatchId += 1
         let batch = ResultBatch(batchId: batchId, schema: plan.schema, columns: output, mode: outputMode, keyColumns: keyColumns)
+        if let checkpoint {
+            try saveState(checkpoint, batch: batchId)
+            checkpoint.crashIfAsked("state", batch: batchId)
+        }
         for sink in sinks { try sink.write(batch, stop: shouldStop) }
+        if let checkpoint {
+            checkpoint.crashIfAsked("sinks", batch: batchId)
+            try commit(checkpoint, batch: batchId)
+            checkpoint.crashIfAsked("commit", batch: batchId)
+        }
 
         let elapsed = clock.now - started
         let seconds = max(Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18, 1e-6)
@@ -166,9 +195,10 @@ public final class StreamingQuery {
     public func stop() {
         for source in sources { source.close() }
         for sink in sinks { try? sink.close() }
+        checkpoint?.location.release()
     }
 
-    private func wallClockMicros() -> Int64 {
+    static func wallClockMicros() -> Int64 {
         var now = timespec()
         clock_gettime(CLOCK_REALTIME, &now)
         return Int64(now.tv_sec) * 1_000_000 + Int64(now.tv_nsec) / 1000

@@ -17,6 +17,8 @@ public final class FileStreamSource: StreamSource, @unchecked Sendable {  // sta
     private let maxBytes: Int64?
     private var positions: [String: Int64] = [:]
     private var mappings: [String: MappedFile] = [:]
+    /// Where the next batch must end per file (``endNextBatch(at:)``); nil: at the files' ends.
+    private var replayEnd: [String: Int64]?
 
     public init(options: [String: String]) throws {
         let lowered = Dictionary(options.map { ($0.key.lowercased(), $0.value) }, uniquingKeysWith: { $1 })
@@ -52,6 +54,10 @@ public final class FileStreamSource: StreamSource, @unchecked Sendable {  // sta
         positions.merge(offsets.next) { $1 }
     }
 
+    public func endNextBatch(at offsets: SourceOffsets) throws {
+        replayEnd = offsets.next
+    }
+
     private func files() -> [String] {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue else { return [path] }
@@ -77,11 +83,15 @@ public final class FileStreamSource: StreamSource, @unchecked Sendable {  // sta
         let start = SourceOffsets(positions)
         var spans: [(MappedFile, Range<Int>)] = []
         var budget = maxBytes ?? .max
-        for name in files() where budget > 0 {
+        // A batch run again after a crash reads the bytes it read the first time, and only
+        // the files it read then.
+        let names = replayEnd.map { bound in files().filter { bound[$0] != nil } } ?? files()
+        for name in names where budget > 0 {
             let file = try mapping(name)
             let from = Int(positions[name] ?? 0)
+            let limit = replayEnd.map { max(0, ($0[name] ?? 0) - Int64(from)) } ?? budget
             // Whole lines only; a last line without a newline counts at the end of the file.
-            guard let end = file.endOfLastLine(from: from, limit: budget) else { continue }
+            guard limit > 0, let end = file.endOfLastLine(from: from, limit: limit) else { continue }
             spans.append((file, from..<end))
             budget -= Int64(end - from)
             positions[name] = Int64(end)
@@ -111,6 +121,7 @@ public final class FileStreamSource: StreamSource, @unchecked Sendable {  // sta
             positions = batch.start.next
             throw error
         }
+        replayEnd = nil
         return result.records > 0 ? result : nil
     }
 
@@ -162,6 +173,7 @@ public final class FileStreamSource: StreamSource, @unchecked Sendable {  // sta
         }
         var result = batch
         result.records = counts.total
+        replayEnd = nil
         return result.records > 0 ? result : nil
     }
 

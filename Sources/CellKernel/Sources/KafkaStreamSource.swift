@@ -35,6 +35,9 @@ public final class KafkaStreamSource: StreamSource {
     /// A watermark query a wait gave up on, still running: the next wait takes it up again
     /// rather than start another behind a broker that does not answer.
     private var pendingQuery: (partitions: [KafkaTopicPartition], call: BackgroundCall<[KafkaWatermarks]>)?
+    /// Where the next batch must end (``endNextBatch(at:)``); nil: where the broker's data and
+    /// maxOffsetsPerTrigger say.
+    private var replayEnd: [KafkaTopicPartition: Int64]?
     /// When the brokers stopped answering, once the user has been told.
     private var outageReportedAt: ContinuousClock.Instant?
 
@@ -107,6 +110,15 @@ public final class KafkaStreamSource: StreamSource {
         try consumer.assign(partitions.map { ($0, .exact(next[$0]!)) })
     }
 
+    public func endNextBatch(at offsets: SourceOffsets) throws {
+        let byName = Dictionary(uniqueKeysWithValues: partitions.map { ($0.description, $0) })
+        if let unknown = offsets.next.keys.sorted().first(where: { byName[$0] == nil }) {
+            throw SourceError("cannot run a batch again up to \(unknown): this source reads \(partitions.map(\.description).joined(separator: ", "))",
+                              hint: "the checkpoint was written by a query over other topics or partitions")
+        }
+        replayEnd = Dictionary(uniqueKeysWithValues: offsets.next.map { (byName[$0.key]!, $0.value) })
+    }
+
     /// Turns startingOffsets into exact offsets and assigns the partitions from there.
     private func start(stop: () -> Bool = { false }, notice: (String) -> Void = { _ in },
                        giveUpAfter: Duration? = nil, resuming: Bool = false) throws {
@@ -172,7 +184,10 @@ public final class KafkaStreamSource: StreamSource {
             for (tp, marks) in try queryWatermarks(ask, stop: stop, notice: notice) { high[tp] = marks.high }
         }
         var lost: Int64 = 0
-        let end = endOffsets(high: high)
+        // A batch run again after a crash reads exactly what it read the first time.
+        let end = replayEnd.map { bound in
+            partitions.reduce(into: [KafkaTopicPartition: Int64]()) { $0[$1] = max(next[$1]!, min(bound[$1] ?? next[$1]!, high[$1]!)) }
+        } ?? endOffsets(high: high)
         let start = next
         guard partitions.contains(where: { end[$0]! > next[$0]! }) else { return nil }
         if !needsSeek.isEmpty {
@@ -361,6 +376,7 @@ public final class KafkaStreamSource: StreamSource {
             try decoders.finish(stop: stop)
         }
         completed = true
+        replayEnd = nil
         for (index, tp) in partitions.enumerated() { next[tp] = slotNext[index] }
         func offsets(_ map: [KafkaTopicPartition: Int64]) -> SourceOffsets {
             SourceOffsets(Dictionary(uniqueKeysWithValues: map.map { ($0.key.description, $0.value) }))

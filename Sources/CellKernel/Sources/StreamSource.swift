@@ -70,6 +70,11 @@ public protocol StreamSource: AnyObject {
     /// Makes the next micro-batch start at `offsets` (from a snapshot's ``offsets``);
     /// partitions or files it does not name start as they would have.
     func resume(from offsets: SourceOffsets) throws
+    /// Makes the next micro-batch end at `offsets` rather than where the data and the
+    /// source's limits would: a batch run again after a crash reads exactly what it read
+    /// before (its end offsets come from the checkpoint's offsets log). Partitions or files
+    /// `offsets` does not name add nothing to that batch.
+    func endNextBatch(at offsets: SourceOffsets) throws
 }
 
 extension StreamSource {

@@ -44,10 +44,17 @@ struct RunCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Stop each stream run in the foreground after this many seconds.", valueName: "seconds"))
     var timeout: Double?
 
+    @Option(help: ArgumentHelp("Checkpoint every START without a checkpointLocation of its own to DIR/<view>, and resume from there after a crash or a restart.",
+                               valueName: "dir"))
+    var checkpointRoot: String?
+
     @OptionGroup(title: "Embedded Kafka") var embedding: EmbeddedOptions
 
     func validate() throws {
         if let batches, batches < 1 { throw ValidationError("--batches must be at least 1") }
+        if let checkpointRoot, checkpointRoot.trimmingCharacters(in: .whitespaces).isEmpty {
+            throw ValidationError("--checkpoint-root must name a folder")
+        }
         // Ten years at most, so that the deadline is a time a clock can hold.
         if let timeout, !(timeout > 0 && timeout <= 315_360_000) {
             throw ValidationError("--timeout must be a positive number of seconds, at most 315360000 (ten years)")
@@ -80,6 +87,7 @@ struct RunCommand: ParsableCommand {
         let screen = Screen()
         let session = CellSession(events: { screen.show($0) })
         session.triggerOverride = trigger?.policy
+        session.checkpointRoot = checkpointRoot
         session.foregroundLimit = ForegroundLimit(batches: batches, duration: timeout.map { .milliseconds(Int($0 * 1000)) })
 
         var embedded: EmbeddedKafka?
