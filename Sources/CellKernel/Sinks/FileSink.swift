@@ -3,6 +3,12 @@ import Foundation
 /// Writes each micro-batch's rows to a new file in the folder `path`, as JSON lines or CSV
 /// (Spark's file sinks, which only append). Options: `path` (required); for CSV, `header`
 /// (default true) and `sep` (default `,`).
+///
+/// With a checkpoint the sink is exactly-once: batch N's file `part-N` is written whole or
+/// not at all (flushed, renamed into place), then `_cells_metadata/N` lists the files of
+/// batch N, as Spark's `_spark_metadata` log does. A batch run again after a crash replaces
+/// both, so the folder never holds a batch twice; a reader that lists `_cells_metadata`
+/// sees only batches the sink finished.
 final class FileSink: QuerySink {
     enum Format: String, Sendable { case json, csv }
 
@@ -10,6 +16,9 @@ final class FileSink: QuerySink {
     private let folder: URL
     private let header: Bool
     private let separator: String
+    /// Set by a checkpoint: writes are durable and logged in `_cells_metadata`.
+    private var durable = false
+    static let metadataFolder = "_cells_metadata"
 
     init(format: Format, options: [String: String]) throws {
         let lowered = Dictionary(options.map { ($0.key.lowercased(), $0.value) }, uniquingKeysWith: { $1 })
@@ -34,8 +43,27 @@ final class FileSink: QuerySink {
         }
     }
 
+    var guarantee: DeliveryGuarantee { durable ? .exactlyOnce : .atLeastOnce }
+
+    func attach(_ checkpoint: SinkCheckpoint) throws {
+        do { try DurableFile.makeFolder(folder.path + "/" + Self.metadataFolder) } catch {
+            throw SinkError("cannot create \(folder.path)/\(Self.metadataFolder): \(error)", option: "path")
+        }
+        durable = true
+    }
+
     func write(_ result: ResultBatch) throws {
-        guard result.count > 0 else { return }
+        let name = String(format: "part-%05lld.%@", result.batchId, format.rawValue)
+        let file = folder.appendingPathComponent(name)
+        guard result.count > 0 else {
+            // An empty batch still finishes in the log, and a file an earlier attempt of
+            // the same batch wrote (before a crash, with other rows) goes.
+            if durable {
+                DurableFile.remove(file.path)
+                try log(result.batchId, files: [])
+            }
+            return
+        }
         var text = ""
         let names = result.schema.fields.map(\.name)
         switch format {
@@ -47,11 +75,24 @@ final class FileSink: QuerySink {
                 text += result.columns.map { $0.isNull(row) ? "" : csvField(JSONText.fileText($0, row)) }.joined(separator: separator) + "\n"
             }
         }
-        let file = folder.appendingPathComponent(String(format: "part-%05lld.%@", result.batchId, format.rawValue))
         do {
-            try text.write(to: file, atomically: true, encoding: .utf8)
+            if durable {
+                try DurableFile.write(Array(text.utf8), to: file.path)
+            } else {
+                try text.write(to: file, atomically: true, encoding: .utf8)
+            }
         } catch {
-            throw SinkError("cannot write \(file.path): \(error.localizedDescription)")
+            throw SinkError("cannot write \(file.path): \(error)")
+        }
+        if durable { try log(result.batchId, files: [name]) }
+    }
+
+    /// `_cells_metadata/N`: the files of batch N, one name per line.
+    private func log(_ batch: Int64, files: [String]) throws {
+        let entry = "v1\n" + files.map { $0 + "\n" }.joined()
+        let path = "\(folder.path)/\(Self.metadataFolder)/\(batch)"
+        do { try DurableFile.write(Array(entry.utf8), to: path) } catch {
+            throw SinkError("cannot write \(path): \(error)")
         }
     }
 

@@ -62,7 +62,24 @@ public final class FileStreamSource: StreamSource, @unchecked Sendable {  // sta
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue else { return [path] }
         let names = (try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []
+        if names.contains("_cells_metadata") { return finishedFiles() }
         return names.filter { !$0.hasPrefix(".") && !$0.hasPrefix("_") }.sorted().map { (path as NSString).appendingPathComponent($0) }
+    }
+
+    /// The output of a checkpointed file sink (a `_cells_metadata` log beside its files) is
+    /// read as Spark reads its file sink's: only the files of batches the sink finished, in
+    /// batch order, so a file a crashed batch left is never read.
+    private func finishedFiles() -> [String] {
+        let log = (path as NSString).appendingPathComponent("_cells_metadata")
+        let batches = ((try? FileManager.default.contentsOfDirectory(atPath: log)) ?? []).compactMap { Int64($0) }.sorted()
+        var files: [String] = []
+        for batch in batches {
+            guard let bytes = try? DurableFile.read((log as NSString).appendingPathComponent(String(batch))) else { continue }
+            let lines = String(decoding: bytes, as: UTF8.self).split(separator: "\n").map(String.init)
+            guard lines.first == "v1" else { continue }
+            files += lines.dropFirst().filter { !$0.contains("/") && !$0.hasPrefix(".") }.map { (path as NSString).appendingPathComponent($0) }
+        }
+        return files
     }
 
     /// One contiguous run of whole lines of one file.
