@@ -26,6 +26,13 @@ struct RunCommand: ParsableCommand {
               cells run notebooks/windows.cells --all --embedded --schema extended --rate 500 --timeout 30
 
             Environment variables are expanded in string literals: ${KAFKA_BOOTSTRAP:-localhost:9092}.
+
+            --checkpoint-root DIR checkpoints every START without a 'checkpointLocation' of its \
+            own to DIR/<view>: run again after a crash, a query resumes after its last committed \
+            batch with its state. After a crash the json and csv sinks hold each batch once, the \
+            kafka sink too for readers with isolation.level=read_committed, the memory table is \
+            rebuilt in complete and update mode, and the console may print the interrupted batch \
+            again (at least once).
             """
     )
 
