@@ -40,7 +40,7 @@ extension StreamingQuery {
         let checkpoint = QueryCheckpoint(location: location, metadata: metadata, environment: ProcessInfo.processInfo.environment)
         let resumption = try recover(checkpoint)
         for (index, sink) in sinks.enumerated() where index > 0 {
-            try sink.attach(SinkCheckpoint(folder: try location.sinkFolder(index: index, name: "sink"),
+            try sink.attach(SinkCheckpoint(folder: try location.sinkFolder(index: index, name: String(describing: type(of: sink))),
                                            identity: "\(metadata.id)-\(index)", lastCommitted: checkpoint.lastCommitted))
         }
         self.checkpoint = checkpoint
