@@ -8,6 +8,7 @@
 #   2. Q1 through Kafka: 1M messages preloaded into an embedded broker, cells against
 #      `kcat -C -e` consuming the same topic raw.
 #   3. Peak memory of Q3 (100k groups).
+#   4. The cost of checkpointing Q3 (100k groups of state) in micro-batches.
 # Prints medians and ratios. Needs python3 with venv (PyPI) for DuckDB.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -83,3 +84,27 @@ echo
 echo "== Memory: Q3 (100k groups) peak RSS =="
 BENCH_DATA="$DATA" /usr/bin/time -f "%M" -o "$WORK/q3.rss" "$CELLS" run "$WORK/q3.cells" --all >/dev/null 2>&1
 awk '{ printf "cells Q3 peak RSS: %.0f MB (target < 150 MB)\n", $1 / 1024 }' "$WORK/q3.rss"
+
+echo
+echo "== Checkpoint cost: Q3 (100k groups) in micro-batches, plain and with a checkpointLocation =="
+# Four batches of about a quarter of the file each: a checkpoint (offsets, the state of up to
+# 100k groups, commit, each fsynced) several times a second, more often than a 1-second
+# trigger asks for.
+SIZE=$(stat -c %s "$DATA")
+PER=$(( SIZE / ${BENCH_CHECKPOINT_BATCHES:-4} + 4096 ))
+sed -e "s|('path' = '\${BENCH_DATA}')|('path' = '\${BENCH_DATA}', 'maxOffsetsPerTrigger' = '$PER')|" bench/queries/schema.sql > "$WORK/q3_batches.cells"
+cat bench/queries/q3.cells >> "$WORK/q3_batches.cells"
+sed -e "s|START q3 OUTPUT MODE complete TRIGGER AVAILABLE NOW;|START q3 OUTPUT MODE complete TRIGGER AVAILABLE NOW USING memory OPTIONS ('checkpointLocation' = '\${BENCH_CHECKPOINT}');|" \
+  "$WORK/q3_batches.cells" > "$WORK/q3_checkpointed.cells"
+sed -i -e "s|START q3 OUTPUT MODE complete TRIGGER AVAILABLE NOW;|START q3 OUTPUT MODE complete TRIGGER AVAILABLE NOW USING memory;|" "$WORK/q3_batches.cells"
+plain=() checked=()
+for i in $(seq "$REPS"); do
+  # Alternated, so that both see the same machine.
+  plain+=("$(BENCH_DATA="$DATA" seconds "$CELLS" run "$WORK/q3_batches.cells" --all)")
+  rm -rf "$WORK/chk_q3"
+  checked+=("$(BENCH_DATA="$DATA" BENCH_CHECKPOINT="$WORK/chk_q3" seconds "$CELLS" run "$WORK/q3_checkpointed.cells" --all)")
+done
+p=$(printf '%s\n' "${plain[@]}" | median); c=$(printf '%s\n' "${checked[@]}" | median)
+batches=$(( $(ls "$WORK/chk_q3/commits" | sort -n | tail -1) + 1 ))
+awk -v p="$p" -v c="$c" -v b="$batches" 'BEGIN {
+  printf "Q3 in %d batches, plain:        %6.2fs\nQ3 in %d batches, checkpointed: %6.2fs\ncheckpoint cost: %.1f%% of throughput (target <= 10%%)\n", b, p, b, c, (1 - p / c) * 100 }'

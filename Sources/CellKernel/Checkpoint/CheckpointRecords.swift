@@ -7,7 +7,7 @@
 /// u16         format version (``CheckpointRecordCoding/version``)
 /// u8          kind (offsets, commit, metadata)
 /// ...         the record's fields
-/// u64         FNV-1a checksum of everything before it
+/// u64         checksum of everything before it (`snapshotChecksum`)
 /// ```
 enum CheckpointRecordCoding {
     static let magic = Array("CELLSCHK".utf8)

@@ -1,3 +1,5 @@
+import Dispatch
+import Synchronization
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -12,6 +14,12 @@ import Glibc
 /// 4. `commits/N`.
 /// A crash anywhere leaves N uncommitted: the restarted query restores the state of N-1
 /// and runs N again with the offsets of step 1.
+///
+/// The files are written on a thread of the checkpoint's own, in the order they are given,
+/// so that flushing batch N's state and commit overlaps batch N's sinks and the reading of
+/// N+1. The query waits for them (``waitUntilWritten()``) before batch N+1's sinks see
+/// anything: by then `offsets/N+1` and `commits/N` are on disk, so a crash leaves at most
+/// one batch uncommitted, as if the writes were synchronous.
 final class QueryCheckpoint {
     let location: CheckpointLocation
     let metadata: CheckpointMetadata
@@ -29,6 +37,12 @@ final class QueryCheckpoint {
     /// A full state file at least this often, so that recovery reads a bounded chain of deltas.
     static let fullEvery: Int64 = 10
 
+    private let writer = DispatchQueue(label: "cells.checkpoint.writer")
+    /// The first write that failed, set on the writer's thread.
+    private let failure = FirstFailure()
+    /// Commit records handed to the writer and not yet known to be on disk.
+    private var committing: [Int64] = []
+
     init(location: CheckpointLocation, metadata: CheckpointMetadata, environment: [String: String]) {
         self.location = location
         self.metadata = metadata
@@ -45,8 +59,46 @@ final class QueryCheckpoint {
         return batch - lastFull >= Self.fullEvery
     }
 
+    /// Hands `bytes` to the writer thread for `file`; `phase` names the step for the crash hook.
+    func write(_ bytes: [UInt8], to file: String, phase: String, batch: Int64) {
+        let crash = crashPoint.map { $0.phase == phase && $0.batch == batch } ?? false
+        writer.async { [failure] in
+            guard failure.error == nil else { return }
+            do {
+                try DurableFile.write(bytes, to: file)
+            } catch {
+                failure.set(CheckpointError("cannot write the checkpoint file \(file): \(error)", hint: "check the disk and the folder's permissions"))
+                return
+            }
+            if crash { kill(getpid(), SIGKILL) }
+        }
+    }
+
+    /// Hands batch `batch`'s commit record to the writer.
+    func writeCommit(_ batch: Int64, timestamp: Int64) {
+        committing.append(batch)
+        write(CommitEntry(batchId: batch, timestamp: timestamp).bytes, to: location.commitFile(batch), phase: "commit", batch: batch)
+    }
+
+    /// Waits until every file handed to the writer is on disk; returns the batches whose
+    /// commit records are now durable. Throws the first write that failed.
+    func waitUntilWritten() throws(CheckpointError) -> [Int64] {
+        writer.sync {}
+        if let error = failure.error { throw error }
+        defer { committing.removeAll() }
+        if let last = committing.last { lastCommitted = last }
+        return committing
+    }
+
     func crashIfAsked(_ phase: String, batch: Int64) {
         guard let crashPoint, crashPoint.phase == phase, crashPoint.batch == batch else { return }
         kill(getpid(), SIGKILL)
     }
+}
+
+/// The first error of a thread that goes on without a caller to throw to.
+private final class FirstFailure: Sendable {
+    private let state = Mutex<CheckpointError?>(nil)
+    var error: CheckpointError? { state.withLock { $0 } }
+    func set(_ error: CheckpointError) { state.withLock { if $0 == nil { $0 = error } } }
 }

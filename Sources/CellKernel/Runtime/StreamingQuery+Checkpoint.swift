@@ -172,9 +172,10 @@ extension StreamingQuery {
         restoreClock(from: delta)
     }
 
-    /// Saves the state after the batch that just ran: a delta when every stateful operator
-    /// keeps one and a full file is not due.
-    func saveState(_ checkpoint: QueryCheckpoint, batch: Int64) throws {
+    /// Hands the state after the batch that just ran to the checkpoint's writer: a delta
+    /// when every stateful operator keeps one and a full file is not due. The bytes are taken
+    /// here, on the query's thread, so the next batch cannot change them.
+    func saveState(_ checkpoint: QueryCheckpoint, batch: Int64) {
         var snapshot = snapshot(withOperatorStates: false)
         var deltas: [[UInt8]]?
         if !checkpoint.fullIsDue(batch) {
@@ -185,7 +186,7 @@ extension StreamingQuery {
         snapshot.operatorStates = zip(statefulOperators, deltas ?? statefulOperators.map(\.stateBytes)).map {
             .init(signature: $0.stateSignature, bytes: $1)
         }
-        try checkpoint.location.write(snapshot.bytes, to: checkpoint.location.stateFile(batch, full: full))
+        checkpoint.write(snapshot.bytes, to: checkpoint.location.stateFile(batch, full: full), phase: "state", batch: batch)
         for op in statefulOperators { op.markCheckpointed() }
         if full {
             checkpoint.previousFull = checkpoint.lastFull
@@ -193,14 +194,18 @@ extension StreamingQuery {
         }
     }
 
-    /// Writes the commit record of `batch` and lets go of what no recovery can need: the
-    /// files before the full state before the newest (what a damaged newest falls back to).
-    func commit(_ checkpoint: QueryCheckpoint, batch: Int64) throws {
-        try checkpoint.location.write(CommitEntry(batchId: batch, timestamp: Self.wallClockMicros()).bytes,
-                                      to: checkpoint.location.commitFile(batch))
-        checkpoint.lastCommitted = batch
+    /// Hands the commit record of `batch` to the checkpoint's writer.
+    func commit(_ checkpoint: QueryCheckpoint, batch: Int64) {
+        checkpoint.writeCommit(batch, timestamp: Self.wallClockMicros())
         if checkpoint.replay.first?.batchId == batch { checkpoint.replay.removeFirst() }
-        if checkpoint.lastFull == batch, let keep = checkpoint.previousFull {
+    }
+
+    /// Waits for the checkpoint's files, then lets go of what no recovery can need any
+    /// more: once a full state file is committed, the files before the full one before it
+    /// (what recovery falls back to when the newest is damaged).
+    func settle(_ checkpoint: QueryCheckpoint) throws {
+        for batch in try checkpoint.waitUntilWritten() {
+            guard batch == checkpoint.lastFull, let keep = checkpoint.previousFull else { continue }
             checkpoint.location.prune(before: keep)
             for sink in sinks { sink.committed(keep) }
         }

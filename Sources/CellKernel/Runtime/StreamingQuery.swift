@@ -109,13 +109,7 @@ public final class StreamingQuery {
         if let checkpoint, let before, replaying == nil {
             let entry = OffsetsEntry(batchId: nextBatchId, start: before, end: Self.offsets(sources.map(\.offsets)),
                                      watermark: watermark, timestamp: startedAt)
-            do {
-                try checkpoint.location.write(entry.bytes, to: checkpoint.location.offsetsFile(nextBatchId))
-            } catch {
-                for read in reads { try? sources[scans[read.scan].branches[read.branch].source].resume(from: read.batch.start) }
-                throw error
-            }
-            checkpoint.crashIfAsked("offsets", batch: nextBatchId)
+            checkpoint.write(entry.bytes, to: checkpoint.location.offsetsFile(nextBatchId), phase: "offsets", batch: nextBatchId)
         }
         watermarkMoved = false
         var malformed = 0, dropped = 0
@@ -135,14 +129,14 @@ public final class StreamingQuery {
         nextBatchId += 1
         let batch = ResultBatch(batchId: batchId, schema: plan.schema, columns: output, mode: outputMode, keyColumns: keyColumns)
         if let checkpoint {
-            try saveState(checkpoint, batch: batchId)
-            checkpoint.crashIfAsked("state", batch: batchId)
+            // The sinks see this batch only once its offsets (and the last commit) are on disk.
+            try settle(checkpoint)
+            saveState(checkpoint, batch: batchId)
         }
         for sink in sinks { try sink.write(batch, stop: shouldStop) }
         if let checkpoint {
             checkpoint.crashIfAsked("sinks", batch: batchId)
-            try commit(checkpoint, batch: batchId)
-            checkpoint.crashIfAsked("commit", batch: batchId)
+            commit(checkpoint, batch: batchId)
         }
 
         let elapsed = clock.now - started
@@ -194,6 +188,8 @@ public final class StreamingQuery {
 
     public func stop() {
         for source in sources { source.close() }
+        // The last batch's commit reaches the disk before the location is let go.
+        if let checkpoint { try? settle(checkpoint) }
         for sink in sinks { try? sink.close() }
         checkpoint?.location.release()
     }

@@ -12,7 +12,7 @@
 /// u64, pairs  source offsets: count, then (string, i64) per topic/partition or file
 /// u64, pairs  stateful operators, root first: count, then (signature string, state blob) each
 /// u64, i64s   the latest event time per stream scan: count, then each
-/// u64         FNV-1a checksum of everything before it
+/// u64         checksum of everything before it (``snapshotChecksum(_:)``)
 /// ```
 ///
 /// Integers are fixed-width little endian, strings and blobs length-prefixed. The group
@@ -20,8 +20,9 @@
 /// which is when the key types and aggregates it must match are known.
 public struct StateSnapshot: Sendable, Equatable {
     /// The format this build writes and reads; bump it when the layout changes.
-    /// 2: DECIMAL keys and sums are 128-bit (version 1 held them in 64 bits).
-    public static let formatVersion: UInt16 = 3
+    /// 2: DECIMAL keys and sums are 128-bit (version 1 held them in 64 bits). 3: every
+    /// stateful operator's state and each stream's event time. 4: the checksum reads words.
+    public static let formatVersion: UInt16 = 4
     static let magic = Array("CELLSNAP".utf8)
 
     /// The id the next micro-batch gets.
