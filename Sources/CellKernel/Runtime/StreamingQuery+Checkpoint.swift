@@ -215,7 +215,8 @@ extension StreamingQuery {
     /// holds (Spark's memory sink recreates the table in complete mode): the operators
     /// emit every group, as complete mode does, without a new row or a change of state.
     private func rebuildResultTable() throws {
-        var context = BatchContext(mode: .complete, watermark: watermark)
+        // At watermark 0 no window closes: emitting must not evict what the next batch would.
+        var context = BatchContext(mode: .complete, watermark: 0)
         for scan in scans { scan.beginBatch() }
         let result = try root.next(&context)
         try memory.write(ResultBatch(batchId: nextBatchId - 1, schema: plan.schema, columns: result.columns, mode: .complete, keyColumns: []))
