@@ -263,12 +263,10 @@ import Testing
         #expect(again.batchId == 1 && again.numInputRows == 0 && again.numOutputRows == closing.numOutputRows)
         try scratch.append(Transactions.lines(200..<260), to: file)
         let next = try second.runBatch()
-        let stuck = try second.runBatch()
         second.stop()
         withKnownIssue("product bug: a replayed batch that reads nothing of a source leaves that source bounded at the logged end (FileStreamSource.replayEnd is cleared only after a read that found lines), so it never reads again in this run") {
             #expect(next?.batchId == 2 && next?.numInputRows == 60, "rows appended after the replay are read")
         }
-        #expect(stuck == nil || next == nil)
         _ = session
     }
 
@@ -343,6 +341,82 @@ import Testing
                 "\(error)".contains(a)
             }
         }
+    }
+
+    /// A crash in the very first batch: nothing committed, batch 0 logged. It runs again with
+    /// its logged end, from the start.
+    @Test func theFirstBatchCutShortRunsAgain() throws {
+        let scratch = try CheckpointScratch()
+        let file = try scratch.write(Transactions.lines(0..<80), to: "tx.jsonl")
+        let location = scratch.path("chk/v")
+        let notebook = CheckpointNotebook(file: file, view: Self.perBrand,
+                                          start: "START v OUTPUT MODE complete USING memory OPTIONS ('checkpointLocation' = '\(location)')")
+        let (_, first, _) = try notebook.open()
+        let batch0 = try #require(try first.runBatch())
+        first.stop()
+        try FileManager.default.removeItem(atPath: location + "/commits/0")
+        try FileManager.default.removeItem(atPath: location + "/state/0.full")
+        try scratch.append(Transactions.lines(80..<100), to: file)
+
+        let (session, second, transcript) = try notebook.open()
+        #expect(transcript.value.contains("resumed v at batch 0 from \(location); batch 0 runs again with the offsets it logged\n"),
+                "\(transcript.value)")
+        #expect(session.table("v")?.count == 0)
+        let again = try #require(try second.runBatch())
+        #expect(again.batchId == 0 && again.numInputRows == 80 && again.endOffsets == batch0.endOffsets)
+        #expect(try second.runBatch()?.numInputRows == 20)
+        second.stop()
+        #expect(session.table("v")?.sortedRows == Transactions.perBrand(Array(0..<100)))
+    }
+
+    /// Falling back over damaged state needs the offsets of the batches after it; without
+    /// them the error says which batches cannot be run again, and what to do.
+    @Test(arguments: [false, true])
+    func lostOffsetsOfACommittedBatchAreAnError(damagedNotDeleted: Bool) throws {
+        let scratch = try CheckpointScratch()
+        let file = try scratch.write(Transactions.lines(0..<400), to: "tx.jsonl")
+        let notebook = CheckpointNotebook(file: file, maxBytes: 6_000, view: Self.perBrand, start: "START v OUTPUT MODE complete")
+        let location = scratch.path("chk/v")
+        let (_, first, _) = try notebook.open(location: location)
+        try run(first, batches: 3)
+        first.stop()
+        try Data("x".utf8).write(to: URL(fileURLWithPath: location + "/state/2.full"))
+        if damagedNotDeleted {
+            try Data("y".utf8).write(to: URL(fileURLWithPath: location + "/offsets/2"))
+        } else {
+            try FileManager.default.removeItem(atPath: location + "/offsets/2")
+        }
+        expectCheckpointError({ _ = try notebook.open(location: location) }) { error in
+            let what = damagedNotDeleted
+                ? "the offsets log entry \(location)/offsets/2 of committed batch 2 cannot be read, and the state after it is lost"
+                : "the offsets log of \(location) ends at batch 1, before its last commit (2); batches 2...2 cannot be run again"
+            return error.message == what && error.hint == "delete \(location) to start over, or give the query a new checkpointLocation"
+        }
+    }
+
+    /// Update mode over windows that the watermark evicts: the result table of one run keeps
+    /// every window it was told of; a restarted query's table is rebuilt from the state,
+    /// which no longer holds the evicted windows.
+    @Test func updateModeResultTableAfterARestart() throws {
+        let scratch = try CheckpointScratch()
+        let file = try scratch.write(Transactions.lines(0..<600), to: "tx.jsonl")
+        let notebook = CheckpointNotebook(file: file, maxBytes: 9_000, view: Self.perMinute, start: "START v OUTPUT MODE update")
+        let (wholeSession, whole, _) = try notebook.open()
+        try drain(whole)
+        whole.stop()
+        let location = scratch.path("chk/v")
+        let (_, first, _) = try notebook.open(location: location)
+        try run(first, batches: 4)
+        first.stop()
+        let (session, second, _) = try notebook.open(location: location)
+        try drain(second)
+        second.stop()
+        let wholeRows = try #require(wholeSession.table("v")?.sortedRows)
+        let resumedRows = try #require(session.table("v")?.sortedRows)
+        withKnownIssue("behaviour to decide: rebuildResultTable replaces an update-mode table with the state's groups, so windows evicted before the restart leave SELECT") {
+            #expect(resumedRows.count == wholeRows.count, "windows in the table")
+        }
+        #expect(Set(resumedRows).isSubset(of: Set(wholeRows)), "what is there is right")
     }
 
     // MARK: Damaged state
