@@ -195,6 +195,33 @@ import Testing
         #expect(session.table("v")?.sortedRows == Transactions.perBrand(Array(0..<500)))
     }
 
+    /// The rate limit may change between runs (Spark allows it), but a batch that runs again
+    /// reads what it logged, not what the new limit would give; the batches after it keep
+    /// to the new limit.
+    @Test func aReplayedBatchIgnoresAChangedRateLimit() throws {
+        let scratch = try CheckpointScratch()
+        let file = try scratch.write(Transactions.lines(0..<500), to: "tx.jsonl")
+        let location = scratch.path("chk/v")
+        func notebook(_ maxBytes: Int) -> CheckpointNotebook {
+            CheckpointNotebook(file: file, maxBytes: maxBytes, view: Self.perBrand, start: "START v OUTPUT MODE complete")
+        }
+        let (_, first, _) = try notebook(12_000).open(location: location)
+        let ran = try run(first, batches: 2)
+        first.stop()
+        try FileManager.default.removeItem(atPath: location + "/commits/1")
+
+        let (session, second, resumed) = try notebook(2_000).open(location: location)
+        #expect(resumed?.rerun == [1])
+        let again = try #require(try second.runBatch())
+        #expect(again.numInputRows == ran[1].numInputRows && again.endOffsets == ran[1].endOffsets)
+        let next = try #require(try second.runBatch())
+        let lineBytes = Transactions.lines(0..<500).utf8.count / 500
+        #expect(next.numInputRows > 0 && next.numInputRows <= 2_000 / (lineBytes - 3))
+        try drain(second)
+        second.stop()
+        #expect(session.table("v")?.sortedRows == Transactions.perBrand(Array(0..<500)))
+    }
+
     /// Two file streams in a UNION ALL: the batch that runs again read rows of the first
     /// stream only. After it, rows appended to the second stream must still be read.
     @Test func aReplayedBatchThatReadNothingOfOneStreamLeavesThatStreamReading() throws {
