@@ -23,8 +23,13 @@ import Glibc
 final class QueryCheckpoint {
     let location: CheckpointLocation
     let metadata: CheckpointMetadata
-    /// The newest batch with a commit record.
-    var lastCommitted: Int64?
+    /// The newest batch whose commit record is on disk, as the writer thread finishes it:
+    /// what SHOW QUERIES reads, from any thread.
+    let committed = CommittedBatch()
+    var lastCommitted: Int64? {
+        get { committed.batch }
+        set { committed.batch = newValue }
+    }
     /// Logged batches to run again, oldest first: each must read exactly its logged offsets.
     var replay: [OffsetsEntry] = []
     /// The newest full state file and the one before it: what recovery can fall back to.
@@ -78,6 +83,9 @@ final class QueryCheckpoint {
     func writeCommit(_ batch: Int64, timestamp: Int64) {
         committing.append(batch)
         write(CommitEntry(batchId: batch, timestamp: timestamp).bytes, to: location.commitFile(batch), phase: "commit", batch: batch)
+        writer.async { [failure, committed] in
+            if failure.error == nil { committed.batch = batch }
+        }
     }
 
     /// Waits until every file handed to the writer is on disk; returns the batches whose
@@ -86,7 +94,6 @@ final class QueryCheckpoint {
         writer.sync {}
         if let error = failure.error { throw error }
         defer { committing.removeAll() }
-        if let last = committing.last { lastCommitted = last }
         return committing
     }
 
@@ -101,4 +108,14 @@ private final class FirstFailure: Sendable {
     private let state = Mutex<CheckpointError?>(nil)
     var error: CheckpointError? { state.withLock { $0 } }
     func set(_ error: CheckpointError) { state.withLock { if $0 == nil { $0 = error } } }
+}
+
+/// The newest committed batch of a query, shared between its thread, its checkpoint's
+/// writer, and whoever asks (SHOW QUERIES).
+final class CommittedBatch: Sendable {
+    private let state = Mutex<Int64?>(nil)
+    var batch: Int64? {
+        get { state.withLock { $0 } }
+        set { state.withLock { $0 = newValue } }
+    }
 }

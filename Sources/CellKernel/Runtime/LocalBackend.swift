@@ -85,8 +85,7 @@ final class LocalRunningQuery: RunningQuery, @unchecked Sendable {
     private let state = Mutex(State())
     private let stopping = Atomic(false)
     private let checkpointLocation: String?
-    /// The engine's last committed batch, copied by the thread that runs it.
-    private let committed = Mutex<Int64?>(nil)
+    private let committed: CommittedBatch?
     private let done = Atomic(false)
     private var thread: Thread?
 
@@ -105,11 +104,11 @@ final class LocalRunningQuery: RunningQuery, @unchecked Sendable {
         place = request.place
         output = request.output
         checkpointLocation = request.checkpointLocation
-        committed.withLock { $0 = query.checkpoint?.lastCommitted }
+        committed = query.checkpoint?.committed
     }
 
     var checkpoint: CheckpointStatus? {
-        checkpointLocation.map { CheckpointStatus(location: $0, lastCommitted: committed.withLock { $0 }) }
+        checkpointLocation.map { CheckpointStatus(location: $0, lastCommitted: committed?.batch) }
     }
 
     var status: QueryStatus { state.withLock { $0.status } }
@@ -185,7 +184,6 @@ final class LocalRunningQuery: RunningQuery, @unchecked Sendable {
             let read: BatchProgress?
             do { read = try query.runBatch(shouldStop: stopNow, notice: notice) } catch is StreamInterrupted { return false }
             guard let progress = read else { return false }
-            if let last = query.checkpoint?.lastCommitted { committed.withLock { $0 = last } }
             state.withLock {
                 $0.progress.append(progress)
                 if $0.progress.count > 100 { $0.progress.removeFirst() }

@@ -31,10 +31,10 @@ extension StreamingQuery {
                 throw CheckpointError("the checkpoint metadata \(location.metadataFile) cannot be read: \(error)",
                                       hint: "delete \(path) to start over, or give the query a new checkpointLocation")
             }
-            try Self.check(metadata, against: signatures, sources: sources.count, view: view, path: path)
+            try Self.check(metadata, against: signatures, sources: sources.map(Self.identity), view: view, path: path)
         } else {
             metadata = CheckpointMetadata(id: UUID().uuidString.lowercased(), view: view, stateSignatures: signatures,
-                                          sources: sources.map(\.summary))
+                                          sources: sources.map(Self.identity))
             try location.write(metadata.bytes, to: location.metadataFile)
         }
         let checkpoint = QueryCheckpoint(location: location, metadata: metadata, environment: ProcessInfo.processInfo.environment)
@@ -48,20 +48,34 @@ extension StreamingQuery {
     }
 
     /// The checks Spark makes of a changed query: the state must mean the same (same
-    /// aggregations, keys and windows, in the same operators) and come from as many sources.
+    /// aggregations, keys and windows, in the same operators) and come from the same
+    /// streams: the same files, the same topics (or more, when a pattern matched a new one).
     /// A filter or projection over the stream, the sink, its path and the trigger may change.
-    static func check(_ metadata: CheckpointMetadata, against signatures: [String], sources: Int, view: String, path: String) throws {
+    static func check(_ metadata: CheckpointMetadata, against signatures: [String], sources: [String], view: String, path: String) throws {
         let what = "delete \(path) to start over (its sinks then see every batch from the start again), or give the query a new checkpointLocation"
         if metadata.stateSignatures != signatures {
-            let old = metadata.stateSignatures.isEmpty ? "no state" : metadata.stateSignatures.joined(separator: "; ")
-            let new = signatures.isEmpty ? "no state" : signatures.joined(separator: "; ")
-            throw CheckpointError("the checkpoint \(path) was written by a query whose state is \(old); \(view) now keeps \(new), which cannot resume from it",
+            func describe(_ signatures: [String]) -> String { signatures.isEmpty ? "no state" : signatures.joined(separator: "; ") }
+            throw CheckpointError("the checkpoint \(path) holds the state of \(describe(metadata.stateSignatures)); \(view) now keeps \(describe(signatures)), which cannot resume from it",
                                   hint: what)
         }
-        if metadata.sources.count != sources {
-            throw CheckpointError("the checkpoint \(path) was written by a query over \(metadata.sources.count) streams (\(metadata.sources.joined(separator: ", "))); \(view) now reads \(sources)",
+        let same = metadata.sources.count == sources.count && zip(metadata.sources, sources).allSatisfy { old, new in
+            old == new || Self.topics(old).map { oldTopics in Self.topics(new).map { oldTopics.isSubset(of: $0) } ?? false } ?? false
+        }
+        if !same {
+            throw CheckpointError("the checkpoint \(path) was written by a query over \(metadata.sources.joined(separator: " and ")); \(view) now reads \(sources.joined(separator: " and "))",
                                   hint: what)
         }
+    }
+
+    /// What a checkpoint remembers of a source: its files, or its Kafka topics (not its
+    /// broker's address or partition count, which may change under the same stream).
+    static func identity(of source: StreamSource) -> String {
+        source.isKafka ? "kafka topics " + source.topics.joined(separator: ",") : source.summary
+    }
+
+    private static func topics(_ identity: String) -> Set<Substring>? {
+        guard identity.hasPrefix("kafka topics ") else { return nil }
+        return Set(identity.dropFirst("kafka topics ".count).split(separator: ","))
     }
 
     /// Restores the newest committed state that can be read and plans the batches to run again.

@@ -129,7 +129,7 @@ public final class FileStreamSource: StreamSource, @unchecked Sendable {  // sta
     }
 
     public func readBatch(stop: () -> Bool, notice: (String) -> Void, _ body: (SourceRecord) throws -> Void) throws -> SourceBatch? {
-        guard let (parts, batch) = try planParts(1) else { return nil }
+        guard let (parts, batch) = try planParts(1) else { replayEnd = nil; return nil }
         var result = batch
         do {
             for part in parts { result.records += try part.read(stop: stop, body) }
@@ -152,7 +152,7 @@ public final class FileStreamSource: StreamSource, @unchecked Sendable {  // sta
         guard lanes.count > 1 else {
             return try readBatch(stop: stop, notice: notice) { record in try first.add(record, topics: []) }
         }
-        guard let (parts, batch) = try planParts(lanes.count) else { return nil }
+        guard let (parts, batch) = try planParts(lanes.count) else { replayEnd = nil; return nil }
         let used = min(lanes.count, parts.count)
         let outcome = LaneOutcome(), counts = LaneCounts(used)
         let threads = LaneThreads()

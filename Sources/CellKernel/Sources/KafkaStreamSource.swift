@@ -189,7 +189,7 @@ public final class KafkaStreamSource: StreamSource {
             partitions.reduce(into: [KafkaTopicPartition: Int64]()) { $0[$1] = max(next[$1]!, min(bound[$1] ?? next[$1]!, high[$1]!)) }
         } ?? endOffsets(high: high)
         let start = next
-        guard partitions.contains(where: { end[$0]! > next[$0]! }) else { return nil }
+        guard partitions.contains(where: { end[$0]! > next[$0]! }) else { replayEnd = nil; return nil }
         if !needsSeek.isEmpty {
             do {
                 try consumer.seek(needsSeek)

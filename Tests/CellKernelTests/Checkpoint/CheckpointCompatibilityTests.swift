@@ -38,7 +38,7 @@ import Testing
         let new = try #require(query.statefulOperators.first?.stateSignature)
         #expect(new != old)
         expectCheckpointError({ try query.attachCheckpoint(at: location) }) { error in
-            error.message == "the checkpoint \(location) was written by a query whose state is \(old); v now keeps \(new), which cannot resume from it"
+            error.message == "the checkpoint \(location) holds the state of \(old); v now keeps \(new), which cannot resume from it"
                 && error.hint == "delete \(location) to start over (its sinks then see every batch from the start again), or give the query a new checkpointLocation"
         }
         query.stop()
@@ -50,7 +50,7 @@ import Testing
         #expect {
             _ = try option.open()
         } throws: { error in
-            "\(error)".contains("written by a query whose state is \(old)") && "\(error)".contains("delete \(location) to start over")
+            "\(error)".contains("holds the state of \(old)") && "\(error)".contains("delete \(location) to start over")
         }
         let (session, again, resumed) = try CheckpointNotebook(file: file, view: Self.perBrand, start: "START v OUTPUT MODE complete")
             .open(location: location)
@@ -70,7 +70,7 @@ import Testing
         first.stop()
         let aggregate = CheckpointNotebook(file: file, view: Self.perBrand, start: "START v OUTPUT MODE complete")
         expectCheckpointError({ _ = try aggregate.open(location: location) }) { error in
-            error.message.contains("whose state is no state; v now keeps GROUP BY [card_brand STRING] AGGREGATES [") && error.message.contains(location)
+            error.message.contains("holds the state of no state; v now keeps GROUP BY [card_brand STRING] AGGREGATES [") && error.message.contains(location)
         }
         let other = scratch.path("chk/w")
         let (_, counting, _) = try aggregate.open(location: other)
@@ -98,7 +98,7 @@ import Testing
         let query = try session.prepare(start: "START v")
         defer { query.stop() }
         expectCheckpointError({ try query.attachCheckpoint(at: location) }) { error in
-            error.message.contains("written by a query over 1 streams (file \(a)); v now reads 2") && error.hint?.contains("delete \(location)") == true
+            error.message.contains("was written by a query over file \(a); v now reads file \(a) and file ") && error.hint?.contains("delete \(location)") == true
         }
     }
 

@@ -86,7 +86,7 @@ import Testing
 
         let changed = CheckpointNotebook(file: file, view: "CREATE VIEW v AS SELECT card_brand, amount FROM tx LIMIT 50;", start: "START v")
         expectCheckpointError({ _ = try changed.open(location: location) }) { error in
-            error.message.contains("whose state is LIMIT 45 over the stream; v now keeps LIMIT 50 over the stream")
+            error.message.contains("holds the state of LIMIT 45 over the stream; v now keeps LIMIT 50 over the stream")
         }
     }
 

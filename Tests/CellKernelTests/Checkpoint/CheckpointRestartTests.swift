@@ -230,9 +230,7 @@ import Testing
         try send(Self.values(200..<260), keys: Self.keys(200..<260), to: "tx", on: cluster.bootstrapServers)
         let next = try second.runBatch()
         second.stop()
-        withKnownIssue("product bug: KafkaStreamSource keeps replayEnd when the replayed batch finds no records (it returns nil before clearing it), so the partitions stay bounded at the logged end") {
-            #expect(next?.numInputRows == 60, "records sent after the replay are read")
-        }
+        #expect(next?.numInputRows == 60, "records sent after the replay are read")
     }
 
     /// Another topic behind the same location: the state's offsets name partitions the new
@@ -258,14 +256,12 @@ import Testing
         #expect {
             try query.attachCheckpoint(at: location)
         } throws: { error in
-            "\(error)".contains("cannot resume at tx-0") || "\(error)".contains("cannot resume at tx/0")
+            "\(error)".contains("written by a query over kafka topics tx; v now reads kafka topics other")
         }
-        withKnownIssue("product gap: the refusal is the source's snapshot wording ('the snapshot was taken from a query over other topics'), without the location or what to do with it") {
-            #expect {
-                try query.attachCheckpoint(at: location)
-            } throws: { error in
-                "\(error)".contains(location)
-            }
+        #expect {
+            try query.attachCheckpoint(at: location)
+        } throws: { error in
+            "\(error)".contains(location)
         }
     }
 }

@@ -33,8 +33,9 @@ final class CheckpointScratch {
     }
 
     /// The files of a folder, sorted by name.
+    /// The data files of a folder: not a sink's `_cells_metadata` log or hidden files.
     func files(in folder: String) -> [String] {
-        ((try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []).sorted()
+        ((try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []).filter { !$0.hasPrefix("_") && !$0.hasPrefix(".") }.sorted()
     }
 
     /// The text of every file of a sink's folder, in file name order (a file per batch).
