@@ -23,6 +23,9 @@ public final class KafkaProducer: @unchecked Sendable {  // librdkafka handles a
     private let onDelivery: DeliveryHandler?
     private let topics = Mutex<[String: TopicHandle]>([:])
     private let counters = Mutex(KafkaDeliveryStatistics())
+    /// The configuration's `transactional.id`: records may then be sent only inside a
+    /// transaction (see `KafkaProducer+Transactions.swift`).
+    public let transactionalID: String?
 
     /// Creates a producer. `configuration` gets ``KafkaConfiguration/producerDefaults`` where it
     /// does not say otherwise; an unknown or invalid property throws librdkafka's message.
@@ -34,6 +37,7 @@ public final class KafkaProducer: @unchecked Sendable {  // librdkafka handles a
         }
         events = rd_kafka_queue_get_main(handle.pointer)
         self.onDelivery = onDelivery
+        transactionalID = configuration["transactional.id"]
     }
 
     deinit {
@@ -148,6 +152,13 @@ public final class KafkaProducer: @unchecked Sendable {  // librdkafka handles a
     /// The partition ids of an existing topic; an error naming the topic when it is missing.
     public func partitions(of topic: String, timeout: Duration = .seconds(10)) throws(KafkaError) -> [Int32] {
         try handle.partitions(of: topic, timeout: timeout)
+    }
+
+    /// The partition's low and high watermarks, asked of its leader. librdkafka 2.0.2 may
+    /// wait past `timeout` while the partition has no leader: callers that must stay
+    /// responsive run it in a ``BackgroundCall``.
+    public func watermarks(topic: String, partition: Int32, timeout: Duration = .seconds(10)) throws(KafkaError) -> KafkaWatermarks {
+        try handle.watermarks(topic: topic, partition: partition, timeout: timeout)
     }
 
     // MARK: - Internals
