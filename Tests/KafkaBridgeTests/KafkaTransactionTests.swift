@@ -8,7 +8,8 @@ import Testing
 ///
 /// librdkafka 2.0.2's mock cluster ignores aborts (it writes no abort markers and reports the
 /// end of the log as the last stable offset), so no test here asserts that aborted records
-/// are hidden: on that broker they are not.
+/// are hidden: on that broker they are not. Nor does it fence: a second producer's
+/// initTransactions leaves the first one's commit succeeding, so fencing is not tested either.
 @Suite(.serialized) struct KafkaTransactionTests {
     static func transactionalProducer(_ bootstrap: String, id: String = "cells-test-\(UUID().uuidString)") throws -> KafkaProducer {
         try KafkaProducer(configuration: KafkaConfiguration(["bootstrap.servers": bootstrap, "transactional.id": id]))
