@@ -111,7 +111,7 @@ extension KafkaSink {
         if earlier == nil && result.count == 0 { return }
         try prepareProducer(stop: stop)
         let stage: KafkaStage
-        var missing: [Int]
+        let missing: [Int]
         if let earlier {
             stage = earlier
             let present = try rowsInTopic(of: stage, stop: stop)
@@ -129,14 +129,14 @@ extension KafkaSink {
             missing = Array(stage.rows.indices)
         }
         guard !missing.isEmpty else { return }
-        try sendInTransaction(stage, rows: &missing, stop: stop)
+        try sendInTransaction(stage, rows: missing, stop: stop)
     }
 
     /// Sends the stage's `rows` in one transaction and commits it. On any failure the
     /// producer is marked for replacement: the transaction stays open (on Kafka, the next
     /// producer's `initTransactions` aborts it) and the batch, run again, is completed from
     /// its stage.
-    private func sendInTransaction(_ stage: KafkaStage, rows: inout [Int], stop: () -> Bool) throws {
+    private func sendInTransaction(_ stage: KafkaStage, rows: [Int], stop: () -> Bool) throws {
         let batch = stage.batchId
         let identity = Array(stage.identity.utf8), batchText = Array(String(batch).utf8)
         let failedBefore = producer.statistics.failed
@@ -217,7 +217,16 @@ extension KafkaSink {
         let topic = self.topic
         let call = BackgroundCall(name: "cells.kafka.watermarks") { () throws(KafkaError) -> [Int32: Int64] in
             var marks: [Int32: Int64] = [:]
-            for partition in try reader.partitions(of: topic, timeout: .seconds(10)) {
+            let partitions: [Int32]
+            do throws(KafkaError) {
+                partitions = try reader.partitions(of: topic, timeout: .seconds(10))
+            } catch {
+                // A topic the first record will create (auto.create.topics.enable) starts
+                // empty: every partition from offset 0.
+                if error.code == KafkaError.Code.unknownTopicOrPartition { return [:] }
+                throw error
+            }
+            for partition in partitions {
                 marks[partition] = try reader.watermarks(topic: topic, partition: partition, timeout: .seconds(10)).high
             }
             return marks

@@ -204,6 +204,19 @@ import Testing
         #expect(Self.numbers(try Self.readCommitted("out", from: cluster.bootstrapServers)) == Array(0..<20))
     }
 
+    @Test("an attached sink writing to a topic that does not exist yet creates it and, written twice, leaves each row once")
+    func topicCreatedByFirstRecord() throws {
+        let cluster = try EmbeddedCluster()
+        let folder = try Self.folder()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let sink = try Self.sink(cluster, topic: "fresh", folder: folder, identity: "q-fresh")
+        try sink.write(Self.batch(0, Array(0..<25)), stop: { false })
+        let stage = try KafkaStage(bytes: try #require(try DurableFile.read(folder + "/0")))
+        #expect(stage.highWatermarks.isEmpty, "staged before the topic existed")
+        try sink.write(Self.batch(0, Array((0..<25).reversed())), stop: { false })
+        #expect(Self.numbers(try Self.readCommitted("fresh", from: cluster.bootstrapServers)) == Array(0..<25))
+    }
+
     @Test("a damaged stage and a leftover .tmp count as no stage: the batch is staged anew and sent once")
     func damagedStage() throws {
         let cluster = try EmbeddedCluster()
