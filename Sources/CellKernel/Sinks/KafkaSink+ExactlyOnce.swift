@@ -50,8 +50,15 @@ extension KafkaSink {
     /// Header names every record of a checkpointed query carries.
     static let queryHeader = "cells.query", batchHeader = "cells.batch", rowHeader = "cells.row"
 
+    /// What the sink promises a checkpointed query, whether or not it is attached yet (help
+    /// texts ask before any query runs): exactly once, for `read_committed` readers. A
+    /// `read_uncommitted` reader of a real Kafka cluster also sees aborted attempts.
     var guarantee: DeliveryGuarantee { .exactlyOnce }
 
+    /// Switches the sink to transactions under the checkpoint's identity. Waits up to
+    /// ``attachTimeout`` for the coordinator to fence the previous run's producer, so that a
+    /// transaction it left open stops holding back `read_committed` readers now, not at the
+    /// first batch with data.
     func attach(_ checkpoint: SinkCheckpoint) throws {
         var state = ExactlyOnceState(checkpoint: checkpoint, transactionalID: Self.transactionalID(for: checkpoint.identity))
         exactlyOnce = state
@@ -79,7 +86,7 @@ extension KafkaSink {
 
     /// `cells-` and the identity with everything but letters, digits, `.`, `_` and `-` made
     /// `_`; when anything was changed or cut (past 200 characters), a hash of the whole
-    /// identity follows, so two identities never share an id.
+    /// identity follows, so that identities differing only there do not share an id.
     static func transactionalID(for identity: String) -> String {
         var text = ""
         var changed = false
