@@ -55,9 +55,18 @@ public final class KafkaProducer: @unchecked Sendable {  // librdkafka handles a
     public func send(topic: String, key: UnsafeRawBufferPointer?, value: UnsafeRawBufferPointer?,
                      headers: [KafkaHeader] = [], partition: Int32? = nil, timestamp: Int64? = nil,
                      id: UInt64 = 0, giveUp: () -> Bool = { false }) throws(KafkaError) {
+        try enqueue(topic: topic, key: key, value: value, partition: partition, timestamp: timestamp, id: id,
+                    giveUp: giveUp) { headers.isEmpty ? nil : Self.makeHeaders(headers) }
+    }
+
+    /// The one way records are enqueued: `makeHeaders` builds the record's native headers
+    /// (nil for none), again for each retry, since librdkafka keeps them only on success.
+    func enqueue(topic: String, key: UnsafeRawBufferPointer?, value: UnsafeRawBufferPointer?,
+                 partition: Int32?, timestamp: Int64?, id: UInt64, giveUp: () -> Bool,
+                 makeHeaders: () -> OpaquePointer?) throws(KafkaError) {
         let rkt = try topicHandle(topic).pointer
         while true {
-            let nativeHeaders = headers.isEmpty ? nil : Self.makeHeaders(headers)
+            let nativeHeaders = makeHeaders()
             let err = cells_produce(
                 handle.pointer, rkt, partition ?? RD_KAFKA_PARTITION_UA,
                 key?.baseAddress, key?.count ?? 0, value?.baseAddress, value?.count ?? 0,

@@ -88,6 +88,31 @@ import Testing
         #expect(values.filter { $0 == "kept" }.count == 1)
     }
 
+    @Test("records sent with a header template carry its headers, then the record's own, inside a transaction")
+    func headerTemplate() throws {
+        let cluster = try makeCluster(topic: "t", partitions: 2)
+        let producer = try Self.transactionalProducer(cluster.bootstrapServers)
+        try producer.initTransactions(timeout: .seconds(10))
+        let template = KafkaHeaderTemplate([KafkaHeader(name: "q", value: "query-1"), KafkaHeader(name: "empty", value: nil)])
+        try producer.beginTransaction()
+        for i in 0..<10 {
+            let value = Array("v\(i)".utf8), row = Array("\(i)".utf8)
+            try value.withUnsafeBytes { v in
+                try row.withUnsafeBytes { r in
+                    try producer.send(topic: "t", key: nil, value: v, headers: template, adding: "row", r)
+                }
+            }
+        }
+        try producer.commitTransaction(timeout: .seconds(10))
+        let records = try Self.readCommitted("t", from: cluster.bootstrapServers)
+        #expect(records.count == 10)
+        for record in records {
+            let i = try #require(Int(Self.text(record.value).dropFirst()))
+            #expect(record.headers == [KafkaHeader(name: "q", value: "query-1"), KafkaHeader(name: "empty", value: nil),
+                                       KafkaHeader(name: "row", value: "\(i)")])
+        }
+    }
+
     @Test("transactions on a producer without transactional.id are refused with a message that says to set one")
     func notTransactional() throws {
         let cluster = try makeCluster(topic: "t", partitions: 1)

@@ -145,18 +145,21 @@ extension KafkaSink {
     /// its stage.
     private func sendInTransaction(_ stage: KafkaStage, rows: [Int], stop: () -> Bool) throws {
         let batch = stage.batchId
-        let identity = Array(stage.identity.utf8), batchText = Array(String(batch).utf8)
+        let headers = KafkaHeaderTemplate([KafkaHeader(name: Self.queryHeader, value: stage.identity),
+                                           KafkaHeader(name: Self.batchHeader, value: String(batch))])
         let failedBefore = producer.statistics.failed
         do {
             try producer.beginTransaction()
             try stage.bytes.withUnsafeBytes { bytes in
-                for index in rows {
-                    let row = stage.rows[index]
-                    let headers = [KafkaHeader(name: Self.queryHeader, value: identity),
-                                   KafkaHeader(name: Self.batchHeader, value: batchText),
-                                   KafkaHeader(name: Self.rowHeader, value: Array(String(index).utf8))]
-                    try producer.send(topic: topic, key: row.key(in: bytes), value: row.value(in: bytes),
-                                      headers: headers, giveUp: stop)
+                // The row's index as decimal text, written into a buffer reused for every row.
+                var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)
+                try withUnsafeMutableBytes(of: &digits) { buffer in
+                    for index in rows {
+                        let row = stage.rows[index]
+                        try producer.send(topic: topic, key: row.key(in: bytes), value: row.value(in: bytes),
+                                          headers: headers, adding: Self.rowHeader, Self.decimal(index, into: buffer),
+                                          giveUp: stop)
+                    }
                 }
             }
             try producer.commitTransaction(timeout: Self.flushTimeout, stop: stop)
@@ -177,6 +180,18 @@ extension KafkaSink {
             exactlyOnce?.replaceProducer = true
             throw SinkError("kafka sink: \(failed) rows of batch \(batch) were reported undelivered to \(topic) after its transaction committed: \(producer.statistics.firstError.map { "\($0)" } ?? "")")
         }
+    }
+
+    /// `value` (not negative) as decimal digits at the end of `buffer` (24 bytes hold any Int).
+    static func decimal(_ value: Int, into buffer: UnsafeMutableRawBufferPointer) -> UnsafeRawBufferPointer {
+        var rest = value.magnitude
+        var start = buffer.count
+        repeat {
+            start -= 1
+            buffer[start] = UInt8(ascii: "0") + UInt8(rest % 10)
+            rest /= 10
+        } while rest > 0 && start > 0
+        return UnsafeRawBufferPointer(rebasing: buffer[start...])
     }
 
     /// A producer ready for a transaction: a new one when the last transaction failed, and

@@ -288,6 +288,15 @@ import Testing
         #expect(KafkaSink.transactionalID(for: String(repeating: "x", count: 500)).count < 240)
     }
 
+    @Test("the cells.row header's digits are the row index in decimal, for any index")
+    func rowDigits() {
+        var buffer: (UInt64, UInt64, UInt64) = (0, 0, 0)
+        let texts = withUnsafeMutableBytes(of: &buffer) { raw in
+            [0, 7, 10, 123_456, Int.max].map { String(decoding: KafkaSink.decimal($0, into: raw), as: UTF8.self) }
+        }
+        #expect(texts == ["0", "7", "10", "123456", "\(Int.max)"])
+    }
+
     @Test("a stop while an attached sink waits for a dead broker ends the write within a second; with the broker back the batch is completed once")
     func stopThenResume() throws {
         let cluster = try EmbeddedCluster()
