@@ -34,6 +34,12 @@ struct ExactlyOnceState {
     var replaceProducer = false
     /// Asks partitions' watermarks of the brokers; made on first use, kept.
     var watermarkReader: KafkaConsumer?
+    /// Called as reading back an earlier attempt's rows begins: where tests cut the broker
+    /// off to see that a stop still ends the read.
+    var willReadBack: (() -> Void)?
+    /// Called when a transaction's rows are all enqueued, before it is committed: where tests
+    /// cut the broker off in the middle of a batch.
+    var willCommit: (() -> Void)?
 }
 
 extension KafkaSink {
@@ -162,6 +168,7 @@ extension KafkaSink {
                     }
                 }
             }
+            exactlyOnce?.willCommit?()
             try producer.commitTransaction(timeout: Self.flushTimeout, stop: stop)
         } catch {
             exactlyOnce?.replaceProducer = true
@@ -312,6 +319,7 @@ extension KafkaSink {
             throw SinkError("kafka sink: cannot read back \(topic) to complete batch \(stage.batchId): \(error)")
         }
         defer { consumer.close() }
+        exactlyOnce?.willReadBack?()
         let identity = Array(stage.identity.utf8), batch = Array(String(stage.batchId).utf8)
         let deadline = ContinuousClock.now + Self.scanTimeout
         while !left.isEmpty {

@@ -1,6 +1,7 @@
 @testable import CellKernel
 import Foundation
 import KafkaBridge
+import Synchronization
 import Testing
 
 /// The Kafka sink attached to a checkpoint, against the embedded cluster over TCP: a batch
@@ -297,7 +298,7 @@ import Testing
         #expect(texts == ["0", "7", "10", "123456", "\(Int.max)"])
     }
 
-    @Test("a stop while an attached sink waits for a dead broker ends the write within a second; with the broker back the batch is completed once")
+    @Test("a stop while an attached sink waits for a dead broker to commit ends the write within a second; with the broker back the batch is completed, each row once")
     func stopThenResume() throws {
         let cluster = try EmbeddedCluster()
         try cluster.createTopic("out", partitions: 1)
@@ -306,23 +307,46 @@ import Testing
         let sink = try Self.sink(cluster, folder: folder, identity: "q-stop")
         try sink.write(Self.batch(0, Array(0..<3)), stop: { false })
         sink.committed(0)
-        // The broker goes away once batch 1 is staged, i.e. while its records are on their way.
-        var downAt: ContinuousClock.Instant?
-        let stop = {
-            if downAt == nil, FileManager.default.fileExists(atPath: folder + "/1") {
-                try? cluster.setBrokerDown(1)
-                downAt = .now
-            }
-            return downAt.map { ContinuousClock.now - $0 > .seconds(1) } ?? false
+        // The broker goes away when batch 1's rows are delivered (uncommitted, which the mock
+        // broker shows) and before the transaction commits.
+        let downAt = Mutex<ContinuousClock.Instant?>(nil)
+        sink.exactlyOnce?.willCommit = { [sink] in
+            try? sink.producer.flush(timeout: .seconds(10))
+            try? cluster.setBrokerDown(1)
+            downAt.withLock { $0 = .now }
         }
+        let stop = { downAt.withLock { $0.map { ContinuousClock.now - $0 > .seconds(1) } } ?? false }
         let error = #expect(throws: SinkError.self) { try sink.write(Self.batch(1, Array(10..<2010)), stop: stop) }
-        let took = try ContinuousClock.now - #require(downAt)
+        sink.exactlyOnce?.willCommit = nil
+        let took = try ContinuousClock.now - #require(downAt.withLock { $0 })
         #expect(took < .seconds(3), "the write took \(took) after the broker went down")
         #expect(error?.description.contains("stopped while batch 1 was being committed") == true, "\(String(describing: error))")
         try cluster.setBrokerUp(1)
+        let shown = Self.numbers(try Self.readCommitted("out", from: cluster.bootstrapServers)).count - 3
+        #expect(shown == 2000, "the mock broker shows the uncommitted rows that were delivered")
         try sink.write(Self.batch(1, Array((10..<2010).reversed())), stop: { false })
         sink.committed(1)
         #expect(Self.numbers(try Self.readCommitted("out", from: cluster.bootstrapServers)) == Array(0..<3) + Array(10..<2010))
+    }
+
+    @Test("a stop while reading back an earlier attempt's rows from a broker that died ends the write within a second")
+    func stopDuringReadBack() throws {
+        let cluster = try EmbeddedCluster()
+        try cluster.createTopic("out", partitions: 2)
+        let folder = try Self.folder()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        _ = try Self.crashedAttempt(Self.batch(0, Array(0..<20)), sent: [1, 2, 3], cluster: cluster, folder: folder, identity: "q-readback")
+        let resumed = try Self.sink(cluster, folder: folder, identity: "q-readback")
+        let downAt = Mutex<ContinuousClock.Instant?>(nil)
+        resumed.exactlyOnce?.willReadBack = {
+            try? cluster.setBrokerDown(1)
+            downAt.withLock { $0 = .now }
+        }
+        let stop = { downAt.withLock { $0.map { ContinuousClock.now - $0 > .seconds(1) } } ?? false }
+        let error = #expect(throws: SinkError.self) { try resumed.write(Self.batch(0, Array(0..<20)), stop: stop) }
+        let took = try ContinuousClock.now - #require(downAt.withLock { $0 })
+        #expect(took < .seconds(3), "the write took \(took) after the broker went down")
+        #expect(error?.description.contains("stopped while reading back out to complete batch 0") == true, "\(String(describing: error))")
     }
 
     @Test("an attached sink whose broker is gone at attach still attaches, and a stop ends its first write within a second")
