@@ -176,7 +176,7 @@ extension KafkaSink {
             producer.purge()
             if stop() {
                 throw SinkError("kafka sink: stopped while batch \(batch) was being committed to \(topic) (\(waiting) of its \(rows.count) rows not yet acknowledged); "
-                                + "its transaction is not committed, and the batch is completed, once, when the query resumes from its checkpoint")
+                                + "whether or not its transaction completes on its own, the batch is completed, each row once, when the query resumes from its checkpoint")
             }
             throw SinkError("kafka sink: batch \(batch) (\(rows.count) rows) could not be committed to \(topic): \(error)",
                             hint: "check that the broker is up and the topic exists; run the query again from its checkpoint and the batch is completed, once")
@@ -193,6 +193,7 @@ extension KafkaSink {
     static func decimal(_ value: Int, into buffer: UnsafeMutableRawBufferPointer) -> UnsafeRawBufferPointer {
         var rest = value.magnitude
         var start = buffer.count
+        guard start > 0 else { return UnsafeRawBufferPointer(start: nil, count: 0) }
         repeat {
             start -= 1
             buffer[start] = UInt8(ascii: "0") + UInt8(rest % 10)
