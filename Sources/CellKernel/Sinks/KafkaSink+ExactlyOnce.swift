@@ -43,10 +43,10 @@ struct ExactlyOnceState {
 }
 
 extension KafkaSink {
-    /// How long ``attach(_:)`` waits for the transaction coordinator: `attach` cannot be
-    /// stopped, so a coordinator that does not answer by then is left to the first write,
-    /// which resumes the wait and can be.
-    static let attachTimeout: Duration = .seconds(10)
+    /// How long ``attach(_:)`` waits for the transaction coordinator (``KafkaSink/attachTimeout``
+    /// unless a test shortens it): `attach` cannot be stopped, so a coordinator that does not
+    /// answer by then is left to the first write, which resumes the wait and can be.
+    static let defaultAttachTimeout: Duration = .seconds(10)
     /// How long a batch may wait for the transaction coordinator to register the producer.
     static let initTimeout: Duration = .seconds(30)
     /// How long reading back an earlier attempt's rows may take: long enough for another
@@ -75,7 +75,7 @@ extension KafkaSink {
         }
         if let last = checkpoint.lastCommitted { removeStages(through: last) }
         do {
-            try producer.initTransactions(timeout: Self.attachTimeout)
+            try producer.initTransactions(timeout: attachTimeout)
             state.ready = true
         } catch where error.isRetriable {
             // Resumed by the first write (librdkafka's call picks up where this one stopped).

@@ -18,6 +18,8 @@ final class KafkaSink: QuerySink {
     let configuration: KafkaConfiguration
     /// Set by ``attach(_:)``: the checkpoint's folder and identity and the transaction state.
     var exactlyOnce: ExactlyOnceState?
+    /// How long ``attach(_:)`` may wait for the transaction coordinator.
+    var attachTimeout = KafkaSink.defaultAttachTimeout
 
     /// `schema`: the query's output, which `key` must name (checked before the broker is asked).
     init(options: [String: String], schema: Schema? = nil) throws {

@@ -357,9 +357,10 @@ import Testing
         defer { try? FileManager.default.removeItem(atPath: folder) }
         let sink = try KafkaSink(options: ["kafka.bootstrap.servers": cluster.bootstrapServers, "topic": "out"])
         try cluster.setBrokerDown(1)
+        sink.attachTimeout = .seconds(2)
         let attachBegan = ContinuousClock.now
         try sink.attach(SinkCheckpoint(folder: folder, identity: "q-nobroker", lastCommitted: nil))
-        #expect(ContinuousClock.now - attachBegan < KafkaSink.attachTimeout + .seconds(2))
+        #expect(ContinuousClock.now - attachBegan < .seconds(4), "attach took \(ContinuousClock.now - attachBegan)")
         let began = ContinuousClock.now
         #expect(throws: SinkError.self) {
             try sink.write(Self.batch(0, [1, 2, 3]), stop: { ContinuousClock.now - began > .seconds(1) })
