@@ -278,6 +278,15 @@ import Testing
         changed[30] ^= 1
         #expect(throws: SnapshotError.self) { try KafkaStage(bytes: changed) }
         #expect(throws: SnapshotError.self) { try KafkaStage(bytes: []) }
+        // Every cut and every changed byte is refused, none crashes.
+        let cutsRead = (0..<stage.bytes.count).filter { (try? KafkaStage(bytes: Array(stage.bytes.prefix($0)))) != nil }
+        #expect(cutsRead.isEmpty)
+        let flipsRead = (0..<stage.bytes.count).filter { position in
+            var bytes = stage.bytes
+            bytes[position] ^= 0x41
+            return (try? KafkaStage(bytes: bytes)) != nil
+        }
+        #expect(flipsRead.isEmpty)
     }
 
     @Test("transactional.id is cells- and the identity, with a hash where characters had to be replaced")
