@@ -188,6 +188,32 @@ import Testing
         #expect(try FileManager.default.contentsOfDirectory(atPath: folder).isEmpty)
     }
 
+    @Test("records of another query, or of another batch of this one, in the topic do not count as rows already sent")
+    func headersTellQueriesAndBatchesApart() throws {
+        let cluster = try EmbeddedCluster()
+        try cluster.createTopic("out", partitions: 2)
+        let folder = try Self.folder()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let identity = "q-apart"
+        _ = try Self.crashedAttempt(Self.batch(1, Array(0..<10)), sent: [0, 2, 4, 6, 8], cluster: cluster,
+                                    folder: folder, identity: identity)
+        // Decoys after the staged watermarks, with the odd rows' indexes.
+        let decoys = try KafkaProducer(configuration: KafkaConfiguration(bootstrapServers: cluster.bootstrapServers))
+        for (n, (query, batch)) in [("other", "1"), (identity, "2"), (identity, "01")].enumerated() {
+            for row in [1, 3, 5, 7, 9] {
+                try decoys.send(topic: "out", key: nil, value: Array(#"{"n":\#(900 + 10 * n + row)}"#.utf8), headers: [
+                    KafkaHeader(name: "cells.query", value: query), KafkaHeader(name: "cells.batch", value: batch),
+                    KafkaHeader(name: "cells.row", value: "\(row)")])
+            }
+        }
+        try decoys.flush(timeout: .seconds(10))
+
+        let resumed = try Self.sink(cluster, folder: folder, identity: identity)
+        try resumed.write(Self.batch(1, Array((0..<10).reversed())), stop: { false })
+        let decoyNumbers = (0..<3).flatMap { n in [1, 3, 5, 7, 9].map { Int64(900 + 10 * n + $0) } }
+        #expect(Self.numbers(try Self.readCommitted("out", from: cluster.bootstrapServers)) == (Array(0..<10) + decoyNumbers).sorted())
+    }
+
     @Test("after a crash between the batch's commit in Kafka and the checkpoint's, re-writing the batch sends nothing")
     func crashAfterKafkaCommit() throws {
         let cluster = try EmbeddedCluster()
