@@ -17,6 +17,9 @@ public struct KafkaError: Error, Sendable, Equatable, CustomStringConvertible {
     public let isRetriable: Bool
     /// Whether the client instance is unusable after this error.
     public let isFatal: Bool
+    /// Whether the producer's current transaction can only be aborted now (librdkafka's
+    /// `rd_kafka_error_txn_requires_abort`): a record of it failed, or it timed out.
+    public var requiresAbort = false
     /// What the bridge was doing, e.g. `producing to streaming_cartao`.
     public var context: String?
 

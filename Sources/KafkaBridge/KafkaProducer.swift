@@ -23,6 +23,9 @@ public final class KafkaProducer: @unchecked Sendable {  // librdkafka handles a
     private let onDelivery: DeliveryHandler?
     private let topics = Mutex<[String: TopicHandle]>([:])
     private let counters = Mutex(KafkaDeliveryStatistics())
+    /// The configuration's `transactional.id`: records may then be sent only inside a
+    /// transaction (see `KafkaProducer+Transactions.swift`).
+    public let transactionalID: String?
 
     /// Creates a producer. `configuration` gets ``KafkaConfiguration/producerDefaults`` where it
     /// does not say otherwise; an unknown or invalid property throws librdkafka's message.
@@ -34,6 +37,7 @@ public final class KafkaProducer: @unchecked Sendable {  // librdkafka handles a
         }
         events = rd_kafka_queue_get_main(handle.pointer)
         self.onDelivery = onDelivery
+        transactionalID = configuration["transactional.id"]
     }
 
     deinit {
@@ -51,9 +55,18 @@ public final class KafkaProducer: @unchecked Sendable {  // librdkafka handles a
     public func send(topic: String, key: UnsafeRawBufferPointer?, value: UnsafeRawBufferPointer?,
                      headers: [KafkaHeader] = [], partition: Int32? = nil, timestamp: Int64? = nil,
                      id: UInt64 = 0, giveUp: () -> Bool = { false }) throws(KafkaError) {
+        try enqueue(topic: topic, key: key, value: value, partition: partition, timestamp: timestamp, id: id,
+                    giveUp: giveUp) { headers.isEmpty ? nil : Self.makeHeaders(headers) }
+    }
+
+    /// The one way records are enqueued: `makeHeaders` builds the record's native headers
+    /// (nil for none), again for each retry, since librdkafka keeps them only on success.
+    func enqueue(topic: String, key: UnsafeRawBufferPointer?, value: UnsafeRawBufferPointer?,
+                 partition: Int32?, timestamp: Int64?, id: UInt64, giveUp: () -> Bool,
+                 makeHeaders: () -> OpaquePointer?) throws(KafkaError) {
         let rkt = try topicHandle(topic).pointer
         while true {
-            let nativeHeaders = headers.isEmpty ? nil : Self.makeHeaders(headers)
+            let nativeHeaders = makeHeaders()
             let err = cells_produce(
                 handle.pointer, rkt, partition ?? RD_KAFKA_PARTITION_UA,
                 key?.baseAddress, key?.count ?? 0, value?.baseAddress, value?.count ?? 0,
@@ -148,6 +161,13 @@ public final class KafkaProducer: @unchecked Sendable {  // librdkafka handles a
     /// The partition ids of an existing topic; an error naming the topic when it is missing.
     public func partitions(of topic: String, timeout: Duration = .seconds(10)) throws(KafkaError) -> [Int32] {
         try handle.partitions(of: topic, timeout: timeout)
+    }
+
+    /// The partition's low and high watermarks, asked of its leader. librdkafka 2.0.2 may
+    /// wait past `timeout` while the partition has no leader: callers that must stay
+    /// responsive run it in a ``BackgroundCall``.
+    public func watermarks(topic: String, partition: Int32, timeout: Duration = .seconds(10)) throws(KafkaError) -> KafkaWatermarks {
+        try handle.watermarks(topic: topic, partition: partition, timeout: timeout)
     }
 
     // MARK: - Internals

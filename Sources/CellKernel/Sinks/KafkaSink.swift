@@ -3,10 +3,23 @@ import KafkaBridge
 /// Writes each result row as a JSON object to a Kafka topic (Spark's Kafka sink with the row
 /// turned into its value). Options: `kafka.bootstrap.servers` and `topic` (required), `key`
 /// (an output column whose text keys the record), other `kafka.*` for librdkafka.
+///
+/// With a checkpoint (``attach(_:)``) every batch goes out in one Kafka transaction and a batch
+/// run again after a crash adds only the rows the first run did not get into the topic: see
+/// `KafkaSink+ExactlyOnce.swift`.
 final class KafkaSink: QuerySink {
-    private let producer: KafkaProducer
-    private let topic: String
+    /// Replaced by a transactional one when the sink is attached to a checkpoint, and after a
+    /// transaction failed midway (a new producer fences whatever the old one left open).
+    var producer: KafkaProducer
+    let topic: String
     private let keyColumn: String?
+    /// The librdkafka properties the producer was made with, for the producers and the
+    /// consumer the exactly-once mode makes.
+    let configuration: KafkaConfiguration
+    /// Set by ``attach(_:)``: the checkpoint's folder and identity and the transaction state.
+    var exactlyOnce: ExactlyOnceState?
+    /// How long ``attach(_:)`` may wait for the transaction coordinator.
+    var attachTimeout = KafkaSink.defaultAttachTimeout
 
     /// `schema`: the query's output, which `key` must name (checked before the broker is asked).
     init(options: [String: String], schema: Schema? = nil) throws {
@@ -36,6 +49,7 @@ final class KafkaSink: QuerySink {
         }
         self.topic = topic
         keyColumn = lowered["key"]
+        self.configuration = configuration
     }
 
     func write(_ result: ResultBatch) throws { try write(result, stop: { false }) }
@@ -47,8 +61,9 @@ final class KafkaSink: QuerySink {
     /// while waiting (a dead broker acknowledges nothing for message.timeout.ms) ends the wait
     /// at once with an error that says how many rows were not confirmed.
     func write(_ result: ResultBatch, stop: () -> Bool) throws {
+        if exactlyOnce != nil { return try writeExactlyOnce(result, stop: stop) }
         let names = result.schema.fields.map(\.name)
-        let keyIndex = keyColumn.flatMap { result.schema.index(of: $0) }
+        let keyIndex = keyIndex(in: result.schema)
         let failedBefore = producer.statistics.failed
         // The unacknowledged rows are dropped (they count as failed), so that closing the
         // producer afterwards does not wait for the broker either.
@@ -59,7 +74,7 @@ final class KafkaSink: QuerySink {
         }
         for row in 0..<result.count {
             let value = Array(JSONText.object(names: names, columns: result.columns, row: row).utf8)
-            let key = keyIndex.flatMap { result.columns[$0].isNull(row) ? nil : Array(Cast.text(result.columns[$0], row).utf8) }
+            let key = keyIndex.flatMap { Self.keyText(result.columns[$0], row).map { Array($0.utf8) } }
             do {
                 try producer.send(topic: topic, key: key, value: value, giveUp: stop)
             } catch {
@@ -86,5 +101,13 @@ final class KafkaSink: QuerySink {
         if stats.failed > failedBefore {
             throw SinkError("kafka sink: \(stats.failed - failedBefore) rows of batch \(result.batchId) were not delivered to \(topic): \(stats.firstError.map { "\($0)" } ?? "")")
         }
+    }
+
+    /// The column whose text keys each record, if the `key` option names one.
+    func keyIndex(in schema: Schema) -> Int? { keyColumn.flatMap { schema.index(of: $0) } }
+
+    /// A row's key: the key column's text, nil for NULL.
+    static func keyText(_ column: Column, _ row: Int) -> String? {
+        column.isNull(row) ? nil : Cast.text(column, row)
     }
 }
