@@ -41,7 +41,7 @@ extension StreamingQuery {
         let resumption = try recover(checkpoint)
         for (index, sink) in sinks.enumerated() where index > 0 {
             try sink.attach(SinkCheckpoint(folder: try location.sinkFolder(index: index, name: String(describing: type(of: sink))),
-                                           identity: "\(metadata.id)-\(index)", lastCommitted: checkpoint.lastCommitted))
+                                           identity: "\(metadata.id)-\(index)", lastCommitted: nextBatchId > 0 ? nextBatchId - 1 : nil))
         }
         self.checkpoint = checkpoint
         return resumption

@@ -37,7 +37,8 @@ struct SinkCheckpoint: Sendable {
     /// Stable across restarts of the query from the same location, different for another
     /// location: e.g. Kafka's `transactional.id`.
     var identity: String
-    /// The last batch the checkpoint committed; nil before the first.
+    /// The last batch that will not run again (the one before the first the query runs now,
+    /// which after damaged state may be before its last commit); nil before the first.
     var lastCommitted: Int64?
 }
 
