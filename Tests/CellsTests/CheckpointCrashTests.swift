@@ -1,0 +1,114 @@
+import Foundation
+import KafkaBridge
+import Testing
+
+/// Checkpoints survive SIGKILL anywhere: `cells run NOTEBOOK --all --trigger available-now
+/// --checkpoint-root DIR` over a Kafka topic (an embedded cluster in this process, over TCP)
+/// and over a JSON-lines file, killed at seeded random points of its progress and by the
+/// engine's crash hook right after each step of the protocol (offsets, state, sinks, commit),
+/// restarted each time, then run to the end. The outputs must be what one run without kills
+/// writes, computed here from the seeded messages: every row once (append, no state), the
+/// whole table in complete mode's last file, and every window closed by the watermark once
+/// with its count and sum (append with a watermark). Each restart must say where it resumed.
+///
+/// Serialized: the kill points are timed, and the two campaigns would slow each other down.
+@Suite(.serialized) struct CheckpointCrashTests {
+    static let messages = 3_000
+    static let rowsPerBatch = 100
+
+    @Test func kafkaSourceGivesExactlyOnceOutputThroughKillsAtRandomPointsAndAtEveryPhase() throws {
+        let cluster = try EmbeddedCluster()
+        let topic = "crash_events", partitions = 4
+        try cluster.createTopic(topic, partitions: partitions)
+        let events = CrashEvent.seeded(Self.messages, seed: 11)
+        // Round robin over the partitions: each batch reads about the next 100 events in order.
+        let producer = try KafkaProducer(configuration: KafkaConfiguration(["bootstrap.servers": cluster.bootstrapServers]))
+        for (i, event) in events.enumerated() {
+            try producer.send(topic: topic, key: Array(event.id.utf8), value: Array(event.json.utf8), partition: Int32(i % partitions))
+        }
+        try producer.flush(timeout: .seconds(30))
+        try #require(producer.statistics.delivered == events.count)
+
+        let source = """
+        USING kafka OPTIONS ('kafka.bootstrap.servers' = '${KAFKA_BOOTSTRAP}', 'subscribe' = '\(topic)',
+          'startingOffsets' = 'earliest', 'maxOffsetsPerTrigger' = '\(Self.rowsPerBatch)')
+        """
+        try campaign(source: source, events: events, environment: ["KAFKA_BOOTSTRAP": cluster.bootstrapServers], seed: 1011, label: "kafka")
+    }
+
+    @Test func fileSourceGivesExactlyOnceOutputThroughKillsAtRandomPointsAndAtEveryPhase() throws {
+        let events = CrashEvent.seeded(Self.messages, seed: 12)
+        let input = temporaryPath("events.jsonl")
+        defer { try? FileManager.default.removeItem(atPath: input) }
+        let text = events.map(\.json).joined(separator: "\n") + "\n"
+        try text.write(toFile: input, atomically: true, encoding: .utf8)
+        // maxOffsetsPerTrigger is in bytes for files: about 100 lines a batch.
+        let bytesPerBatch = text.utf8.count / events.count * Self.rowsPerBatch
+        let source = "USING file OPTIONS ('path' = '\(input)', 'maxOffsetsPerTrigger' = '\(bytesPerBatch)')"
+        try campaign(source: source, events: events, environment: [:], seed: 1012, label: "file")
+    }
+
+    /// A run without kills (for the batch boundaries and timing, and as a check of the checks),
+    /// then the campaign on a notebook of its own, then its outputs.
+    private func campaign(source: String, events: [CrashEvent], environment: [String: String], seed: UInt64, label: String) throws {
+        let began = ContinuousClock.now
+        let expected = CrashExpectations(events, windowMillis: CrashNotebook.windowMillis, delayMillis: CrashNotebook.delayMillis)
+        try #require(expected.perWindow.count >= 30, "about a minute of events in 5-second windows of 3 groups: \(expected.perWindow.count)")
+
+        let reference = try CrashNotebook(source: source)
+        defer { reference.remove() }
+        let started = ContinuousClock.now
+        let clean = try Child(cellsExecutable.path, ["run", reference.path, "--all", "--trigger", "available-now",
+                                                      "--checkpoint-root", reference.checkpointRoot], environment: environment)
+            .finish(timeout: .seconds(60))
+        let cleanSeconds = (ContinuousClock.now - started) / .seconds(1)
+        try #require(clean.status == 0, "\(label): the run without kills failed: \(clean.stderr)")
+        #expect(!clean.stdout.contains("resumed "), "a new checkpoint root has nothing to resume")
+        #expect(!clean.stdout.contains("late rows"), "the events come in about their order: none is late")
+        try reference.checkOutputs(expected, "\(label) without kills")
+        let finals = reference.finals()
+        let batches = finals.values.reduce(0) { $0 + $1 + 1 }
+        #expect(finals["all_rows"]! >= 25, "maxOffsetsPerTrigger makes dozens of batches: \(finals)")
+
+        let notebook = try CrashNotebook(source: source)
+        defer { notebook.remove() }
+        let campaign = CrashCampaign(notebook: notebook, environment: environment, finals: finals,
+                                     batchSeconds: cleanSeconds / Double(batches))
+        var random = SeededGenerator(seed: seed)
+        var runs: [CampaignRun] = []
+        for action in campaign.actions(kills: 20, rounds: 2, using: &random) {
+            let run = try campaign.run(action, using: &random)
+            runs.append(run)
+            if !run.killed && run.status == 0 && !run.stdout.isEmpty { break }  // it ran to the end before the kill
+        }
+        // Then to the end, and once more: a run over a finished checkpoint only resumes each view.
+        let last = try campaign.run(nil, using: &random)
+        let again = try campaign.run(nil, using: &random)
+        #expect(last.status == 0 && again.status == 0)
+        for view in CrashNotebook.views {
+            #expect(again.stdout.contains("resumed \(view) at batch \(finals[view]! + 1) from \(notebook.checkpoint(view))\n"),
+                    "\(label): \(view) resumes after its last batch, with nothing to run again:\n\(again.stdout)")
+        }
+        #expect(notebook.finals() == finals, "\(label): the same batches as the run without kills")
+
+        try notebook.checkOutputs(expected, "\(label) after kills")
+        try notebook.checkSameFiles(as: reference, "\(label) after kills")
+
+        let killed = runs.filter(\.killed)
+        let hooked = runs.filter { $0.how.hasPrefix("CELLS_TEST_CRASH_AT") && $0.killed }
+        #expect(killed.count >= 24, "\(label): \(killed.count) of \(runs.count) runs were killed")
+        #expect(Set(hooked.compactMap(\.phase)).isSuperset(of: [.offsets, .state, .commit]), "\(label): the hook hit every phase")
+        let resumed = runs.reduce(0) { $0 + $1.resumedLines } + last.resumedLines + again.resumedLines
+        #expect(resumed >= 20, "\(label): only \(resumed) restarts were checked for their resumed lines")
+        let phases = Dictionary(grouping: killed.compactMap(\.phase), by: { $0 }).mapValues(\.count)
+        let views = Dictionary(grouping: killed.compactMap(\.view), by: { $0 }).mapValues(\.count)
+        print("""
+            \(label): \(batches) batches (\(finals.sorted { $0.key < $1.key }.map { "\($0.key) 0...\($0.value)" }.joined(separator: ", "))), \
+            run without kills \(String(format: "%.2f", cleanSeconds)) s; \(killed.count) kills in \(runs.count) runs \
+            (\(hooked.count) by the hook), \(resumed) resumed lines checked; by phase: \(phases.sorted { $0.key < $1.key }.map { "\($0.key.rawValue) \($0.value)" }.joined(separator: ", ")); \
+            by view: \(views.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")); \
+            total \(String(format: "%.1f", (ContinuousClock.now - began) / .seconds(1))) s
+            """)
+        for run in runs { print("  \(label): \(run.how): \(run.killed ? "killed in \(run.phase?.rawValue ?? "?") of \(run.view ?? "-") batch \(run.batch.map(String.init) ?? "-")" : "exit \(run.status)")") }
+    }
+}
