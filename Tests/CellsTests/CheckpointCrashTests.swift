@@ -48,6 +48,54 @@ import Testing
         try campaign(source: source, events: events, environment: [:], seed: 1012, label: "file")
     }
 
+    /// The Kafka source's restart in its narrowest form: one query killed right after saving
+    /// the state of batch 22 (a full state at 20, deltas 21 and 22, commit 21), restarted
+    /// from copies of that checkpoint. Restoring applies the full state and a delta and runs
+    /// batch 22 again, and each of those resumes the source, which assigns its partitions
+    /// again each time: librdkafka 2.0.2 then aborts now and then in its main thread
+    /// (`rd_kafka_assignment_partition_stopped: Assertion rktp->rktp_started failed`).
+    @Test func kafkaSourceResumesFromAFullStateADeltaAndABatchToRunAgainEveryTime() throws {
+        let cluster = try EmbeddedCluster()
+        try cluster.createTopic("crash_events", partitions: 4)
+        let events = CrashEvent.seeded(3_000, seed: 13)
+        let producer = try KafkaProducer(configuration: KafkaConfiguration(["bootstrap.servers": cluster.bootstrapServers]))
+        for (i, event) in events.enumerated() {
+            try producer.send(topic: "crash_events", key: nil, value: Array(event.json.utf8), partition: Int32(i % 4))
+        }
+        try producer.flush(timeout: .seconds(30))
+        let folder = temporaryPath("restart")
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let notebook = folder + "/one.cells"
+        try """
+        CREATE SOURCE src USING kafka OPTIONS ('kafka.bootstrap.servers' = '\(cluster.bootstrapServers)', 'subscribe' = 'crash_events',
+          'startingOffsets' = 'earliest', 'maxOffsetsPerTrigger' = '100');
+        CREATE STREAM events FROM src FORMAT json SCHEMA (id STRING, grp STRING, amount BIGINT, event_time TIMESTAMP);
+        CREATE VIEW all_rows AS SELECT id, grp, amount FROM events;
+        START all_rows OUTPUT MODE append USING json OPTIONS ('path' = '\(folder)/out');
+
+        """.write(toFile: notebook, atomically: true, encoding: .utf8)
+        func run(_ root: String, _ environment: [String: String] = [:]) throws -> ReapedChild.Ended {
+            try ReapedChild(cellsExecutable.path, ["run", notebook, "--all", "--trigger", "available-now", "--checkpoint-root", root],
+                            environment: environment).finish(timeout: .seconds(60), "(restart from \(root))")
+        }
+        let killed = try run(folder + "/chk", ["CELLS_TEST_CRASH_AT": "state:22"])
+        try #require(killed.signal == SIGKILL, "the hook ends the first run: \(killed.ending) \(killed.stderr)")
+        var crashes: [String] = []
+        for attempt in 0..<10 {
+            let copy = folder + "/chk\(attempt)"
+            try FileManager.default.copyItem(atPath: folder + "/chk", toPath: copy)
+            let restarted = try run(copy)
+            if restarted.exitStatus != 0 {
+                crashes.append("\(restarted.ending): \(restarted.stderr.split(separator: "\n").first ?? "")")
+            } else {
+                #expect(restarted.stdout.contains("resumed all_rows at batch 22 from \(copy)/all_rows; batch 22 runs again with the offsets it logged\n"),
+                        "\(restarted.stdout)")
+            }
+        }
+        #expect(crashes.isEmpty, "\(crashes.count) of 10 restarts from the same checkpoint crashed: \(Set(crashes).sorted())")
+    }
+
     /// A run without kills (for the batch boundaries and timing, and as a check of the checks),
     /// then the campaign on a notebook of its own, then its outputs.
     private func campaign(source: String, events: [CrashEvent], environment: [String: String], seed: UInt64, label: String) throws {
