@@ -12,6 +12,10 @@ struct HashAggregation: Sendable {
     var states: [AggregateState]
     var touched: [Bool] = []
     var touchedIDs: [Int] = []
+    /// What changed since the last checkpoint (HashAggregation+Delta.swift): kept only once
+    /// a checkpoint or a restore gave a state to change from, so a partial aggregation or a
+    /// query that never checkpoints pays nothing.
+    var changes = ChangeLog()
 
     init(keys: [BoundExpression], aggregates: [AggregateSpec]) {
         self.keys = keys
@@ -59,9 +63,14 @@ struct HashAggregation: Sendable {
 
     private mutating func markTouched(_ ids: [Int32]) {
         touched += repeatElement(false, count: table.count - touched.count)
+        // A group first touched in this batch has also changed since the checkpoint: the
+        // change log costs a flag test per group per batch, never one per row.
+        let logging = changes.isOn
+        if logging { changes.grow(to: table.count) }
         for id in ids where !touched[Int(id)] {
             touched[Int(id)] = true
             touchedIDs.append(Int(id))
+            if logging { changes.markChanged(Int(id)) }
         }
     }
 
@@ -95,13 +104,15 @@ struct HashAggregation: Sendable {
     /// stays bounded on an endless stream. Ids are renumbered in the order of `keep`.
     mutating func retain(_ keep: [Int]) {
         guard keep.count < table.count else { return }
+        if changes.isOn { changes.recordRemoval(from: table, keeping: keep) }
+        touched += repeatElement(false, count: table.count - touched.count)
+        let wasTouched = touched
         var rebuilt = GroupTable(keyTypes: table.keyTypes)
         _ = rebuilt.groupIDs(table.keyColumns(keep), count: keep.count)
         table = rebuilt
         states = states.map { $0.compacted(keep) }
-        let wasTouched = Set(touchedIDs)
-        touchedIDs = keep.indices.filter { wasTouched.contains(keep[$0]) }
-        touched = keep.map { wasTouched.contains($0) }
+        touchedIDs = keep.indices.filter { wasTouched[keep[$0]] }
+        touched = keep.map { wasTouched[$0] }
     }
 
     private func columns(for ids: [Int]) -> [Column] {
