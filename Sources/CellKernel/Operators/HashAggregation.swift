@@ -63,15 +63,17 @@ struct HashAggregation: Sendable {
 
     private mutating func markTouched(_ ids: [Int32]) {
         touched += repeatElement(false, count: table.count - touched.count)
-        // A group first touched in this batch has also changed since the checkpoint: the
-        // change log costs a flag test per group per batch, never one per row.
-        let logging = changes.isOn
-        if logging { changes.grow(to: table.count) }
         for id in ids where !touched[Int(id)] {
             touched[Int(id)] = true
             touchedIDs.append(Int(id))
-            if logging { changes.markChanged(Int(id)) }
         }
+        // The change log: a flag test per id, in a loop of its own so the common case (no
+        // checkpoints, or a partial aggregation) pays one branch per call, not one per id.
+        // `ids` are a partial aggregation's groups (one per group per thread) on the fused
+        // scan's path; rows only where an aggregation reads another's results.
+        guard changes.isOn else { return }
+        changes.grow(to: table.count)
+        for id in ids { changes.markChanged(Int(id)) }
     }
 
     /// Forgets which groups were touched: call before each micro-batch.
