@@ -15,11 +15,23 @@ struct ChangeLog: Sendable {
     private(set) var removed: GroupTable?
 
     /// From now on, changes are counted from the state as it is, with `groups` groups.
+    ///
+    /// Called after every checkpoint: the flags set are cleared one by one and the arrays keep
+    /// their memory, so a checkpoint costs what changed, not what is held.
     mutating func start(groups: Int, keyTypes: [SQLType]) {
-        isOn = true
-        changed = Array(repeating: false, count: groups)
-        changedIDs = []
-        removed = GroupTable(keyTypes: keyTypes)
+        if isOn {
+            changed.withUnsafeMutableBufferPointer { flags in
+                for id in changedIDs { flags[id] = false }
+            }
+            changedIDs.removeAll(keepingCapacity: true)
+            if changed.count > groups { changed.removeLast(changed.count - groups) }
+            grow(to: groups)
+        } else {
+            isOn = true
+            changed = Array(repeating: false, count: groups)
+            changedIDs = []
+        }
+        if removed?.count != 0 || removed?.keyTypes != keyTypes { removed = GroupTable(keyTypes: keyTypes) }
     }
 
     /// Stops keeping changes (and frees what was kept): the next checkpoint must be whole.
@@ -32,11 +44,18 @@ struct ChangeLog: Sendable {
         if changed.count < groups { changed += repeatElement(false, count: groups - changed.count) }
     }
 
-    @inline(__always)
-    mutating func markChanged(_ id: Int) {
-        guard !changed[id] else { return }
-        changed[id] = true
-        changedIDs.append(id)
+    /// Marks groups `ids` changed; each must be below the count ``grow(to:)`` was given (they
+    /// are ids the group table just handed out).
+    mutating func markChanged(_ ids: [Int32]) {
+        var marked = changedIDs
+        changedIDs = []
+        changed.withUnsafeMutableBufferPointer { flags in
+            for id in ids where !flags[Int(id)] {
+                flags[Int(id)] = true
+                marked.append(Int(id))
+            }
+        }
+        changedIDs = marked
     }
 
     /// Remembers the keys of the groups of `table` not in `keep`, and renumbers the changed

@@ -73,7 +73,7 @@ struct HashAggregation: Sendable {
         // scan's path; rows only where an aggregation reads another's results.
         guard changes.isOn else { return }
         changes.grow(to: table.count)
-        for id in ids { changes.markChanged(Int(id)) }
+        changes.markChanged(ids)
     }
 
     /// Forgets which groups were touched: call before each micro-batch.

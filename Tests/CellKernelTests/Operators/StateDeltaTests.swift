@@ -321,3 +321,109 @@ import Testing
         #expect(throws: SnapshotError.self) { try fromBase.applyDelta(delta, signature: "another") }
     }
 }
+
+/// What the change log costs a running query: the same stream over 100k groups with no
+/// checkpoints, with the log on (a checkpoint after every batch, no delta taken: the hot
+/// path's cost alone), and with a delta taken every batch. A measurement, not a check: run
+/// it with CELLS_DELTA_TIMING=1 in a release build
+/// (`swift test -c release -Xswiftc -enable-testing --filter StateDeltaTimingTests`).
+@Suite(.enabled(if: ProcessInfo.processInfo.environment["CELLS_DELTA_TIMING"] != nil))
+struct StateDeltaTimingTests {
+    @Test func theChangeLogCostsTheHotPathNothingMeasurable() throws {
+        let rows = 1_200_000, groups = 100_000
+        var random = StateDeltaTests.SplitMix(state: 42)
+        var text = ""
+        text.reserveCapacity(rows * 110)
+        for i in 0..<rows {
+            // Every group appears (i * 7919 mod 100k covers them all), in a scrambled order.
+            let key = (i &* 7919 &+ Int.random(in: 0..<2, using: &random) * 50_000) % groups
+            text += #"{"event_time":"2024-01-01T00:00:00Z","brand":"k\#(key)","user":"u\#(i % 1000)","amount":\#(i % 9000).25}"# + "\n"
+        }
+        let file = try StateDeltaTests.temporaryFile(text)
+        defer { try? FileManager.default.removeItem(atPath: file) }
+        let view = """
+            CREATE VIEW v AS SELECT brand, count(*) AS n, sum(amount) AS total, avg(amount) AS mean,
+              max(user) AS top FROM tx GROUP BY brand;
+            """
+        enum Mode: String, CaseIterable { case off = "no checkpoints", log = "log on", delta = "log on, delta every batch" }
+        func run(_ mode: Mode) throws -> (seconds: Double, batches: Int, deltaBytes: Int) {
+            let query = try StateDeltaTests.query(file: file, view: view, mode: "update", maxBytes: 11_000_000)
+            let op = try #require(StateDeltaTests.aggregates(query).first)
+            var batches = 0, deltaBytes = 0
+            let start = DispatchTime.now().uptimeNanoseconds
+            if mode != .off { op.markCheckpointed() }
+            while try query.runBatch() != nil {
+                batches += 1
+                if mode == .delta { deltaBytes += op.stateDelta?.count ?? 0 }
+                if mode != .off { op.markCheckpointed() }
+            }
+            let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+            #expect(op.stateRows == groups)
+            query.stop()
+            return (seconds, batches, deltaBytes)
+        }
+        var times: [Mode: [Double]] = [:]
+        _ = try run(.off)  // warm the page cache and the allocator
+        for _ in 0..<7 {
+            for mode in Mode.allCases {
+                let (seconds, batches, bytes) = try run(mode)
+                times[mode, default: []].append(seconds)
+                if mode == .delta { print("  \(batches) batches, deltas \(bytes / max(batches, 1) / 1024) KiB a batch") }
+            }
+        }
+        let median = { (mode: Mode) in times[mode]!.sorted()[3] }, least = { (mode: Mode) in times[mode]!.min()! }
+        for mode in Mode.allCases {
+            print("\(mode.rawValue): median \(String(format: "%.3f", median(mode))) s, min \(String(format: "%.3f", least(mode))) s of \(times[mode]!.map { String(format: "%.3f", $0) }); ratio to no checkpoints: median \(String(format: "%.3f", median(mode) / median(.off))), min \(String(format: "%.3f", least(mode) / least(.off)))")
+        }
+    }
+
+    /// The hot path alone: folding two scan threads' partial aggregations (100k groups each)
+    /// into the operator's state, with the change log off and on (a checkpoint every batch,
+    /// so the flags are set anew each batch), alternating; and the log's own loop.
+    @Test func mergingPartialsCostsTheSameWithTheLogOn() throws {
+        let groups = 100_000, rowsPerPartial = 150_000
+        let schema = Schema([.init(name: "k", type: .string), .init(name: "v", type: .decimal(precision: 10, scale: 2))])
+        let keys: [BoundExpression] = [.column(0, .string)]
+        let aggregates = [AggregateSpec(.countAll, nil), AggregateSpec(.sum, .column(1, .decimal(precision: 10, scale: 2))),
+                          AggregateSpec(.max, .column(0, .string))]
+        let partials = (0..<2).map { lane in
+            var k = Column(type: .string), v = Column(type: .decimal(precision: 10, scale: 2))
+            for i in 0..<rowsPerPartial {
+                k.append(.string("k\((i &* 7919 &+ lane * 31) % groups)"))
+                v.append(.decimal(Int128(i % 9000)))
+            }
+            var partial = HashAggregation(keys: keys, aggregates: aggregates)
+            partial.add(Batch(schema: schema, columns: [k, v]))
+            return partial
+        }
+        var perBatch: [Bool: [Double]] = [:]
+        for round in 0..<40 {
+            let logging = round % 2 == 1
+            var state = HashAggregation(keys: keys, aggregates: aggregates)
+            for p in partials { state.merge(p) }  // every group exists: the batches below update
+            let start = DispatchTime.now().uptimeNanoseconds
+            for _ in 0..<10 {
+                if logging { state.markCheckpointed() }
+                state.beginBatch()
+                for p in partials { state.merge(p) }
+            }
+            perBatch[logging, default: []].append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e7)
+            #expect(state.groupCount == groups)
+            if logging { #expect(state.changes.changedIDs.count == groups) }
+        }
+        let off = perBatch[false]!.sorted(), on = perBatch[true]!.sorted()
+        print(String(format: "merging 2 partials into 100k groups, per batch: log off median %.2f ms, min %.2f ms; log on median %.2f ms, min %.2f ms; ratio median %.3f, min %.3f",
+                     off[10], off[0], on[10], on[0], on[10] / off[10], on[0] / off[0]))
+        var log = ChangeLog()
+        let ids = (0..<2).flatMap { lane in (0..<groups).map { Int32(($0 &* 7919 &+ lane * 31) % groups) } }
+        var best = Double.infinity
+        for _ in 0..<20 {
+            log.start(groups: groups, keyTypes: [.string])
+            let start = DispatchTime.now().uptimeNanoseconds
+            log.grow(to: groups)
+            log.markChanged(ids)
+            best = min(best, Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6)
+        }
+        print(String(format: "the change log's own loop over those 200k ids: %.3f ms a batch", best))
+    }
+}
