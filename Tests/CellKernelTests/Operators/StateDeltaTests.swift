@@ -294,6 +294,65 @@ import Testing
         empty.stop(); other.stop()
     }
 
+    static let keySchema = Schema([.init(name: "k", type: .string), .init(name: "v", type: .bigint)])
+
+    static func keyed(_ keys: [String], value: Int64 = 1) -> Batch {
+        var k = Column(type: .string), v = Column(type: .bigint)
+        for key in keys { k.append(.string(key)); v.append(.int(value)) }
+        return Batch(schema: keySchema, columns: [k, v])
+    }
+
+    static func byKey() -> HashAggregation {
+        HashAggregation(keys: [.column(0, .string)], aggregates: [AggregateSpec(.countAll, nil), AggregateSpec(.sum, .column(1, .bigint))])
+    }
+
+    /// Between two checkpoints a group can be removed and created again (its new state wins),
+    /// or created and removed (the delta's removal of a key the base never had is harmless).
+    @Test func groupsRemovedAndCreatedAgainBetweenCheckpoints() throws {
+        var live = Self.byKey()
+        live.add(Self.keyed(["a", "b", "c", "d"]))
+        let base = live.snapshot()
+        live.markCheckpointed()
+        live.beginBatch()
+        live.retain([1, 2, 3])                      // a goes
+        live.add(Self.keyed(["a", "e", "b"], value: 5))  // a is back, e is new, b changes
+        live.retain([0, 1, 2, 3])                   // e (id 4) goes again
+        live.add(Self.keyed(["f"], value: 7))
+        let delta = try #require(live.delta(signature: "s"))
+        var restored = try HashAggregation(restoring: base, keys: live.keys, aggregates: live.aggregates)
+        try restored.applyDelta(delta, signature: "s")
+        #expect(restored.snapshot().groupState == live.snapshot().groupState)
+        #expect(restored.allGroups().map(\.values) == [
+            [.string("b"), .string("c"), .string("d"), .string("a"), .string("f")],
+            [.int(2), .int(1), .int(1), .int(1), .int(1)], [.int(6), .int(1), .int(1), .int(5), .int(7)],
+        ])
+        // Applied, the state counts as checkpointed: its next delta holds nothing.
+        let next = try #require(restored.delta(signature: "s"))
+        #expect(restored.changes.changedIDs.isEmpty && restored.changes.removed?.count == 0)
+        try restored.applyDelta(next, signature: "s")
+        #expect(restored.snapshot().groupState == live.snapshot().groupState)
+    }
+
+    /// Removed keys are kept until the next checkpoint; when they outweigh what is held (a
+    /// query that stopped checkpointing), the log gives up and asks for a whole snapshot.
+    @Test func aChangeLogThatOutgrowsTheStateStopsAndAsksForAWholeSnapshot() throws {
+        var live = Self.byKey()
+        #expect(live.delta(signature: "s") == nil, "no checkpoint yet")
+        let long = String(repeating: "x", count: 1_000)
+        live.add(Self.keyed((0..<3_000).map { "\($0)" + long }))
+        live.markCheckpointed()
+        live.retain(Array(0..<1_000))
+        #expect(live.delta(signature: "s") != nil, "2k removed keys (2 MB) are kept")
+        live.add(Self.keyed((3_000..<6_000).map { "\($0)" + long }))
+        live.retain(Array(0..<100))
+        #expect(live.delta(signature: "s") == nil, "5.9k removed keys (6 MB) for 100 groups held: the log stopped")
+        #expect(live.changes.changedIDs.isEmpty && live.changes.removed == nil, "and freed what it held")
+        live.markCheckpointed()
+        live.add(Self.keyed(["1" + long]))
+        let delta = try #require(live.delta(signature: "s"), "a checkpoint starts it again")
+        #expect(delta.count < 2_000)
+    }
+
     /// A global aggregate (no keys): its one group's change is its whole delta.
     @Test func aGlobalAggregateKeepsDeltasToo() throws {
         let aggregates = [AggregateSpec(.countAll, nil), AggregateSpec(.sum, .column(1, .double)),
