@@ -91,7 +91,22 @@ final class AggregateOperator: BatchOperator, StatefulOperator {
         snapshot.groupState = bytes
         state = try HashAggregation(restoring: snapshot, keys: aggregation.keys, aggregates: aggregation.aggregates,
                                     columnNames: inputNames)
+        // The restored state is a checkpoint's: the next delta is counted from it.
+        state.markCheckpointed()
     }
+
+    // Incremental checkpoints: the groups changed or removed since the last checkpoint
+    // (HashAggregation+Delta.swift). The groups and their aggregate states are the whole of
+    // this operator's state (the watermark and the event times it follows are the query's,
+    // saved with the offsets), so a full snapshot and its deltas are the state exactly.
+
+    var stateDelta: [UInt8]? { state.delta(signature: stateSignature) }
+
+    func applyStateDelta(_ bytes: [UInt8]) throws {
+        try state.applyDelta(bytes, signature: stateSignature)
+    }
+
+    func markCheckpointed() { state.markCheckpointed() }
 
     var estimatedStateBytes: Int { state.estimatedStateBytes }
     var stateRows: Int { state.groupCount }

@@ -142,6 +142,25 @@ struct GroupTable: Sendable {
         return Int32(id)
     }
 
+    /// The id of each row's group, or nil where no group has that key: a lookup that creates
+    /// nothing (what applying a checkpoint's delta needs to find the groups it removes).
+    func existingIDs(_ keys: [Column], count rows: Int) -> [Int?] {
+        if keys.isEmpty { return Array(repeating: count > 0 ? 0 : nil, count: rows) }
+        var encoded: [UInt8] = [], starts: [Int] = []
+        Self.encodeRows(keys, rows, into: &encoded, starts: &starts)
+        return encoded.withUnsafeBytes { all in
+            (0..<rows).map { row in
+                let key = UnsafeRawBufferPointer(rebasing: all[starts[row]..<starts[row + 1]])
+                return find(key, hash: Self.hash(key)).map(Int.init)
+            }
+        }
+    }
+
+    /// Group `id`'s encoded key, as the arena holds it.
+    func keyBytes(_ id: Int) -> ArraySlice<UInt8> {
+        arena[keyOffsets[id]..<keyOffsets[id + 1]]
+    }
+
     /// Encodes row `r`'s key (as ``encode(_:_:into:)`` does, column after column) at
     /// `out[starts[r]..<starts[r + 1]]`, for every row.
     static func encodeRows(_ keys: [Column], _ rows: Int, into out: inout [UInt8], starts: inout [Int]) {

@@ -4,6 +4,7 @@ extension HashAggregation {
     /// 80 bytes each: the value's bytes, their array's header and the set's slot).
     var estimatedStateBytes: Int {
         var bytes = table.estimatedBytes + touched.count + touchedIDs.count * 8
+        bytes += changes.changed.count + changes.changedIDs.count * 8 + (changes.removed?.estimatedBytes ?? 0)
         for state in states {
             bytes += (state.counts.count + state.integers.count + state.doubles.count + state.compensation.count) * 8
             bytes += state.seen.count + state.strings.count * 24

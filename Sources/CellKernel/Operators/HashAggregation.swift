@@ -12,6 +12,10 @@ struct HashAggregation: Sendable {
     var states: [AggregateState]
     var touched: [Bool] = []
     var touchedIDs: [Int] = []
+    /// What changed since the last checkpoint (HashAggregation+Delta.swift): kept only once
+    /// a checkpoint or a restore gave a state to change from, so a partial aggregation or a
+    /// query that never checkpoints pays nothing.
+    var changes = ChangeLog()
 
     init(keys: [BoundExpression], aggregates: [AggregateSpec]) {
         self.keys = keys
@@ -63,6 +67,13 @@ struct HashAggregation: Sendable {
             touched[Int(id)] = true
             touchedIDs.append(Int(id))
         }
+        // The change log: a flag test per id, in a loop of its own so the common case (no
+        // checkpoints, or a partial aggregation) pays one branch per call, not one per id.
+        // `ids` are a partial aggregation's groups (one per group per thread) on the fused
+        // scan's path; rows only where an aggregation reads another's results.
+        guard changes.isOn else { return }
+        changes.grow(to: table.count)
+        changes.markChanged(ids)
     }
 
     /// Forgets which groups were touched: call before each micro-batch.
@@ -95,13 +106,15 @@ struct HashAggregation: Sendable {
     /// stays bounded on an endless stream. Ids are renumbered in the order of `keep`.
     mutating func retain(_ keep: [Int]) {
         guard keep.count < table.count else { return }
+        if changes.isOn { changes.recordRemoval(from: table, keeping: keep) }
+        touched += repeatElement(false, count: table.count - touched.count)
+        let wasTouched = touched
         var rebuilt = GroupTable(keyTypes: table.keyTypes)
         _ = rebuilt.groupIDs(table.keyColumns(keep), count: keep.count)
         table = rebuilt
         states = states.map { $0.compacted(keep) }
-        let wasTouched = Set(touchedIDs)
-        touchedIDs = keep.indices.filter { wasTouched.contains(keep[$0]) }
-        touched = keep.map { wasTouched.contains($0) }
+        touchedIDs = keep.indices.filter { wasTouched[keep[$0]] }
+        touched = keep.map { wasTouched[$0] }
     }
 
     private func columns(for ids: [Int]) -> [Column] {
