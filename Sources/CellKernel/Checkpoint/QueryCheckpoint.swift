@@ -39,8 +39,9 @@ final class QueryCheckpoint {
     /// power cut would, so crash tests can hit each step of the protocol.
     let crashPoint: (phase: String, batch: Int64)?
 
-    /// A full state file at least this often, so that recovery reads a bounded chain of deltas.
-    static let fullEvery: Int64 = 10
+    /// A full state file at least this often, so that recovery reads a bounded chain of
+    /// deltas (Spark's `minDeltasForSnapshot` is 10 too).
+    var fullEvery: Int64 = 10
 
     private let writer = DispatchQueue(label: "cells.checkpoint.writer")
     /// The first write that failed, set on the writer's thread.
@@ -61,7 +62,7 @@ final class QueryCheckpoint {
     /// Whether the state after `batch` goes to a full file.
     func fullIsDue(_ batch: Int64) -> Bool {
         guard let lastFull else { return true }
-        return batch - lastFull >= Self.fullEvery
+        return batch - lastFull >= fullEvery
     }
 
     /// Hands `bytes` to the writer thread for `file`; `phase` names the step for the crash hook.

@@ -144,7 +144,7 @@ extension StreamingQuery {
             var reached = full - 1
             for batch in full...committed {
                 let file = location.stateFile(batch, full: batch == full)
-                guard batch == full || deltas.contains(batch) else { problems.append("neither \(location.stateFile(batch, full: true)) nor .delta exists"); break }
+                guard batch == full || deltas.contains(batch) else { problems.append("\(location.stateFile(batch, full: false)) (or .full) is missing"); break }
                 do {
                     guard let bytes = try location.read(file) else { problems.append("\(file) is missing"); break }
                     chain.append(try StateSnapshot(bytes: bytes))

@@ -26,6 +26,10 @@ public final class KafkaStreamSource: StreamSource {
     private var next: [KafkaTopicPartition: Int64] = [:]
     private let starting: StartingOffsets
     private var needsSeek: [KafkaTopicPartition: Int64] = [:]
+    /// Set by resuming: the partitions are assigned at `next` once, when the next batch is
+    /// read. Recovery resumes several times in a row (a full state, its deltas, a batch to
+    /// run again), and librdkafka 2.0.2 can fail an assertion on back-to-back assigns.
+    private var needsAssign = false
     private let maxOffsetsPerTrigger: Int64?
     private let failOnDataLoss: Bool
     private let pollTimeout: Duration
@@ -107,7 +111,7 @@ public final class KafkaStreamSource: StreamSource {
         for (name, offset) in offsets.next { next[byName[name]!] = offset }
         // Assigning again (rather than seeking) works whether or not fetching has begun.
         needsSeek.removeAll()
-        try consumer.assign(partitions.map { ($0, .exact(next[$0]!)) })
+        needsAssign = true
     }
 
     public func endNextBatch(at offsets: SourceOffsets) throws {
@@ -140,7 +144,11 @@ public final class KafkaStreamSource: StreamSource {
                 next[tp] = exact
             }
         }
-        try consumer.assign(partitions.map { ($0, .exact(next[$0]!)) })
+        if resuming {
+            needsAssign = true
+        } else {
+            try consumer.assign(partitions.map { ($0, .exact(next[$0]!)) })
+        }
     }
 
     public func readBatch(stop: () -> Bool, notice: (String) -> Void, _ body: (SourceRecord) throws -> Void) throws -> SourceBatch? {
@@ -190,6 +198,11 @@ public final class KafkaStreamSource: StreamSource {
         } ?? endOffsets(high: high)
         let start = next
         guard partitions.contains(where: { end[$0]! > next[$0]! }) else { replayEnd = nil; return nil }
+        if needsAssign {
+            try consumer.assign(partitions.map { ($0, .exact(next[$0]!)) })
+            needsAssign = false
+            needsSeek.removeAll()
+        }
         if !needsSeek.isEmpty {
             do {
                 try consumer.seek(needsSeek)

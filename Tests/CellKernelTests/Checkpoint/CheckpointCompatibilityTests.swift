@@ -156,7 +156,7 @@ import Testing
         #expect(transcript.value.contains("resumed v at batch 2 from \(location)\n"), "\(transcript.value)")
         #expect(session.table("v")?.sortedRows == Transactions.perBrand(Array(0..<400)))
         let commits = scratch.files(in: location + "/commits").compactMap(Int.init)
-        #expect(commits.count == 2 && commits.max().map { $0 >= 3 } == true, "\(commits)")
+        #expect(commits.max().map { $0 >= 3 } == true, "\(commits)")
     }
 
     // MARK: One query per location

@@ -49,7 +49,7 @@ import Testing
         #expect(metadata.view == "m5" && metadata.stateSignatures.count == 2 && metadata.sources == ["file \(a)", "file \(b)"])
         let logged = try OffsetsEntry(bytes: [UInt8](try Data(contentsOf: URL(fileURLWithPath: location + "/offsets/5"))))
         #expect(logged.end.next.keys.sorted() == ["#0 \(a)", "#1 \(b)"])
-        if damageLastState { try Data("no".utf8).write(to: URL(fileURLWithPath: location + "/state/5.full")) }
+        if damageLastState { try Data("no".utf8).write(to: URL(fileURLWithPath: stateFile(location, 5))) }
 
         let (_, second) = try Self.chain(a, b, out: scratch.path("split"))
         let resumed = try #require(try second.attachCheckpoint(at: location))

@@ -193,7 +193,7 @@ import Testing
         #expect(logged.numInputRows == 120)
         first.stop()
         try FileManager.default.removeItem(atPath: location + "/commits/1")
-        try FileManager.default.removeItem(atPath: location + "/state/1.full")
+        try FileManager.default.removeItem(atPath: stateFile(location, 1))
         try send(Self.values(220..<300), keys: Self.keys(220..<300), to: "tx", on: cluster.bootstrapServers)
 
         let (session, second, resumed) = try open(cluster, view: view, mode: "complete", location: location)
@@ -222,7 +222,7 @@ import Testing
         #expect(closing.numInputRows == 0 && closing.batchId == 1)
         first.stop()
         try FileManager.default.removeItem(atPath: location + "/commits/1")
-        try FileManager.default.removeItem(atPath: location + "/state/1.full")
+        try FileManager.default.removeItem(atPath: stateFile(location, 1))
 
         let (_, second, resumed) = try open(cluster, view: view, mode: "append", location: location)
         #expect(resumed?.rerun == [1])

@@ -140,7 +140,7 @@ import Testing
         #expect(scratch.files(in: location + "/state") == ["1.full", "2.full"])
 
         try FileManager.default.removeItem(atPath: location + "/commits/2")
-        try FileManager.default.removeItem(atPath: location + "/state/2.full")
+        try FileManager.default.removeItem(atPath: stateFile(location, 2))
         let logged = try OffsetsEntry(bytes: Array(try Data(contentsOf: URL(fileURLWithPath: location + "/offsets/2"))))
         #expect(logged.batchId == 2 && logged.end == third.endOffsets && logged.start == third.startOffsets)
         try scratch.append(Transactions.lines(parts[3]), to: file)
@@ -249,7 +249,7 @@ import Testing
         #expect(try first.runBatch()?.numInputRows == 60, "batch 1 reads the first stream only")
         first.stop()
         try FileManager.default.removeItem(atPath: location + "/commits/1")
-        try FileManager.default.removeItem(atPath: location + "/state/1.full")
+        try FileManager.default.removeItem(atPath: stateFile(location, 1))
 
         let (session, second, resumed) = try open()
         #expect(resumed?.rerun == [1])
@@ -280,7 +280,7 @@ import Testing
         let logged = try OffsetsEntry(bytes: Array(try Data(contentsOf: URL(fileURLWithPath: location + "/offsets/1"))))
         #expect(logged.start == logged.end)
         try FileManager.default.removeItem(atPath: location + "/commits/1")
-        try FileManager.default.removeItem(atPath: location + "/state/1.full")
+        try FileManager.default.removeItem(atPath: stateFile(location, 1))
 
         let (session, second, resumed) = try notebook.open(location: location)
         #expect(resumed == StreamingQuery.Resumption(nextBatch: 1, rerun: [1], fallback: nil))
@@ -332,7 +332,7 @@ import Testing
         try run(first, batches: 1)
         first.stop()
         try FileManager.default.removeItem(atPath: location + "/commits/1")
-        try FileManager.default.removeItem(atPath: location + "/state/1.full")
+        try FileManager.default.removeItem(atPath: stateFile(location, 1))
         try Data(Array(try Data(contentsOf: URL(fileURLWithPath: location + "/offsets/1"))).prefix(20)).write(to: URL(fileURLWithPath: location + "/offsets/1"))
         try scratch.append(Transactions.lines(150..<170), to: file)
 
@@ -376,7 +376,7 @@ import Testing
         let batch0 = try #require(try first.runBatch())
         first.stop()
         try FileManager.default.removeItem(atPath: location + "/commits/0")
-        try FileManager.default.removeItem(atPath: location + "/state/0.full")
+        try FileManager.default.removeItem(atPath: stateFile(location, 0))
         try scratch.append(Transactions.lines(80..<100), to: file)
 
         let (session, second, transcript) = try notebook.open()
@@ -401,7 +401,7 @@ import Testing
         let (_, first, _) = try notebook.open(location: location)
         try run(first, batches: 3)
         first.stop()
-        try Data("x".utf8).write(to: URL(fileURLWithPath: location + "/state/2.full"))
+        try Data("x".utf8).write(to: URL(fileURLWithPath: stateFile(location, 2)))
         if damagedNotDeleted {
             try Data("y".utf8).write(to: URL(fileURLWithPath: location + "/offsets/2"))
         } else {
@@ -466,7 +466,7 @@ import Testing
         let (_, first, _) = try notebook("split", option: true).open()
         try run(first, batches: 5)
         first.stop()
-        let damaged = location + "/state/4.full"
+        let damaged = stateFile(location, 4)
         switch damage {
         case .flippedByte:
             var bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: damaged)))
@@ -507,15 +507,15 @@ import Testing
         let (_, first, _) = try notebook.open(location: location)
         try run(first, batches: 3)
         first.stop()
-        var bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: location + "/state/2.full")))
+        var bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: stateFile(location, 2))))
         bytes[bytes.count - 3] ^= 0xFF
-        try Data(bytes).write(to: URL(fileURLWithPath: location + "/state/2.full"))
+        try Data(bytes).write(to: URL(fileURLWithPath: stateFile(location, 2)))
 
         let (session, second, resumed) = try notebook.open(location: location)
         let resumption = try #require(resumed)
         #expect(resumption.nextBatch == 2 && resumption.rerun == [2])
         let fallback = try #require(resumption.fallback)
-        #expect(fallback.contains("\(location)/state/2.full") && fallback.contains("checksum"), "\(fallback)")
+        #expect(fallback.contains(stateFile(location, 2)) && fallback.contains("checksum"), "\(fallback)")
         try drain(second)
         second.stop()
         #expect(session.table("v")?.sortedRows == Transactions.perBrand(Array(0..<400)))
@@ -532,7 +532,7 @@ import Testing
         try run(first, batches: 3)
         first.stop()
         for batch in [1, 2] {
-            try Data("damaged".utf8).write(to: URL(fileURLWithPath: location + "/state/\(batch).full"))
+            try Data("damaged".utf8).write(to: URL(fileURLWithPath: stateFile(location, batch)))
         }
         expectCheckpointError({ _ = try notebook.open(location: location) }) { error in
             error.message.contains("no state of \(location) up to its last committed batch 2 can be read")

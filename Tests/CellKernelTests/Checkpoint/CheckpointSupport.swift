@@ -106,7 +106,12 @@ struct CheckpointNotebook {
     func open(location: String) throws -> (session: CellSession, query: StreamingQuery, resumption: StreamingQuery.Resumption?) {
         let (session, query, _) = try open()
         do {
-            return (session, query, try query.attachCheckpoint(at: location))
+            let resumed = try query.attachCheckpoint(at: location)
+            // These tests name a stateful query's state files by batch (`state/N.full`): a
+            // full file every batch keeps the names fixed. Deltas are covered by
+            // StateDeltaTests, the crash campaigns and the stateless chains here.
+            if !query.statefulOperators.isEmpty { query.checkpoint?.fullEvery = 1 }
+            return (session, query, resumed)
         } catch {
             query.stop()
             throw error
@@ -150,4 +155,10 @@ func expectCheckpointError(_ body: () throws -> Void, _ check: (CheckpointError)
     } catch {
         Issue.record("not a CheckpointError: \(type(of: error)) \(error)", sourceLocation: sourceLocation)
     }
+}
+
+/// The state file of `batch` in a checkpoint location, full or delta, whichever was written.
+func stateFile(_ location: String, _ batch: Int) -> String {
+    let full = "\(location)/state/\(batch).full"
+    return FileManager.default.fileExists(atPath: full) ? full : "\(location)/state/\(batch).delta"
 }
