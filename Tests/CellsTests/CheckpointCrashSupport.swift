@@ -347,9 +347,9 @@ struct CrashCampaign {
             let b = aimed.batch
             let landed = switch phase {
             case .offsets: now.logged == b && (now.committed ?? -1) < b && (now.saved ?? -1) < b && !written
-            case .state: now.logged == b && (now.committed ?? -1) < b && now.saved == b && !written
-            // The state is flushed on the checkpoint's writer thread while the sinks write,
-            // so after the sinks it may or may not be on disk yet.
+            // The sinks write while the writer thread flushes the state: either may be first.
+            case .state: now.logged == b && (now.committed ?? -1) < b && now.saved == b
+            // ... so after the sinks the state may or may not be on disk yet.
             case .sinks: now.logged == b && (now.committed ?? -1) < b && (now.saved ?? -1) >= b - 1 && written == writes
             case .commit: now.logged == b && now.committed == b && now.saved == b && written == writes
             default: false
