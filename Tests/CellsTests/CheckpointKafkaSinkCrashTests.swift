@@ -30,7 +30,7 @@ struct CheckpointKafkaSinkCrashTests {
 
         // Each step of the protocol once, then kills at random moments (a seeded generator, so
         // a failure replays), then a run to the end.
-        var random = KafkaCrashRandom(seed: 20261202)
+        var random = SeededGenerator(seed: 20261202)
         var runs: [ReapedChild.Ended] = []
         for phase in ["offsets:3", "state:5", "sinks:7", "commit:9"] {
             runs.append(try cellsRun(arguments, environment: ["CELLS_TEST_CRASH_AT": phase]))
@@ -58,19 +58,6 @@ struct CheckpointKafkaSinkCrashTests {
         #expect(seen.values.allSatisfy { $0 == 1 }, "duplicated: \(seen.filter { $0.value > 1 }.keys.sorted().prefix(10))")
         let cards = rows.compactMap { $0["credit_card"] as? String }.sorted()
         #expect(cards == messages.compactMap { $0["credit_card"] as? String }.sorted(), "the same records, once each")
-    }
-}
-
-/// A small seeded generator: the same kill times on every run of the test.
-struct KafkaCrashRandom {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }
 
