@@ -101,6 +101,9 @@ final class AggregateOperator: BatchOperator, StatefulOperator {
     // saved with the offsets), so a full snapshot and its deltas are the state exactly.
 
     var stateDelta: [UInt8]? { state.delta(signature: stateSignature) }
+    var changedShare: Double? {
+        state.changes.isOn ? Double(state.changes.changedIDs.count) / Double(max(1, state.groupCount)) : nil
+    }
 
     func applyStateDelta(_ bytes: [UInt8]) throws {
         try state.applyDelta(bytes, signature: stateSignature)

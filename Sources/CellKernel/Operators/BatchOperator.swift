@@ -45,6 +45,10 @@ protocol StatefulOperator: AnyObject {
     /// takes: what an incremental checkpoint saves. Nil when the operator keeps no record of
     /// its changes; a checkpoint then saves all of ``stateBytes``.
     var stateDelta: [UInt8]? { get }
+    /// About what share of the state changed since the last ``markCheckpointed()`` (0...1);
+    /// nil when unknown. Past half, a checkpoint saves the whole state: a delta that size
+    /// costs more to build and to restore than it saves.
+    var changedShare: Double? { get }
     /// Applies a delta taken by ``stateDelta`` to the state it was taken after.
     func applyStateDelta(_ bytes: [UInt8]) throws
     /// The state as it stands is saved: the next delta starts from here.
@@ -53,6 +57,7 @@ protocol StatefulOperator: AnyObject {
 
 extension StatefulOperator {
     var stateDelta: [UInt8]? { nil }
+    var changedShare: Double? { nil }
     func applyStateDelta(_ bytes: [UInt8]) throws {
         throw SnapshotError.corrupt("\(stateSignature) keeps no deltas, but the checkpoint holds one for it")
     }

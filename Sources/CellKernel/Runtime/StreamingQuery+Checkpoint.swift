@@ -144,7 +144,7 @@ extension StreamingQuery {
             var reached = full - 1
             for batch in full...committed {
                 let file = location.stateFile(batch, full: batch == full)
-                guard batch == full || deltas.contains(batch) else { problems.append("\(location.stateFile(batch, full: false)) (or .full) is missing"); break }
+                guard batch == full || deltas.contains(batch) else { problems.append("neither \(location.stateFile(batch, full: false)) nor \(location.stateFile(batch, full: true)) exists"); break }
                 do {
                     guard let bytes = try location.read(file) else { problems.append("\(file) is missing"); break }
                     chain.append(try StateSnapshot(bytes: bytes))
@@ -192,7 +192,7 @@ extension StreamingQuery {
     func saveState(_ checkpoint: QueryCheckpoint, batch: Int64) {
         var snapshot = snapshot(withOperatorStates: false)
         var deltas: [[UInt8]]?
-        if !checkpoint.fullIsDue(batch) {
+        if !checkpoint.fullIsDue(batch), !statefulOperators.contains(where: { ($0.changedShare ?? 0) > 0.5 }) {
             let taken = statefulOperators.map(\.stateDelta)
             if taken.allSatisfy({ $0 != nil }) { deltas = taken.map { $0! } }
         }
