@@ -1,5 +1,5 @@
 extension FunctionRegistry {
-    /// Aggregates; ``ViewPlanner`` binds their calls (count(*), DISTINCT, one argument).
+    /// Aggregates; ``ViewPlanner`` binds their calls (count(*), DISTINCT, their arguments).
     static let aggregateFunctions: [FunctionEntry] = [
         .aggregate("count", function: .count),
         .aggregate("sum", function: .sum),
@@ -7,5 +7,16 @@ extension FunctionRegistry {
         .aggregate("min", function: .min),
         .aggregate("max", function: .max),
         .aggregate("approx_count_distinct", function: .approxCountDistinct),
+        .aggregate("stddev", "stddev_samp", "std", function: .stddevSamp),
+        .aggregate("stddev_pop", function: .stddevPop),
+        .aggregate("variance", "var_samp", function: .varSamp),
+        .aggregate("var_pop", function: .varPop),
+        .aggregate("count_if", function: .countIf),
+        .aggregate("bool_and", "every", function: .boolAnd),
+        .aggregate("bool_or", "some", "any", function: .boolOr),
+        .aggregate("first", "first_value", function: .first),
+        .aggregate("last", "last_value", function: .last),
+        .aggregate("min_by", function: .minBy),
+        .aggregate("max_by", function: .maxBy),
     ]
 }

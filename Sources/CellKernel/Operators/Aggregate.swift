@@ -20,9 +20,15 @@ struct AggregateState: Sendable {
     var strings: [[UInt8]?] = []
     var distinct: [Set<[UInt8]>] = []
     var sketches: [HyperLogLog] = []
+    /// first/last/min_by/max_by: the value kept per group (AggregateState+Extended.swift).
+    var values: ValueSlots
+    /// min_by/max_by: the ordering of the value kept per group.
+    var orderings: ValueSlots
 
     init(_ spec: AggregateSpec) {
         self.spec = spec
+        values = ValueSlots(spec.argument?.type.storage ?? .int64)
+        orderings = ValueSlots(spec.ordering?.type.storage ?? .int64)
     }
 
     mutating func grow(to groups: Int) {
@@ -41,13 +47,26 @@ struct AggregateState: Sendable {
             distinct += repeatElement([], count: missing)
         case .approxCountDistinct:
             sketches += repeatElement(HyperLogLog(), count: missing)
-        default:
+        case .sumDistinct, .avgDistinct:
+            distinct += repeatElement([], count: missing)
+        case .stddevSamp, .stddevPop, .varSamp, .varPop:
+            // The mean in `doubles`, M2 (the sum of squared deviations) in `compensation`.
+            doubles += repeatElement(0, count: missing)
+            compensation += repeatElement(0, count: missing)
+        case .boolAnd, .boolOr:
+            integers += repeatElement(0, count: missing)
+        case .first, .last, .firstIgnoreNulls, .lastIgnoreNulls:
+            values.grow(to: groups)
+        case .minBy, .maxBy:
+            values.grow(to: groups)
+            orderings.grow(to: groups)
+        case .countAll, .count, .countIf:
             break
         }
     }
 
     /// Folds a batch into the state: `ids[i]` is row i's group, `input` the argument column.
-    mutating func update(_ ids: [Int32], _ input: Column?) {
+    mutating func update(_ ids: [Int32], _ input: Column?, ordering: Column? = nil) {
         guard let input else {
             for id in ids { counts[Int(id)] += 1 }
             return
@@ -95,6 +114,16 @@ struct AggregateState: Sendable {
                 GroupTable.encode(input, row, into: &key)
                 sketches[Int(id)].add(GroupTable.hash(key))
             }
+        case .sumDistinct, .avgDistinct:
+            var key: [UInt8] = []
+            for (row, id) in ids.enumerated() where !input.isNull(row) {
+                key.removeAll(keepingCapacity: true)
+                GroupTable.encode(input, row, into: &key)
+                distinct[Int(id)].insert(key)
+            }
+        case .stddevSamp, .stddevPop, .varSamp, .varPop, .countIf, .boolAnd, .boolOr,
+             .first, .last, .firstIgnoreNulls, .lastIgnoreNulls, .minBy, .maxBy:
+            updateExtended(ids, input, ordering: ordering)
         }
     }
 
@@ -120,7 +149,9 @@ struct AggregateState: Sendable {
     private mutating func add(_ x: Double, to id: Int) {
         let sum = doubles[id]
         let t = sum + x
-        compensation[id] += abs(sum) >= abs(x) ? (sum - t) + x : (x - t) + sum
+        // Past the double range the sum is ±Infinity (as Spark's) or NaN; a compensation
+        // computed from it would be NaN and spoil an Infinity.
+        if t.isFinite { compensation[id] += abs(sum) >= abs(x) ? (sum - t) + x : (x - t) + sum }
         doubles[id] = t
     }
 
@@ -175,8 +206,12 @@ struct AggregateState: Sendable {
             let t = Int(target)
             counts[t] += other.counts[g]
             switch spec.function {
-            case .countAll, .count: break
-            case .countDistinct: distinct[t].formUnion(other.distinct[g])
+            case .countAll, .count, .countIf: break
+            case .countDistinct, .sumDistinct, .avgDistinct: distinct[t].formUnion(other.distinct[g])
+            case .stddevSamp, .stddevPop, .varSamp, .varPop, .boolAnd, .boolOr,
+                 .first, .last, .firstIgnoreNulls, .lastIgnoreNulls, .minBy, .maxBy:
+                // `counts` were added above; these need the counts before the merge.
+                mergeExtended(other, g, into: t, countBefore: counts[t] - other.counts[g])
             case .approxCountDistinct: sketches[t].merge(other.sketches[g])
             case .sum, .avg:
                 guard other.seen[g] else { continue }
@@ -227,6 +262,8 @@ struct AggregateState: Sendable {
         if !strings.isEmpty { copy.strings = ids.map { strings[$0] } }
         if !distinct.isEmpty { copy.distinct = ids.map { distinct[$0] } }
         if !sketches.isEmpty { copy.sketches = ids.map { sketches[$0] } }
+        if values.count > 0 { copy.values = values.compacted(ids) }
+        if orderings.count > 0 { copy.orderings = orderings.compacted(ids) }
         return copy
     }
 
@@ -235,7 +272,11 @@ struct AggregateState: Sendable {
         var out = Column(type: spec.resultType, capacity: ids.count)
         for g in ids {
             switch spec.function {
-            case .countAll, .count: out.append(counts[g])
+            case .countAll, .count, .countIf: out.append(counts[g])
+            case .sumDistinct, .avgDistinct: appendDistinctSum(g, to: &out)
+            case .stddevSamp, .stddevPop, .varSamp, .varPop, .boolAnd, .boolOr,
+                 .first, .last, .firstIgnoreNulls, .lastIgnoreNulls, .minBy, .maxBy:
+                appendExtended(g, to: &out)
             case .countDistinct: out.append(Int64(distinct[g].count))
             case .approxCountDistinct: out.append(sketches[g].estimate)
             case .sum:

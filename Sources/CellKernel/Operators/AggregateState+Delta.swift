@@ -18,5 +18,7 @@ extension AggregateState {
             if !distinct.isEmpty { distinct[t] = other.distinct[g] }
             if !sketches.isEmpty { sketches[t] = other.sketches[g] }
         }
+        if values.count > 0 { values.overwrite(targets, from: other.values) }
+        if orderings.count > 0 { orderings.overwrite(targets, from: other.orderings) }
     }
 }

@@ -30,6 +30,10 @@ extension AggregateState {
         }
         out.int(sketches.count)
         for sketch in sketches { out.raw(sketch.registers) }
+        // Only the aggregates that keep values write them: the bytes of the others (and of
+        // every checkpoint taken before these aggregates existed) are unchanged.
+        if spec.function.keepsValues { values.write(to: &out) }
+        if spec.function == .minBy || spec.function == .maxBy { orderings.write(to: &out) }
     }
 
     /// Reads one aggregate's state for `groups` groups, checking that it is the aggregate
@@ -70,6 +74,12 @@ extension AggregateState {
             sketch.registers = Array(try reader.take(registers, "\(name) sketch"))
             state.sketches.append(sketch)
         }
+        if spec.function.keepsValues {
+            state.values = try ValueSlots.read(from: &reader, storage: state.values.storage, groups: groups, what: "\(name) values")
+        }
+        if spec.function == .minBy || spec.function == .maxBy {
+            state.orderings = try ValueSlots.read(from: &reader, storage: state.orderings.storage, groups: groups, what: "\(name) orderings")
+        }
         // What grow(to:) would have allocated must be there, or the first update would trap.
         var needed = ([] as [(String, Int)])
         switch spec.function {
@@ -77,7 +87,11 @@ extension AggregateState {
             needed = [("integers", state.integers.count), ("doubles", state.doubles.count), ("compensations", state.compensation.count)]
             if spec.argument?.type.storage == .bytes { needed.append(("strings", state.strings.count)) }
             if spec.argument?.type.storage == .int128 { needed.append(("decimals", state.decimals.count)) }
-        case .countDistinct: needed = [("distinct sets", state.distinct.count)]
+        case .countDistinct, .sumDistinct, .avgDistinct: needed = [("distinct sets", state.distinct.count)]
+        case .stddevSamp, .stddevPop, .varSamp, .varPop:
+            needed = [("doubles", state.doubles.count), ("compensations", state.compensation.count)]
+        case .boolAnd, .boolOr: needed = [("integers", state.integers.count)]
+        case .countIf, .first, .last, .firstIgnoreNulls, .lastIgnoreNulls, .minBy, .maxBy: break
         case .approxCountDistinct: needed = [("sketches", state.sketches.count)]
         case .countAll, .count: break
         }

@@ -53,7 +53,10 @@ extension HashAggregation {
             }
         }
         let keyText = keys.map(text).joined(separator: ", ")
-        let aggregateText = aggregates.map { "\($0.function.rawValue)(\($0.argument.map(text) ?? "")) \($0.resultType)" }
+        let aggregateText = aggregates.map { spec in
+            let ordering = spec.ordering.map { ", " + text($0) } ?? ""
+            return "\(spec.function.rawValue)(\(spec.argument.map(text) ?? "")\(ordering)) \(spec.resultType)"
+        }
         return "GROUP BY [\(keyText)] AGGREGATES [\(aggregateText.joined(separator: ", "))]"
     }
 }

@@ -44,7 +44,8 @@ struct HashAggregation: Sendable {
         for index in states.indices {
             states[index].grow(to: table.count)
             let input = aggregates[index].argument.map { Evaluator.evaluate($0, on: batch) }
-            states[index].update(ids, input)
+            let ordering = aggregates[index].ordering.map { Evaluator.evaluate($0, on: batch) }
+            states[index].update(ids, input, ordering: ordering)
         }
     }
 

@@ -47,7 +47,7 @@ struct Binder {
                     return false
                 }) { return key.bound }
                 throw SQLError("column '\(name)' is neither in GROUP BY nor inside an aggregate function", at: at,
-                               length: name.count, hint: "add it to GROUP BY, or aggregate it, e.g. first(\(name)) → max(\(name))")
+                               length: name.count, hint: "add it to GROUP BY, or aggregate it, e.g. first(\(name)) or max(\(name))")
             }
             return try resolve(name, at: at)
         case .star:

@@ -65,7 +65,8 @@ func projectionText(_ expressions: [BoundExpression], _ schema: Schema, columns:
 extension AggregateSpec {
     /// The aggregate as SQL-like text: `sum(amount)`, `count(*)`.
     func sqlText(columns: [String]) -> String {
-        argument.map { "\(function.rawValue)(\($0.sqlText(columns: columns)))" } ?? function.rawValue
+        let second = ordering.map { ", " + $0.sqlText(columns: columns) } ?? ""
+        return argument.map { "\(function.rawValue)(\($0.sqlText(columns: columns))\(second))" } ?? function.rawValue
     }
 }
 

@@ -64,22 +64,25 @@ extension LogicalPlan {
             var used = Set<Int>()
             for key in aggregation.keys { used.formUnion(key.columnsUsed) }
             for spec in aggregation.aggregates { if let argument = spec.argument { used.formUnion(argument.columnsUsed) } }
+            for spec in aggregation.aggregates { if let ordering = spec.ordering { used.formUnion(ordering.columnsUsed) } }
             var (input, map) = inputs[0].pruned(keeping: used, eventTimeNeeded: eventTimeNeeded || aggregation.usesWatermark)
             aggregation.keys = aggregation.keys.map { remap($0, map) }
             aggregation.aggregates = aggregation.aggregates.map { spec in
                 var spec = spec
                 spec.argument = spec.argument.map { remap($0, map) }
+                spec.ordering = spec.ordering.map { remap($0, map) }
                 return spec
             }
             // Grouping a select list (a view over a view) groups its expressions directly, so the
             // chain runs as the query written in one piece would.
             if case .project(let inner) = input.operation {
-                let arguments = aggregation.keys + aggregation.aggregates.compactMap(\.argument)
+                let arguments = aggregation.keys + aggregation.aggregates.compactMap(\.argument) + aggregation.aggregates.compactMap(\.ordering)
                 if Self.substitutable(inner, into: arguments) {
                     aggregation.keys = aggregation.keys.map { $0.substitutingColumns(inner) }
                     aggregation.aggregates = aggregation.aggregates.map { spec in
                         var spec = spec
                         spec.argument = spec.argument.map { $0.substitutingColumns(inner) }
+                        spec.ordering = spec.ordering.map { $0.substitutingColumns(inner) }
                         return spec
                     }
                     input = input.inputs[0]

@@ -118,8 +118,8 @@ struct QueryBinder {
 
     // MARK: One SELECT
 
-    private func bind(_ select: Select, scope: [String: LogicalPlan]) throws(SQLError) -> LogicalPlan {
-        let input = try Self.bounded(try source(select.from, scope: scope), at: select.from.name.location)
+    private func bind(_ written: Select, scope: [String: LogicalPlan]) throws(SQLError) -> LogicalPlan {
+        let input = try Self.bounded(try source(written.from, scope: scope), at: written.from.name.location)
         // `*` over a stream leaves out the Kafka record's fields, as Spark's from_json columns do.
         let starColumns: [Int]
         if case .streamScan(let stream, _) = input.operation {
@@ -127,6 +127,8 @@ struct QueryBinder {
         } else {
             starColumns = Array(input.schema.fields.indices)
         }
+        let select = !written.distinct ? written
+            : try Self.distinctAsGrouping(written, columns: starColumns.filter(input.schema.fields.indices.contains).map { input.schema.fields[$0].name })
         var scope = Binder(columns: input.schema.fields.map { Binder.Column(name: $0.name, type: $0.type) })
         // Over an aggregation's windows, `window.start` and `window.end` read its window
         // column as they did in the aggregation itself.
@@ -182,10 +184,6 @@ struct QueryBinder {
         if let having = select.having { try collect(having) }
         for item in select.orderBy { try collect(item.expression) }
         let isAggregate = !select.groupBy.isEmpty || !aggregateCalls.isEmpty || select.having != nil
-        if select.distinct {
-            throw SQLError("SELECT DISTINCT is not supported on streams", at: select.location,
-                           hint: "GROUP BY the columns instead")
-        }
 
         var post = scope
         if isAggregate {
@@ -266,6 +264,41 @@ struct QueryBinder {
             plan = LogicalPlan(.limit(Int(clamping: limit)), [plan], schema: plan.schema, eventTime: plan.eventTime)
         }
         return plan
+    }
+
+    /// `SELECT DISTINCT items` as Spark plans it: an aggregation grouping by every item (so the
+    /// output-mode rules of GROUP BY apply: update or complete, or append when a window under
+    /// a watermark is among them). `*` stands for the columns it would select (`columns`).
+    /// With aggregates and no GROUP BY the result is one row, already distinct; DISTINCT over
+    /// GROUP BY would be a second aggregation, refused here.
+    static func distinctAsGrouping(_ select: Select, columns: [String]) throws(SQLError) -> Select {
+        guard select.distinct else { return select }
+        var select = select
+        select.distinct = false
+        let aggregates = select.items.contains { item in
+            item.expression.contains { if case .function(let f) = $0.kind { Binder.aggregateNames[f.lowercasedName] != nil } else { false } }
+        }
+        if !select.groupBy.isEmpty {
+            throw SQLError("SELECT DISTINCT with GROUP BY is not supported", at: select.location,
+                           hint: "the groups are distinct already unless the select list drops keys: select from this query in another view with DISTINCT")
+        }
+        if aggregates || select.having != nil { return select }
+        var items: [SelectItem] = []
+        for item in select.items {
+            if case .star(let qualifier) = item.expression.kind {
+                items += columns.map { SelectItem(SQLExpression(.column(qualifier: qualifier, name: $0), at: item.expression.location)) }
+            } else {
+                items.append(item)
+            }
+        }
+        select.items = items
+        // Literals are constant per group; as GROUP BY keys they could read as positions.
+        select.groupBy = items.map(\.expression).filter { if case .literal = $0.kind { false } else { true } }
+        if select.groupBy.isEmpty {
+            throw SQLError("SELECT DISTINCT of constants only is not supported", at: select.location,
+                           hint: "select at least one column")
+        }
+        return select
     }
 
     /// An aggregation over a stream's aggregation is a chain of stateful operators, which
@@ -395,26 +428,75 @@ struct QueryBinder {
                 return AggregateSpec(.countAll, nil)
             }
         }
-        guard call.arguments.count == 1 else {
-            throw SQLError("\(call.lowercasedName)() takes one argument", at: at, length: call.name.count)
+        let name = call.lowercasedName
+        let arity: ClosedRange<Int> = switch function {
+        case .first, .last: 1...2
+        case .minBy, .maxBy: 2...2
+        default: 1...1
+        }
+        guard arity.contains(call.arguments.count) else {
+            let says = arity == 1...1 ? "one argument" : arity == 2...2 ? "two arguments" : "one or two arguments"
+            throw SQLError("\(name)() takes \(says)", at: at, length: call.name.count,
+                           hint: function == .minBy || function == .maxBy ? "\(name)(value, ordering)" : nil)
+        }
+        for argument in call.arguments where argument.contains(where: {
+            if case .function(let f) = $0.kind { Binder.aggregateNames[f.lowercasedName] != nil } else { false }
+        }) {
+            throw SQLError("aggregate functions cannot be nested", at: argument.location)
         }
         let argument = call.arguments[0]
-        if argument.contains(where: { if case .function(let f) = $0.kind { Binder.aggregateNames[f.lowercasedName] != nil } else { false } }) {
-            throw SQLError("aggregate functions cannot be nested", at: argument.location)
+        if call.distinct {
+            // DISTINCT changes nothing for these; for the others it is a different aggregate
+            // not implemented (Spark has stddev(DISTINCT x) etc.): say so rather than ignore it.
+            switch function {
+            case .count, .sum, .avg, .min, .max, .approxCountDistinct, .boolAnd, .boolOr: break
+            default:
+                throw SQLError("\(name)(DISTINCT ...) is not supported", at: at, length: call.name.count,
+                               hint: "remove DISTINCT, or aggregate a view that selects DISTINCT values first")
+            }
         }
         var bound = try scope.bind(argument)
         switch function {
         case .count: return AggregateSpec(call.distinct ? .countDistinct : .count, bound)
-        case .sum, .avg:
-            if !bound.type.isNumeric {
-                guard bound.type == .string || bound.type == .null else {
-                    throw SQLError("\(call.lowercasedName)() needs numbers, but \(argument.sqlText) is \(bound.type)", at: argument.location)
+        case .sum, .avg, .stddevSamp, .stddevPop, .varSamp, .varPop:
+            let statistical = function != .sum && function != .avg
+            if !bound.type.isNumeric || statistical && bound.type != .double {
+                guard bound.type.isNumeric || bound.type == .string || bound.type == .null else {
+                    throw SQLError("\(name)() needs numbers, but \(argument.sqlText) is \(bound.type)", at: argument.location)
                 }
+                // Spark's CentralMomentAgg works in DOUBLE whatever the numeric input.
                 bound = TypeCoercion.cast(bound, to: .double)
             }
+            if call.distinct { return AggregateSpec(function == .sum ? .sumDistinct : .avgDistinct, bound) }
             return AggregateSpec(function, bound)
+        case .countIf, .boolAnd, .boolOr:
+            if bound.type == .null { bound = TypeCoercion.cast(bound, to: .boolean) }
+            guard bound.type == .boolean else {
+                throw SQLError("\(name)() needs a boolean, but \(argument.sqlText) is \(bound.type)", at: argument.location,
+                               hint: function == .countIf ? "count_if(condition), e.g. count_if(amount > 100)" : nil)
+            }
+            return AggregateSpec(function, bound)
+        case .first, .last:
+            var ignoreNulls = false
+            if call.arguments.count == 2 {
+                guard case .literal(.bool(let flag)) = call.arguments[1].kind else {
+                    throw SQLError("the second argument of \(name)() must be true or false (ignore NULLs)",
+                                   at: call.arguments[1].location)
+                }
+                ignoreNulls = flag
+            }
+            let chosen: AggregateFunction = switch (function, ignoreNulls) {
+            case (.first, false): .first
+            case (.first, true): .firstIgnoreNulls
+            case (_, false): .last
+            default: .lastIgnoreNulls
+            }
+            return AggregateSpec(chosen, bound)
+        case .minBy, .maxBy:
+            let ordering = try scope.bind(call.arguments[1])
+            return AggregateSpec(function, bound, ordering: ordering)
         default:
-            return AggregateSpec(call.distinct && function == .count ? .countDistinct : function, bound)
+            return AggregateSpec(function, bound)
         }
     }
 }

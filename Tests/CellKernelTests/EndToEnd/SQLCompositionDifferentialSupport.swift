@@ -108,7 +108,7 @@ extension DiffExpr {
     /// Whether an aggregate call occurs in the expression.
     var hasAggregate: Bool {
         switch self {
-        case .aggregate: true
+        case .aggregate, .emulatedAggregate: true
         case .column, .integer, .long, .real, .text, .boolean, .null: false
         case .arithmetic(_, let a, let b), .divide(let a, let b), .remainder(let a, let b), .integerDivide(let a, let b), .compare(_, let a, let b),
              .and(let a, let b), .or(let a, let b):

@@ -45,6 +45,9 @@ indirect enum DiffExpr {
     case cast(DiffExpr, DiffKind)
     /// An aggregate call: count(*) when the argument is nil.
     case aggregate(String, DiffExpr?, distinct: Bool)
+    /// An aggregate SQLite lacks: Spark's call, and SQLite's equivalent as a template in
+    /// which `$` stands for the argument (e.g. count_if(c) as `sum(CASE WHEN $ THEN 1 ...)`).
+    case emulatedAggregate(String, DiffExpr, sqlite: String)
 
     enum Dialect { case spark, sqlite }
 
@@ -66,6 +69,7 @@ indirect enum DiffExpr {
             operand.readsColumn || branches.contains { $0.0.readsColumn || $0.1.readsColumn } || otherwise?.readsColumn == true
         case .coalesce(let args), .call(_, let args, _), .concat(let args, _): args.contains { $0.readsColumn }
         case .aggregate(_, let argument, _): argument?.readsColumn == true
+        case .emulatedAggregate(_, let argument, _): argument.readsColumn
         }
     }
 
@@ -171,6 +175,9 @@ indirect enum DiffExpr {
             return atom("CAST(\(sub(a)) AS \(type))")
         case .aggregate(let name, let argument, let distinct):
             return atom("\(d == .sqlite && name == "mean" ? "avg" : name)(\(distinct ? "DISTINCT " : "")\(argument.map(sub) ?? "*"))")
+        case .emulatedAggregate(let name, let argument, let template):
+            let a = "(\(sub(argument)))"
+            return atom(d == .spark ? "\(name)\(a)" : "(" + template.replacingOccurrences(of: "$", with: a) + ")")
         }
     }
 }
@@ -490,7 +497,27 @@ struct DiffQueryGenerator {
 
     mutating func aggregate() -> DiffExpr {
         let depth = int(0...2)
-        switch int(0..<12) {
+        switch int(0..<20) {
+        case 12:
+            // Spark 3.5: var_samp/stddev of one row is NULL, as SQLite's division by count - 1 = 0.
+            let (name, sqlite) = pick([
+                ("var_pop", "(sum($ * $) - 1.0 * sum($) * sum($) / count($)) / count($)"),
+                ("variance", "(sum($ * $) - 1.0 * sum($) * sum($) / count($)) / (count($) - 1)"),
+                ("var_samp", "(sum($ * $) - 1.0 * sum($) * sum($) / count($)) / (count($) - 1)"),
+                ("stddev_pop", "sqrt(max(0.0, (sum($ * $) - 1.0 * sum($) * sum($) / count($)) / count($)))"),
+                ("stddev", "sqrt(max(0.0, (sum($ * $) - 1.0 * sum($) * sum($) / count($)) / (count($) - 1)))"),
+                ("std", "sqrt(max(0.0, (sum($ * $) - 1.0 * sum($) * sum($) / count($)) / (count($) - 1)))"),
+            ])
+            // Small exact integers: SQLite's sum-of-squares formula is exact enough only there
+            // (big values are in VarianceTests, against a two-pass Swift reference).
+            let argument: DiffExpr = pick([col("h"), .call("length", [col("s")], sqlite: "length"),
+                                           .arithmetic("-", col("h"), .integer(Int64(int(-3...3))))])
+            return .emulatedAggregate(name, argument, sqlite: sqlite)
+        case 13: return .emulatedAggregate("count_if", boolean(depth), sqlite: "coalesce(sum(CASE WHEN $ THEN 1 ELSE 0 END), 0)")
+        case 14: return .emulatedAggregate(pick(["bool_and", "every"]), boolean(depth), sqlite: "min(CASE WHEN $ THEN 1 WHEN NOT $ THEN 0 END)")
+        case 15: return .emulatedAggregate(pick(["bool_or", "some"]), boolean(depth), sqlite: "max(CASE WHEN $ THEN 1 WHEN NOT $ THEN 0 END)")
+        case 16, 17: return .aggregate(pick(["sum", "avg"]), integer(depth), distinct: true)
+        case 18: return .aggregate(pick(["sum", "avg"]), col("y"), distinct: true)
         case 0: return .aggregate("count", nil, distinct: false)
         case 1: return .aggregate("count", chance(4) ? .integer(1) : expression(pick(DiffKind.allCases), depth: depth), distinct: false)
         case 2:

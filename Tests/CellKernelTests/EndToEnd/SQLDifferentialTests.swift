@@ -108,6 +108,38 @@ import TransactionGenerator
         ])
     }
 
+    /// min_by/max_by (rows with a NULL ordering skipped), count_if, bool_and/bool_or (NULLs
+    /// ignored, NULL for none), var_pop/var_samp (NULL below two rows), sum/avg(DISTINCT):
+    /// SQLite through correlated subqueries, CASE sums, min/max and the exact-data formula.
+    @Test func extendedAggregatesPerGroup() throws {
+        let variance = "(sum(1.0 * x * x) - 1.0 * sum(x) * sum(x) / count(x))"
+        func by(_ value: String, _ order: String, _ direction: String) -> String {
+            "(SELECT u.\(value) FROM t u WHERE u.g IS t.g AND u.\(order) IS NOT NULL ORDER BY u.\(order) \(direction) LIMIT 1)"
+        }
+        try checkFixed("""
+            SELECT g, min_by(s, x), max_by(s, x), min_by(x, y), count_if(x > 0), bool_and(b), bool_or(b),
+              var_pop(x), var_samp(x), sum(DISTINCT h), avg(DISTINCT h) FROM t GROUP BY g
+            """, sqlite: """
+            SELECT g, \(by("s", "x", "ASC")), \(by("s", "x", "DESC")), \(by("x", "y", "ASC")), sum(CASE WHEN x > 0 THEN 1 ELSE 0 END),
+              min(b), max(b), \(variance) / count(x), \(variance) / (count(x) - 1), sum(DISTINCT h), avg(DISTINCT h) FROM t GROUP BY g
+            """, mode: "complete", [
+            [.text("a"), .text("q"), .text("p"), .integer(10), .integer(1), .integer(0), .integer(1), .real(49), .real(98), .integer(3), .real(1.5)],
+            [.null, .text("r"), .text("r"), .null, .integer(1), .integer(1), .integer(1), .real(0), .null, .integer(3), .real(3)],
+            [.text("é"), .null, .text("é"), .integer(5), .integer(2), .null, .null, .real(4), .real(8), .integer(1), .real(1)],
+        ])
+    }
+
+    /// SELECT DISTINCT is a grouping by every item, `*` included.
+    @Test func selectDistinctGroupsByEveryItem() throws {
+        try checkFixed("SELECT DISTINCT g, h FROM t WHERE h IS NOT NULL", mode: "complete", [
+            [.text("a"), .integer(1)], [.text("a"), .integer(2)], [.null, .integer(3)], [.text("é"), .integer(1)],
+        ])
+        try checkFixed("SELECT DISTINCT g FROM t", mode: "update", [[.text("a")], [.null], [.text("é")]])
+        try checkFixed("SELECT DISTINCT * FROM t WHERE x = 10", mode: "complete", [
+            [.text("a"), .integer(1), .integer(10), .real(1.5), .text("p"), .integer(1)],
+        ])
+    }
+
     @Test func whereLeavingNoRowsGivesNoGroups() throws {
         try checkFixed("SELECT g, count(*) FROM t WHERE x > 1000 GROUP BY g", mode: "complete", [])
     }
