@@ -15,6 +15,8 @@ public enum AggregateFunction: String, Sendable, Hashable {
     case firstIgnoreNulls = "first ignore nulls", lastIgnoreNulls = "last ignore nulls"
     /// `min_by(x, y)` / `max_by(x, y)`: x of the row with the least / greatest y.
     case minBy = "min_by", maxBy = "max_by"
+    /// `percentile_approx(x, p, accuracy)`: ``AggregateSpec/parameters`` are p and accuracy.
+    case percentileApprox = "percentile_approx"
 
     /// The result type for an argument of type `input` (nil for `count(*)`).
     func resultType(for input: SQLType?) -> SQLType {
@@ -29,7 +31,7 @@ public enum AggregateFunction: String, Sendable, Hashable {
             }
         case .avg, .avgDistinct:
             if case .decimal(let p, let s)? = input { .decimal(precision: Swift.min(p + 4, 38), scale: Swift.min(s + 4, 38)) } else { .double }
-        case .min, .max, .first, .last, .firstIgnoreNulls, .lastIgnoreNulls, .minBy, .maxBy: input ?? .null
+        case .min, .max, .first, .last, .firstIgnoreNulls, .lastIgnoreNulls, .minBy, .maxBy, .percentileApprox: input ?? .null
         case .stddevSamp, .stddevPop, .varSamp, .varPop: .double
         case .boolAnd, .boolOr: .boolean
         }
@@ -51,12 +53,15 @@ public struct AggregateSpec: Sendable, Hashable {
     public internal(set) var argument: BoundExpression?
     /// The second argument of `min_by(x, y)` / `max_by(x, y)`: the `y` that picks the row.
     public internal(set) var ordering: BoundExpression?
+    /// Literal parameters: percentile_approx's percentage and accuracy.
+    public internal(set) var parameters: [Double]
     public internal(set) var resultType: SQLType
 
-    init(_ function: AggregateFunction, _ argument: BoundExpression?, ordering: BoundExpression? = nil) {
+    init(_ function: AggregateFunction, _ argument: BoundExpression?, ordering: BoundExpression? = nil, parameters: [Double] = []) {
         self.function = function
         self.argument = argument
         self.ordering = ordering
+        self.parameters = parameters
         resultType = function.resultType(for: argument?.type)
     }
 }

@@ -18,5 +18,6 @@ extension FunctionRegistry {
         .aggregate("last", "last_value", function: .last),
         .aggregate("min_by", function: .minBy),
         .aggregate("max_by", function: .maxBy),
+        .aggregate("percentile_approx", "approx_percentile", function: .percentileApprox),
     ]
 }

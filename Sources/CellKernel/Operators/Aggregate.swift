@@ -24,6 +24,8 @@ struct AggregateState: Sendable {
     var values: ValueSlots
     /// min_by/max_by: the ordering of the value kept per group.
     var orderings: ValueSlots
+    /// percentile_approx: a sketch per group.
+    var quantiles: [QuantileSketch] = []
 
     init(_ spec: AggregateSpec) {
         self.spec = spec
@@ -60,6 +62,8 @@ struct AggregateState: Sendable {
         case .minBy, .maxBy:
             values.grow(to: groups)
             orderings.grow(to: groups)
+        case .percentileApprox:
+            quantiles += repeatElement(QuantileSketch(relativeError: quantileError), count: missing)
         case .countAll, .count, .countIf:
             break
         }
@@ -124,6 +128,15 @@ struct AggregateState: Sendable {
         case .stddevSamp, .stddevPop, .varSamp, .varPop, .countIf, .boolAnd, .boolOr,
              .first, .last, .firstIgnoreNulls, .lastIgnoreNulls, .minBy, .maxBy:
             updateExtended(ids, input, ordering: ordering)
+        case .percentileApprox:
+            switch input.data {
+            case .int64(let v):
+                for (row, id) in ids.enumerated() where !input.isNull(row) { quantiles[Int(id)].add(QuantileSketch.key(v[row])) }
+            case .double(let v):
+                for (row, id) in ids.enumerated() where !input.isNull(row) { quantiles[Int(id)].add(QuantileSketch.key(v[row])) }
+            default:
+                break  // the binder casts every other type to DOUBLE
+            }
         }
     }
 
@@ -212,6 +225,7 @@ struct AggregateState: Sendable {
                  .first, .last, .firstIgnoreNulls, .lastIgnoreNulls, .minBy, .maxBy:
                 // `counts` were added above; these need the counts before the merge.
                 mergeExtended(other, g, into: t, countBefore: counts[t] - other.counts[g])
+            case .percentileApprox: quantiles[t].merge(other.quantiles[g])
             case .approxCountDistinct: sketches[t].merge(other.sketches[g])
             case .sum, .avg:
                 guard other.seen[g] else { continue }
@@ -264,6 +278,7 @@ struct AggregateState: Sendable {
         if !sketches.isEmpty { copy.sketches = ids.map { sketches[$0] } }
         if values.count > 0 { copy.values = values.compacted(ids) }
         if orderings.count > 0 { copy.orderings = orderings.compacted(ids) }
+        if !quantiles.isEmpty { copy.quantiles = ids.map { quantiles[$0] } }
         return copy
     }
 
@@ -277,6 +292,9 @@ struct AggregateState: Sendable {
             case .stddevSamp, .stddevPop, .varSamp, .varPop, .boolAnd, .boolOr,
                  .first, .last, .firstIgnoreNulls, .lastIgnoreNulls, .minBy, .maxBy:
                 appendExtended(g, to: &out)
+            case .percentileApprox:
+                guard let key = quantiles[g].quantile(spec.parameters.first ?? 0.5) else { out.appendNull(); continue }
+                spec.resultType.storage == .double ? out.append(QuantileSketch.double(key)) : out.append(QuantileSketch.integer(key))
             case .countDistinct: out.append(Int64(distinct[g].count))
             case .approxCountDistinct: out.append(sketches[g].estimate)
             case .sum:

@@ -20,5 +20,6 @@ extension AggregateState {
         }
         if values.count > 0 { values.overwrite(targets, from: other.values) }
         if orderings.count > 0 { orderings.overwrite(targets, from: other.orderings) }
+        if !quantiles.isEmpty { for (g, t) in targets.enumerated() { quantiles[t] = other.quantiles[g] } }
     }
 }

@@ -190,3 +190,10 @@ extension AggregateState {
         }
     }
 }
+
+extension AggregateState {
+    /// percentile_approx's relative rank error: 1 / accuracy (Spark's meaning of accuracy).
+    var quantileError: Double {
+        spec.parameters.count > 1 && spec.parameters[1] >= 1 ? 1 / spec.parameters[1] : 1.0 / 10_000
+    }
+}

@@ -34,6 +34,10 @@ extension AggregateState {
         // every checkpoint taken before these aggregates existed) are unchanged.
         if spec.function.keepsValues { values.write(to: &out) }
         if spec.function == .minBy || spec.function == .maxBy { orderings.write(to: &out) }
+        if spec.function == .percentileApprox {
+            out.int(quantiles.count)
+            for sketch in quantiles { sketch.write(to: &out) }
+        }
     }
 
     /// Reads one aggregate's state for `groups` groups, checking that it is the aggregate
@@ -80,6 +84,11 @@ extension AggregateState {
         if spec.function == .minBy || spec.function == .maxBy {
             state.orderings = try ValueSlots.read(from: &reader, storage: state.orderings.storage, groups: groups, what: "\(name) orderings")
         }
+        if spec.function == .percentileApprox {
+            let n = try reader.count("\(name) sketch count", unit: 16)
+            guard n == groups else { throw .corrupt("\(name) has \(n) sketches for \(groups) groups") }
+            for _ in 0..<n { state.quantiles.append(try QuantileSketch.read(from: &reader, relativeError: state.quantileError)) }
+        }
         // What grow(to:) would have allocated must be there, or the first update would trap.
         var needed = ([] as [(String, Int)])
         switch spec.function {
@@ -91,7 +100,7 @@ extension AggregateState {
         case .stddevSamp, .stddevPop, .varSamp, .varPop:
             needed = [("doubles", state.doubles.count), ("compensations", state.compensation.count)]
         case .boolAnd, .boolOr: needed = [("integers", state.integers.count)]
-        case .countIf, .first, .last, .firstIgnoreNulls, .lastIgnoreNulls, .minBy, .maxBy: break
+        case .countIf, .first, .last, .firstIgnoreNulls, .lastIgnoreNulls, .minBy, .maxBy, .percentileApprox: break
         case .approxCountDistinct: needed = [("sketches", state.sketches.count)]
         case .countAll, .count: break
         }

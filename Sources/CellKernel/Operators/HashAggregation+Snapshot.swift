@@ -54,7 +54,7 @@ extension HashAggregation {
         }
         let keyText = keys.map(text).joined(separator: ", ")
         let aggregateText = aggregates.map { spec in
-            let ordering = spec.ordering.map { ", " + text($0) } ?? ""
+            let ordering = (spec.ordering.map { ", " + text($0) } ?? "") + spec.parameters.map { ", \($0)" }.joined()
             return "\(spec.function.rawValue)(\(spec.argument.map(text) ?? "")\(ordering)) \(spec.resultType)"
         }
         return "GROUP BY [\(keyText)] AGGREGATES [\(aggregateText.joined(separator: ", "))]"

@@ -65,7 +65,7 @@ func projectionText(_ expressions: [BoundExpression], _ schema: Schema, columns:
 extension AggregateSpec {
     /// The aggregate as SQL-like text: `sum(amount)`, `count(*)`.
     func sqlText(columns: [String]) -> String {
-        let second = ordering.map { ", " + $0.sqlText(columns: columns) } ?? ""
+        let second = (ordering.map { ", " + $0.sqlText(columns: columns) } ?? "") + parameters.map { ", \($0)" }.joined()
         return argument.map { "\(function.rawValue)(\($0.sqlText(columns: columns))\(second))" } ?? function.rawValue
     }
 }

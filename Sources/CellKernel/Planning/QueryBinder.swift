@@ -250,7 +250,7 @@ struct QueryBinder {
                 continue
             }
             projection.append(try post.bind(item.expression))
-            names.append(item.columnName)
+            names.append(Self.sparkColumnName(item))
         }
         let projected = Schema(zip(names, projection).map { Schema.Field(name: $0, type: $1.type) })
         let eventTime = plan.eventTime.flatMap { mark in
@@ -432,10 +432,11 @@ struct QueryBinder {
         let arity: ClosedRange<Int> = switch function {
         case .first, .last: 1...2
         case .minBy, .maxBy: 2...2
+        case .percentileApprox: 2...3
         default: 1...1
         }
         guard arity.contains(call.arguments.count) else {
-            let says = arity == 1...1 ? "one argument" : arity == 2...2 ? "two arguments" : "one or two arguments"
+            let says = arity == 1...1 ? "one argument" : arity == 2...2 ? "two arguments" : arity == 2...3 ? "two or three arguments" : "one or two arguments"
             throw SQLError("\(name)() takes \(says)", at: at, length: call.name.count,
                            hint: function == .minBy || function == .maxBy ? "\(name)(value, ordering)" : nil)
         }
@@ -495,9 +496,65 @@ struct QueryBinder {
         case .minBy, .maxBy:
             let ordering = try scope.bind(call.arguments[1])
             return AggregateSpec(function, bound, ordering: ordering)
+        case .percentileApprox:
+            return try percentile(call, bound, argument)
         default:
             return AggregateSpec(function, bound)
         }
+    }
+}
+
+extension QueryBinder {
+    /// `percentile_approx(x, p [, accuracy])`: p a literal in [0, 1], accuracy a positive
+    /// integer literal (default 10000, Spark's; the rank error is at most count / accuracy).
+    /// The result has x's type; a DECIMAL or STRING x is read as DOUBLE, and so is the result
+    /// (Spark keeps DECIMAL: a deliberate difference, the sketch holds 64-bit keys).
+    fileprivate func percentile(_ call: FunctionCall, _ bound: BoundExpression, _ argument: SQLExpression) throws(SQLError) -> AggregateSpec {
+        let name = call.lowercasedName
+        var value = bound
+        switch value.type.storage {
+        case .int64 where value.type != .null, .double: break
+        case .int128, .bytes, .int64: value = TypeCoercion.cast(value, to: .double)
+        case .bool:
+            throw SQLError("\(name)() needs numbers, dates or timestamps, but \(argument.sqlText) is \(value.type)", at: argument.location)
+        }
+        func number(_ e: SQLExpression) -> Double? {
+            switch e.kind {
+            case .literal(.integer(let i)): Double(i)
+            case .literal(.double(let d)): d
+            case .literal(.decimal(let text)): Double(text)
+            default: nil
+            }
+        }
+        let pe = call.arguments[1]
+        if case .function(let f) = pe.kind, f.lowercasedName == "array" {
+            throw SQLError("\(name)() with an array of percentages is not supported yet", at: pe.location,
+                           hint: "one \(name)(x, p) per percentage")
+        }
+        guard let p = number(pe), p >= 0, p <= 1 else {
+            throw SQLError("the percentage of \(name)() must be a number literal between 0.0 and 1.0", at: pe.location)
+        }
+        var accuracy = 10_000.0
+        if call.arguments.count == 3 {
+            let ae = call.arguments[2]
+            guard case .literal(.integer(let a)) = ae.kind, a > 0, a <= Int64(Int32.max) else {
+                throw SQLError("the accuracy of \(name)() must be a positive integer literal", at: ae.location,
+                               hint: "e.g. 10000 (the default): the rank error is at most 1/accuracy of the rows")
+            }
+            accuracy = Double(a)
+        }
+        return AggregateSpec(.percentileApprox, value, parameters: [p, accuracy])
+    }
+
+    /// Spark's name for an unaliased select item: as ``SelectItem/columnName``, but
+    /// percentile_approx shows its default accuracy, `percentile_approx(x, 0.5, 10000)`.
+    static func sparkColumnName(_ item: SelectItem) -> String {
+        if item.alias == nil, case .function(let call) = item.expression.kind, call.arguments.count == 2,
+           Binder.aggregateNames[call.lowercasedName] == .percentileApprox {
+            let name = item.columnName
+            if name.hasSuffix(")") { return name.dropLast() + ", 10000)" }
+        }
+        return item.columnName
     }
 }
 

@@ -68,6 +68,11 @@ import Testing
         #expect(Binder.aggregateNames == [
             "count": .count, "sum": .sum, "avg": .avg, "mean": .avg, "min": .min, "max": .max,
             "approx_count_distinct": .approxCountDistinct,
+            "stddev": .stddevSamp, "stddev_samp": .stddevSamp, "std": .stddevSamp, "stddev_pop": .stddevPop,
+            "variance": .varSamp, "var_samp": .varSamp, "var_pop": .varPop, "count_if": .countIf,
+            "bool_and": .boolAnd, "every": .boolAnd, "bool_or": .boolOr, "some": .boolOr, "any": .boolOr,
+            "first": .first, "first_value": .first, "last": .last, "last_value": .last, "min_by": .minBy, "max_by": .maxBy,
+            "percentile_approx": .percentileApprox, "approx_percentile": .percentileApprox,
         ])
         for entry in FunctionRegistry.entries where entry.isAggregate {
             #expect(Set(entry.names.map { Binder.aggregateNames[$0] }).count == 1, "\(entry.names) are one aggregate")
@@ -87,8 +92,25 @@ import Testing
         #expect(aggregates == [["3", "5.0", "1.6666666666666667", "1.6666666666666667", "1.0", "2.0", "2"]])
         let windows = try run("SELECT window.start AS w, count(*) AS n FROM s GROUP BY window(ts, '1 minute')", lines)
         #expect(windows == [["2024-03-05 14:07:00", "2"], ["2024-03-05 14:08:00", "2"]])
+        // v is 1, 2, 2 and NULL: mean 5/3, M2 2/3.
+        let moments = try run("""
+            SELECT stddev(v), stddev_samp(v), std(v), stddev_pop(v), variance(v), var_samp(v), var_pop(v) FROM s
+            """, lines)
+        let samp: Double = (1.0 / 3).squareRoot(), pop: Double = (2.0 / 9).squareRoot()
+        let want: [Double] = [samp, samp, samp, pop, 1.0 / 3, 1.0 / 3, 2.0 / 9]
+        let got: [Double] = (moments.first ?? []).map { Double($0) ?? .nan }
+        #expect(got.count == want.count && zip(got, want).allSatisfy { abs($0 - $1) < 1e-12 }, "\(moments)")
+        let more = try run("""
+            SELECT count_if(v > 1), bool_and(v > 0), every(v > 1), bool_or(v > 1), some(v > 5), any(v = 1),
+                   first(v), first_value(v), last(v, true), last_value(v, true), min_by(ts, v), max_by(v, v),
+                   percentile_approx(v, 0.5), approx_percentile(v, 0.0, 100) FROM s
+            """, lines)
+        #expect(more == [["2", "true", "false", "true", "false", "true", "1.0", "1.0", "2.0", "2.0", "2024-03-05 14:07:09", "2.0", "2.0", "1.0"]])
         // Every aggregate and window name is one of those used above.
-        let queried: Set = ["count", "sum", "avg", "mean", "min", "max", "approx_count_distinct", "window"]
+        let queried: Set = ["count", "sum", "avg", "mean", "min", "max", "approx_count_distinct", "window",
+                            "stddev", "stddev_samp", "std", "stddev_pop", "variance", "var_samp", "var_pop",
+                            "count_if", "bool_and", "every", "bool_or", "some", "any", "first", "first_value",
+                            "last", "last_value", "min_by", "max_by", "percentile_approx", "approx_percentile"]
         let others = FunctionRegistry.entries.filter { if case .scalar = $0.kind { false } else { true } }.flatMap(\.names)
         #expect(Set(others) == queried)
     }
@@ -127,7 +149,7 @@ import Testing
     @Test func unknownNamesSuggestTheClosest() {
         let cases: [(String, String?)] = [
             ("uppr(s)", "did you mean upper()?"), ("coalese(n, 1)", "did you mean coalesce()?"),
-            ("sume(d)", "did you mean sum()?"), ("dayofmnth(ts)", "did you mean dayofmonth()?"),
+            ("summ(d)", "did you mean sum()?"), ("dayofmnth(ts)", "did you mean dayofmonth()?"),
             ("frobnicate(1)", nil),
         ]
         for (text, hint) in cases {

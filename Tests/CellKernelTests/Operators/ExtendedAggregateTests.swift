@@ -191,6 +191,8 @@ import Testing
         #expect(try names("SELECT brand, first(user), last_value(user), min_by(user, amount), max_by(user, amount), every(ok), any(ok), some(ok), bool_or(ok), sum(DISTINCT amount) FROM tx GROUP BY brand")
             == ["brand", "first(user)", "last_value(user)", "min_by(user, amount)", "max_by(user, amount)", "every(ok)", "any(ok)", "some(ok)", "bool_or(ok)", "sum(DISTINCT amount)"])
         #expect(try names("SELECT DISTINCT brand, user FROM tx") == ["brand", "user"])
+        #expect(try names("SELECT percentile_approx(amount, 0.5), approx_percentile(amount, 0.25, 100), percentile_approx(amount, 0.9) AS p FROM tx")
+            == ["percentile_approx(amount, 0.5, 10000)", "approx_percentile(amount, 0.25, 100)", "p"])
     }
 
     func error(_ select: String) -> String {
@@ -211,6 +213,10 @@ import Testing
         #expect(error("SELECT brand, first(user, 'yes') FROM tx GROUP BY brand").contains("must be true or false"))
         #expect(error("SELECT brand, variance(user, 1) FROM tx GROUP BY brand").contains("takes one argument"))
         #expect(error("SELECT DISTINCT brand, count(*) FROM tx GROUP BY brand").contains("SELECT DISTINCT with GROUP BY"))
+        #expect(error("SELECT percentile_approx(amount, 1.5) FROM tx").contains("between 0.0 and 1.0"))
+        #expect(error("SELECT percentile_approx(amount, 0.5, 0) FROM tx").contains("positive integer literal"))
+        #expect(error("SELECT percentile_approx(amount, array(0.5, 0.9)) FROM tx").contains("array of percentages is not supported"))
+        #expect(error("SELECT percentile_approx(ok, 0.5) FROM tx").contains("needs numbers"))
         let hint = error("SELECT brand, user, count(*) FROM tx GROUP BY brand")
         #expect(hint.contains("first(user) or max(user)"), "\(hint)")
     }

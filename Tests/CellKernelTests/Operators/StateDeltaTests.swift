@@ -77,7 +77,8 @@ import Testing
             CREATE VIEW v AS SELECT window(event_time, '1 minute').start AS minute, brand, stddev(amount) AS sd,
               var_pop(amount) AS vp, first(user) AS u1, last(user, true) AS u2, min_by(user, amount) AS cheapest,
               max_by(amount, event_time) AS latest, count_if(amount > 50) AS big, bool_or(user = 'u1') AS has_u1,
-              bool_and(amount > 1) AS all_above, sum(DISTINCT amount) AS distinct_total, avg(DISTINCT amount) AS distinct_mean
+              bool_and(amount > 1) AS all_above, sum(DISTINCT amount) AS distinct_total, avg(DISTINCT amount) AS distinct_mean,
+              percentile_approx(amount, 0.5) AS median, approx_percentile(amount, 0.9, 50) AS p90
             FROM tx GROUP BY window(event_time, '1 minute'), brand;
             """, "update"),
     ]
