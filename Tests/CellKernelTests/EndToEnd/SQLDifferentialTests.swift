@@ -129,6 +129,21 @@ import TransactionGenerator
         ])
     }
 
+    /// percentile_approx over few rows is exact: the value of rank ceil(p * n) among the
+    /// group's non-NULL values (SQLite: the row at that offset).
+    @Test func percentileApproxOfFewRowsIsExact() throws {
+        // Every group here has a non-NULL x, so ranking the non-NULL rows loses no group.
+        let ranked = "WITH r AS (SELECT g, x, row_number() OVER (PARTITION BY g ORDER BY x) AS rn, count(*) OVER (PARTITION BY g) AS n "
+            + "FROM t WHERE x IS NOT NULL) "
+        func at(_ p: String) -> String { "max(CASE WHEN rn = max(1, CAST(ceil(\(p) * n) AS INTEGER)) THEN x END)" }
+        try checkFixed("SELECT g, percentile_approx(x, 0.5), approx_percentile(x, 1.0, 100), percentile_approx(x, 0) FROM t GROUP BY g",
+                       sqlite: ranked + "SELECT g, \(at("0.5")), \(at("1.0")), \(at("0.0")) FROM r GROUP BY g", mode: "complete", [
+            [.text("a"), .integer(-4), .integer(10), .integer(-4)],
+            [.null, .integer(7), .integer(7), .integer(7)],
+            [.text("é"), .integer(1), .integer(5), .integer(1)],
+        ])
+    }
+
     /// SELECT DISTINCT is a grouping by every item, `*` included.
     @Test func selectDistinctGroupsByEveryItem() throws {
         try checkFixed("SELECT DISTINCT g, h FROM t WHERE h IS NOT NULL", mode: "complete", [

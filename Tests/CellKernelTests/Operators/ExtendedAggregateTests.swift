@@ -206,6 +206,25 @@ import Testing
         }
     }
 
+    /// SELECT DISTINCT follows GROUP BY's output-mode rules: append only with a window under
+    /// the watermark among its items.
+    @Test func selectDistinctOutputModes() throws {
+        func start(_ select: String, _ mode: String) -> String {
+            let session = CellSession(environment: [:], output: { _ in })
+            do {
+                try session.run(script: Self.ddl + "CREATE VIEW v AS " + select + ";")
+                _ = try session.prepare(start: "START v OUTPUT MODE \(mode)")
+                return "started"
+            } catch {
+                return "\(error)"
+            }
+        }
+        #expect(start("SELECT DISTINCT window(event_time, '1 minute'), brand FROM tx", "append") == "started")
+        #expect(start("SELECT DISTINCT brand FROM tx", "update") == "started")
+        #expect(start("SELECT DISTINCT brand FROM tx", "complete") == "started")
+        #expect(start("SELECT DISTINCT brand FROM tx", "append") != "started")
+    }
+
     @Test func misusesAreClearErrors() {
         #expect(error("SELECT brand, stddev(DISTINCT amount) FROM tx GROUP BY brand").contains("stddev(DISTINCT ...) is not supported"))
         #expect(error("SELECT brand, count_if(amount) FROM tx GROUP BY brand").contains("count_if() needs a boolean"))
