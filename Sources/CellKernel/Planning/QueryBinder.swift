@@ -547,14 +547,20 @@ extension QueryBinder {
     }
 
     /// Spark's name for an unaliased select item: as ``SelectItem/columnName``, but
-    /// percentile_approx shows its default accuracy, `percentile_approx(x, 0.5, 10000)`.
+    /// percentile_approx shows its default accuracy, `percentile_approx(x, 0.5, 10000)`, and
+    /// first/last leave out their ignoreNulls flag, `first(x)` (in Spark it is a field of the
+    /// aggregate, not one of the arguments its name lists).
     static func sparkColumnName(_ item: SelectItem) -> String {
-        if item.alias == nil, case .function(let call) = item.expression.kind, call.arguments.count == 2,
-           Binder.aggregateNames[call.lowercasedName] == .percentileApprox {
+        guard item.alias == nil, case .function(let call) = item.expression.kind, call.arguments.count == 2 else { return item.columnName }
+        switch Binder.aggregateNames[call.lowercasedName] {
+        case .percentileApprox?:
             let name = item.columnName
-            if name.hasSuffix(")") { return name.dropLast() + ", 10000)" }
+            return name.hasSuffix(")") ? name.dropLast() + ", 10000)" : name
+        case .first?, .last?:
+            return "\(call.lowercasedName)(\(call.arguments[0].sqlText))"
+        default:
+            return item.columnName
         }
-        return item.columnName
     }
 }
 

@@ -193,6 +193,8 @@ import Testing
         #expect(try names("SELECT DISTINCT brand, user FROM tx") == ["brand", "user"])
         #expect(try names("SELECT percentile_approx(amount, 0.5), approx_percentile(amount, 0.25, 100), percentile_approx(amount, 0.9) AS p FROM tx")
             == ["percentile_approx(amount, 0.5, 10000)", "approx_percentile(amount, 0.25, 100)", "p"])
+        #expect(try names("SELECT brand, first(user, true), last_value(user, false), count_if(amount > 50), avg(DISTINCT amount) FROM tx GROUP BY brand")
+            == ["brand", "first(user)", "last_value(user)", "count_if((amount > 50))", "avg(DISTINCT amount)"])
     }
 
     func error(_ select: String) -> String {
