@@ -11,6 +11,11 @@ extension HashAggregation {
             bytes += state.sketches.count * (HyperLogLog().registers.count + 32)
             for set in state.distinct { bytes += 48 + set.count * 80 }
             if !state.strings.isEmpty { for case let text? in state.strings { bytes += text.count } }
+            for slots in [state.values, state.orderings] where slots.count > 0 {
+                bytes += slots.count * 9 + slots.strings.count * 24 + slots.strings.reduce(0) { $0 + $1.capacity }
+            }
+            // A sketch's samples (key and two ranks) and its buffer.
+            for sketch in state.quantiles { bytes += 64 + sketch.keys.count * 24 + sketch.buffer.capacity * 8 }
         }
         return bytes
     }

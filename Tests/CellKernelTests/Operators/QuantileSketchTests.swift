@@ -108,3 +108,21 @@ import Testing
         #expect(throws: SnapshotError.self) { try QuantileSketch.read(from: &badReader, relativeError: 0.01) }
     }
 }
+
+extension QuantileSketchTests {
+    /// The state-memory estimate counts the sketches, so the state memory limit sees them.
+    @Test func stateMemoryEstimateCountsSketches() {
+        let schema = Schema([.init(name: "k", type: .bigint), .init(name: "v", type: .bigint)])
+        var k = Column(type: .bigint), v = Column(type: .bigint)
+        for i in 0..<100_000 { k.append(.int(0)); v.append(.int(Int64(i))) }
+        var agg = HashAggregation(keys: [.column(0, .bigint)],
+                                  aggregates: [AggregateSpec(.percentileApprox, .column(1, .bigint), parameters: [0.5, 10_000])])
+        let before = agg.estimatedStateBytes
+        agg.add(Batch(schema: schema, columns: [k, v]))
+        // ~20k samples of 24 bytes at least once 100k values are summarized with error 1e-4.
+        #expect(agg.estimatedStateBytes - before > 100_000, "\(agg.estimatedStateBytes - before)")
+        // The median of 0..<100000 is rank 50000, the value 49999, within 1e-4 * 100000 ranks.
+        guard case .int(let median)? = agg.allGroups()[1].values.first else { Issue.record("no median"); return }
+        #expect(abs(median - 49_999) <= 10, "\(median)")
+    }
+}
