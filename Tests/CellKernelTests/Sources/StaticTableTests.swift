@@ -202,4 +202,45 @@ import Testing
             #expect(t.schema.fields[c].type == expected, "column \(c)")
         }
     }
+
+    @Test func staticAndStartedViewTablesShareOneLookup() throws {
+        let csv = try Self.file("code,label\n1,one\n2,two\n")
+        let jsonl = try Self.file("{\"code\": 1}\n{\"code\": 2}\n{\"code\": 2}\n", "jsonl")
+        defer { for p in [csv, jsonl] { try? FileManager.default.removeItem(atPath: p) } }
+        let (session, out) = Self.session()
+        try session.run(script: """
+            CREATE TABLE labels USING csv OPTIONS ('path' = '\(csv)', 'header' = 'true');
+            CREATE SOURCE f USING file OPTIONS ('path' = '\(jsonl)');
+            CREATE STREAM s FROM f FORMAT json SCHEMA (code INT);
+            CREATE VIEW counts AS SELECT code, count(*) AS n FROM s GROUP BY code;
+            START counts OUTPUT MODE complete TRIGGER AVAILABLE NOW;
+            SHOW TABLES;
+            """)
+        #expect(session.table("counts")?.sortedRows == [["1", "1"], ["2", "2"]])
+        #expect(session.table("labels")?.count == 2)
+        #expect(out.all.contains("labels") && out.all.contains("results of view counts: 2 rows, code, n"), "\(out.all)")
+        // A view's name cannot be taken by a table, nor a table's by a view.
+        #expect(throws: CellError.self) { try session.run(script: "CREATE OR REPLACE TABLE counts USING csv OPTIONS ('path' = '\(csv)');") }
+        #expect(throws: CellError.self) { try session.run(script: "CREATE OR REPLACE VIEW labels AS SELECT code FROM s;") }
+        // A view reads streams, not tables: the error says what labels is.
+        do {
+            try session.run(script: "CREATE VIEW v AS SELECT * FROM labels;")
+            Issue.record("a view over a static table was accepted")
+        } catch {
+            #expect(error.message.contains("'labels' is a static table, not a stream"), "\(error.message)")
+        }
+    }
+
+    @Test func parsesTableStatements() throws {
+        let create = try SQLParser.parseStatement("CREATE OR REPLACE TABLE t USING csv OPTIONS ('path' = '/x', header = true) SCHEMA (a INT, b STRING)")
+        guard case .createTable(let table) = create.kind else { Issue.record("\(create.kind)"); return }
+        #expect(table.orReplace && table.name.name == "t" && table.format.name == "csv")
+        #expect(table.columns?.map(\.type) == [.int, .string])
+        #expect(table.options[option: "header"] == "true")
+        #expect(try SQLParser.parseStatement("REFRESH TABLE t").kind == .refreshTable(Identifier("t")))
+        #expect(try SQLParser.parseStatement("DROP TABLE t").kind == .dropTable(Identifier("t")))
+        #expect(try SQLParser.parseStatement("SHOW TABLES").kind == .show(.tables))
+        #expect(throws: SQLError.self) { try SQLParser.parseStatement("CREATE TABLE t USING csv") }
+        #expect(throws: SQLError.self) { try SQLParser.parseStatement("CREATE TABLE t USING csv OPTIONS ('path' = '/x') SCHEMA (a AS 1)") }
+    }
 }
