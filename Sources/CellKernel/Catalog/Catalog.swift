@@ -1,4 +1,4 @@
-/// Names → definitions: the sources, streams and views a session has defined, in the order
+/// Names → definitions: the sources, streams, views and static tables a session has defined, in the order
 /// they were defined (what SHOW lists). Names are case-insensitive, as in Spark.
 struct Catalog {
     /// A view: its query as written and the plan it binds to.
@@ -8,14 +8,35 @@ struct Catalog {
         var plan: LogicalPlan
     }
 
+    /// A static table: how to read it, and what was read (at CREATE or the last REFRESH).
+    struct Table {
+        var spec: StaticTableSpec
+        var contents: StaticTableContents
+        var name: String { spec.name }
+    }
+
     private(set) var sources: [String: SourceDefinition] = [:]
     private(set) var streams: [String: StreamDefinition] = [:]
     private(set) var views: [String: View] = [:]
+    /// Static tables (CREATE TABLE), with their rows as last loaded.
+    private(set) var tables: [String: Table] = [:]
     /// Keys in definition order (a redefinition moves to the end).
     private(set) var order: [String] = []
 
     func isDefined(_ key: String) -> Bool {
-        sources[key] != nil || streams[key] != nil || views[key] != nil
+        sources[key] != nil || streams[key] != nil || views[key] != nil || tables[key] != nil
+    }
+
+    mutating func define(_ table: Table) {
+        tables[table.name.lowercased()] = table
+        remember(table.name)
+    }
+
+    /// Forgets a static table; false if there is none by that name.
+    mutating func dropTable(_ key: String) -> Bool {
+        guard tables.removeValue(forKey: key) != nil else { return false }
+        order.removeAll { $0 == key }
+        return true
     }
 
     mutating func define(_ source: SourceDefinition) {
@@ -52,6 +73,10 @@ struct Catalog {
         for stream in streams.values {
             names.insert(stream.name)
             for column in stream.columns { names.insert(column.name) }
+        }
+        for table in tables.values {
+            names.insert(table.name)
+            for field in table.contents.batch.schema.fields { names.insert(field.name) }
         }
         for view in views.values {
             names.insert(view.name)

@@ -4,8 +4,12 @@ import KafkaBridge
 extension CellSession {
     // MARK: Definitions
 
-    func checkNew(_ name: Identifier, orReplace: Bool) throws(SQLError) {
+    func checkNew(_ name: Identifier, orReplace: Bool, isTable: Bool = false) throws(SQLError) {
         let key = name.name.lowercased()
+        if orReplace, !isTable, catalog.tables[key] != nil {
+            throw SQLError("'\(name.name)' is a table", at: name.location, length: name.name.count,
+                           hint: "DROP TABLE \(name.name) first, or choose another name")
+        }
         if !orReplace, catalog.isDefined(key) {
             throw SQLError("'\(name.name)' already exists", at: name.location, length: name.name.count,
                            hint: "use CREATE OR REPLACE, or another name")
@@ -58,6 +62,10 @@ extension CellSession {
                 return SQLError("'\(name.name)' is a table (a started view's results), not a stream", at: name.location,
                                 hint: "a view reads streams and other views; SELECT reads tables")
             }
+            if catalog.tables[key] != nil {
+                return SQLError("'\(name.name)' is a static table, not a stream", at: name.location,
+                                hint: "a view reads streams and other views; SELECT reads tables")
+            }
             let known = (catalog.streams.values.map(\.name) + catalog.views.values.map(\.name)).sorted()
             let suggestion = Suggestion.closest(to: name.name, among: known)
             return SQLError("unknown stream '\(name.name)'", at: name.location,
@@ -68,17 +76,17 @@ extension CellSession {
 
     /// Binds queries over started views' tables (SELECT at the prompt).
     var tableBinder: QueryBinder {
-        QueryBinder(resolve: { [queries] key in
-            queries.started[key].map { .table(name: key, schema: $0.result.schema) }
-        }, unknown: { [catalog, queries] name in
+        QueryBinder(resolve: { [unowned self] key in
+            tableSchema(key).map { .table(name: key, schema: $0) }
+        }, unknown: { [catalog, tableNames] name in
             let key = name.name.lowercased()
             if catalog.streams[key] != nil {
                 return SQLError("\(name.name) is a stream: it has no end to SELECT from", at: name.location,
                                 hint: "CREATE VIEW v AS SELECT ... FROM \(name.name), START v, then SELECT * FROM v")
             }
             return SQLError("unknown table '\(name.name)'", at: name.location,
-                            hint: queries.started.isEmpty ? "START a view first: its results become a table of the same name"
-                                                          : "tables: \(queries.started.keys.sorted().joined(separator: ", "))")
+                            hint: tableNames.isEmpty ? "START a view first (its results become a table of the same name), or CREATE TABLE"
+                                                     : "tables: \(tableNames.joined(separator: ", "))")
         })
     }
 }

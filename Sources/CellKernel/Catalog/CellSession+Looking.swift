@@ -7,7 +7,7 @@ extension CellSession {
     /// SELECT over started views' result tables.
     func query(_ query: Query) throws {
         let plan = try tableBinder.bind(query)
-        let result = try TableQuery.run(plan) { [queries] name in queries.started[name]?.result }
+        let result = try TableQuery.run(plan) { [unowned self] name in tableRows(name) }
         let names = plan.schema.fields.map(\.name)
         output(.table(ResultTable(names: names, columns: result.columns, text: ConsoleTable().render(names: names, columns: result.columns))))
     }
@@ -20,7 +20,7 @@ extension CellSession {
         case .view(let name):
             if let view = catalog.views[name.name.lowercased()] {
                 logical = view.plan
-            } else if queries.started[name.name.lowercased()] != nil {
+            } else if tableSchema(name.name.lowercased()) != nil {
                 logical = try tableBinder.bind(Query(Select(items: [SelectItem(SQLExpression(.star(qualifier: nil), at: name.location))],
                                                             from: TableReference(name: name), at: name.location)))
             } else {
@@ -50,6 +50,10 @@ extension CellSession {
             for key in catalog.order { if let s = catalog.streams[key] { names.append(s.name); details.append("from \(s.sourceName), \(s.columns.count) columns, mode \(s.mode.rawValue)" + (s.watermark.map { " watermark \(s.columns[$0.column].name) - \($0.delayMicros / 1_000_000) s" } ?? "")) } }
         case .views:
             for key in catalog.order { if let v = catalog.views[key] { names.append(v.name); details.append("from \(v.plan.streams.map(\.name).uniqued().joined(separator: ", ")): " + v.plan.schema.fields.map(\.name).joined(separator: ", ")) } }
+        case .tables:
+            // Static tables, then started views' tables (running or stopped).
+            for key in catalog.order { if let t = catalog.tables[key] { names.append(t.name); details.append("\(t.spec.format.rawValue) \(t.spec.path): \(t.contents.batch.count) rows, " + t.contents.batch.schema.fields.map(\.name).joined(separator: ", ")) } }
+            for (key, query) in queries.started.sorted(by: { $0.key < $1.key }) where catalog.tables[key] == nil { names.append(query.name); details.append("results of view \(query.name): \(query.result.count) rows, " + query.result.schema.fields.map(\.name).joined(separator: ", ")) }
         case .queries:
             for (key, query) in queries.background.sorted(by: { $0.key < $1.key }) { names.append(key); details.append(QueryManager.status(query)) }
         }
@@ -73,6 +77,9 @@ extension CellSession {
                 case .corruptRecord: "corrupt record text"
                 }
             }
+        } else if let table = catalog.tables[key] {
+            schema = table.contents.batch.schema
+            notes = schema.fields.map { _ in "\(table.spec.format == .csv ? "csv" : "json") \(table.spec.path)" }
         } else if let query = queries.started[key] {
             schema = query.result.schema
         } else if let view = catalog.views[key] {
@@ -96,9 +103,10 @@ extension CellSession {
         output(.table(ResultTable(names: names, columns: columns, text: ConsoleTable(truncate: 0).render(names: names, columns: columns))))
     }
 
-    /// The result table of a started view (while it runs and after it stops).
+    /// The rows of a table: a static table, or a started view's results (while it runs and
+    /// after it stops).
     public func table(_ name: String) -> Batch? {
-        queries.started[name.lowercased()]?.result
+        tableRows(name.lowercased())
     }
 }
 

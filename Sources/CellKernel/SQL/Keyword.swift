@@ -25,6 +25,8 @@ enum Keyword: String, Hashable, Sendable, CaseIterable {
     case trigger = "TRIGGER", once = "ONCE", available = "AVAILABLE", now = "NOW"
     case background = "BACKGROUND", show = "SHOW", sources = "SOURCES", streams = "STREAMS"
     case views = "VIEWS", queries = "QUERIES", describe = "DESCRIBE", stop = "STOP"
+    // Static tables.
+    case table = "TABLE", tables = "TABLES", refresh = "REFRESH", drop = "DROP"
 
     /// The keyword `word` spells, ignoring case.
     init?(word: String) {

@@ -1,4 +1,5 @@
-/// The statements: CREATE SOURCE / STREAM / VIEW, START, SELECT, SHOW, DESCRIBE, STOP.
+/// The statements: CREATE SOURCE / STREAM / VIEW / TABLE, START, SELECT, SHOW, DESCRIBE, STOP,
+/// REFRESH TABLE, DROP TABLE.
 extension SQLParser {
     mutating func parseStatementKind() throws(SQLError) -> StatementKind {
         if check(.select) || check(.with) || (current.is(.leftParen) && (peek().is(.select) || peek().is(.with))) {
@@ -15,7 +16,15 @@ extension SQLParser {
             return .describe(try identifier("the name of a source, stream or view"))
         }
         if accept(.stop) != nil { return .stop(try identifier("the name of a running query")) }
-        throw failure(expected: "a statement (CREATE, START, SELECT, SHOW, DESCRIBE or STOP)")
+        if accept(.refresh) != nil {
+            try expect(.table, "after REFRESH")
+            return .refreshTable(try identifier("the name of a table after REFRESH TABLE"))
+        }
+        if accept(.drop) != nil {
+            try expect(.table, "after DROP (only static tables can be dropped)")
+            return .dropTable(try identifier("the name of a table after DROP TABLE"))
+        }
+        throw failure(expected: "a statement (CREATE, START, SELECT, SHOW, DESCRIBE, STOP, REFRESH or DROP)")
     }
 
     // MARK: - CREATE
@@ -34,7 +43,8 @@ extension SQLParser {
         if accept(.source) != nil { return .createSource(try parseCreateSource(orReplace: orReplace)) }
         if accept(.stream) != nil { return .createStream(try parseCreateStream(orReplace: orReplace)) }
         if accept(.view) != nil { return .createView(try parseCreateView(orReplace: orReplace)) }
-        throw failure(expected: "SOURCE, STREAM or VIEW after CREATE")
+        if accept(.table) != nil { return .createTable(try parseCreateTable(orReplace: orReplace)) }
+        throw failure(expected: "SOURCE, STREAM, VIEW or TABLE after CREATE")
     }
 
     private mutating func parseCreateSource(orReplace: Bool) throws(SQLError) -> CreateSource {
@@ -143,6 +153,44 @@ extension SQLParser {
         return (text, token.location)
     }
 
+    /// `CREATE TABLE name USING format` then OPTIONS and SCHEMA in either order, each at most
+    /// once; OPTIONS (with 'path') is required, SCHEMA optional (CSV infers it).
+    private mutating func parseCreateTable(orReplace: Bool) throws(SQLError) -> CreateTable {
+        let name = try identifier("a table name")
+        try expect(.using, "and a format (csv, file) after the table name")
+        let format = try identifier("a table format (csv, or file for JSON lines)")
+        var clauses = ClauseTracker()
+        var options: [SQLOption] = []
+        var columns: [TableColumn]?
+        while true {
+            if check(.options) {
+                try clauses.enter("OPTIONS", &self)
+                options = try parseOptionList()
+            } else if check(.schema) {
+                let keyword = current
+                try clauses.enter("SCHEMA", &self)
+                let declared = try parseSchema()
+                var typed: [TableColumn] = []
+                for column in declared {
+                    guard let type = column.type else {
+                        throw failure("a table's columns are read from its file, not computed", at: keyword,
+                                      hint: "declare \(column.name.name) with a type, and compute it in a view or SELECT")
+                    }
+                    typed.append(TableColumn(name: column.name, type: type))
+                }
+                columns = typed
+            } else {
+                break
+            }
+        }
+        let missing = ["OPTIONS", "SCHEMA"].filter { !clauses.seen.keys.contains($0) }
+        try expectEndOfStatement(missing.isEmpty ? nil : missing.joined(separator: ", "))
+        guard clauses.seen["OPTIONS"] != nil else {
+            throw failure(expected: "OPTIONS ('path' = '...') (where the table's file is)")
+        }
+        return CreateTable(name: name, format: format, options: options, columns: columns, orReplace: orReplace)
+    }
+
     private mutating func parseCreateView(orReplace: Bool) throws(SQLError) -> CreateView {
         let name = try identifier("a view name")
         try expect(.as, "and a query after the view name")
@@ -218,10 +266,10 @@ extension SQLParser {
 
     private mutating func parseShowTarget() throws(SQLError) -> ShowTarget {
         let targets: [(Keyword, ShowTarget)] = [
-            (.sources, .sources), (.streams, .streams), (.views, .views), (.queries, .queries),
+            (.sources, .sources), (.streams, .streams), (.views, .views), (.queries, .queries), (.tables, .tables),
         ]
         for (keyword, target) in targets where accept(keyword) != nil { return target }
-        throw failure(expected: "SOURCES, STREAMS, VIEWS or QUERIES after SHOW")
+        throw failure(expected: "SOURCES, STREAMS, VIEWS, QUERIES or TABLES after SHOW")
     }
 
     // MARK: - OPTIONS

@@ -34,13 +34,19 @@ enum StatementKind: Hashable, Sendable {
     case createStream(CreateStream)
     /// `CREATE [OR REPLACE] [TEMP] VIEW name AS SELECT ...`.
     case createView(CreateView)
+    /// `CREATE [OR REPLACE] TABLE name USING file|csv OPTIONS (...) [SCHEMA (...)]`.
+    case createTable(CreateTable)
+    /// `REFRESH TABLE name`: reads a static table's file again.
+    case refreshTable(Identifier)
+    /// `DROP TABLE name`: forgets a static table.
+    case dropTable(Identifier)
     /// `START view [OUTPUT MODE m] [TRIGGER t] [USING sink [OPTIONS (...)]] [IN BACKGROUND]`.
     case start(StartQuery)
     /// A query run once over tables (started views' results), printed as a table.
     case select(Query)
     /// `EXPLAIN view` or `EXPLAIN query`: the logical and physical plans, not run.
     case explain(ExplainTarget)
-    /// `SHOW SOURCES | STREAMS | VIEWS | QUERIES`.
+    /// `SHOW SOURCES | STREAMS | VIEWS | QUERIES | TABLES`.
     case show(ShowTarget)
     /// `DESCRIBE name` (or `DESC name`).
     case describe(Identifier)
@@ -50,7 +56,7 @@ enum StatementKind: Hashable, Sendable {
 
 /// What SHOW lists.
 enum ShowTarget: String, Hashable, Sendable, CaseIterable {
-    case sources, streams, views, queries
+    case sources, streams, views, queries, tables
 }
 
 /// What EXPLAIN shows the plans of.

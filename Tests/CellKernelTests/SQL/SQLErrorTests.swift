@@ -77,7 +77,7 @@ import Testing
 
     @Test func misspeltStatementKeyword() throws {
         let e = try error("SELCT * FROM t")
-        #expect(e.message == "expected a statement (CREATE, START, SELECT, SHOW, DESCRIBE or STOP) but found 'SELCT'")
+        #expect(e.message == "expected a statement (CREATE, START, SELECT, SHOW, DESCRIBE, STOP, REFRESH or DROP) but found 'SELCT'")
         #expect(e.at == "1:1")
         #expect(e.hint == "did you mean SELECT?")
     }
@@ -101,7 +101,7 @@ import Testing
         #expect(e.hint == "did you mean GROUP?")
 
         let create = try error("CREATE STREM s FROM src")
-        #expect(create.message == "expected SOURCE, STREAM or VIEW after CREATE but found 'STREM'")
+        #expect(create.message == "expected SOURCE, STREAM, VIEW or TABLE after CREATE but found 'STREM'")
         #expect(create.hint == "did you mean STREAM?")
 
         let mode = try error("START v OUTPUT MODE completo")
