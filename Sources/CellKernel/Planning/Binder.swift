@@ -64,7 +64,9 @@ struct Binder {
         case .function(let call):
             return try function(call, at: at)
         case .cast(let operand, let type):
-            return TypeCoercion.cast(try bind(operand), to: type)
+            let boundOperand = try bind(operand)
+            try Cast.checkNested(from: boundOperand.type, to: type, at: at)
+            return TypeCoercion.cast(boundOperand, to: type)
         case .caseWhen(let caseWhen):
             return try self.caseWhen(caseWhen, at: at)
         case .inList(let value, let list, let negated):
