@@ -32,8 +32,9 @@ enum NestedText {
             out += json ? quoted(text) : text
         case .timestamp:
             guard let x = r.uint64() else { return false }
-            let text = TimeText.formatTimestamp(Int64(bitPattern: x))
-            out += json ? quoted(text) : text
+            let micros = Int64(bitPattern: x)
+            // JSON as Spark's JSON writers: ISO 8601 with milliseconds and the zone.
+            out += json ? quoted(TimeText.formatTimestampForFiles(micros)) : TimeText.formatTimestamp(micros)
         case .float, .double:
             guard let x = r.uint64() else { return false }
             let d = Double(bitPattern: x)
