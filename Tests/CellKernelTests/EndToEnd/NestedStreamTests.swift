@@ -34,4 +34,28 @@ import Testing
         query.stop()
         withExtendedLifetime(cluster) {}
     }
+
+    @Test func orderingNestedValuesIsRefusedAndEqualityWorks() throws {
+        let cluster = try EmbeddedCluster()
+        try cluster.createTopic("o", partitions: 1)
+        try send([#"{"a": [1, 2], "b": [1, 2]}"#, #"{"a": [1], "b": [1, null]}"#, #"{"a": [null], "b": [null]}"#].map { Array($0.utf8) },
+                 to: "o", on: cluster.bootstrapServers)
+        let session = CellSession(output: { _ in })
+        try session.run(script: """
+            CREATE SOURCE s USING kafka OPTIONS ('kafka.bootstrap.servers' = '\(cluster.bootstrapServers)', 'subscribe' = 'o', 'startingOffsets' = 'earliest');
+            CREATE STREAM e FROM s FORMAT json SCHEMA (a ARRAY<INT>, b ARRAY<INT>);
+            CREATE VIEW q AS SELECT a = b AS same, CAST(a AS STRING) AS text FROM e;
+            """)
+        #expect(throws: (any Error).self) {
+            try session.run(script: "CREATE VIEW bad AS SELECT a < b FROM e;")
+            _ = try session.prepare(start: "START bad")
+        }
+        let query = try session.prepare(start: "START q")
+        _ = try #require(try query.runBatch())
+        let table = try #require(session.table("q"))
+        let rows = (0..<table.count).map { r in table.columns.map { $0.value(at: r) } }
+        #expect(Set(rows) == [[.bool(true), .string("[1, 2]")], [.bool(false), .string("[1]")], [.bool(true), .string("[null]")]])
+        query.stop()
+        withExtendedLifetime(cluster) {}
+    }
 }
