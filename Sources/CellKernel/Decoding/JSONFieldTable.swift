@@ -7,6 +7,8 @@ import Darwin
 /// How a requested field is converted: the SQL type flattened into what the hot loop switches on.
 enum JSONFieldKind: UInt8 {
     case string, boolean, int32, int64, float, double, decimal, date, timestamp, null
+    /// STRUCT, ARRAY or MAP: the value is encoded straight from the JSON bytes (``NestedJSON``).
+    case nested
 
     init(_ type: SQLType) {
         switch type {
@@ -20,6 +22,7 @@ enum JSONFieldKind: UInt8 {
         case .date: self = .date
         case .timestamp: self = .timestamp
         case .null: self = .null
+        case .struct, .array, .map: self = .nested
         }
     }
 }

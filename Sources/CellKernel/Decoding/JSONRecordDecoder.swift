@@ -260,6 +260,7 @@ struct JSONRecordDecoder: Sendable {
     static func commit<Sink: JSONValueSink>(fields: [JSONFieldSpec], slots: UnsafeMutablePointer<JSONSlot>, lookup: JSONFieldLookup,
                                      base: UnsafePointer<UInt8>, into sink: inout Sink) -> JSONDecodeOutcome {
         var firstMismatch = -1
+        var nestedMismatch: (field: Int, offset: Int)?
         for i in 0..<lookup.fieldCount {
             let slot = slots[i]
             switch slot.state {
@@ -272,6 +273,17 @@ struct JSONRecordDecoder: Sendable {
                 case .decimal: sink.append(i, int128: slot.decimal)
                 default: sink.append(i, int64: Int64(bitPattern: slot.bits))
                 }
+            case .text where lookup.info[i].kind == .nested:
+                // The container's bytes, validated by the parse: encoded now, at commit.
+                var encoder = NestedJSONEncoder(scanner: JSONScanner(base: base, end: slot.end))
+                if (try? encoder.slot(at: slot.start, type: fields[i].type)) != nil, encoder.out.first == NestedEncoding.presentFlag {
+                    encoder.out.withUnsafeBytes { sink.append(i, text: UnsafeRawBufferPointer(rebasing: $0.dropFirst())) }
+                } else {
+                    sink.appendNull(i)
+                }
+                if encoder.firstMismatch >= 0 && (firstMismatch < 0 || encoder.firstMismatch < slots[firstMismatch].start) {
+                    nestedMismatch = (i, encoder.firstMismatch)
+                }
             case .text:
                 sink.append(i, text: UnsafeRawBufferPointer(start: base + slot.start, count: slot.end - slot.start))
             case .escapedText:
@@ -280,6 +292,11 @@ struct JSONRecordDecoder: Sendable {
                 sink.appendNull(i)
                 if firstMismatch < 0 || slot.start < slots[firstMismatch].start { firstMismatch = i }
             }
+        }
+        if let (field, offset) = nestedMismatch, firstMismatch < 0 || offset < slots[firstMismatch].start {
+            return .malformed(JSONMalformation(
+                reason: "a value inside \(fields[field].name) does not fit \(fields[field].type) (it is NULL there)",
+                byteOffset: offset, field: fields[field].name))
         }
         guard firstMismatch >= 0 else { return .ok }
         let slot = slots[firstMismatch]
@@ -506,7 +523,7 @@ struct JSONDocumentParser {
         case UInt8(ascii: "{"), UInt8(ascii: "["):
             let end = try scanner.skipContainer(from: p, levelsLeft: JSONScanner.maximumDepth - 1)
             switch kind {
-            case .string: setText(field, p, end)
+            case .string, .nested: setText(field, p, end)
             case .null: slots[field].state = .null
             default: setMismatch(field, c == UInt8(ascii: "{") ? .foundObject : .foundArray, p, end)
             }
@@ -529,7 +546,7 @@ struct JSONDocumentParser {
         case .null: slots[field].state = .null
         case .int32, .int64: setMismatch(field, .fractional, p, end)
         case .decimal, .timestamp: setMismatch(field, .unparsableText, p, end)
-        case .boolean, .date: setMismatch(field, .foundNumber, p, end)
+        case .boolean, .date, .nested: setMismatch(field, .foundNumber, p, end)
         }
     }
 
@@ -567,7 +584,7 @@ struct JSONDocumentParser {
                 slots[field].state = .null
             case .string:
                 setText(field, start + 1, end - 1, escaped: escaped)
-            case .boolean, .int32, .int64:
+            case .boolean, .int32, .int64, .nested:
                 setMismatch(field, .foundString, start, end)
             }
         }
@@ -621,7 +638,7 @@ struct JSONDocumentParser {
             let end = try scanner.skipNumber(at: p)
             slots[field].state = .null
             return end
-        case .boolean, .date:
+        case .boolean, .date, .nested:
             let end = try scanner.skipNumber(at: p)
             setMismatch(field, .foundNumber, p, end)
             return end

@@ -4,6 +4,18 @@ import Glibc
 
 /// CAST with Spark's non-ANSI rules: what does not convert becomes NULL, never an error.
 enum Cast {
+    /// Rejects, at bind time, a CAST involving a STRUCT, ARRAY or MAP that cells does not run:
+    /// nested values cast only to STRING (Spark's show() text), to their own type, or from NULL.
+    /// Spark also casts field by field between nested types; cells does not yet, and says so.
+    static func checkNested(from source: SQLType, to target: SQLType, at location: SourceLocation) throws(SQLError) {
+        guard source.isNested || target.isNested, source != target else { return }
+        if source.isNested && target == .string { return }
+        if source == .null { return }
+        throw SQLError("cannot CAST \(source) to \(target)", at: location,
+                       hint: source.isNested ? "a nested value casts only to STRING; use to_json() for JSON text"
+                                             : "use from_json(text, 'schema') to read nested values from JSON text")
+    }
+
     static func convert(_ input: Column, to target: SQLType) -> Column {
         if input.type == target { return input }
         if case .decimal(let precision, let scale) = target {
@@ -216,6 +228,8 @@ enum Cast {
     /// A value as Spark's CAST(x AS STRING) and console output write it.
     static func text(_ column: Column, _ row: Int) -> String {
         switch column.data {
+        case .bytes(let v) where column.type.isNested:
+            return v.withElement(row) { NestedText.show($0, type: column.type) } ?? "null"
         case .bytes(let v): return v[row]
         case .bool(let v): return v[row] ? "true" : "false"
         case .double(let v): return column.type == .float ? JavaDouble.string(Float(v[row])) : JavaDouble.string(v[row])

@@ -64,7 +64,9 @@ struct Binder {
         case .function(let call):
             return try function(call, at: at)
         case .cast(let operand, let type):
-            return TypeCoercion.cast(try bind(operand), to: type)
+            let boundOperand = try bind(operand)
+            try Cast.checkNested(from: boundOperand.type, to: type, at: at)
+            return TypeCoercion.cast(boundOperand, to: type)
         case .caseWhen(let caseWhen):
             return try self.caseWhen(caseWhen, at: at)
         case .inList(let value, let list, let negated):
@@ -220,6 +222,10 @@ struct Binder {
     }
 
     func comparisonType(_ a: SQLType, _ b: SQLType, at: SourceLocation, op: BinaryOperator) throws(SQLError) -> SQLType {
+        // Nested values compare by their canonical bytes: right for equality, not for order.
+        if (a.isNested || b.isNested) && ![.equal, .notEqual, .nullSafeEqual].contains(op) {
+            throw SQLError("cannot order \(a.isNested ? a : b) values", at: at, hint: "compare one of its fields, e.g. s.a")
+        }
         if a == b { return a == .null ? .boolean : a }
         if a == .null { return b }
         if b == .null { return a }

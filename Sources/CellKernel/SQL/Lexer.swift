@@ -145,6 +145,9 @@ struct Lexer: Sendable {
         case "-": return .minus
         case "/": return .slash
         case "%": return .percent
+        case ":": return .colon
+        case "[": return .leftBracket
+        case "]": return .rightBracket
         case "=":
             return accept("=") ? .doubleEqual : .equal
         case "<":

@@ -21,6 +21,11 @@ enum Symbol: String, Hashable, Sendable, CaseIterable {
     case nullSafeEqual = "<=>"
     case concat = "||"
     case bang = "!"
+    /// In nested types: `STRUCT<a: INT>`.
+    case colon = ":"
+    /// Subscripts: `arr[0]`, `map['k']`.
+    case leftBracket = "["
+    case rightBracket = "]"
 }
 
 /// How a numeric token was written, which decides its literal type (as in Spark).

@@ -70,6 +70,11 @@ final class FileSink: QuerySink {
         case .json:
             for row in 0..<result.count { text += JSONText.object(names: names, columns: result.columns, row: row) + "\n" }
         case .csv:
+            // As Spark's CSV data source: nested columns have no CSV form.
+            if let nested = result.schema.fields.first(where: { $0.type.isNested }) {
+                throw SinkError("the csv sink cannot write column '\(nested.name)' of type \(nested.type)",
+                                hint: "write it with to_json(\(nested.name)), or use the json sink")
+            }
             if header { text += names.map(csvField).joined(separator: separator) + "\n" }
             for row in 0..<result.count {
                 text += result.columns.map { $0.isNull(row) ? "" : csvField(JSONText.fileText($0, row)) }.joined(separator: separator) + "\n"
@@ -115,6 +120,7 @@ enum JSONText {
             case .int64 where column.type == .timestamp || column.type == .date: quoted(fileText(column, row))
             case .int64, .int128, .bool: Cast.text(column, row)
             case .double(let v): v[row].isFinite ? Cast.text(column, row) : quoted(Cast.text(column, row))
+            case .bytes where column.type.isNested: column.nestedJSON(row) ?? "null"
             case .bytes: quoted(Cast.text(column, row))
             }
             parts.append(quoted(name) + ":" + value)

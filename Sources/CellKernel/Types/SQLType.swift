@@ -22,6 +22,12 @@ public enum SQLType: Hashable, Sendable, CustomStringConvertible {
     case timestamp
     /// The type of a literal NULL before it meets another type.
     case null
+    /// A record of named, typed fields; each value is one ``NestedEncoding`` slice in `.bytes`.
+    indirect case `struct`([StructField])
+    /// A list of elements of one type (elements may be NULL), encoded as ``NestedEncoding``.
+    indirect case array(SQLType)
+    /// Key/value pairs (keys never NULL, as Spark), encoded as ``NestedEncoding``.
+    indirect case map(key: SQLType, value: SQLType)
 
     public var description: String {
         switch self {
@@ -35,8 +41,33 @@ public enum SQLType: Hashable, Sendable, CustomStringConvertible {
         case .date: "DATE"
         case .timestamp: "TIMESTAMP"
         case .null: "NULL"
+        case .struct(let fields): "STRUCT<\(fields.map { "\($0.name): \($0.type)" }.joined(separator: ", "))>"
+        case .array(let element): "ARRAY<\(element)>"
+        case .map(let key, let value): "MAP<\(key), \(value)>"
         }
     }
+
+    /// True for STRUCT, ARRAY and MAP.
+    public var isNested: Bool {
+        switch self {
+        case .struct, .array, .map: true
+        default: false
+        }
+    }
+
+    /// How many nested levels the type has (a scalar is 0): bounded when parsed and decoded.
+    public var nestingDepth: Int {
+        switch self {
+        case .struct(let fields): 1 + (fields.map(\.type.nestingDepth).max() ?? 0)
+        case .array(let element): 1 + element.nestingDepth
+        case .map(let key, let value): 1 + max(key.nestingDepth, value.nestingDepth)
+        default: 0
+        }
+    }
+
+    /// The deepest nesting a type (and so a value) may have: deep enough for real data, shallow
+    /// enough that recursive code over types and values cannot exhaust the stack.
+    public static let maximumNestingDepth = 64
 
     /// The physical vector a column of this type uses.
     public var storage: StorageKind {
@@ -47,6 +78,7 @@ public enum SQLType: Hashable, Sendable, CustomStringConvertible {
         case .decimal: .int128
         case .float, .double: .double
         case .null: .int64
+        case .struct, .array, .map: .bytes
         }
     }
 
@@ -61,4 +93,15 @@ public enum SQLType: Hashable, Sendable, CustomStringConvertible {
 /// The physical representations of column data.
 public enum StorageKind: Sendable, Hashable {
     case int64, int128, double, bool, bytes
+}
+
+/// One field of a ``SQLType/struct(_:)``.
+public struct StructField: Hashable, Sendable {
+    public var name: String
+    public var type: SQLType
+
+    public init(name: String, type: SQLType) {
+        self.name = name
+        self.type = type
+    }
 }

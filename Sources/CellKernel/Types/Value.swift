@@ -8,6 +8,12 @@ public enum Value: Hashable, Sendable, CustomStringConvertible {
     case decimal(Int128)
     case double(Double)
     case string(String)
+    /// A STRUCT's field values, in declaration order.
+    indirect case structure([Value])
+    /// An ARRAY's elements.
+    indirect case array([Value])
+    /// A MAP's entries, in order: `keys[i]` maps to `values[i]`.
+    indirect case map(keys: [Value], values: [Value])
 
     public var isNull: Bool { self == .null }
 
@@ -23,6 +29,8 @@ public enum Value: Hashable, Sendable, CustomStringConvertible {
         case (.int(let x), .decimal(let y)), (.decimal(let y), .int(let x)): Int128(x) == y
         case (.double(let x), .double(let y)): x == y
         case (.string(let x), .string(let y)): x == y
+        case (.structure(let x), .structure(let y)), (.array(let x), .array(let y)): x == y
+        case (.map(let k1, let v1), .map(let k2, let v2)): k1 == k2 && v1 == v2
         default: false
         }
     }
@@ -35,6 +43,9 @@ public enum Value: Hashable, Sendable, CustomStringConvertible {
         case .decimal(let u): hasher.combine(2); hasher.combine(u)
         case .double(let d): hasher.combine(3); hasher.combine(d)
         case .string(let s): hasher.combine(4); hasher.combine(s)
+        case .structure(let v): hasher.combine(5); hasher.combine(v)
+        case .array(let v): hasher.combine(6); hasher.combine(v)
+        case .map(let k, let v): hasher.combine(7); hasher.combine(k); hasher.combine(v)
         }
     }
 
@@ -46,6 +57,10 @@ public enum Value: Hashable, Sendable, CustomStringConvertible {
         case .decimal(let u): "\(u)"
         case .double(let d): "\(d)"
         case .string(let s): s
+        case .structure(let v): "{" + v.map { $0.isNull ? "null" : $0.description }.joined(separator: ", ") + "}"
+        case .array(let v): "[" + v.map { $0.isNull ? "null" : $0.description }.joined(separator: ", ") + "]"
+        case .map(let k, let v):
+            "{" + zip(k, v).map { "\($0) -> \($1.isNull ? "null" : $1.description)" }.joined(separator: ", ") + "}"
         }
     }
 }
@@ -59,7 +74,12 @@ extension Column {
         case .int128(let v): return .decimal(v[row])
         case .double(let v): return .double(v[row])
         case .bool(let v): return .bool(v[row])
-        case .bytes(let v): return .string(v[row])
+        case .bytes(let v):
+            guard type.isNested else { return .string(v[row]) }
+            return v.withElement(row) { raw in
+                var reader = NestedReader(raw)
+                return reader.value(type) ?? .null
+            }
         }
     }
 
@@ -81,6 +101,13 @@ extension Column {
         case .decimal(let u): append(u)
         case .double(let d): append(d)
         case .string(let s): append(s)
+        case .structure, .array, .map:
+            var encoded: [UInt8] = []
+            if NestedEncoding.append(value, type: type, to: &encoded) {
+                encoded.withUnsafeBytes { append(bytes: $0) }
+            } else {
+                appendNull()
+            }
         }
     }
 }

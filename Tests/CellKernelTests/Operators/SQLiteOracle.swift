@@ -77,6 +77,8 @@ enum OracleValue: Hashable, CustomStringConvertible {
         case .double(let v): self = .real(v)
         case .string(let v): self = .text(v)
         case .bool(let v): self = .integer(v ? 1 : 0)
+        // Nested values compare as their show() text: SQLite has no such types.
+        case .structure, .array, .map: self = .text(value.description)
         }
     }
 
