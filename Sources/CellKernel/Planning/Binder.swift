@@ -6,6 +6,9 @@ struct Binder {
     struct Column {
         var name: String
         var type: SQLType
+        /// The table alias (or name) the column may be qualified with: set over a join, where
+        /// each side's columns carry their own.
+        var qualifier: String? = nil
     }
 
     var columns: [Column]
@@ -21,8 +24,37 @@ struct Binder {
         self.columns = columns
     }
 
-    func resolve(_ name: String, at location: SourceLocation) throws(SQLError) -> BoundExpression {
-        if let index = columns.firstIndex(where: { $0.name.caseInsensitiveCompare(name) }) {
+    func resolve(_ name: String, qualifier: String? = nil, at location: SourceLocation) throws(SQLError) -> BoundExpression {
+        // Qualifiers are checked only where columns carry them (over a join); a single input
+        // keeps reading `t.col` as `col`, as it always has.
+        if let qualifier, columns.contains(where: { $0.qualifier != nil }) {
+            let qualified = columns.indices.filter { columns[$0].qualifier?.caseInsensitiveCompare(qualifier) == true }
+            guard !qualified.isEmpty else {
+                let known = Array(Set(columns.compactMap(\.qualifier))).sorted()
+                throw SQLError("unknown table or alias '\(qualifier)' in '\(qualifier).\(name)'", at: location, length: qualifier.count,
+                               hint: Suggestion.closest(to: qualifier, among: known).map { "did you mean '\($0)'?" }
+                                   ?? "the tables here are \(known.joined(separator: ", "))")
+            }
+            let matches = qualified.filter { columns[$0].name.caseInsensitiveCompare(name) }
+            if matches.count == 1 { return .column(matches[0], columns[matches[0]].type) }
+            if matches.count > 1 {
+                throw SQLError("column '\(qualifier).\(name)' is ambiguous: '\(qualifier)' names more than one table here", at: location,
+                               length: qualifier.count + 1 + name.count, hint: "give each table its own alias")
+            }
+            let names = qualified.map { columns[$0].name }
+            throw SQLError("'\(qualifier)' has no column '\(name)'", at: location, length: qualifier.count + 1 + name.count,
+                           hint: Suggestion.closest(to: name, among: names).map { "did you mean '\(qualifier).\($0)'?" }
+                               ?? "its columns: \(names.joined(separator: ", "))")
+        }
+        let matches = columns.indices.filter { columns[$0].name.caseInsensitiveCompare(name) }
+        if let index = matches.first {
+            // Over a join, a bare name both sides have is ambiguous (Spark's AMBIGUOUS_REFERENCE).
+            let sides = Set(matches.map { columns[$0].qualifier?.lowercased() ?? "" })
+            if sides.count > 1 {
+                let options = matches.compactMap { columns[$0].qualifier.map { "\($0).\(name)" } }
+                throw SQLError("column '\(name)' is ambiguous: it could be \(options.joined(separator: " or "))", at: location,
+                               length: name.count, hint: "qualify it, e.g. \(options[0])")
+            }
             return .column(index, columns[index].type)
         }
         let suggestion = Suggestion.closest(to: name, among: columns.map(\.name))
@@ -39,7 +71,7 @@ struct Binder {
         switch expression.kind {
         case .literal(let literal):
             return Self.literal(literal)
-        case .column(_, let name):
+        case .column(let qualifier, let name):
             if columnsOutsideReplacements == .mustBeGrouped {
                 // A plain name that is a grouped column is that key (`GROUP BY t.k` then `k`).
                 if let key = replacements.first(where: {
@@ -49,7 +81,7 @@ struct Binder {
                 throw SQLError("column '\(name)' is neither in GROUP BY nor inside an aggregate function", at: at,
                                length: name.count, hint: "add it to GROUP BY, or aggregate it, e.g. first(\(name)) → max(\(name))")
             }
-            return try resolve(name, at: at)
+            return try resolve(name, qualifier: qualifier, at: at)
         case .star:
             throw SQLError("'*' is only allowed as a whole select item or in count(*)", at: at, length: 1)
         case .unary(.not, let operand):
