@@ -197,13 +197,13 @@ extension Column {
     /// The rows at `rows`, in that order; a negative index gives a NULL (an outer join's missing side).
     func gather(nullable rows: [Int]) -> Column {
         guard rows.contains(where: { $0 < 0 }) else { return gather(rows) }
-        var filled = gather(rows.map { max($0, 0) })
         if count == 0 {
-            // Nothing to gather from: every row is NULL.
-            filled = Column(type: type, capacity: rows.count)
+            // An empty table: every row is NULL (no index is valid).
+            var filled = Column(type: type, capacity: rows.count)
             for _ in rows { filled.appendNull() }
             return filled
         }
+        var filled = gather(rows.map { max($0, 0) })
         var validity = filled.validity.isEmpty ? [Bool](repeating: true, count: rows.count) : filled.validity
         for (i, r) in rows.enumerated() where r < 0 { validity[i] = false }
         filled.validity = validity
