@@ -93,6 +93,9 @@ struct Binder {
             return try numeric(operand, "unary +")
         case .binary(let op, let left, let right):
             return try binary(op, left, right, at: at)
+        case .function(let call) where call.lowercasedName == "interval" && call.arguments.count == 1:
+            throw SQLError("an INTERVAL is only supported added to or subtracted from a TIMESTAMP", at: at,
+                           hint: "write e.g. b.t <= a.t + INTERVAL 10 MINUTES; window() takes durations as strings")
         case .function(let call):
             return try function(call, at: at)
         case .cast(let operand, let type):
@@ -154,6 +157,17 @@ struct Binder {
             }
             return .call(function, [TypeCoercion.cast(l, to: common), TypeCoercion.cast(r, to: common)], .boolean)
         case .add, .subtract, .multiply, .remainder:
+            // TIMESTAMP ± INTERVAL: microseconds added (what a join's time range is written with).
+            if op != .multiply && op != .remainder, case .function(let call) = right.kind, call.lowercasedName == "interval",
+               call.arguments.count == 1, case .literal(.string(let text)) = call.arguments[0].kind {
+                guard let micros = parseIntervalMicroseconds(text) else { throw SQLError("'\(text)' is not a duration", at: right.location) }
+                var time = try bind(left)
+                if time.type == .string || time.type == .date { time = TypeCoercion.cast(time, to: .timestamp) }
+                guard time.type == .timestamp else {
+                    throw SQLError("an INTERVAL is added to a TIMESTAMP, but \(left.sqlText) is \(time.type)", at: left.location)
+                }
+                return .call(op == .add ? .add : .subtract, [time, .literal(.int(micros), .timestamp)], .timestamp)
+            }
             let l = try numeric(left, op.rawValue), r = try numeric(right, op.rawValue)
             let function: ScalarFunction = op == .add ? .add : op == .subtract ? .subtract : op == .multiply ? .multiply : .remainder
             // DECIMAL with DECIMAL or integers: exact, in Spark's result type; the operands

@@ -210,3 +210,55 @@ extension SQLParser {
         return try parser.parseQuery()
     }
 }
+
+/// Joins of two streams: the time range read from ON, and Spark's rules at START.
+@Suite struct StreamStreamJoinRuleTests {
+    func session() throws -> (CellSession, Transcript, String) {
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("cells-sjoin-\(UUID().uuidString).jsonl").path
+        try "".write(toFile: file, atomically: true, encoding: .utf8)
+        let transcript = Transcript()
+        let session = CellSession(output: transcript.output)
+        try session.run(script: """
+            CREATE SOURCE f USING file OPTIONS ('path' = '\(file)');
+            CREATE STREAM a FROM f FORMAT json SCHEMA (k INT, t TIMESTAMP, x INT) WATERMARK t DELAY '1 minute';
+            CREATE STREAM b FROM f FORMAT json SCHEMA (k INT, t TIMESTAMP, y INT) WATERMARK t DELAY '2 minutes';
+            CREATE STREAM c FROM f FORMAT json SCHEMA (k INT, t TIMESTAMP);
+            """)
+        return (session, transcript, file)
+    }
+
+    @Test func timeRangeFromBetweenAndComparisons() throws {
+        let (session, transcript, file) = try session()
+        defer { try? FileManager.default.removeItem(atPath: file) }
+        try session.run(script: """
+            CREATE VIEW j1 AS SELECT a.x, b.y FROM a JOIN b ON a.k = b.k AND b.t BETWEEN a.t AND a.t + INTERVAL 10 MINUTES;
+            CREATE VIEW j2 AS SELECT a.x, b.y FROM a LEFT JOIN b ON b.k = a.k AND b.t >= a.t - INTERVAL '30 seconds' AND b.t < a.t + INTERVAL 1 HOUR;
+            CREATE VIEW j3 AS SELECT a.x, b.y FROM a JOIN b ON a.k = b.k AND a.t > b.t - INTERVAL 5 MINUTES;
+            EXPLAIN j1; EXPLAIN j2; EXPLAIN j3;
+            """)
+        let text = transcript.value
+        #expect(text.contains("time range t - t in [0 s, 600 s]"), "\(text)")
+        #expect(text.contains("time range t - t in [-30 s, 3599 s]"), "\(text)")
+        #expect(text.contains("time range t - t in [unbounded, 299 s]"), "\(text)")
+    }
+
+    @Test func sparksRulesAtStart() throws {
+        let (session, _, file) = try session()
+        defer { try? FileManager.default.removeItem(atPath: file) }
+        func startError(_ view: String, _ mode: String = "append") -> String {
+            do {
+                try session.run(script: "CREATE OR REPLACE VIEW v AS \(view);")
+                let q = try session.prepare(start: "START v OUTPUT MODE \(mode) USING memory")
+                q.stop()
+                return "no error"
+            } catch { return "\(error)" }
+        }
+        #expect(startError("SELECT a.x FROM a JOIN b ON a.k = b.k") == "no error")
+        #expect(startError("SELECT a.k, count(*) AS n FROM a JOIN b ON a.k = b.k GROUP BY a.k", "complete")
+            .contains("not supported in Complete output mode, only in Append output mode"))
+        #expect(startError("SELECT a.x FROM a LEFT JOIN b ON a.k = b.k").contains("Stream-stream LeftOuter join"))
+        #expect(startError("SELECT a.x FROM a LEFT JOIN c ON a.k = c.k AND c.t BETWEEN a.t AND a.t + INTERVAL 1 MINUTE")
+            .contains("Stream-stream LeftOuter join"))
+        #expect(startError("SELECT a.x FROM a LEFT JOIN b ON a.k = b.k AND b.t BETWEEN a.t AND a.t + INTERVAL 1 MINUTE") == "no error")
+    }
+}
