@@ -6,6 +6,9 @@ struct Binder {
     struct Column {
         var name: String
         var type: SQLType
+        /// The table alias (or name) the column may be qualified with: set over a join, where
+        /// each side's columns carry their own.
+        var qualifier: String? = nil
     }
 
     var columns: [Column]
@@ -21,8 +24,37 @@ struct Binder {
         self.columns = columns
     }
 
-    func resolve(_ name: String, at location: SourceLocation) throws(SQLError) -> BoundExpression {
-        if let index = columns.firstIndex(where: { $0.name.caseInsensitiveCompare(name) }) {
+    func resolve(_ name: String, qualifier: String? = nil, at location: SourceLocation) throws(SQLError) -> BoundExpression {
+        // Qualifiers are checked only where columns carry them (over a join); a single input
+        // keeps reading `t.col` as `col`, as it always has.
+        if let qualifier, columns.contains(where: { $0.qualifier != nil }) {
+            let qualified = columns.indices.filter { columns[$0].qualifier?.caseInsensitiveCompare(qualifier) == true }
+            guard !qualified.isEmpty else {
+                let known = Array(Set(columns.compactMap(\.qualifier))).sorted()
+                throw SQLError("unknown table or alias '\(qualifier)' in '\(qualifier).\(name)'", at: location, length: qualifier.count,
+                               hint: Suggestion.closest(to: qualifier, among: known).map { "did you mean '\($0)'?" }
+                                   ?? "the tables here are \(known.joined(separator: ", "))")
+            }
+            let matches = qualified.filter { columns[$0].name.caseInsensitiveCompare(name) }
+            if matches.count == 1 { return .column(matches[0], columns[matches[0]].type) }
+            if matches.count > 1 {
+                throw SQLError("column '\(qualifier).\(name)' is ambiguous: '\(qualifier)' names more than one table here", at: location,
+                               length: qualifier.count + 1 + name.count, hint: "give each table its own alias")
+            }
+            let names = qualified.map { columns[$0].name }
+            throw SQLError("'\(qualifier)' has no column '\(name)'", at: location, length: qualifier.count + 1 + name.count,
+                           hint: Suggestion.closest(to: name, among: names).map { "did you mean '\(qualifier).\($0)'?" }
+                               ?? "its columns: \(names.joined(separator: ", "))")
+        }
+        let matches = columns.indices.filter { columns[$0].name.caseInsensitiveCompare(name) }
+        if let index = matches.first {
+            // Over a join, a bare name both sides have is ambiguous (Spark's AMBIGUOUS_REFERENCE).
+            let sides = Set(matches.map { columns[$0].qualifier?.lowercased() ?? "" })
+            if sides.count > 1 {
+                let options = matches.compactMap { columns[$0].qualifier.map { "\($0).\(name)" } }
+                throw SQLError("column '\(name)' is ambiguous: it could be \(options.joined(separator: " or "))", at: location,
+                               length: name.count, hint: "qualify it, e.g. \(options[0])")
+            }
             return .column(index, columns[index].type)
         }
         let suggestion = Suggestion.closest(to: name, among: columns.map(\.name))
@@ -39,7 +71,7 @@ struct Binder {
         switch expression.kind {
         case .literal(let literal):
             return Self.literal(literal)
-        case .column(_, let name):
+        case .column(let qualifier, let name):
             if columnsOutsideReplacements == .mustBeGrouped {
                 // A plain name that is a grouped column is that key (`GROUP BY t.k` then `k`).
                 if let key = replacements.first(where: {
@@ -49,7 +81,7 @@ struct Binder {
                 throw SQLError("column '\(name)' is neither in GROUP BY nor inside an aggregate function", at: at,
                                length: name.count, hint: "add it to GROUP BY, or aggregate it, e.g. first(\(name)) or max(\(name))")
             }
-            return try resolve(name, at: at)
+            return try resolve(name, qualifier: qualifier, at: at)
         case .star:
             throw SQLError("'*' is only allowed as a whole select item or in count(*)", at: at, length: 1)
         case .unary(.not, let operand):
@@ -61,6 +93,9 @@ struct Binder {
             return try numeric(operand, "unary +")
         case .binary(let op, let left, let right):
             return try binary(op, left, right, at: at)
+        case .function(let call) where call.lowercasedName == "interval" && call.arguments.count == 1:
+            throw SQLError("an INTERVAL is only supported added to or subtracted from a TIMESTAMP", at: at,
+                           hint: "write e.g. b.t <= a.t + INTERVAL 10 MINUTES; window() takes durations as strings")
         case .function(let call):
             return try function(call, at: at)
         case .cast(let operand, let type):
@@ -124,6 +159,17 @@ struct Binder {
             }
             return .call(function, [TypeCoercion.cast(l, to: common), TypeCoercion.cast(r, to: common)], .boolean)
         case .add, .subtract, .multiply, .remainder:
+            // TIMESTAMP ± INTERVAL: microseconds added (what a join's time range is written with).
+            if op != .multiply && op != .remainder, case .function(let call) = right.kind, call.lowercasedName == "interval",
+               call.arguments.count == 1, case .literal(.string(let text)) = call.arguments[0].kind {
+                guard let micros = parseIntervalMicroseconds(text) else { throw SQLError("'\(text)' is not a duration", at: right.location) }
+                var time = try bind(left)
+                if time.type == .string || time.type == .date { time = TypeCoercion.cast(time, to: .timestamp) }
+                guard time.type == .timestamp else {
+                    throw SQLError("an INTERVAL is added to a TIMESTAMP, but \(left.sqlText) is \(time.type)", at: left.location)
+                }
+                return .call(op == .add ? .add : .subtract, [time, .literal(.int(micros), .timestamp)], .timestamp)
+            }
             let l = try numeric(left, op.rawValue), r = try numeric(right, op.rawValue)
             let function: ScalarFunction = op == .add ? .add : op == .subtract ? .subtract : op == .multiply ? .multiply : .remainder
             // DECIMAL with DECIMAL or integers: exact, in Spark's result type; the operands

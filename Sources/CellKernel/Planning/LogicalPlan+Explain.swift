@@ -50,6 +50,15 @@ extension LogicalPlan {
             return "Limit \(n)"
         case .unionAll:
             return "UnionAll \(list(schema.fields.map(\.name)))"
+        case .join(let spec):
+            let rightNames = inputs[1].schema.fields.map(\.name)
+            let keys = zip(spec.leftKeys, spec.rightKeys).map { "\($0.sqlText(columns: names)) = \($1.sqlText(columns: rightNames))" }
+            let condition = spec.condition.map { " condition \($0.sqlText(columns: names + rightNames))" } ?? ""
+            let range = spec.timeRange.map { r in
+                let bound = { (m: Int64) in m == .min || m == .max ? "unbounded" : "\(m / 1_000_000) s" }
+                return " time range \(rightNames[r.rightColumn]) - \(names[r.leftColumn]) in [\(bound(r.lowerMicros)), \(bound(r.upperMicros))]"
+            } ?? ""
+            return "Join \(spec.kind.rawValue) keys \(list(keys))\(condition)\(range)"
         }
     }
 }

@@ -105,6 +105,36 @@ extension LogicalPlan {
                                        })
             }
             return (LogicalPlan(.unionAll, terms, schema: Schema(kept.map { schema.fields[$0] }), eventTime: remapped(eventTime, map)), map)
+        case .join(var spec):
+            // Each side keeps what the join's output needs of it plus what its keys, its
+            // condition and its time range read.
+            let width = inputs[0].schema.fields.count
+            var leftNeeded = Set(needed.filter { $0 < width }), rightNeeded = Set(needed.filter { $0 >= width }.map { $0 - width })
+            for key in spec.leftKeys { leftNeeded.formUnion(key.columnsUsed) }
+            for key in spec.rightKeys { rightNeeded.formUnion(key.columnsUsed) }
+            for c in spec.condition?.columnsUsed ?? [] { if c < width { leftNeeded.insert(c) } else { rightNeeded.insert(c - width) } }
+            if let range = spec.timeRange { leftNeeded.insert(range.leftColumn); rightNeeded.insert(range.rightColumn) }
+            if let mark = eventTime { if mark.column < width { leftNeeded.insert(mark.column) } else { rightNeeded.insert(mark.column - width) } }
+            // Two streams: each side's watermark bounds the join's state, so both keep their event time.
+            let streaming = !inputs[0].streams.isEmpty && !inputs[1].streams.isEmpty
+            let (left, leftMap) = inputs[0].pruned(keeping: leftNeeded, eventTimeNeeded: eventTimeNeeded || streaming)
+            let (right, rightMap) = inputs[1].pruned(keeping: rightNeeded, eventTimeNeeded: eventTimeNeeded || streaming)
+            let newWidth = left.schema.fields.count
+            var map: [Int: Int] = [:]
+            for (old, new) in leftMap { map[old] = new }
+            for (old, new) in rightMap { map[old + width] = new + newWidth }
+            spec.leftKeys = spec.leftKeys.map { remap($0, leftMap) }
+            spec.rightKeys = spec.rightKeys.map { remap($0, rightMap) }
+            spec.condition = spec.condition.map { remap($0, map) }
+            if var range = spec.timeRange {
+                range.leftColumn = leftMap[range.leftColumn] ?? range.leftColumn
+                range.rightColumn = rightMap[range.rightColumn] ?? range.rightColumn
+                spec.timeRange = range
+            }
+            // Each kept column keeps its name and its nullability (an outer join's NULL side).
+            var fields = left.schema.fields + right.schema.fields
+            for (old, new) in map { fields[new] = schema.fields[old] }
+            return (LogicalPlan(.join(spec), [left, right], schema: Schema(fields), eventTime: remapped(eventTime, map)), map)
         }
     }
 }

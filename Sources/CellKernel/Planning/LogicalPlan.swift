@@ -27,6 +27,9 @@ public struct LogicalPlan: Sendable {
         case limit(Int)
         /// The rows of every input, which all have the first input's columns.
         case unionAll
+        /// The rows of two inputs (left = inputs[0], right = inputs[1]) that match: output columns are the
+        /// left's then the right's.
+        case join(JoinSpec)
     }
 
     public internal(set) var operation: Operation
@@ -125,4 +128,28 @@ public struct SortKey: Sendable, Hashable {
     public internal(set) var column: Int
     public internal(set) var ascending: Bool
     public internal(set) var nullsFirst: Bool
+}
+
+/// An equi-join of two inputs, with any extra condition, as Spark plans it.
+public struct JoinSpec: Sendable {
+    public enum Kind: String, Sendable { case inner, leftOuter = "left outer", rightOuter = "right outer" }
+    public internal(set) var kind: Kind
+    /// Equality keys: leftKeys[i] (over the left input's columns) = rightKeys[i] (over the right's).
+    /// A NULL key never matches (SQL `=`).
+    public internal(set) var leftKeys: [BoundExpression]
+    public internal(set) var rightKeys: [BoundExpression]
+    /// The rest of the ON condition, over the left's columns then the right's (right column j is
+    /// column leftWidth + j); nil when the ON condition is only the equalities.
+    public internal(set) var condition: BoundExpression?
+    /// Stream-stream joins only: the event-time bound the ON condition implies, used to evict state:
+    /// a pair can match only when  lowerMicros <= right.eventTime - left.eventTime <= upperMicros.
+    public internal(set) var timeRange: JoinTimeRange?
+}
+
+public struct JoinTimeRange: Sendable, Hashable {
+    /// Event-time columns: index in the left input's columns and in the right input's columns.
+    public internal(set) var leftColumn: Int
+    public internal(set) var rightColumn: Int
+    public internal(set) var lowerMicros: Int64   // may be Int64.min when unbounded below
+    public internal(set) var upperMicros: Int64   // may be Int64.max when unbounded above
 }

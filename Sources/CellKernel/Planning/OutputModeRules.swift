@@ -26,6 +26,7 @@ enum OutputModeRules {
             throw SQLError("ORDER BY and LIMIT inside a subquery or a view read by another one are not supported on streams",
                            at: location, hint: "sort and limit in the outermost query only (Spark sorts a stream only after an aggregation, in complete mode)")
         }
+        try checkJoins(plan, mode: mode, at: location)
         if plan.isAggregate {
             var aggregations: [Aggregation] = []
             plan.forEachNode { if case .aggregate(let a) = $0.operation { aggregations.append(a) } }
@@ -52,6 +53,44 @@ enum OutputModeRules {
                 throw SQLError("ORDER BY on a stream is only supported after an aggregation, in complete mode", at: location)
             }
         }
+    }
+}
+
+extension OutputModeRules {
+    /// Spark's rules for joins in a streaming query (UnsupportedOperationChecker): a stream
+    /// joined with a table is stateless, with the stream on the preserved side of an outer join;
+    /// two streams join only in append mode, and an outer join of them needs watermarks on both
+    /// and a time range in the ON condition to know when a row will never match.
+    static func checkJoins(_ plan: LogicalPlan, mode: OutputMode, at location: SourceLocation) throws(SQLError) {
+        var failure: SQLError?
+        plan.forEachNode { node in
+            guard failure == nil, case .join(let spec) = node.operation else { return }
+            let leftStreams = !node.inputs[0].streams.isEmpty, rightStreams = !node.inputs[1].streams.isEmpty
+            let kindName = spec.kind == .leftOuter ? "LeftOuter" : "RightOuter"
+            if leftStreams != rightStreams {
+                if (spec.kind == .leftOuter && rightStreams) || (spec.kind == .rightOuter && leftStreams) {
+                    failure = SQLError("\(kindName) join with a streaming DataFrame/Dataset on the \(rightStreams ? "right" : "left") and a static DataFrame/Dataset on the \(rightStreams ? "left" : "right") is not supported",
+                                       at: location, hint: "put the stream on the preserved side: stream LEFT JOIN table, or table RIGHT JOIN stream (or use an INNER JOIN)")
+                }
+                return
+            }
+            guard leftStreams && rightStreams else { return }
+            if mode != .append {
+                failure = SQLError("Join between two streaming DataFrames/Datasets is not supported in \(mode == .complete ? "Complete" : "Update") output mode, only in Append output mode",
+                                   at: location, hint: "START it with OUTPUT MODE append")
+                return
+            }
+            if spec.kind != .inner {
+                let range = spec.timeRange
+                let watermarked = node.inputs[0].eventTime != nil && node.inputs[1].eventTime != nil
+                let bounded = range.map { $0.lowerMicros != .min && $0.upperMicros != .max } ?? false
+                if !watermarked || !bounded {
+                    failure = SQLError("Stream-stream \(kindName) join between two streaming DataFrame/Datasets is not supported without a watermark in the join keys, or a watermark on the nullable side and an appropriate range condition",
+                                       at: location, hint: "give both streams a WATERMARK and bound the event times in ON, e.g. r.t BETWEEN l.t AND l.t + INTERVAL 10 MINUTES")
+                }
+            }
+        }
+        if let failure { throw failure }
     }
 }
 

@@ -25,7 +25,7 @@ struct QueryBinder {
     }
 
     /// `plan` if within the bounds every later pass relies on (they recurse over the tree).
-    private static func bounded(_ plan: LogicalPlan, at location: SourceLocation) throws(SQLError) -> LogicalPlan {
+    static func bounded(_ plan: LogicalPlan, at location: SourceLocation) throws(SQLError) -> LogicalPlan {
         if plan.scanCount > LogicalPlan.maximumScans {
             throw SQLError("this query reads streams \(plan.scanCount == .max ? "too many" : "\(plan.scanCount)") times; at most \(LogicalPlan.maximumScans) are allowed",
                            at: location, hint: "each scan of a stream opens its source: union fewer, or union the streams once in a view and read that")
@@ -99,7 +99,7 @@ struct QueryBinder {
         return nil
     }
 
-    private func source(_ from: TableReference, scope: [String: LogicalPlan]) throws(SQLError) -> LogicalPlan {
+    func source(_ from: TableReference, scope: [String: LogicalPlan]) throws(SQLError) -> LogicalPlan {
         if let subquery = from.subquery { return try bind(subquery, scope: scope) }
         let key = from.name.name.lowercased()
         if let cte = scope[key] { return cte }
@@ -119,17 +119,12 @@ struct QueryBinder {
     // MARK: One SELECT
 
     private func bind(_ written: Select, scope: [String: LogicalPlan]) throws(SQLError) -> LogicalPlan {
-        let input = try Self.bounded(try source(written.from, scope: scope), at: written.from.name.location)
-        // `*` over a stream leaves out the Kafka record's fields, as Spark's from_json columns do.
-        let starColumns: [Int]
-        if case .streamScan(let stream, _) = input.operation {
-            starColumns = stream.columns.indices.filter { if case .kafka = stream.columns[$0].origin { false } else { true } }
-        } else {
-            starColumns = Array(input.schema.fields.indices)
-        }
+        let from = try fromClause(written.from, scope: scope)
+        let input = from.plan
         let select = !written.distinct ? written
-            : try Self.distinctAsGrouping(written, columns: starColumns.filter(input.schema.fields.indices.contains).map { input.schema.fields[$0].name })
-        var scope = Binder(columns: input.schema.fields.map { Binder.Column(name: $0.name, type: $0.type) })
+            : try Self.distinctAsGrouping(written, columns: from.star.filter(input.schema.fields.indices.contains).map { input.schema.fields[$0].name })
+        var scope = Binder(columns: from.columns)
+        scope.replacements = from.replacements
         // Over an aggregation's windows, `window.start` and `window.end` read its window
         // column as they did in the aggregation itself.
         if let mark = input.eventTime, mark.shiftMicros > 0 {
@@ -235,9 +230,9 @@ struct QueryBinder {
         var projection: [BoundExpression] = []
         var names: [String] = []
         for item in select.items {
-            if case .star = item.expression.kind {
+            if case .star(let qualifier) = item.expression.kind {
                 guard !isAggregate else { throw SQLError("'*' cannot be used with GROUP BY or aggregates", at: item.expression.location) }
-                for index in starColumns {
+                for index in try from.starColumns(qualifier, at: item.expression.location) {
                     projection.append(.column(index, input.schema.fields[index].type))
                     names.append(input.schema.fields[index].name)
                 }

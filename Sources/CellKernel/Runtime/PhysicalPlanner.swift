@@ -54,10 +54,28 @@ struct PhysicalPlanner {
             case .tableScan(let name, let columns):
                 let whole = table(name) ?? Batch(schema: node.schema, columns: node.schema.fields.map { Column(type: $0.type) })
                 return TableScanOperator(name: name, table: Batch(schema: node.schema, columns: columns.map { whole.columns[$0] }))
+            case .join(let spec):
+                return join(node, spec)
             case .streamScan:
                 // Fused above (a scan is stateless); here only for the switch to be whole.
                 return fused(node, into: nil, schema: node.schema)
             }
+        }
+        /// A join: with a table side, the table is hashed and the other side probes it; two
+        /// streams join in the stream-stream operator. A stream never builds: the binder's
+        /// output-mode rules refused the orientations that would need it.
+        func join(_ node: LogicalPlan, _ spec: JoinSpec) -> any BatchOperator {
+            let (left, right) = (node.inputs[0], node.inputs[1])
+            if !left.streams.isEmpty && !right.streams.isEmpty {
+                return StreamJoinOperator(left: lower(left), right: lower(right), spec: spec, schema: node.schema)
+            }
+            // The probe side: the stream if there is one; between two tables, the side an outer join keeps.
+            let probeIsLeft = !left.streams.isEmpty || (right.streams.isEmpty && spec.kind != .rightOuter)
+            let preserve = probeIsLeft ? spec.kind == .leftOuter : spec.kind == .rightOuter
+            return HashJoinOperator(
+                build: lower(probeIsLeft ? right : left), probe: lower(probeIsLeft ? left : right), probeIsLeft: probeIsLeft,
+                buildKeys: probeIsLeft ? spec.rightKeys : spec.leftKeys, probeKeys: probeIsLeft ? spec.leftKeys : spec.rightKeys,
+                preserveProbe: preserve, condition: spec.condition, schema: node.schema, kindName: spec.kind.rawValue)
         }
         /// The stateless tree as one branch per stream, each with its steps bottom-up.
         func branches(_ node: LogicalPlan) -> [ScanPipeline.Branch] {
@@ -93,7 +111,7 @@ extension LogicalPlan {
         case .streamScan: true
         case .filter, .project, .window: inputs[0].isStatelessStream
         case .unionAll: inputs.allSatisfy(\.isStatelessStream)
-        case .tableScan, .aggregate, .sort, .limit: false
+        case .tableScan, .aggregate, .sort, .limit, .join: false
         }
     }
 
@@ -101,7 +119,11 @@ extension LogicalPlan {
     /// event times must be followed).
     var usesWatermark: Bool {
         var found = false
-        forEachNode { if case .aggregate(let a) = $0.operation, a.usesWatermark { found = true } }
+        forEachNode { node in
+            if case .aggregate(let a) = node.operation, a.usesWatermark { found = true }
+            // A join of two streams evicts its state by the watermark.
+            if case .join = node.operation, !node.inputs[0].streams.isEmpty, !node.inputs[1].streams.isEmpty { found = true }
+        }
         return found
     }
 

@@ -13,8 +13,10 @@ enum Keyword: String, Hashable, Sendable, CaseIterable {
     case `true` = "TRUE", `false` = "FALSE", between = "BETWEEN", like = "LIKE", rlike = "RLIKE"
     case regexp = "REGEXP", `case` = "CASE", when = "WHEN", then = "THEN", `else` = "ELSE"
     case end = "END", cast = "CAST", div = "DIV", interval = "INTERVAL"
-    // Not supported, reserved so that using them gives a clear error rather than an alias.
-    case join = "JOIN", on = "ON"
+    // Joins: JOIN and ON are reserved; the others only cannot alias a table (Spark's strict
+    // non-reserved words), so `left(s, 2)` and a column named `left` still work.
+    case join = "JOIN", on = "ON", inner = "INNER", left = "LEFT", right = "RIGHT", outer = "OUTER"
+    case full = "FULL", cross = "CROSS", natural = "NATURAL", semi = "SEMI", anti = "ANTI"
     // Query composition.
     case union = "UNION", all = "ALL", with = "WITH", explain = "EXPLAIN"
     // Statements.

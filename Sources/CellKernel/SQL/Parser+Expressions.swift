@@ -269,9 +269,29 @@ extension SQLParser {
         case .case?:
             return try parseCase()
         case .interval?:
-            throw failure(
-                "INTERVAL literals are not supported", at: token,
-                hint: "write durations as strings, e.g. window(event_time, '1 minute')")
+            // `INTERVAL '10 minutes'` or `INTERVAL 10 MINUTES`: kept as a call of `interval`
+            // on its text, which the binder reads only beside a TIMESTAMP in `+` and `-`.
+            advance()
+            var text: String
+            if case .string(let value) = current.kind {
+                text = value
+                advance()
+                // `INTERVAL '1' MINUTE`: the unit after the quoted number.
+                if current.isName, value.allSatisfy(\.isNumber), !value.isEmpty {
+                    text += " " + current.text
+                    advance()
+                }
+            } else if case .number(let digits, _) = current.kind, peek().isName || peek().keyword != nil {
+                advance()
+                text = "\(digits) \(current.text)"
+                advance()
+            } else {
+                throw failure(expected: "a duration after INTERVAL, e.g. INTERVAL 10 MINUTES or INTERVAL '10 minutes'")
+            }
+            guard parseIntervalMicroseconds(text) != nil else {
+                throw failure("'\(text)' is not a duration", at: token, hint: "write e.g. INTERVAL 10 MINUTES or INTERVAL '1 hour 30 minutes'")
+            }
+            return SQLExpression(.function(FunctionCall(name: "interval", arguments: [.string(text, at: token.location)])), at: token.location)
         case let keyword? where keyword.isReserved:
             throw failure(expected: "an expression")
         default:

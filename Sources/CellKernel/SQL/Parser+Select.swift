@@ -152,26 +152,78 @@ extension SQLParser {
         return try identifier("an alias")
     }
 
+    /// Words that cannot alias a table, because they start a join (Spark's strict non-reserved words).
+    private static let joinWords: Set<Keyword> = [.inner, .left, .right, .outer, .full, .cross, .natural, .semi, .anti, .using]
+
+    /// `primary [join ...]`: a name or subquery, then any chain of joins, left-deep.
     private mutating func parseTableReference() throws(SQLError) -> TableReference {
-        let expected = Self.clauses.map(\.name).joined(separator: ", ") + " or ';'"
+        var reference = try parseTablePrimary()
+        while true {
+            if let comma = accept(.comma) {
+                throw failure("joins written with a comma (FROM a, b) are not supported", at: comma,
+                              hint: "write FROM a JOIN b ON a.key = b.key")
+            }
+            let start = current
+            let kind: JoinClause.Kind
+            if accept(.join) != nil {
+                kind = .inner
+            } else if accept(.inner) != nil {
+                kind = .inner
+                try expect(.join, "after INNER")
+            } else if accept(.left) != nil || check(.right) {
+                let isLeft = start.is(.left)
+                if !isLeft { advance() }
+                if check(.semi) || check(.anti) {
+                    throw failure("\(isLeft ? "LEFT" : "RIGHT") \(current.text.uppercased()) JOIN is not supported", at: start,
+                                  hint: "write an INNER JOIN (semi) or a LEFT JOIN ... WHERE right.key IS NULL (anti)")
+                }
+                _ = accept(.outer)
+                try expect(.join, "after \(isLeft ? "LEFT" : "RIGHT")")
+                kind = isLeft ? .leftOuter : .rightOuter
+            } else if check(.full) || check(.cross) || check(.natural) {
+                let word = current.text.uppercased()
+                throw failure("\(word) JOIN is not supported", at: start,
+                              hint: word == "FULL" ? "use a LEFT or RIGHT OUTER JOIN" : "write an INNER JOIN with an ON condition comparing a column of each side")
+            } else {
+                break
+            }
+            let right = try parseTablePrimary()
+            var on: SQLExpression?
+            var using: [Identifier] = []
+            if accept(.on) != nil {
+                on = try parseExpression()
+            } else if accept(.using) != nil {
+                let open = try expect(.leftParen, "and the column names after USING")
+                using = [try identifier("a column name")]
+                while accept(.comma) != nil { using.append(try identifier("a column name")) }
+                try expect(.rightParen, "after the USING columns", closing: open)
+            } else {
+                throw failure(expected: "ON condition or USING (column) after the joined \(right.subquery == nil ? "name" : "subquery")",
+                              hint: "a join needs the columns it matches on, e.g. ON a.card_number = b.card_number")
+            }
+            reference.joins.append(JoinClause(kind: kind, right: right, on: on, using: using, at: start.location))
+        }
+        return reference
+    }
+
+    /// A name or `(query)`, with its alias.
+    private mutating func parseTablePrimary() throws(SQLError) -> TableReference {
+        let expected = Self.clauses.map(\.name).joined(separator: ", ") + ", JOIN or ';'"
+        let alternatives = Self.clauses.map(\.keyword) + [.union, .join, .on]
+        func alias(_ parser: inout SQLParser) throws(SQLError) -> Identifier? {
+            if let keyword = parser.current.keyword, Self.joinWords.contains(keyword) { return nil }
+            return try parser.parseAlias(alternatives: alternatives, expected: expected)
+        }
         if let open = accept(.leftParen) {
             guard current.is(.select) || current.is(.with) || current.is(.leftParen) else {
-                throw failure(expected: "a query (SELECT or WITH) in the parentheses after FROM")
+                throw failure(expected: "a query (SELECT or WITH) in the parentheses after FROM or JOIN")
             }
             let query = try parseQuery()
             try expect(.rightParen, "after the subquery", closing: open)
-            let alias = try parseAlias(alternatives: Self.clauses.map(\.keyword) + [.union], expected: expected)
-            if current.is(.join) || current.is(.comma) {
-                throw failure("joins are not supported", at: current, hint: "a query reads one stream or view")
-            }
-            return TableReference(subquery: query, alias: alias, at: open.location)
+            return TableReference(subquery: query, alias: try alias(&self), at: open.location)
         }
-        let name = try identifier("a stream or view name after FROM")
-        let alias = try parseAlias(alternatives: Self.clauses.map(\.keyword) + [.union], expected: expected)
-        if current.is(.join) || current.is(.comma) {
-            throw failure("joins are not supported", at: current, hint: "a query reads one stream or view")
-        }
-        return TableReference(name: name, alias: alias)
+        let name = try identifier("a stream or view name after FROM or JOIN")
+        return TableReference(name: name, alias: try alias(&self))
     }
 
     private mutating func parseExpressionList() throws(SQLError) -> [SQLExpression] {

@@ -38,7 +38,8 @@ struct Select: Hashable, Sendable {
 }
 
 /// What a query reads: a stream, view, table or common table expression by name, or a
-/// subquery (`FROM (SELECT ...) [AS] alias`), with an optional alias for qualified columns.
+/// subquery (`FROM (SELECT ...) [AS] alias`), with an optional alias for qualified columns,
+/// and the joins after it.
 struct TableReference: Hashable, Sendable {
     /// The name read; for a subquery, its alias (or `__subquery` without one).
     var name: Identifier
@@ -62,6 +63,32 @@ struct TableReference: Hashable, Sendable {
 
     /// The subquery read, for `FROM (SELECT ...)`.
     var subquery: Query? { nested.first }
+
+    /// `FROM a JOIN b ON ... JOIN c ON ...`: the joins after this reference, left-deep (each
+    /// joins everything before it with its own right side). Empty when FROM reads one thing.
+    var joins: [JoinClause] = []
+}
+
+/// One `[INNER | LEFT [OUTER] | RIGHT [OUTER]] JOIN right (ON condition | USING (columns))`.
+struct JoinClause: Hashable, Sendable {
+    enum Kind: String, Hashable, Sendable { case inner = "INNER", leftOuter = "LEFT OUTER", rightOuter = "RIGHT OUTER" }
+    var kind: Kind
+    /// What is joined: a name or a subquery, with its alias (its own `joins` stay empty).
+    var right: TableReference
+    /// `ON condition`; nil with USING.
+    var on: SQLExpression?
+    /// `USING (a, b)`: the columns both sides have, compared for equality.
+    var using: [Identifier]
+    /// Where the join starts (its first keyword).
+    @IgnoredInComparison var location: SourceLocation
+
+    init(kind: Kind, right: TableReference, on: SQLExpression?, using: [Identifier], at location: SourceLocation) {
+        self.kind = kind
+        self.right = right
+        self.on = on
+        self.using = using
+        self.location = location
+    }
 }
 
 /// A whole query: `[WITH name AS (query), ...] select [UNION ALL select ...] [ORDER BY ...]

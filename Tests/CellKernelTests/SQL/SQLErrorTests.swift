@@ -89,7 +89,7 @@ import Testing
         #expect(from.hint == "did you mean FROM? (without it, 'FORM' reads as an alias)")
 
         let group = try error("SELECT a FROM t GRUOP BY a")
-        #expect(group.message == "expected WHERE, GROUP BY, HAVING, ORDER BY, LIMIT or ';' but found 'GRUOP'")
+        #expect(group.message == "expected WHERE, GROUP BY, HAVING, ORDER BY, LIMIT, JOIN or ';' but found 'GRUOP'")
         #expect(group.at == "1:17")
         #expect(group.hint == "did you mean GROUP? (without it, 'GRUOP' reads as an alias)")
     }
@@ -198,10 +198,10 @@ import Testing
     }
 
     @Test func unsupportedSQL() throws {
-        #expect(try error("SELECT a FROM t JOIN u ON a = b").message == "joins are not supported")
+        #expect(try error("SELECT a FROM t FULL JOIN u ON a = b").message == "FULL JOIN is not supported")
         // Subqueries in FROM are supported since the plan tree (SQLQueryCompositionParserTests); in expressions, not yet.
         #expect(try error("SELECT a FROM t WHERE a IN (SELECT b FROM u)").message == "subqueries are not supported")
-        #expect(try error("SELECT INTERVAL '1' MINUTE FROM t").message == "INTERVAL literals are not supported")
+        #expect(try error("SELECT t + INTERVAL 'soon' FROM t").message == "'soon' is not a duration")
     }
 
     @Test func numbersOutOfRange() throws {
