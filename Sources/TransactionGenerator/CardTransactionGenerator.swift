@@ -12,6 +12,8 @@ public struct CardTransactionGenerator: Sendable {
     private enum Engine: Sendable {
         case seed(SeedRecordWriter)
         case extended(ExtendedRecordWriter)
+        /// Authorizations and their settlements, two streams (SettlementGenerator.swift).
+        case settlement
     }
 
     /// The schema this generator writes.
@@ -21,6 +23,9 @@ public struct CardTransactionGenerator: Sendable {
     private var random: CellsRandom
     /// Gaps come from their own stream so that drawing them (or not) leaves the messages unchanged.
     private var gapRandom: CellsRandom
+    /// The settlement schema's two streams, and which one the last message belongs to.
+    private var settlements: SettlementGenerator?
+    public private(set) var lastStream: SettlementGenerator.Stream = .authorization
 
     /// Creates a generator; `seed` makes its output reproducible, `nil` seeds from system entropy.
     ///
@@ -43,6 +48,11 @@ public struct CardTransactionGenerator: Sendable {
             let writer = ExtendedRecordWriter(random: &poolRandom)
             engine = .extended(writer)
             maxRecordLength = writer.maxRecordLength
+        case .settlement:
+            let generator = SettlementGenerator(seed: streams.next())
+            engine = .settlement
+            maxRecordLength = generator.maxRecordLength
+            settlements = generator
         }
         precondition(maxRecordLength <= Self.scratchCapacity, "record bound exceeds the scratch buffer")
     }
@@ -62,6 +72,11 @@ public struct CardTransactionGenerator: Sendable {
     ///   - value: reused buffer for the message value.
     public mutating func next(eventTimeMillis: Int64, utcOffsetSeconds: Int = 0,
                               key: inout [UInt8], value: inout [UInt8]) {
+        if case .settlement = engine {
+            // Mutated in place through the optional: the pending settlements are not copied.
+            lastStream = settlements?.next(nowMillis: eventTimeMillis, key: &key, value: &value) ?? .authorization
+            return
+        }
         withUnsafeTemporaryAllocation(of: UInt8.self, capacity: Self.scratchCapacity) { scratch in
             var writer = ByteWriter(scratch)
             let keyRange: Range<Int>
@@ -71,6 +86,8 @@ public struct CardTransactionGenerator: Sendable {
                 keyRange = seedWriter.write(localMillis: local, random: &random, into: &writer)
             case .extended(let extendedWriter):
                 keyRange = extendedWriter.write(eventTimeMillis: eventTimeMillis, random: &random, into: &writer)
+            case .settlement:
+                keyRange = 0..<0
             }
             // One replace both clears and fills, keeping the capacity of a uniquely held buffer.
             value.replaceSubrange(value.indices, with: writer.written)

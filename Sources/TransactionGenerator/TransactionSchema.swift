@@ -6,4 +6,8 @@ public enum TransactionSchema: String, CaseIterable, Sendable {
     /// The benchmark anchors' thirteen-field record (`transaction_id` … `event_time`), drawn from
     /// skewed card and merchant pools and serialised compactly like `orjson`.
     case extended
+    /// Two streams for stream-stream joins: authorizations (`auth_id`, `card_number`, `amount`,
+    /// `merchant`, `event_time`) and their settlements (`auth_id`, `settled_amount`,
+    /// `event_time`), some late and some missing (``SettlementGenerator``).
+    case settlement
 }

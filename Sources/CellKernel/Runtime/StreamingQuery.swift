@@ -52,7 +52,9 @@ public final class StreamingQuery {
     /// Whether a batch without new data would still produce something: the watermark moved,
     /// so windows may close (emitted in append mode, evicted otherwise).
     public var hasPendingWork: Bool {
-        watermarkMoved && statefulOperators.contains { ($0 as? AggregateOperator)?.closesWindows == true }
+        watermarkMoved && statefulOperators.contains {
+            ($0 as? AggregateOperator)?.closesWindows == true || ($0 as? StreamJoinOperator)?.evictsByWatermark == true
+        }
     }
 
     /// The state of the first aggregation (for tests that look inside).

@@ -22,6 +22,12 @@ struct ProduceCommand: ParsableCommand {
               cells produce --embedded                       # the original's cadence, no Kafka needed
               cells produce -b localhost:9092 --rate 100     # 100 messages/s to a real broker
               cells produce --schema extended --rate max --count 1000000 --seed 42 --output tx.jsonl
+              cells produce --embedded --schema settlement --topic authorizations --settlement-topic settlements --rate 200
+
+            --schema settlement writes two topics: authorizations to --topic and, for each, its \
+            settlement to --settlement-topic a lognormal delay later (median 20 s, within 9 min); \
+            2% settle 10-30 min later (beyond a 10-minute join window) and 3% never do. Both are \
+            keyed by auth_id; --count counts the messages of both topics.
             """
     )
 
@@ -30,9 +36,12 @@ struct ProduceCommand: ParsableCommand {
     @Option(name: [.short, .long], help: "Topic to produce to.")
     var topic = "streaming_cartao"
 
-    @Option(help: ArgumentHelp("Message schema: seed (the original's 7 string fields) or extended (typed analytics fields, as ../shared/anchors/gen.py).",
-                               valueName: "seed|extended"))
+    @Option(help: ArgumentHelp("Message schema: seed (the original's 7 string fields), extended (typed analytics fields, as ../shared/anchors/gen.py), or settlement (authorizations and their settlements, two topics).",
+                               valueName: "seed|extended|settlement"))
     var schema: TransactionSchema = .seed
+
+    @Option(help: ArgumentHelp("With --schema settlement: the topic the settlements go to.", valueName: "name"))
+    var settlementTopic = "settlements"
 
     @Option(name: [.short, .long], help: "Stop after this many messages (default: never).")
     var count: Int?
@@ -81,6 +90,9 @@ struct ProduceCommand: ParsableCommand {
             throw ValidationError("--start \(start): expected an ISO-8601 time such as 2024-01-01T00:00:00Z")
         }
         if embedded && output != nil { throw ValidationError("--embedded and --output exclude each other") }
+        if schema == .settlement && settlementTopic == topic {
+            throw ValidationError("--settlement-topic must differ from --topic (\(topic)): the join reads them as two streams")
+        }
         if logFile != nil && output != nil { throw ValidationError("--log-file logs Kafka deliveries; it has no meaning with --output") }
         do {
             _ = try cadence()
@@ -125,11 +137,13 @@ struct ProduceCommand: ParsableCommand {
         if embedded {
             let started = try EmbeddedCluster(logger: logger)
             try started.createTopic(topic, partitions: partitions)
-            printError("cells produce: embedded broker at \(started.bootstrapServers) (topic \(topic), \(partitions) partitions)")
+            if schema == .settlement { try started.createTopic(settlementTopic, partitions: partitions) }
+            let topics = schema == .settlement ? "topics \(topic) and \(settlementTopic)" : "topic \(topic)"
+            printError("cells produce: embedded broker at \(started.bootstrapServers) (\(topics), \(partitions) partitions)")
             cluster = started
         }
         var sink = try KafkaRecordSink(
-            topic: topic, configuration: try kafka.configuration(bootstrap: cluster?.bootstrapServers),
+            topic: topic, settlementTopic: schema == .settlement ? settlementTopic : nil, configuration: try kafka.configuration(bootstrap: cluster?.bootstrapServers),
             connectTimeout: kafka.connectTimeoutDuration, keyed: key == .card, logFile: logFile, echo: echo, logger: logger,
             warn: { printError("cells produce: \($0)") })
         let summary = try plan.run(into: &sink, signals: signals, progress: quiet ? nil : { printError($0) })
@@ -141,7 +155,9 @@ struct ProduceCommand: ParsableCommand {
         let why = inFlight > 0 ? " (\(delivery.failed) refused, \(inFlight) still in flight when the wait ended)" : ""
         // A rate is for messages that arrived: a run that delivered nothing prints none.
         let when = delivery.delivered > 0 ? " in \(summary.elapsedDescription)" : ""
-        printError("cells produce: \(delivery.delivered) delivered, \(undelivered) failed\(why), to \(topic) on \(sink.bootstrap)\(when)")
+        let destination = schema == .settlement
+            ? "\(topic) and \(settlementTopic) (\(summary.settlements) settlements)" : topic
+        printError("cells produce: \(delivery.delivered) delivered, \(undelivered) failed\(why), to \(destination) on \(sink.bootstrap)\(when)")
         if undelivered > 0 {
             throw CellsError.undelivered(failed: undelivered, total: summary.produced,
                                          firstError: delivery.firstError.map { "\($0)" } ?? "still in flight when stopped")

@@ -14,10 +14,13 @@ struct EmbeddedOptions: ParsableArguments {
     @Option(name: .customLong("topic"), help: ArgumentHelp("With --embedded: the topic produced to.", valueName: "name"))
     var topic = "streaming_cartao"
 
+    @Option(help: ArgumentHelp("With --embedded and --schema settlement: the topic the settlements go to.", valueName: "name"))
+    var settlementTopic = "settlements"
+
     @Option(help: ArgumentHelp("With --embedded: partitions of the topic.", valueName: "n"))
     var partitions = 6
 
-    @Option(help: ArgumentHelp("With --embedded: the message schema (as cells produce).", valueName: "seed|extended"))
+    @Option(help: ArgumentHelp("With --embedded: the message schema (as cells produce).", valueName: "seed|extended|settlement"))
     var schema: TransactionSchema = .seed
 
     @Option(help: ArgumentHelp("With --embedded: messages per second, or max, instead of the original's bursts.", valueName: "n|max"))
@@ -31,7 +34,11 @@ struct EmbeddedOptions: ParsableArguments {
 
     func validate() throws {
         let used = rate != nil || count != nil || seed != nil || schema != .seed || topic != "streaming_cartao" || partitions != 6
-        if used && !embedded { throw ValidationError("--topic, --partitions, --schema, --rate, --count and --seed go with --embedded") }
+            || settlementTopic != "settlements"
+        if used && !embedded { throw ValidationError("--topic, --settlement-topic, --partitions, --schema, --rate, --count and --seed go with --embedded") }
+        if schema == .settlement && settlementTopic == topic {
+            throw ValidationError("--settlement-topic must differ from --topic (\(topic))")
+        }
         try ProduceCommand.validate(count: count, rate: rate, partitions: partitions)
     }
 }
@@ -43,6 +50,8 @@ struct EmbeddedOptions: ParsableArguments {
 final class EmbeddedKafka: Sendable {
     let cluster: EmbeddedCluster
     let topic: String
+    /// With the settlement schema: the second topic.
+    let settlementTopic: String?
     private let stop = StopFlag()
     private let finished = Mutex<Result<Int, any Error>?>(nil)
 
@@ -50,6 +59,8 @@ final class EmbeddedKafka: Sendable {
         cluster = try EmbeddedCluster(logger: logger)
         topic = options.topic
         try cluster.createTopic(options.topic, partitions: options.partitions)
+        settlementTopic = options.schema == .settlement ? options.settlementTopic : nil
+        if let settlementTopic { try cluster.createTopic(settlementTopic, partitions: options.partitions) }
         let pacing = options.rate?.pacing ?? .bursts(BurstCadence())
         let plan = ProductionPlan(schema: options.schema, seed: options.seed, startMillis: CivilTime.parseISO8601(ProductionPlan.defaultStart)!,
                                   count: options.count, pacing: pacing)
@@ -57,7 +68,7 @@ final class EmbeddedKafka: Sendable {
         let thread = Thread { [self] in
             let outcome = Result { () throws -> Int in
                 var plan = plan
-                var sink = try KafkaRecordSink(topic: topic, configuration: KafkaConfiguration(bootstrapServers: bootstrap),
+                var sink = try KafkaRecordSink(topic: topic, settlementTopic: settlementTopic, configuration: KafkaConfiguration(bootstrapServers: bootstrap),
                                                connectTimeout: .seconds(10), keyed: true, logFile: nil, echo: false,
                                                logger: logger, warn: { _ in })
                 _ = try plan.run(into: &sink, signals: self.stop, progress: nil)
@@ -71,7 +82,7 @@ final class EmbeddedKafka: Sendable {
 
     /// Where the broker listens and what is produced to it, for the line printed at start-up.
     var description: String {
-        "embedded broker at \(cluster.bootstrapServers); producing to \(topic)"
+        "embedded broker at \(cluster.bootstrapServers); producing to \(topic)" + (settlementTopic.map { " and \($0)" } ?? "")
     }
 
     /// Stops the producer and waits for it to deliver what it sent.

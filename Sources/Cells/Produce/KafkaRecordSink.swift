@@ -6,6 +6,8 @@ import TransactionGenerator
 /// Sends each message to a Kafka topic, keyed by card number, and accounts for every delivery.
 struct KafkaRecordSink: RecordSink {
     let topic: String
+    /// Where the settlement schema's settlements go (nil: to `topic` as well).
+    let settlementTopic: String?
     let bootstrap: String
     private let producer: KafkaProducer
     private let deliveryLog: DeliveryLog?
@@ -19,9 +21,10 @@ struct KafkaRecordSink: RecordSink {
 
     /// Connects and checks the cluster before the first message, so that a wrong address is
     /// reported at once instead of after the message timeout.
-    init(topic: String, configuration: KafkaConfiguration, connectTimeout: Duration, keyed: Bool, logFile: String?,
+    init(topic: String, settlementTopic: String? = nil, configuration: KafkaConfiguration, connectTimeout: Duration, keyed: Bool, logFile: String?,
          echo: Bool, logger: Logger, warn: (String) -> Void) throws {
         self.topic = topic
+        self.settlementTopic = settlementTopic
         self.keyed = keyed
         self.echo = echo ? OutputStream(descriptor: 1) : nil
         self.connectTimeout = connectTimeout
@@ -44,9 +47,20 @@ struct KafkaRecordSink: RecordSink {
         if topicToConfirm {
             warn("topic \(topic) does not exist on \(bootstrap) yet; relying on the broker to create it automatically")
         }
+        if let settlementTopic, metadata.topic(settlementTopic) == nil {
+            warn("topic \(settlementTopic) does not exist on \(bootstrap) yet; relying on the broker to create it automatically")
+        }
     }
 
     mutating func write(key: [UInt8], value: [UInt8], id: UInt64) throws {
+        try send(to: topic, key: key, value: value, id: id)
+    }
+
+    mutating func writeSettlement(key: [UInt8], value: [UInt8], id: UInt64) throws {
+        try send(to: settlementTopic ?? topic, key: key, value: value, id: id)
+    }
+
+    private mutating func send(to topic: String, key: [UInt8], value: [UInt8], id: UInt64) throws {
         try key.withUnsafeBytes { k in
             try value.withUnsafeBytes { v in
                 try producer.send(topic: topic, key: keyed ? k : nil, value: v, id: id)

@@ -6,8 +6,17 @@ import Glibc
 /// Where produced messages go: Kafka, or a JSON-lines file.
 protocol RecordSink {
     mutating func write(key: [UInt8], value: [UInt8], id: UInt64) throws
+    /// A message of the second stream (the settlement schema's settlements).
+    mutating func writeSettlement(key: [UInt8], value: [UInt8], id: UInt64) throws
     /// Serves background work (delivery reports) while the plan waits between messages.
     mutating func idle()
+}
+
+extension RecordSink {
+    /// By default both streams go to the one destination (a file gets both kinds of line).
+    mutating func writeSettlement(key: [UInt8], value: [UInt8], id: UInt64) throws {
+        try write(key: key, value: value, id: id)
+    }
 }
 
 /// What to produce and at which pace: the generator loop of `cells produce`, apart from where
@@ -24,6 +33,8 @@ struct ProductionPlan {
 
     struct Summary {
         var produced = 0
+        /// Of `produced`, the settlement schema's settlements.
+        var settlements = 0
         var elapsed: Duration = .zero
 
         var elapsedDescription: String {
@@ -78,7 +89,12 @@ struct ProductionPlan {
             generator.next(eventTimeMillis: eventTime, utcOffsetSeconds: simulatedMillis == nil ? Self.localUTCOffset() : 0,
                            key: &key, value: &value)
             summary.produced += 1
-            try sink.write(key: key, value: value, id: UInt64(summary.produced))
+            if generator.lastStream == .settlement && schema == .settlement {
+                summary.settlements += 1
+                try sink.writeSettlement(key: key, value: value, id: UInt64(summary.produced))
+            } else {
+                try sink.write(key: key, value: value, id: UInt64(summary.produced))
+            }
         }
 
         switch pacing {
@@ -114,7 +130,8 @@ struct ProductionPlan {
             while remaining > 0 && !signals.isStopRequested {
                 for _ in 0..<min(1024, remaining) {
                     try emit()
-                    if simulatedMillis != nil { simulatedMillis! += generator.nextGapMillis() }
+                    // A settlement is sent at its own time: only authorizations move the clock.
+                    if simulatedMillis != nil && generator.lastStream == .authorization { simulatedMillis! += generator.nextGapMillis() }
                 }
                 sink.idle()
             }
