@@ -4,7 +4,7 @@ can emit (the issuer prefixes of Sources/TransactionGenerator/CardType.swift), e
 issuing bank and country. Banks and countries are invented, assigned deterministically per
 block of BINs, so the join has many keys and a few hundred banks to count by.
 
-    python3 notebooks/data/make_bins.py > notebooks/data/bins.csv
+    python3 notebooks/data/make_bins.py [DIGITS] > notebooks/data/bins.csv
 """
 import itertools, sys
 
@@ -25,15 +25,19 @@ def expand(pattern):
     for head in itertools.product(*choices):
         yield "".join(head)
 
+# The first DIGITS digits of a card number (4 by default: the committed notebooks/data/bins.csv;
+# 6 gives every 6-digit BIN, 287,700 rows).
+DIGITS = int(sys.argv[1]) if len(sys.argv) > 1 else 4
 bins = set()
 for patterns in PREFIXES.values():
     for p in patterns:
         for head in expand(p):
-            rest = 6 - len(head)
+            if len(head) > DIGITS: head = head[:DIGITS]
+            rest = DIGITS - len(head)
             for tail in range(10 ** rest) if rest > 0 else [0]:
                 bins.add(head + (str(tail).zfill(rest) if rest > 0 else ""))
 out = sys.stdout
-out.write("bin,bank,country\n")
+out.write("prefix,bank,country\n")
 for b in sorted(bins):
-    i = (int(b) // 1000 * 2654435761) % 2**32 % len(BANKS)  # one bank per block of 1000 BINs
+    i = (int(b[:4]) // 10 * 2654435761) % 2**32 % len(BANKS)  # one bank per block of ten 4-digit prefixes
     out.write(f"{b},{BANKS[i]},{COUNTRIES[i]}\n")

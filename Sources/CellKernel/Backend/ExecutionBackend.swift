@@ -33,6 +33,10 @@ public struct QueryRequest: Sendable {
     /// The folder the query logs its batches and saves its state in, to resume there after
     /// a crash (Spark's `checkpointLocation`); nil keeps everything in memory.
     public var checkpointLocation: String?
+    /// The rows of every static table the plan reads (keyed by lower-cased name), as they
+    /// stood at START: a stream-static join hashes them once, as Spark reads a static side
+    /// once per query.
+    public var tables: [String: Batch] = [:]
 
     public init(name: String, plan: LogicalPlan, outputMode: OutputMode, trigger: TriggerPolicy, sources: [SourceDefinition],
                 sinks: [SinkDefinition], stateMemoryLimit: StateMemoryLimit, place: String,

@@ -63,6 +63,9 @@ struct Catalog {
     func relation(_ key: String) -> Relation? {
         if let view = views[key] { return .view(view.plan) }
         if let stream = streams[key] { return .stream(stream) }
+        // A view may join a static table; a started view's results change as it runs, so only
+        // CREATE TABLE tables are read by views (their rows are taken when the view starts).
+        if let table = tables[key] { return .table(name: key, schema: table.contents.batch.schema) }
         return nil
     }
 

@@ -82,8 +82,10 @@ extension CellSession {
             throw SQLError("unknown sink \(other)", at: start.sink!.location, hint: connectors.sinkHint)
         }
         // A sink's complaint about an option points at that option; opening happens in prepare.
-        return QueryRequest(name: view.name, plan: plan, outputMode: mode, trigger: trigger, sources: sources, sinks: sinks,
-                            stateMemoryLimit: limit, place: place, checkpointLocation: checkpointLocation, output: output)
+        var request = QueryRequest(name: view.name, plan: plan, outputMode: mode, trigger: trigger, sources: sources, sinks: sinks,
+                                   stateMemoryLimit: limit, place: place, checkpointLocation: checkpointLocation, output: output)
+        request.tables = try staticTables(of: plan, view: view.name, at: start.view.location)
+        return request
     }
 
     static func policy(_ trigger: Trigger, at location: SourceLocation) throws(SQLError) -> TriggerPolicy {
@@ -108,5 +110,31 @@ extension CellSession {
                            hint: queries.background.isEmpty ? "no query runs in the background" : "running: \(queries.background.keys.sorted().joined(separator: ", "))")
         }
         output(.message("stopped \(name.name); its last result stays in the table \(name.name)"))
+    }
+
+    /// The rows of the static tables `plan` reads, as they are now. A table dropped, or read
+    /// again with other columns, since the view was defined no longer fits the plan.
+    private func staticTables(of plan: LogicalPlan, view: String, at location: SourceLocation) throws(SQLError) -> [String: Batch] {
+        var scans: [LogicalPlan] = []
+        plan.forEachNode { if case .tableScan = $0.operation { scans.append($0) } }
+        var tables: [String: Batch] = [:]
+        for scan in scans {
+            guard case .tableScan(let name, let columns) = scan.operation else { continue }
+            let key = name.lowercased()
+            guard let rows = catalog.tables[key]?.contents.batch else {
+                throw SQLError("the table '\(name)' that '\(view)' reads no longer exists", at: location,
+                               hint: "CREATE TABLE \(name) again, or CREATE OR REPLACE VIEW \(view) without it")
+            }
+            let fits = zip(columns, scan.schema.fields).allSatisfy { column, field in
+                rows.schema.fields.indices.contains(column) && rows.schema.fields[column].type == field.type
+                    && rows.schema.fields[column].name.caseInsensitiveCompare(field.name)
+            }
+            guard fits else {
+                throw SQLError("the table '\(name)' has other columns than when '\(view)' was defined", at: location,
+                               hint: "CREATE OR REPLACE VIEW \(view) to read the table as it is now")
+            }
+            tables[key] = rows
+        }
+        return tables
     }
 }

@@ -41,7 +41,7 @@ public struct LocalBackend: ExecutionBackend {
             throw error
         }
         let query = StreamingQuery(view: request.name, plan: request.plan, outputMode: request.outputMode, trigger: request.trigger,
-                                   sources: opened, sinks: sinks)
+                                   sources: opened, sinks: sinks, tables: request.tables)
         query.stateMemoryLimit = request.stateMemoryLimit
         if let location = request.checkpointLocation {
             do {

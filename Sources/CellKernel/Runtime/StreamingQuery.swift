@@ -35,13 +35,14 @@ public final class StreamingQuery {
     static let cores = max(1, min(4, sysconf(Int32(_SC_NPROCESSORS_ONLN))))
 
     /// - Parameter sources: one per stream scan of `plan`, left to right (``LogicalPlan/streams``).
-    init(view: String, plan: LogicalPlan, outputMode: OutputMode, trigger: TriggerPolicy, sources: [StreamSource], sinks: [QuerySink]) {
+    init(view: String, plan: LogicalPlan, outputMode: OutputMode, trigger: TriggerPolicy, sources: [StreamSource], sinks: [QuerySink],
+         tables: [String: Batch] = [:]) {
         self.view = view
         self.plan = plan
         self.outputMode = outputMode
         self.trigger = trigger
         self.sources = sources
-        (root, scans) = PhysicalPlanner(mode: outputMode).lower(plan)
+        (root, scans) = PhysicalPlanner(mode: outputMode, table: { tables[$0.lowercased()] }).lower(plan)
         // A fused scan's aggregation is fed by the scan, not an input of the tree.
         statefulOperators = root.allOperators().compactMap { ($0 as? any StatefulOperator) ?? ($0 as? ScanPipeline)?.aggregate }
         keyColumns = plan.keyColumnsInOutput
