@@ -130,7 +130,7 @@ data, cards, reps, out = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]
 con = duckdb.connect()
 sql = f"""SELECT c.segment, count(*) AS n, sum(t.amount) AS total
   FROM read_json('{data}', format='newline_delimited', columns={{'card_number': 'VARCHAR', 'amount': 'DOUBLE'}}) t
-  JOIN read_csv('{cards}', header=true) c ON t.card_number = c.card_number GROUP BY c.segment"""
+  JOIN read_csv('{cards}', header=true, columns={{'card_number': 'VARCHAR', 'segment': 'VARCHAR'}}) c ON t.card_number = c.card_number GROUP BY c.segment"""
 times = []
 for _ in range(reps):
     t0 = time.perf_counter(); rows = con.sql(sql).fetchall(); times.append(time.perf_counter() - t0)

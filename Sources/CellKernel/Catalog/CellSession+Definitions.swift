@@ -50,6 +50,16 @@ extension CellSession {
     func createView(_ create: CreateView) throws {
         try checkNew(create.name, orReplace: create.orReplace)
         let plan = try streamingBinder.bind(create.query)
+        // A view is a stream's query: static tables join a stream, they are not one (Spark's
+        // writeStream needs a streaming Dataset too).
+        if plan.streams.isEmpty {
+            var tables: [String] = []
+            plan.forEachNode { if case .tableScan(let name, _) = $0.operation { tables.append(name) } }
+            let table = create.query.select.from.name
+            throw SQLError("'\(tables.first ?? table.name)' is a static table, not a stream: a view reads at least one stream",
+                           at: table.location, length: table.name.count,
+                           hint: "SELECT reads tables at the prompt; in a view, join the table with a stream")
+        }
         catalog.define(Catalog.View(name: create.name.name, query: create.query, plan: plan))
         output(.message("view \(create.name.name): \(plan.schema.fields.map { "\($0.name) \($0.type)" }.joined(separator: ", "))"))
     }
