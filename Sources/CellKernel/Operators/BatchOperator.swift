@@ -93,6 +93,8 @@ enum RowStep: Sendable {
     case filter(BoundExpression)
     case project([BoundExpression], Schema)
     case window(WindowSpec)
+    /// A stream-static join's probe of its hashed table.
+    case probe(HashJoinProbe)
 
     func apply(_ batch: Batch, outOfRange: inout Int) -> Batch {
         switch self {
@@ -104,6 +106,8 @@ enum RowStep: Sendable {
             let (windowed, dropped) = WindowOperator.assign(batch, spec)
             outOfRange += dropped
             return windowed
+        case .probe(let join):
+            return join.apply(batch)
         }
     }
 
@@ -112,6 +116,7 @@ enum RowStep: Sendable {
         case .filter(let condition): "Filter \(condition.sqlText(columns: columns))"
         case .project(let expressions, let schema): "Project " + projectionText(expressions, schema, columns: columns)
         case .window(let spec): "Window \(spec.time.sqlText(columns: columns)) size \(describeInterval(spec.sizeMicros))"
+        case .probe(let join): "HashJoin \(join.kindName) (the table hashed once, probed in the scan)"
         }
     }
 
@@ -120,6 +125,7 @@ enum RowStep: Sendable {
         case .filter: input
         case .project(_, let schema): schema
         case .window: Schema(input.fields + [.init(name: "window", type: .timestamp)])
+        case .probe(let join): join.schema
         }
     }
 }

@@ -21,8 +21,7 @@ final class HashJoinOperator: BatchOperator {
     let schema: Schema
     let kindName: String
 
-    private var table: HashJoinTable?
-    private var buildRows: Batch?
+    private var hashed: HashJoinProbe?
 
     init(build: any BatchOperator, probe: any BatchOperator, probeIsLeft: Bool, buildKeys: [BoundExpression],
          probeKeys: [BoundExpression], preserveProbe: Bool, condition: BoundExpression?, schema: Schema, kindName: String) {
@@ -44,13 +43,43 @@ final class HashJoinOperator: BatchOperator {
     }
 
     func next(_ context: inout BatchContext) throws -> Batch {
-        if table == nil {
-            let rows = try build.next(&context)
-            table = HashJoinTable(keys: buildKeys.map { Evaluator.evaluate($0, on: rows) }, count: rows.count)
-            buildRows = rows
+        if hashed == nil {
+            hashed = HashJoinProbe(buildRows: try build.next(&context), buildKeys: buildKeys, probeKeys: probeKeys, probeIsLeft: probeIsLeft,
+                                   preserveProbe: preserveProbe, condition: condition, schema: schema, kindName: kindName)
         }
         let input = try probe.next(&context)
-        guard let table, let buildRows else { return Batch(schema: schema, columns: schema.fields.map { Column(type: $0.type) }) }
+        return hashed!.apply(input)
+    }
+}
+
+/// The hashed table side of a stream-static join and how a batch of the other side probes
+/// it: a value, so the fused scan's threads probe one table each chunk, on the thread that
+/// decoded the chunk (the join then costs no pass of its own over the batch).
+struct HashJoinProbe: Sendable {
+    let table: HashJoinTable
+    let buildRows: Batch
+    let probeKeys: [BoundExpression]
+    /// Whether the probe side is the join's left input (its columns come first).
+    let probeIsLeft: Bool
+    let preserveProbe: Bool
+    let condition: BoundExpression?
+    let schema: Schema
+    let kindName: String
+
+    init(buildRows: Batch, buildKeys: [BoundExpression], probeKeys: [BoundExpression], probeIsLeft: Bool,
+         preserveProbe: Bool, condition: BoundExpression?, schema: Schema, kindName: String) {
+        table = HashJoinTable(keys: buildKeys.map { Evaluator.evaluate($0, on: buildRows) }, count: buildRows.count)
+        self.buildRows = buildRows
+        self.probeKeys = probeKeys
+        self.probeIsLeft = probeIsLeft
+        self.preserveProbe = preserveProbe
+        self.condition = condition
+        self.schema = schema
+        self.kindName = kindName
+    }
+
+    /// The joined rows of `input` (rows of the probe side).
+    func apply(_ input: Batch) -> Batch {
         let keys = probeKeys.map { Evaluator.evaluate($0, on: input) }
         var probeIndex: [Int] = [], buildIndex: [Int] = []
         probeIndex.reserveCapacity(input.count)
@@ -60,7 +89,7 @@ final class HashJoinOperator: BatchOperator {
             buildIndex.append(b)
         }
         if let condition {
-            let pairs = assemble(input, buildRows, probeIndex, buildIndex)
+            let pairs = assemble(input, probeIndex, buildIndex)
             let mask = Evaluator.evaluate(condition, on: pairs)
             var keptProbe: [Int] = [], keptBuild: [Int] = []
             if case .bool(let keep) = mask.data {
@@ -80,11 +109,11 @@ final class HashJoinOperator: BatchOperator {
                 buildIndex.append(-1)
             }
         }
-        return assemble(input, buildRows, probeIndex, buildIndex)
+        return assemble(input, probeIndex, buildIndex)
     }
 
     /// The pairs as rows: left columns then right ones; a build index of -1 is all NULLs.
-    private func assemble(_ probeRows: Batch, _ buildRows: Batch, _ probeIndex: [Int], _ buildIndex: [Int]) -> Batch {
+    private func assemble(_ probeRows: Batch, _ probeIndex: [Int], _ buildIndex: [Int]) -> Batch {
         let probeColumns = probeRows.columns.map { $0.gather(probeIndex) }
         let buildColumns = buildRows.columns.map { $0.gather(nullable: buildIndex) }
         let columns = probeIsLeft ? probeColumns + buildColumns : buildColumns + probeColumns

@@ -69,13 +69,23 @@ struct PhysicalPlanner {
             if !left.streams.isEmpty && !right.streams.isEmpty {
                 return StreamJoinOperator(left: lower(left), right: lower(right), spec: spec, schema: node.schema)
             }
-            // The probe side: the stream if there is one; between two tables, the side an outer join keeps.
-            let probeIsLeft = !left.streams.isEmpty || (right.streams.isEmpty && spec.kind != .rightOuter)
-            let preserve = probeIsLeft ? spec.kind == .leftOuter : spec.kind == .rightOuter
+            let sides = Self.joinSides(node, spec)
             return HashJoinOperator(
-                build: lower(probeIsLeft ? right : left), probe: lower(probeIsLeft ? left : right), probeIsLeft: probeIsLeft,
-                buildKeys: probeIsLeft ? spec.rightKeys : spec.leftKeys, probeKeys: probeIsLeft ? spec.leftKeys : spec.rightKeys,
-                preserveProbe: preserve, condition: spec.condition, schema: node.schema, kindName: spec.kind.rawValue)
+                build: lower(sides.probeIsLeft ? right : left), probe: lower(sides.probeIsLeft ? left : right), probeIsLeft: sides.probeIsLeft,
+                buildKeys: sides.probeIsLeft ? spec.rightKeys : spec.leftKeys, probeKeys: sides.probeIsLeft ? spec.leftKeys : spec.rightKeys,
+                preserveProbe: sides.preserve, condition: spec.condition, schema: node.schema, kindName: spec.kind.rawValue)
+        }
+        /// A stream-static join inside a fused scan: the table side's rows (a table, filtered
+        /// or projected: nothing there can fail) hashed now, probed by each chunk of the stream.
+        func fusedProbe(_ node: LogicalPlan, _ spec: JoinSpec) -> (stream: LogicalPlan, step: RowStep) {
+            let sides = Self.joinSides(node, spec)
+            let (stream, table) = sides.probeIsLeft ? (node.inputs[0], node.inputs[1]) : (node.inputs[1], node.inputs[0])
+            var context = BatchContext(mode: mode, watermark: 0)
+            let rows = (try? lower(table).next(&context)) ?? Batch(schema: table.schema, columns: table.schema.fields.map { Column(type: $0.type) })
+            let probe = HashJoinProbe(buildRows: rows, buildKeys: sides.probeIsLeft ? spec.rightKeys : spec.leftKeys,
+                                      probeKeys: sides.probeIsLeft ? spec.leftKeys : spec.rightKeys, probeIsLeft: sides.probeIsLeft,
+                                      preserveProbe: sides.preserve, condition: spec.condition, schema: node.schema, kindName: spec.kind.rawValue)
+            return (stream, .probe(probe))
         }
         /// The stateless tree as one branch per stream, each with its steps bottom-up.
         func branches(_ node: LogicalPlan) -> [ScanPipeline.Branch] {
@@ -95,12 +105,23 @@ struct PhysicalPlanner {
                 return branches(node.inputs[0]).map { var b = $0; b.steps.append(.project(expressions, node.schema)); return b }
             case .window(let spec):
                 return branches(node.inputs[0]).map { var b = $0; b.steps.append(.window(spec)); return b }
+            case .join(let spec):
+                let (stream, step) = fusedProbe(node, spec)
+                return branches(stream).map { var b = $0; b.steps.append(step); return b }
             default:
                 return []  // unreachable: only stateless nodes come here
             }
         }
         let root = lower(plan)
         return (root, scans)
+    }
+
+    /// Which side of a table join probes (the stream if there is one; between two tables, the
+    /// side an outer join keeps), and whether its unmatched rows are kept.
+    static func joinSides(_ node: LogicalPlan, _ spec: JoinSpec) -> (probeIsLeft: Bool, preserve: Bool) {
+        let (left, right) = (node.inputs[0], node.inputs[1])
+        let probeIsLeft = !left.streams.isEmpty || (right.streams.isEmpty && spec.kind != .rightOuter)
+        return (probeIsLeft, probeIsLeft ? spec.kind == .leftOuter : spec.kind == .rightOuter)
     }
 }
 
@@ -111,7 +132,20 @@ extension LogicalPlan {
         case .streamScan: true
         case .filter, .project, .window: inputs[0].isStatelessStream
         case .unionAll: inputs.allSatisfy(\.isStatelessStream)
-        case .tableScan, .aggregate, .sort, .limit, .join: false
+        // A stream joined with a table probes it row by row: stateless, fused like a filter.
+        case .join(let spec):
+            Self.isStaticRows(inputs[1]) && inputs[0].isStatelessStream && spec.kind != .rightOuter
+                || Self.isStaticRows(inputs[0]) && inputs[1].isStatelessStream && spec.kind != .leftOuter
+        case .tableScan, .aggregate, .sort, .limit: false
+        }
+    }
+
+    /// A table's rows, filtered or projected: what a fused join hashes when the plan is lowered.
+    private static func isStaticRows(_ plan: LogicalPlan) -> Bool {
+        switch plan.operation {
+        case .tableScan: true
+        case .filter, .project: isStaticRows(plan.inputs[0])
+        default: false
         }
     }
 
