@@ -116,7 +116,7 @@ enum RowStep: Sendable {
         case .filter(let condition): "Filter \(condition.sqlText(columns: columns))"
         case .project(let expressions, let schema): "Project " + projectionText(expressions, schema, columns: columns)
         case .window(let spec): "Window \(spec.time.sqlText(columns: columns)) size \(describeInterval(spec.sizeMicros))"
-        case .probe(let join): "HashJoin \(join.kindName) (the table hashed once, probed in the scan)"
+        case .probe(let join): "HashJoin \(join.shape.kindName) (the table hashed once, probed in the scan)"
         }
     }
 
@@ -125,7 +125,7 @@ enum RowStep: Sendable {
         case .filter: input
         case .project(_, let schema): schema
         case .window: Schema(input.fields + [.init(name: "window", type: .timestamp)])
-        case .probe(let join): join.schema
+        case .probe(let join): join.shape.schema
         }
     }
 }

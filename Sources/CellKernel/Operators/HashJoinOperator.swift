@@ -10,46 +10,44 @@ final class HashJoinOperator: BatchOperator {
     /// The side read once and hashed, and the side read every batch.
     let build: any BatchOperator
     let probe: any BatchOperator
-    /// Whether the probe side is the join's left input (its columns come first).
-    let probeIsLeft: Bool
-    let buildKeys: [BoundExpression]
-    let probeKeys: [BoundExpression]
-    /// Keep probe rows without a match (LEFT JOIN with the probe on the left, RIGHT JOIN with it on the right).
-    let preserveProbe: Bool
-    /// The rest of the ON condition, over the left's columns then the right's.
-    let condition: BoundExpression?
-    let schema: Schema
-    let kindName: String
+    let shape: HashJoinShape
+    var schema: Schema { shape.schema }
 
     private var hashed: HashJoinProbe?
 
-    init(build: any BatchOperator, probe: any BatchOperator, probeIsLeft: Bool, buildKeys: [BoundExpression],
-         probeKeys: [BoundExpression], preserveProbe: Bool, condition: BoundExpression?, schema: Schema, kindName: String) {
+    init(build: any BatchOperator, probe: any BatchOperator, shape: HashJoinShape) {
         self.build = build
         self.probe = probe
-        self.probeIsLeft = probeIsLeft
-        self.buildKeys = buildKeys
-        self.probeKeys = probeKeys
-        self.preserveProbe = preserveProbe
-        self.condition = condition
-        self.schema = schema
-        self.kindName = kindName
+        self.shape = shape
     }
 
-    var inputs: [any BatchOperator] { probeIsLeft ? [probe, build] : [build, probe] }
+    var inputs: [any BatchOperator] { shape.probeIsLeft ? [probe, build] : [build, probe] }
 
     var explainLine: String {
-        "HashJoin \(kindName) (\(probeIsLeft ? "right" : "left") side hashed once, \(probeIsLeft ? "left" : "right") side probes each batch)"
+        let (built, probing) = shape.probeIsLeft ? ("right", "left") : ("left", "right")
+        return "HashJoin \(shape.kindName) (\(built) side hashed once, \(probing) side probes each batch)"
     }
 
     func next(_ context: inout BatchContext) throws -> Batch {
-        if hashed == nil {
-            hashed = HashJoinProbe(buildRows: try build.next(&context), buildKeys: buildKeys, probeKeys: probeKeys, probeIsLeft: probeIsLeft,
-                                   preserveProbe: preserveProbe, condition: condition, schema: schema, kindName: kindName)
-        }
+        if hashed == nil { hashed = HashJoinProbe(buildRows: try build.next(&context), shape: shape) }
         let input = try probe.next(&context)
         return hashed!.apply(input)
     }
+}
+
+/// What a hash join is, apart from its rows: which side probes, the keys of each side, what
+/// is kept, the output.
+struct HashJoinShape: Sendable {
+    /// Whether the probe side is the join's left input (its columns come first).
+    var probeIsLeft: Bool
+    var buildKeys: [BoundExpression]
+    var probeKeys: [BoundExpression]
+    /// Keep probe rows without a match (LEFT JOIN with the probe on the left, RIGHT JOIN with it on the right).
+    var preserveProbe: Bool
+    /// The rest of the ON condition, over the left's columns then the right's.
+    var condition: BoundExpression?
+    var schema: Schema
+    var kindName: String
 }
 
 /// The hashed table side of a stream-static join and how a batch of the other side probes
@@ -58,29 +56,17 @@ final class HashJoinOperator: BatchOperator {
 struct HashJoinProbe: Sendable {
     let table: HashJoinTable
     let buildRows: Batch
-    let probeKeys: [BoundExpression]
-    /// Whether the probe side is the join's left input (its columns come first).
-    let probeIsLeft: Bool
-    let preserveProbe: Bool
-    let condition: BoundExpression?
-    let schema: Schema
-    let kindName: String
+    let shape: HashJoinShape
 
-    init(buildRows: Batch, buildKeys: [BoundExpression], probeKeys: [BoundExpression], probeIsLeft: Bool,
-         preserveProbe: Bool, condition: BoundExpression?, schema: Schema, kindName: String) {
-        table = HashJoinTable(keys: buildKeys.map { Evaluator.evaluate($0, on: buildRows) }, count: buildRows.count)
+    init(buildRows: Batch, shape: HashJoinShape) {
+        table = HashJoinTable(keys: shape.buildKeys.map { Evaluator.evaluate($0, on: buildRows) }, count: buildRows.count)
         self.buildRows = buildRows
-        self.probeKeys = probeKeys
-        self.probeIsLeft = probeIsLeft
-        self.preserveProbe = preserveProbe
-        self.condition = condition
-        self.schema = schema
-        self.kindName = kindName
+        self.shape = shape
     }
 
     /// The joined rows of `input` (rows of the probe side).
     func apply(_ input: Batch) -> Batch {
-        let keys = probeKeys.map { Evaluator.evaluate($0, on: input) }
+        let keys = shape.probeKeys.map { Evaluator.evaluate($0, on: input) }
         var probeIndex: [Int] = [], buildIndex: [Int] = []
         probeIndex.reserveCapacity(input.count)
         buildIndex.reserveCapacity(input.count)
@@ -88,7 +74,7 @@ struct HashJoinProbe: Sendable {
             probeIndex.append(p)
             buildIndex.append(b)
         }
-        if let condition {
+        if let condition = shape.condition {
             let pairs = assemble(input, probeIndex, buildIndex)
             let mask = Evaluator.evaluate(condition, on: pairs)
             var keptProbe: [Int] = [], keptBuild: [Int] = []
@@ -101,7 +87,7 @@ struct HashJoinProbe: Sendable {
             probeIndex = keptProbe
             buildIndex = keptBuild
         }
-        if preserveProbe {
+        if shape.preserveProbe {
             var matched = [Bool](repeating: false, count: input.count)
             for p in probeIndex { matched[p] = true }
             for p in 0..<input.count where !matched[p] {
@@ -116,8 +102,8 @@ struct HashJoinProbe: Sendable {
     private func assemble(_ probeRows: Batch, _ probeIndex: [Int], _ buildIndex: [Int]) -> Batch {
         let probeColumns = probeRows.columns.map { $0.gather(probeIndex) }
         let buildColumns = buildRows.columns.map { $0.gather(nullable: buildIndex) }
-        let columns = probeIsLeft ? probeColumns + buildColumns : buildColumns + probeColumns
-        let fields = zip(schema.fields, columns).map { Schema.Field(name: $0.name, type: $1.type, nullable: $0.nullable) }
+        let columns = shape.probeIsLeft ? probeColumns + buildColumns : buildColumns + probeColumns
+        let fields = zip(shape.schema.fields, columns).map { Schema.Field(name: $0.name, type: $1.type, nullable: $0.nullable) }
         return Batch(schema: Schema(fields), columns: columns)
     }
 }

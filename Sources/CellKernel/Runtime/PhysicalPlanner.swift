@@ -69,23 +69,17 @@ struct PhysicalPlanner {
             if !left.streams.isEmpty && !right.streams.isEmpty {
                 return StreamJoinOperator(left: lower(left), right: lower(right), spec: spec, schema: node.schema)
             }
-            let sides = Self.joinSides(node, spec)
-            return HashJoinOperator(
-                build: lower(sides.probeIsLeft ? right : left), probe: lower(sides.probeIsLeft ? left : right), probeIsLeft: sides.probeIsLeft,
-                buildKeys: sides.probeIsLeft ? spec.rightKeys : spec.leftKeys, probeKeys: sides.probeIsLeft ? spec.leftKeys : spec.rightKeys,
-                preserveProbe: sides.preserve, condition: spec.condition, schema: node.schema, kindName: spec.kind.rawValue)
+            let shape = Self.hashJoinShape(node, spec)
+            return HashJoinOperator(build: lower(shape.probeIsLeft ? right : left), probe: lower(shape.probeIsLeft ? left : right), shape: shape)
         }
         /// A stream-static join inside a fused scan: the table side's rows (a table, filtered
         /// or projected: nothing there can fail) hashed now, probed by each chunk of the stream.
         func fusedProbe(_ node: LogicalPlan, _ spec: JoinSpec) -> (stream: LogicalPlan, step: RowStep) {
-            let sides = Self.joinSides(node, spec)
-            let (stream, table) = sides.probeIsLeft ? (node.inputs[0], node.inputs[1]) : (node.inputs[1], node.inputs[0])
+            let shape = Self.hashJoinShape(node, spec)
+            let (stream, table) = shape.probeIsLeft ? (node.inputs[0], node.inputs[1]) : (node.inputs[1], node.inputs[0])
             var context = BatchContext(mode: mode, watermark: 0)
             let rows = (try? lower(table).next(&context)) ?? Batch(schema: table.schema, columns: table.schema.fields.map { Column(type: $0.type) })
-            let probe = HashJoinProbe(buildRows: rows, buildKeys: sides.probeIsLeft ? spec.rightKeys : spec.leftKeys,
-                                      probeKeys: sides.probeIsLeft ? spec.leftKeys : spec.rightKeys, probeIsLeft: sides.probeIsLeft,
-                                      preserveProbe: sides.preserve, condition: spec.condition, schema: node.schema, kindName: spec.kind.rawValue)
-            return (stream, .probe(probe))
+            return (stream, .probe(HashJoinProbe(buildRows: rows, shape: shape)))
         }
         /// The stateless tree as one branch per stream, each with its steps bottom-up.
         func branches(_ node: LogicalPlan) -> [ScanPipeline.Branch] {
@@ -116,12 +110,15 @@ struct PhysicalPlanner {
         return (root, scans)
     }
 
-    /// Which side of a table join probes (the stream if there is one; between two tables, the
-    /// side an outer join keeps), and whether its unmatched rows are kept.
-    static func joinSides(_ node: LogicalPlan, _ spec: JoinSpec) -> (probeIsLeft: Bool, preserve: Bool) {
+    /// A join with a table as a hash join: the stream probes if there is one; between two
+    /// tables, the side an outer join keeps.
+    static func hashJoinShape(_ node: LogicalPlan, _ spec: JoinSpec) -> HashJoinShape {
         let (left, right) = (node.inputs[0], node.inputs[1])
         let probeIsLeft = !left.streams.isEmpty || (right.streams.isEmpty && spec.kind != .rightOuter)
-        return (probeIsLeft, probeIsLeft ? spec.kind == .leftOuter : spec.kind == .rightOuter)
+        return HashJoinShape(probeIsLeft: probeIsLeft, buildKeys: probeIsLeft ? spec.rightKeys : spec.leftKeys,
+                             probeKeys: probeIsLeft ? spec.leftKeys : spec.rightKeys,
+                             preserveProbe: probeIsLeft ? spec.kind == .leftOuter : spec.kind == .rightOuter,
+                             condition: spec.condition, schema: node.schema, kindName: spec.kind.rawValue)
     }
 }
 

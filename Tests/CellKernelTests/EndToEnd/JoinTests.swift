@@ -172,8 +172,9 @@ import TransactionGenerator
             return Batch(schema: streamSchema, columns: [c])
         })
         let schema = Schema(streamSchema.fields + tableSchema.fields)
-        let join = HashJoinOperator(build: table, probe: stream, probeIsLeft: true, buildKeys: [.column(0, .bigint)],
-                                    probeKeys: [.column(0, .bigint)], preserveProbe: true, condition: nil, schema: schema, kindName: "left outer")
+        let join = HashJoinOperator(build: table, probe: stream, shape: HashJoinShape(
+            probeIsLeft: true, buildKeys: [.column(0, .bigint)], probeKeys: [.column(0, .bigint)], preserveProbe: true,
+            condition: nil, schema: schema, kindName: "left outer"))
         let dim: [(Int64?, String)] = [(1, "one"), (2, "two"), (2, "deux"), (nil, "null")]
         for rows in batches {
             var context = BatchContext(mode: .append, watermark: 0)
