@@ -20,12 +20,16 @@ public struct LocalBackend: ExecutionBackend {
     /// micro-batches themselves (tests).
     func query(for request: QueryRequest) throws -> StreamingQuery {
         var sinks: [QuerySink] = []
+        var atLeastOnce: [String] = []
         let context = ConnectorRegistry.SinkContext(view: request.name, schema: request.plan.schema, output: request.output)
         for sink in request.sinks {
             guard let connector = connectors.sinks[sink.connector.lowercased()] else {
                 throw SinkError("unknown sink \(sink.connector)", hint: connectors.sinkHint)
             }
-            if let made = try connector.make(sink.options, context) { sinks.append(made) }
+            if let made = try connector.make(sink.options, context) {
+                sinks.append(made)
+                if made.guarantee == .atLeastOnce { atLeastOnce.append(sink.connector.lowercased()) }
+            }
         }
         var opened: [StreamSource] = []
         do {
@@ -46,7 +50,7 @@ public struct LocalBackend: ExecutionBackend {
         if let location = request.checkpointLocation {
             do {
                 if let resumed = try query.attachCheckpoint(at: location) {
-                    request.output(.message(Self.resumedLine(request.name, resumed, location)))
+                    request.output(.message(Self.resumedLine(request.name, resumed, location, atLeastOnce: atLeastOnce)))
                 }
             } catch {
                 query.stop()
@@ -56,8 +60,11 @@ public struct LocalBackend: ExecutionBackend {
         return query
     }
 
-    /// `resumed v at batch 42 from chk/v`, and what runs again and why.
-    static func resumedLine(_ view: String, _ resumed: StreamingQuery.Resumption, _ location: String) -> String {
+    /// `resumed v at batch 42 from chk/v`, and what runs again and why. A batch that runs
+    /// again reaches an at-least-once sink (the console) a second time: the line says so,
+    /// so that rows shown twice are not taken for a miscount.
+    static func resumedLine(_ view: String, _ resumed: StreamingQuery.Resumption, _ location: String,
+                            atLeastOnce: [String] = []) -> String {
         var line = "resumed \(view) at batch \(resumed.nextBatch) from \(location)"
         switch resumed.rerun.count {
         case 0: break
@@ -65,6 +72,10 @@ public struct LocalBackend: ExecutionBackend {
         default: line += "; batches \(resumed.rerun.first!)...\(resumed.rerun.last!) run again with the offsets they logged"
         }
         if let fallback = resumed.fallback { line += " (\(fallback))" }
+        if !resumed.rerun.isEmpty, !atLeastOnce.isEmpty {
+            line += "; the \(atLeastOnce.joined(separator: " and ")) sink\(atLeastOnce.count == 1 ? " is" : "s are") at-least-once and may show "
+                + (resumed.rerun.count == 1 ? "that batch's rows" : "those batches' rows") + " again"
+        }
         return line
     }
 }

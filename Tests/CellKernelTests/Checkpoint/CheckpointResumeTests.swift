@@ -390,6 +390,28 @@ import Testing
         #expect(session.table("v")?.sortedRows == Transactions.perBrand(Array(0..<100)))
     }
 
+    /// The console cannot take back what it printed: a batch that runs again into it is said to.
+    @Test func aBatchRunAgainIntoTheConsoleIsSaidToBeShownAgain() throws {
+        let scratch = try CheckpointScratch()
+        let file = try scratch.write(Transactions.lines(0..<80), to: "tx.jsonl")
+        let location = scratch.path("chk/v")
+        let notebook = CheckpointNotebook(file: file, view: Self.perBrand,
+                                          start: "START v OUTPUT MODE complete USING console OPTIONS ('checkpointLocation' = '\(location)')")
+        let (_, first, _) = try notebook.open()
+        _ = try #require(try first.runBatch())
+        first.stop()
+        let (_, resumed, clean) = try notebook.open()
+        resumed.stop()
+        #expect(clean.value.contains("resumed v at batch 1 from \(location)\n"), "nothing runs again, nothing to say: \(clean.value)")
+
+        try FileManager.default.removeItem(atPath: location + "/commits/0")
+        try FileManager.default.removeItem(atPath: stateFile(location, 0))
+        let (_, second, transcript) = try notebook.open()
+        second.stop()
+        #expect(transcript.value.contains("resumed v at batch 0 from \(location); batch 0 runs again with the offsets it logged; "
+                                          + "the console sink is at-least-once and may show that batch's rows again\n"), "\(transcript.value)")
+    }
+
     /// Falling back over damaged state needs the offsets of the batches after it; without
     /// them the error says which batches cannot be run again, and what to do.
     @Test(arguments: [false, true])
