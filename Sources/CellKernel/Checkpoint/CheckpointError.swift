@@ -11,6 +11,11 @@ public struct CheckpointError: Error, Sendable, CustomStringConvertible {
 
     public var description: String { hint.map { "\(message) (\($0))" } ?? message }
 
+    /// What to do about a location whose state cannot be used: the hint of every such error.
+    static func startOver(_ path: String) -> String {
+        "delete \(path) to start over, or give the query a new \(optionName)"
+    }
+
     /// START's option naming the location: errors about the location point at its value.
     public static let optionName = "checkpointLocation"
 }

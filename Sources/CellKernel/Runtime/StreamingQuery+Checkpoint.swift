@@ -29,7 +29,7 @@ extension StreamingQuery {
         if let bytes = try location.read(location.metadataFile) {
             do { metadata = try CheckpointMetadata(bytes: bytes) } catch {
                 throw CheckpointError("the checkpoint metadata \(location.metadataFile) cannot be read: \(error)",
-                                      hint: "delete \(path) to start over, or give the query a new checkpointLocation")
+                                      hint: CheckpointError.startOver(path))
             }
             try Self.check(metadata, against: signatures, sources: sources.map(Self.identity), view: view, path: path)
         } else {
@@ -109,14 +109,14 @@ extension StreamingQuery {
                 // so only damage on disk does that): its batch then starts afresh.
                 if batch > (committed ?? -1) { break }
                 throw CheckpointError("the offsets log entry \(file) of committed batch \(batch) cannot be read, and the state after it is lost",
-                                      hint: "delete \(location.path) to start over, or give the query a new checkpointLocation")
+                                      hint: CheckpointError.startOver(location.path))
             }
             rerun.append(entry)
             batch += 1
         }
         if let committed, batch <= committed {
             throw CheckpointError("the offsets log of \(location.path) ends at batch \(batch - 1), before its last commit (\(committed)); batches \(batch)...\(committed) cannot be run again",
-                                  hint: "delete \(location.path) to start over, or give the query a new checkpointLocation")
+                                  hint: CheckpointError.startOver(location.path))
         }
         checkpoint.lastCommitted = committed
         checkpoint.replay = rerun
@@ -159,7 +159,7 @@ extension StreamingQuery {
                 try restore(from: chain[0])
                 for delta in chain.dropFirst() { try apply(delta) }
             } catch let error as SnapshotError {
-                if case .incompatible = error { throw CheckpointError("the state in \(location.path) does not fit \(view): \(error)", hint: "delete \(location.path) to start over, or give the query a new checkpointLocation") }
+                if case .incompatible = error { throw CheckpointError("the state in \(location.path) does not fit \(view): \(error)", hint: CheckpointError.startOver(location.path)) }
                 problems.append("state after batch \(full): \(error)")
                 for (op, bytes) in zip(statefulOperators, fresh) { try? op.restoreState(bytes) }
                 continue
@@ -168,7 +168,7 @@ extension StreamingQuery {
             return (reached, problems.isEmpty ? nil : problems.joined(separator: "; "))
         }
         throw CheckpointError("no state of \(location.path) up to its last committed batch \(committed) can be read: \(problems.joined(separator: "; "))",
-                              hint: "delete \(location.path) to start over, or give the query a new checkpointLocation")
+                              hint: CheckpointError.startOver(location.path))
     }
 
     /// Applies one incremental state file over the state after the batch before it.
