@@ -20,7 +20,7 @@ public struct LocalBackend: ExecutionBackend {
     /// micro-batches themselves (tests).
     func query(for request: QueryRequest) throws -> StreamingQuery {
         var sinks: [QuerySink] = []
-        var atLeastOnce: [String] = []
+        var named: [(connector: String, sink: QuerySink)] = []
         let context = ConnectorRegistry.SinkContext(view: request.name, schema: request.plan.schema, output: request.output)
         for sink in request.sinks {
             guard let connector = connectors.sinks[sink.connector.lowercased()] else {
@@ -28,7 +28,7 @@ public struct LocalBackend: ExecutionBackend {
             }
             if let made = try connector.make(sink.options, context) {
                 sinks.append(made)
-                if made.guarantee == .atLeastOnce { atLeastOnce.append(sink.connector.lowercased()) }
+                named.append((sink.connector.lowercased(), made))
             }
         }
         var opened: [StreamSource] = []
@@ -50,6 +50,8 @@ public struct LocalBackend: ExecutionBackend {
         if let location = request.checkpointLocation {
             do {
                 if let resumed = try query.attachCheckpoint(at: location) {
+                    // Read after attaching: a file sink is exactly-once only once it has a checkpoint.
+                    let atLeastOnce = named.filter { $0.sink.guarantee == .atLeastOnce }.map(\.connector)
                     request.output(.message(Self.resumedLine(request.name, resumed, location, atLeastOnce: atLeastOnce)))
                 }
             } catch {
