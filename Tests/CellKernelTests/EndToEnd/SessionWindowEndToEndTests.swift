@@ -82,6 +82,9 @@ import Testing
             let plan = try session.tableBinder.bind(try SQLParser.parseQueryForTests(sql))
             let batch = try TableQuery.run(plan) { [session] name in session.table(name) }
             #expect(batch.schema.fields.first?.name == "session_window")
+            #expect(plan.explain().contains("Aggregate keys [session_window(event_time, '5 minutes')]"), "\(plan.explain())")
+            let physical = PhysicalPlanner(mode: .complete, table: { [session] in session.table($0) }).lower(plan).root.explainTree()
+            #expect(physical.contains("SessionWindowAggregate keys [session_window(event_time, '5 minutes')]"), "\(physical)")
             return batch.sortedRows
         }
         // Over a table every session is final; a global session window (no other key) is allowed.

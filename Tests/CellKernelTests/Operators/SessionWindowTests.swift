@@ -193,6 +193,18 @@ import Testing
         // Spark merges when the next event's start <= the session's end (inclusive).
         try compare(batches: [[Event(card: 7, time: 0, amount: 1), Event(card: 7, time: Self.gap, amount: 2),
                                Event(card: 7, time: 2 * Self.gap + 1, amount: 4)]], delay: 0, mode: .complete)
+        // Across batches: an event touching a stored session's end, then one whose own end
+        // touches a stored session's start.
+        let g = Self.gap
+        try compare(batches: [[Event(card: 7, time: 0, amount: 1)], [Event(card: 7, time: g, amount: 2)],
+                              [Event(card: 8, time: 3 * g, amount: 4)], [Event(card: 8, time: 2 * g, amount: 8)]], delay: 10 * g, mode: .complete)
+        let touching = Self.makeOperator(Feed(), mode: .complete)
+        for (card, time) in [(7, 0), (7, g), (8, 3 * g), (8, 2 * g)] as [(Int64, Int64)] {
+            (touching.input as! Feed).pending = [Event(card: card, time: time, amount: 1)]
+            var context = BatchContext(mode: .complete, watermark: 0)
+            _ = try touching.next(&context)
+        }
+        #expect(touching.stateRows == 2, "each card's two events are one session")
         let feed = Feed()
         let op = Self.makeOperator(feed, mode: .complete)
         feed.pending = [Event(card: 7, time: 0, amount: 1), Event(card: 7, time: Self.gap, amount: 2), Event(card: 7, time: 2 * Self.gap + 1, amount: 4)]
