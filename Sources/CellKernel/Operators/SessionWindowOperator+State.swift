@@ -168,10 +168,15 @@ struct SessionWindowState: Sendable {
         for (t, id) in ids.enumerated() { ends[Int(id)] = targets[t].end }
         // In rounds, the r-th source of every target at once: each target takes its sources
         // in order of start.
-        let rounds = targets.map(\.sources.count).max() ?? 0
+        // Targets with the most sources first: round r visits only those with more than r,
+        // so the rounds cost the sources' count in all, however long one merge chain is.
+        let longestFirst = targets.indices.sorted { targets[$0].sources.count > targets[$1].sources.count }
+        let rounds = longestFirst.first.map { targets[$0].sources.count } ?? 0
         for round in 0..<rounds {
             var from: [Int] = [], into: [Int32] = []
-            for (t, target) in targets.enumerated() where target.sources.count > round {
+            for t in longestFirst {
+                let target = targets[t]
+                guard target.sources.count > round else { break }
                 let source = target.sources[round]
                 from.append(source >= 0 ? poolIndex[source]! : removed.count + (-source - 1))
                 into.append(ids[t])
