@@ -40,7 +40,10 @@ extension LogicalPlan {
         case .aggregate(let aggregation):
             let aggregates = aggregation.aggregates.map { $0.sqlText(columns: names) }
             let closing = aggregation.usesWatermark ? " (windows close at the watermark)" : ""
-            return "Aggregate keys \(list(aggregation.keys.map(text))) aggregates \(list(aggregates))\(closing)"
+            let keys = aggregation.keys.enumerated().map { index, key in
+                aggregation.session.map { $0.key == index ? "session_window(\(text(key)), \(describeInterval($0.gapMicros)))" : text(key) } ?? text(key)
+            }
+            return "Aggregate keys \(list(keys)) aggregates \(list(aggregates))\(closing)"
         case .sort(let keys):
             let shown = keys.map { key in
                 "\(schema.fields[key.column].name) \(key.ascending ? "ASC" : "DESC") NULLS \(key.nullsFirst ? "FIRST" : "LAST")"

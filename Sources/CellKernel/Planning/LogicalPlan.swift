@@ -98,6 +98,17 @@ public struct Aggregation: Sendable {
     /// Whether the aggregation can use the watermark: it groups by a window, or by a key
     /// made from the event-time column. Only then are groups ever final.
     public internal(set) var usesWatermark: Bool
+    /// `session_window(time, gap)` in GROUP BY: the key that holds the event time (the
+    /// session's start once grouped), and the gap. The output then has one more column after
+    /// the aggregates, the session's end (QueryBinder+Session.swift).
+    public internal(set) var session: SessionWindowKey? = nil
+}
+
+/// Spark's `session_window(timeColumn, gapDuration)` as a GROUP BY key of an ``Aggregation``.
+public struct SessionWindowKey: Sendable, Hashable {
+    /// Which of the aggregation's keys is the session: its expression is the event time.
+    public internal(set) var key: Int
+    public internal(set) var gapMicros: Int64
 }
 
 /// An event-time column, and how far its values lag the event time: an aggregation's window

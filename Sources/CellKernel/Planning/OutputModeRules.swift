@@ -34,7 +34,8 @@ enum OutputModeRules {
                 throw SQLError("multiple streaming aggregations (stateful operators chained, or side by side in a UNION ALL) run only in OUTPUT MODE append, as in Spark",
                                at: location, hint: "START it with OUTPUT MODE append: each window is emitted once the watermark closes it")
             }
-            if mode == .append && aggregations.contains(where: { $0.window == nil || !$0.usesWatermark }) {
+            try checkSessions(aggregations, mode: mode, at: location)
+            if mode == .append && aggregations.contains(where: { ($0.window == nil && $0.session == nil) || !$0.usesWatermark }) {
                 throw SQLError("append mode needs a watermark on a windowed aggregation: without one, no group is ever final",
                                at: location, hint: "use OUTPUT MODE complete or update, or add WATERMARK col DELAY '...' to the stream and group by window(col, ...)")
             }
@@ -109,5 +110,24 @@ extension LogicalPlan {
             if case .unionAll = node.operation, node.inputs.contains(where: \.isAggregate) { union = true }
         }
         return aggregations(self) > 1 || union
+    }
+}
+
+extension OutputModeRules {
+    /// Spark's rules for `session_window` on a stream: no update mode (SPARK-36463: a
+    /// session's start, its key, changes as sessions merge, so its rows cannot be upserted),
+    /// and at least one key besides the session (a global session window is for batch
+    /// queries only; SELECT at the prompt over a table takes one).
+    static func checkSessions(_ aggregations: [Aggregation], mode: OutputMode, at location: SourceLocation) throws(SQLError) {
+        for aggregation in aggregations where aggregation.session != nil {
+            if mode == .update {
+                throw SQLError("Update output mode is not supported for a streaming aggregation with session_window(), as in Spark",
+                               at: location, hint: "use OUTPUT MODE append (each session emitted once, when the watermark passes its end) or complete")
+            }
+            if aggregation.keys.count == 1 {
+                throw SQLError("session_window() on a stream needs at least one more GROUP BY key, as in Spark (a global session window is for batch queries only)",
+                               at: location, hint: "group by a key as well, e.g. GROUP BY card_number, session_window(event_time, '5 minutes')")
+            }
+        }
     }
 }

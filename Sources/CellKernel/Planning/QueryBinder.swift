@@ -149,9 +149,16 @@ struct QueryBinder {
         var keys: [BoundExpression] = []
         var window: WindowSpec?
         var windowKey: Int?
+        var session: SessionWindowKey?
         for (index, e) in select.groupBy.enumerated() {
-            if case .function(let call) = e.kind, call.lowercasedName == "window" {
-                guard window == nil else { throw SQLError("only one window() per GROUP BY", at: e.location) }
+            if case .function(let call) = e.kind, call.lowercasedName == "session_window" {
+                // The session operator groups by the event time, then by session (QueryBinder+Session.swift).
+                guard session == nil, window == nil else { throw SQLError("only one window() or session_window() per GROUP BY", at: e.location) }
+                let (time, gap) = try sessionWindow(call, scope: scope, at: e.location)
+                session = SessionWindowKey(key: index, gapMicros: gap)
+                keys.append(time)
+            } else if case .function(let call) = e.kind, call.lowercasedName == "window" {
+                guard window == nil, session == nil else { throw SQLError("only one window() or session_window() per GROUP BY", at: e.location) }
                 window = try windowSpec(call, scope: scope, input: input, at: e.location)
                 windowKey = index
                 // The window start is the column the window node adds after its input's.
@@ -191,11 +198,13 @@ struct QueryBinder {
             let usesWatermark = plan.eventTime != nil
                 && (window != nil || keys.contains { key in eventColumn.map { key.columnsUsed.contains($0) } ?? false })
             let aggregation = Aggregation(keys: keys, aggregates: aggregateCalls.map(\.1),
-                                          window: windowKey.map { ($0, window!.sizeMicros) }, usesWatermark: usesWatermark)
+                                          window: windowKey.map { ($0, window!.sizeMicros) }, usesWatermark: usesWatermark,
+                                          session: session)
             try Self.checkChain(over: input, window: window, usesWatermark: usesWatermark, select: select)
             let keyTypes = keys.map(\.type)
             let fields = keyTypes.enumerated().map { Schema.Field(name: "#key\($0.offset)", type: $0.element) }
                 + aggregateCalls.enumerated().map { Schema.Field(name: "#agg\($0.offset)", type: $0.element.1.resultType) }
+                + (session == nil ? [] : [Schema.Field(name: "#sessionEnd", type: .timestamp)])
             // An aggregation's window rows carry event time: the window's last instant.
             let eventTime = windowKey.flatMap { key in
                 usesWatermark ? EventTimeColumn(column: key, shiftMicros: window!.sizeMicros - 1) : nil
@@ -206,6 +215,9 @@ struct QueryBinder {
             post.columnsOutsideReplacements = .mustBeGrouped
             for (index, e) in select.groupBy.enumerated() {
                 post.replacements.append((e, .column(index, keyTypes[index])))
+                if index == session?.key {
+                    post.replacements += Self.sessionReplacements(e, start: index, end: keys.count + aggregateCalls.count)
+                }
                 if index == windowKey, let window {
                     let start = BoundExpression.column(index, .timestamp)
                     let end = BoundExpression.call(.add, [start, .literal(.int(window.sizeMicros), .timestamp)], .timestamp)
@@ -236,6 +248,12 @@ struct QueryBinder {
                     projection.append(.column(index, input.schema.fields[index].type))
                     names.append(input.schema.fields[index].name)
                 }
+                continue
+            }
+            if isAggregate, let key = session?.key, case .column(nil, let name) = item.expression.kind, name.lowercased() == "session_window" {
+                // A bare `session_window` is shown as its start, as a bare `window` is.
+                projection.append(.column(key, .timestamp))
+                names.append(item.alias?.name ?? "session_window")
                 continue
             }
             if isAggregate, let windowKey, case .column(_, let name) = item.expression.kind, name.lowercased() == "window" {

@@ -27,6 +27,11 @@ struct PhysicalPlanner {
             switch node.operation {
             case .aggregate(let aggregation):
                 let input = node.inputs[0]
+                if let session = aggregation.session {
+                    // Sessions merge across batches: the rows come whole to one stateful operator.
+                    return SessionWindowOperator(aggregation, session: session, schema: node.schema, inputSchema: input.schema,
+                                                 input: lower(input), mode: mode)
+                }
                 if input.isStatelessStream {
                     let aggregate = AggregateOperator(aggregation, schema: node.schema, inputSchema: input.schema, input: nil, mode: mode)
                     return fused(input, into: aggregate, schema: node.schema)

@@ -55,6 +55,7 @@ public final class StreamingQuery {
     public var hasPendingWork: Bool {
         watermarkMoved && statefulOperators.contains {
             ($0 as? AggregateOperator)?.closesWindows == true || ($0 as? StreamJoinOperator)?.evictsByWatermark == true
+                || ($0 as? SessionWindowOperator)?.closesSessions == true
         }
     }
 
