@@ -57,7 +57,12 @@ struct PhysicalPlanner {
             case .unionAll:
                 return UnionOperator(inputs: node.inputs.map(lower), schema: node.schema)
             case .tableScan(let name, let columns):
-                let whole = table(name) ?? Batch(schema: node.schema, columns: node.schema.fields.map { Column(type: $0.type) })
+                // No rows (EXPLAIN lowers without tables), or a table that no longer has the
+                // columns the plan was bound to: empty columns of the plan's types, not an index past the end.
+                let empty = Batch(schema: node.schema, columns: node.schema.fields.map { Column(type: $0.type) })
+                guard let whole = table(name), columns.allSatisfy(whole.columns.indices.contains) else {
+                    return TableScanOperator(name: name, table: empty)
+                }
                 return TableScanOperator(name: name, table: Batch(schema: node.schema, columns: columns.map { whole.columns[$0] }))
             case .join(let spec):
                 return join(node, spec)

@@ -112,6 +112,18 @@ import Testing
         inOrder(["UnionAll [card_brand, n]", "CAST(n AS DOUBLE) AS n"], in: logical)
     }
 
+    /// EXPLAIN lowers a table query without its rows: a scan pruned to its later columns
+    /// must not index the (absent) table's columns.
+    @Test func explainOfATableScanPrunedToItsLastColumn() throws {
+        let fixture = try Fixture()
+        fixture.session.triggerOverride = .availableNow
+        try fixture.session.run(script: "START per OUTPUT MODE complete;")
+        let text = try fixture.explain("EXPLAIN SELECT total FROM per WHERE total > 0;")
+        let (logical, physical) = try parts(text)
+        inOrder(["Filter", "Scan"], in: logical)
+        #expect(physical.contains("per"), "\(physical)")
+    }
+
     @Test func explainOfAWindowedAggregation() throws {
         let fixture = try Fixture()
         let text = try fixture.explain("""
