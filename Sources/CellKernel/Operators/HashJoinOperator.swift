@@ -100,7 +100,10 @@ struct HashJoinProbe: Sendable {
 
     /// The pairs as rows: left columns then right ones; a build index of -1 is all NULLs.
     private func assemble(_ probeRows: Batch, _ probeIndex: [Int], _ buildIndex: [Int]) -> Batch {
-        let probeColumns = probeRows.columns.map { $0.gather(probeIndex) }
+        // Each probe row once, in order (an inner join where every row found one match, as in
+        // an enrichment): the probe columns as they are, without copying their bytes.
+        let identity = probeIndex.count == probeRows.count && probeIndex.indices.allSatisfy { probeIndex[$0] == $0 }
+        let probeColumns = identity ? probeRows.columns : probeRows.columns.map { $0.gather(probeIndex) }
         let buildColumns = buildRows.columns.map { $0.gather(nullable: buildIndex) }
         let columns = shape.probeIsLeft ? probeColumns + buildColumns : buildColumns + probeColumns
         let fields = zip(shape.schema.fields, columns).map { Schema.Field(name: $0.name, type: $1.type, nullable: $0.nullable) }
@@ -108,13 +111,20 @@ struct HashJoinProbe: Sendable {
     }
 }
 
-/// The build side's keys, hashed: buckets of row chains, over the key columns as they are.
-/// Rows with a NULL key are left out (SQL's `=` never matches NULL).
+/// The build side's keys, hashed: an open-addressing table (linear probing, at most half
+/// full) of 8-byte slots, each a row number and the top 32 bits of its key hash. Rows with a
+/// NULL key are left out (SQL's `=` never matches NULL).
+///
+/// Laid out for the probe, the hot loop of a stream-static join, whose cost is cache misses
+/// (a 100k-row table is larger than the caches): a slot holds what decides a candidate, so a
+/// probe row costs one miss to find its rows, not a chain of dependent ones; and a chunk is
+/// probed in two passes, slots first and keys second, so that the misses of different rows
+/// do not wait for each other. Keys are hashed a column at a time, strings eight bytes at a
+/// step; a single string key (card numbers, ids) is compared with its buffers opened once.
 struct HashJoinTable {
     private let keys: [Column]
-    /// First row of each bucket's chain, -1 for none; `nextRow[r]` the row after `r`.
-    private var heads: [Int32]
-    private var nextRow: [Int32]
+    /// `(row + 1) << 32 | hash >> 32` per slot; 0 is an empty slot.
+    private var slots: [UInt64]
     private let mask: Int
 
     init(keys: [Column], count: Int) {
@@ -122,61 +132,88 @@ struct HashJoinTable {
         var capacity = 16
         while capacity < count * 2 { capacity <<= 1 }
         mask = capacity - 1
-        heads = [Int32](repeating: -1, count: capacity)
-        nextRow = [Int32](repeating: -1, count: count)
-        // Inserted last row first, so each chain lists rows in table order.
-        for row in stride(from: count - 1, through: 0, by: -1) {
-            guard let hash = Self.hash(keys, row) else { continue }
-            let bucket = Int(truncatingIfNeeded: hash) & mask
-            nextRow[row] = heads[bucket]
-            heads[bucket] = Int32(truncatingIfNeeded: row)
+        var slots = [UInt64](repeating: 0, count: capacity)
+        let (hashes, valid) = Self.hashes(keys, count: count)
+        // Inserted in table order: rows of one key then lie along one probe sequence in that
+        // order, and a probe finds them so.
+        for row in 0..<count where valid[row] {
+            var slot = Int(truncatingIfNeeded: hashes[row]) & mask
+            while slots[slot] != 0 { slot = (slot + 1) & mask }
+            slots[slot] = UInt64(row + 1) << 32 | hashes[row] >> 32
         }
+        self.slots = slots
     }
 
-    /// Calls `body(probeRow, buildRow)` for every pair with equal keys, in probe order.
+    /// Calls `body(probeRow, buildRow)` for every pair with equal keys, in probe order (a
+    /// probe row's matches in table order).
     func probe(_ probeKeys: [Column], count: Int, _ body: (Int, Int) -> Void) {
-        for row in 0..<count {
-            guard let hash = Self.hash(probeKeys, row) else { continue }
-            var candidate = heads[Int(truncatingIfNeeded: hash) & mask]
-            while candidate >= 0 {
-                let b = Int(candidate)
-                if Self.equal(probeKeys, row, keys, b) { body(row, b) }
-                candidate = nextRow[b]
-            }
-        }
-    }
-
-    /// The keys of `row`, hashed; nil when one is NULL.
-    @inline(__always)
-    static func hash(_ columns: [Column], _ row: Int) -> UInt64? {
-        var h: UInt64 = 0x9E37_79B9_7F4A_7C15
-        for column in columns {
-            if column.isNull(row) { return nil }
-            let v: UInt64
-            switch column.data {
-            case .int64(let a): v = UInt64(bitPattern: a[row])
-            case .int128(let a): v = UInt64(truncatingIfNeeded: a[row]) ^ (UInt64(truncatingIfNeeded: a[row] >> 64) &* 0x100_0000_01B3)
-            case .double(let a): v = normalized(a[row]).bitPattern
-            case .bool(let a): v = a[row] ? 1 : 2
-            case .bytes(let bytes):
-                let range = bytes.range(row)
-                v = bytes.bytes.withUnsafeBufferPointer { buffer in
-                    var f: UInt64 = 0xCBF2_9CE4_8422_2325
-                    for i in range { f = (f ^ UInt64(buffer[i])) &* 0x100_0000_01B3 }
-                    return f
+        guard count > 0 else { return }
+        let (hashes, valid) = Self.hashes(probeKeys, count: count)
+        // Pass 1: the slots whose hash bits are the row's, for every row (independent loads).
+        var candidateProbe: [Int32] = [], candidateBuild: [Int32] = []
+        candidateProbe.reserveCapacity(count)
+        candidateBuild.reserveCapacity(count)
+        slots.withUnsafeBufferPointer { slots in
+            for row in 0..<count where valid[row] {
+                let hash = hashes[row], tag = hash >> 32
+                var slot = Int(truncatingIfNeeded: hash) & mask
+                while true {
+                    let entry = slots[slot]
+                    if entry == 0 { break }
+                    if entry & 0xFFFF_FFFF == tag {
+                        candidateProbe.append(Int32(truncatingIfNeeded: row))
+                        candidateBuild.append(Int32(truncatingIfNeeded: (entry >> 32) - 1))
+                    }
+                    slot = (slot + 1) & mask
                 }
             }
-            h = mix(h ^ v)
         }
-        return h
+        // Pass 2: the keys themselves, for the candidates.
+        if keys.count == 1, probeKeys.count == 1, case .bytes(let built) = keys[0].data, case .bytes(let probing) = probeKeys[0].data {
+            built.bytes.withUnsafeBytes { builtBytes in
+                probing.bytes.withUnsafeBytes { probingBytes in
+                    built.offsets.withUnsafeBufferPointer { builtOffsets in
+                        probing.offsets.withUnsafeBufferPointer { probingOffsets in
+                            for c in candidateProbe.indices {
+                                let p = Int(candidateProbe[c]), b = Int(candidateBuild[c])
+                                let start = Int(probingOffsets[p]), other = Int(builtOffsets[b])
+                                let length = Int(probingOffsets[p + 1]) - start
+                                if Int(builtOffsets[b + 1]) - other == length, Self.bytesEqual(probingBytes, start, builtBytes, other, length) {
+                                    body(p, b)
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            return
+        }
+        for c in candidateProbe.indices {
+            let p = Int(candidateProbe[c]), b = Int(candidateBuild[c])
+            if Self.equal(probeKeys, p, keys, b) { body(p, b) }
+        }
     }
 
+    /// Whether `length` bytes at `i` of `a` equal those at `j` of `b` (both in range).
     @inline(__always)
-    private static func mix(_ x: UInt64) -> UInt64 {
-        var z = x &+ 0x9E37_79B9_7F4A_7C15
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
+    private static func bytesEqual(_ a: UnsafeRawBufferPointer, _ i: Int, _ b: UnsafeRawBufferPointer, _ j: Int, _ length: Int) -> Bool {
+        var k = 0
+        while k + 8 <= length {
+            if a.loadUnaligned(fromByteOffset: i + k, as: UInt64.self) != b.loadUnaligned(fromByteOffset: j + k, as: UInt64.self) { return false }
+            k += 8
+        }
+        while k < length {
+            if a[i + k] != b[j + k] { return false }
+            k += 1
+        }
+        return true
+    }
+
+    /// One hash per row over the key columns, and whether no key of the row is NULL: the same
+    /// hash as the stream-stream join's (doubles normalized as Spark does, integers by value).
+    @inline(__always)
+    static func hashes(_ columns: [Column], count: Int) -> (hashes: [UInt64], valid: [Bool]) {
+        StreamJoinSide.hash(columns, count: count)
     }
 
     /// As Spark normalizes floating-point join keys: -0.0 is 0.0, and every NaN is one NaN
@@ -197,8 +234,8 @@ struct HashJoinTable {
             case (.bytes(let x), .bytes(let y)):
                 let r = x.range(i), s = y.range(j)
                 guard r.count == s.count else { return false }
-                let same = x.bytes.withUnsafeBufferPointer { xb in
-                    y.bytes.withUnsafeBufferPointer { yb in xb[r].elementsEqual(yb[s]) }
+                let same = x.bytes.withUnsafeBytes { xb in
+                    y.bytes.withUnsafeBytes { yb in bytesEqual(xb, r.lowerBound, yb, s.lowerBound, r.count) }
                 }
                 if !same { return false }
             default: return false
