@@ -9,7 +9,7 @@
 /// 6. `+ - ||` (Spark puts `||` with `+` and `-`)
 /// 7. `* / % DIV`
 /// 8. unary `-` and `+`
-/// 9. postfix `.field`
+/// 9. postfix `.field` and `[index]`, chained left to right: `a.b[0].c`, `m['k']`
 /// 10. primaries: literals, columns, calls, CAST, CASE, parentheses
 extension SQLParser {
     /// How many levels an expression may have: nested parentheses, calls, CASE, CAST, NOT and
@@ -203,16 +203,33 @@ extension SQLParser {
         return try parsePostfix(.literal(try numberLiteral("-" + digits, kind, number), at: minus.location))
     }
 
-    /// `.field` after a value: `window(ts, '1 minute').start`.
+    /// `.field` and `[index]` after a value: `window(ts, '1 minute').start`, `a.b[0].c`, `m['k']`.
     private mutating func parsePostfix(_ base: SQLExpression) throws(SQLError) -> SQLExpression {
         var expression = base
-        while current.is(.dot) {
-            let dot = advance()
-            guard let name = fieldName(current) else { throw failure(expected: "a field name after '.'") }
-            advance()
-            expression = try checked(.field(expression, name), at: dot)
+        while true {
+            if current.is(.dot) {
+                let dot = advance()
+                guard let name = fieldName(current) else { throw failure(expected: "a field name after '.'") }
+                advance()
+                expression = try checked(.field(expression, name), at: dot)
+            } else if current.is(.leftBracket) {
+                expression = try parseSubscript(of: expression)
+            } else {
+                return expression
+            }
         }
-        return expression
+    }
+
+    /// `[index]` after a value; the index is a whole expression (`arr[i + 1]`).
+    @inline(never)
+    private mutating func parseSubscript(of base: SQLExpression) throws(SQLError) -> SQLExpression {
+        let open = advance()
+        if current.is(.rightBracket) {
+            throw failure(expected: "an index or key inside '[ ]'", hint: "write e.g. arr[0] or m['key']")
+        }
+        let index = try parseExpression()
+        try expect(.rightBracket, closing: open, alternatives: "']'")
+        return try checked(SQLExpression(.indexed(base, index: index), at: base.location), at: open)
     }
 
     /// After a dot any word names a field, reserved or not: `.end` is fine.
