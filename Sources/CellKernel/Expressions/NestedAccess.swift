@@ -31,6 +31,12 @@ public enum NestedFunction: Sendable, Hashable {
     case arrayDistinct
     /// `flatten(arr)`: the inner arrays end to end; NULL if any inner array is NULL.
     case flatten
+    /// `to_json(x)`.
+    case toJSON
+    /// `from_json(text, schema)`: the call's type is the schema.
+    case fromJSON
+    /// `get_json_object(text, path)`; a nil path did not parse (every row NULL, as Spark).
+    case getJSONObject(path: JSONPath?)
 }
 
 enum NestedAccess {
@@ -50,6 +56,9 @@ enum NestedAccess {
         case .sortArray(let ascending): return CollectionFunctions.sortArray(inputs[0], ascending: ascending)
         case .arrayDistinct: return CollectionFunctions.arrayDistinct(inputs[0])
         case .flatten: return CollectionFunctions.flatten(inputs[0], type: type)
+        case .toJSON: return JSONFunctions.toJSON(inputs[0])
+        case .fromJSON: return JSONFunctions.fromJSON(inputs[0], type: type)
+        case .getJSONObject(let path): return JSONFunctions.getJSONObject(inputs[0], path: path)
         }
     }
 

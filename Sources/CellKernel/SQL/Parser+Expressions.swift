@@ -420,3 +420,40 @@ extension SQLParser {
         throw failure(expected: alternatives, closing: opener)
     }
 }
+
+extension SQLParser {
+    /// The schema text of `from_json(text, 'a INT, b ARRAY<STRING>')`: a list of fields (a
+    /// STRUCT, as Spark's DDL reads it) or one type (`ARRAY<INT>`, `MAP<STRING, INT>`).
+    /// `origin` is where the string literal starts, so that errors point into it.
+    static func parseSchemaText(_ text: String, origin: SourceLocation) throws(SQLError) -> SQLType {
+        var parser = SQLParser(source: text, origin: SourceLocation(line: origin.line, column: origin.column + 1, offset: origin.offset + 1))
+        if case .endOfInput = parser.current.kind {
+            throw SQLError("the schema is empty", at: origin, hint: "write fields and types, e.g. 'a INT, b ARRAY<STRING>'")
+        }
+        let type: SQLType
+        if case .word(let word) = parser.current.kind, ["ARRAY", "MAP", "STRUCT"].contains(word.uppercased()),
+           parser.peek().is(.less) || parser.peek().is(.lessGreater) {
+            type = try parser.parseType()
+        } else {
+            var fields: [StructField] = []
+            repeat {
+                let nameToken = parser.current
+                let name: String
+                switch nameToken.kind {
+                case .word(let word): name = word
+                case .quotedIdentifier(let quoted): name = quoted
+                default: throw parser.failure(expected: "a field name")
+                }
+                parser.advance()
+                if fields.contains(where: { $0.name.caseInsensitiveCompare(name) }) {
+                    throw parser.failure("duplicate field '\(name)' in the schema", at: nameToken)
+                }
+                _ = parser.accept(.colon)
+                fields.append(StructField(name: name, type: try parser.parseType()))
+            } while parser.accept(.comma) != nil
+            type = .struct(fields)
+        }
+        guard case .endOfInput = parser.current.kind else { throw parser.failure(expected: "',' and another field, or the end of the schema") }
+        return type
+    }
+}

@@ -52,6 +52,9 @@ import Testing
         "sort_array": ({ "\($0)(array(3, n))[0]" }, .int(-7)),
         "array_distinct": ({ "size(\($0)(array(n, n, 1)))" }, .int(2)),
         "flatten": ({ "\($0)(array(array(n), array(2)))[1]" }, .int(2)),
+        "from_json": ({ "\($0)('{\"a\": [5]}', 'a ARRAY<INT>').a[0]" }, .int(5)),
+        "to_json": ({ "\($0)(named_struct('n', n))" }, .string(#"{"n":-7}"#)),
+        "get_json_object": ({ "\($0)('{\"a\": {\"b\": \"x\"}}', '$.a.b')" }, .string("x")),
     ]
 
     static func bind(_ text: String) throws -> BoundExpression {
