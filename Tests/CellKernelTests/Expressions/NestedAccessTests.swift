@@ -84,3 +84,40 @@ import Testing
         #expect(throws: SQLError.self) { _ = try sql("map(1, 'x', 1, 'y')") }
     }
 }
+
+/// Dotted names as Spark resolves them: a table qualifier first, else a STRUCT column.
+@Suite struct NestedNameResolutionTests {
+    static let s = SQLType.struct([StructField(name: "a", type: .int), StructField(name: "b", type: .string)])
+
+    func bind(_ text: String, _ columns: [Binder.Column]) throws -> BoundExpression {
+        try Binder(columns: columns).bind(try SQLParser.parseExpression(text))
+    }
+
+    @Test func qualifierThenColumnThenField() throws {
+        let join = [Binder.Column(name: "s", type: Self.s, qualifier: "t"), Binder.Column(name: "a", type: .bigint, qualifier: "t"),
+                    Binder.Column(name: "x", type: .int, qualifier: "u")]
+        #expect(try bind("t.s.a", join) == .call(.nested(.field(index: 0)), [.column(0, Self.s)], .int))
+        #expect(try bind("t.a", join) == .column(1, .bigint))
+        #expect(try bind("s.b", join) == .call(.nested(.field(index: 1)), [.column(0, Self.s)], .string))
+        #expect(try bind("S.B", join).type == .string)
+        #expect(throws: SQLError.self) { _ = try bind("v.a", join) }
+        #expect(throws: SQLError.self) { _ = try bind("t.s.c", join) }
+        // One input: `e.x` is column x of the stream e, unless e is a STRUCT column with field x.
+        let single = [Binder.Column(name: "s", type: Self.s), Binder.Column(name: "x", type: .int)]
+        #expect(try bind("e.x", single) == .column(1, .int))
+        #expect(try bind("s.a", single) == .call(.nested(.field(index: 0)), [.column(0, Self.s)], .int))
+        #expect(try bind("s.x", single) == .column(1, .int))
+        #expect(try bind("e.s.a", single) == .call(.nested(.field(index: 0)), [.column(0, Self.s)], .int))
+    }
+
+    @Test func namesAndTextAsSpark() throws {
+        #expect(try SQLParser.parseExpression("t.s.a").columnName == "a")
+        #expect(try SQLParser.parseExpression("arr[0]").columnName == "arr[0]")
+        #expect(try SQLParser.parseExpression("m['k']").columnName == "m[k]")
+        #expect(try SQLParser.parseExpression("a[0].b[1]").columnName == "a[0].b[1]")
+        #expect(throws: SQLError.self) { _ = try SQLParser.parseExpression("a[]") }
+        #expect(throws: SQLError.self) { _ = try SQLParser.parseExpression("a[1") }
+        let deep = String(repeating: "a[", count: 300) + "0" + String(repeating: "]", count: 300)
+        #expect(throws: SQLError.self) { _ = try SQLParser.parseExpression(deep) }
+    }
+}
