@@ -24,14 +24,14 @@ extension FunctionRegistry {
         },
         .scalar("array", arity: 0...1024) { (args) throws(SQLError) in
             let element = try args.commonType()
-            return .call(.nested(.makeArray), args.bound.map { TypeCoercion.cast($0, to: element) }, .array(element))
+            return .call(.nested(.makeArray), args.bound.map { TypeCoercion.cast($0, to: element) }, try args.shallow(.array(element)))
         },
-        .scalar("struct", arity: 1...1024) { args in
+        .scalar("struct", arity: 1...1024) { (args) throws(SQLError) in
             // Spark names a field after a column (or the last part of a.b.c), else col1, col2...
             let fields = args.bound.indices.map { i in
                 StructField(name: args.call.arguments[i].structFieldName ?? "col\(i + 1)", type: args[i].type)
             }
-            return .call(.nested(.makeStruct), args.bound, .struct(fields))
+            return .call(.nested(.makeStruct), args.bound, try args.shallow(.struct(fields)))
         },
         .scalar("named_struct", arity: 2...1024) { (args) throws(SQLError) in
             guard args.count % 2 == 0 else {
@@ -46,7 +46,7 @@ extension FunctionRegistry {
                 fields.append(StructField(name: name, type: args[2 * p + 1].type))
                 values.append(args[2 * p + 1])
             }
-            return .call(.nested(.makeStruct), values, .struct(fields))
+            return .call(.nested(.makeStruct), values, try args.shallow(.struct(fields)))
         },
         .scalar("map", arity: 0...1024) { (args) throws(SQLError) in
             guard args.count % 2 == 0 else {
@@ -68,7 +68,7 @@ extension FunctionRegistry {
             }
             var arguments: [BoundExpression] = []
             for (k, v) in zip(keys, values) { arguments += [TypeCoercion.cast(k, to: keyType), TypeCoercion.cast(v, to: valueType)] }
-            return .call(.nested(.makeMap), arguments, .map(key: keyType == .null ? .string : keyType, value: valueType))
+            return .call(.nested(.makeMap), arguments, try args.shallow(.map(key: keyType == .null ? .string : keyType, value: valueType)))
         },
         .scalar("array_contains", arity: 2...2) { (args) throws(SQLError) in
             guard case .array(let element) = args[0].type else { throw args.typeError(0, "an ARRAY") }
@@ -115,6 +115,16 @@ extension FunctionRegistry {
 }
 
 extension FunctionArguments {
+    /// `type`, if it nests no deeper than ``SQLType/maximumNestingDepth`` (what keeps the
+    /// recursive readers of nested values within the stack); a constructor's result otherwise.
+    func shallow(_ type: SQLType) throws(SQLError) -> SQLType {
+        guard type.nestingDepth <= SQLType.maximumNestingDepth else {
+            throw SQLError("\(name)() would nest values more than \(SQLType.maximumNestingDepth) levels deep", at: location,
+                           hint: "flatten the value, or keep the deep part as JSON text")
+        }
+        return type
+    }
+
     /// An error at argument `i`: the function needs `what`, and got the argument's type.
     func typeError(_ i: Int, _ what: String) -> SQLError {
         SQLError("\(name)() needs \(what), but \(call.arguments[i].sqlText) is \(bound[i].type)", at: call.arguments[i].location)

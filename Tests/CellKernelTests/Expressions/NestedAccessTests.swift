@@ -82,6 +82,14 @@ import Testing
         #expect(try sql("flatten(array(array(1, 2), array(3)))") == [.array([.int(1), .int(2), .int(3)])])
         #expect(try sql("flatten(array(array(1, 2), NULL))") == [.null])
         #expect(throws: SQLError.self) { _ = try sql("map(1, 'x', 1, 'y')") }
+        #expect(throws: SQLError.self) { _ = try sql("map(NULL, 'x')") }
+    }
+
+    @Test func constructorsStayWithinTheNestingLimit() throws {
+        let ok = String(repeating: "array(", count: 64) + "1" + String(repeating: ")", count: 64)
+        #expect(try sql("size(\(ok))") == [.int(1)])
+        let deep = String(repeating: "array(", count: 65) + "1" + String(repeating: ")", count: 65)
+        #expect { _ = try sql(deep) } throws: { ($0 as? SQLError)?.message.contains("more than 64 levels") == true }
     }
 }
 
