@@ -40,6 +40,34 @@ public enum NestedFunction: Sendable, Hashable {
 }
 
 enum NestedAccess {
+    /// How EXPLAIN prints a call: `u.name`, `tags[0]`, `m[k]`, else the SQL function's name.
+    static func explain(_ function: NestedFunction, _ types: [SQLType], _ args: [String]) -> String {
+        let name: String
+        switch function {
+        case .field(let index):
+            if case .struct(let fields)? = types.first, index < fields.count, let base = args.first { return "\(base).\(fields[index].name)" }
+            name = "field"
+        case .arrayItem, .mapValue:
+            if args.count == 2 { return "\(args[0])[\(args[1])]" }
+            name = "element"
+        case .elementAt: name = "element_at"
+        case .size: name = "size"
+        case .makeArray: name = "array"
+        case .makeStruct: name = "struct"
+        case .makeMap: name = "map"
+        case .arrayContains: name = "array_contains"
+        case .mapKeys: name = "map_keys"
+        case .mapValues: name = "map_values"
+        case .sortArray: name = "sort_array"
+        case .arrayDistinct: name = "array_distinct"
+        case .flatten: name = "flatten"
+        case .toJSON: name = "to_json"
+        case .fromJSON: name = "from_json"
+        case .getJSONObject: name = "get_json_object"
+        }
+        return "\(name)(\(args.joined(separator: ", ")))"
+    }
+
     static func apply(_ function: NestedFunction, _ inputs: [Column], type: SQLType, count: Int) -> Column {
         switch function {
         case .field(let index): return field(inputs[0], index: index, type: type)

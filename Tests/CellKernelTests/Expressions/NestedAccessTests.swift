@@ -118,6 +118,20 @@ import Testing
         #expect(try bind("e.s.a", single) == .call(.nested(.field(index: 0)), [.column(0, Self.s)], .int))
     }
 
+    @Test func explainNamesNestedCalls() throws {
+        let single = [Binder.Column(name: "s", type: Self.s), Binder.Column(name: "x", type: .int)]
+        let bound = try bind("size(array(s.a, x)) + array(x)[0]", single)
+        guard case .call(_, let arguments, _) = bound, case .call(.nested(.size), let inner, _) = arguments[0],
+              case .call(.nested(.makeArray), let elements, _) = inner[0] else {
+            Issue.record("unexpected binding \(bound)")
+            return
+        }
+        #expect(NestedAccess.explain(.field(index: 0), [Self.s], ["s"]) == "s.a")
+        #expect(NestedAccess.explain(.arrayItem, [.array(.int), .bigint], ["arr", "0"]) == "arr[0]")
+        #expect(NestedAccess.explain(.size, [.array(.int)], ["arr"]) == "size(arr)")
+        #expect(elements.count == 2)
+    }
+
     @Test func namesAndTextAsSpark() throws {
         #expect(try SQLParser.parseExpression("t.s.a").columnName == "a")
         #expect(try SQLParser.parseExpression("arr[0]").columnName == "arr[0]")
