@@ -215,30 +215,34 @@ enum NestedAccess {
         return out
     }
 
+    /// Entries are encoded into one reused buffer and named by ranges, so a row allocates nothing.
     private static func makeMap(_ inputs: [Column], type: SQLType, count: Int) -> Column {
         var out = Column(type: type, capacity: count)
-        var scratch: [UInt8] = [], keys: [[UInt8]] = [], values: [[UInt8]] = []
+        var encoded: [UInt8] = [], scratch: [UInt8] = []
+        var entries: [(key: Range<Int>, value: Range<Int>)] = []
         let pairs = inputs.count / 2
         rows: for row in 0..<count {
-            keys.removeAll(keepingCapacity: true)
-            values.removeAll(keepingCapacity: true)
+            encoded.removeAll(keepingCapacity: true)
+            entries.removeAll(keepingCapacity: true)
             for p in 0..<pairs {
                 let key = inputs[2 * p], value = inputs[2 * p + 1]
                 if key.isNull(row) { out.appendNull(); continue rows }
-                scratch.removeAll(keepingCapacity: true)
-                NestedEncoding.appendSlot(of: key, row: row, to: &scratch)
-                var encodedValue: [UInt8] = []
-                NestedEncoding.appendSlot(of: value, row: row, to: &encodedValue)
-                if let i = keys.firstIndex(of: scratch) { values[i] = encodedValue } else {
-                    keys.append(scratch)
-                    values.append(encodedValue)
+                let keyStart = encoded.count
+                NestedEncoding.appendSlot(of: key, row: row, to: &encoded)
+                let valueStart = encoded.count
+                NestedEncoding.appendSlot(of: value, row: row, to: &encoded)
+                let entry = (key: keyStart..<valueStart, value: valueStart..<encoded.count)
+                if let i = entries.firstIndex(where: { encoded[$0.key].elementsEqual(encoded[entry.key]) }) {
+                    entries[i].value = entry.value
+                } else {
+                    entries.append(entry)
                 }
             }
             scratch.removeAll(keepingCapacity: true)
-            NestedEncoding.appendUInt32(UInt32(keys.count), to: &scratch)
-            for (k, v) in zip(keys, values) {
-                scratch.append(contentsOf: k)
-                scratch.append(contentsOf: v)
+            NestedEncoding.appendUInt32(UInt32(entries.count), to: &scratch)
+            for entry in entries {
+                scratch.append(contentsOf: encoded[entry.key])
+                scratch.append(contentsOf: encoded[entry.value])
             }
             scratch.withUnsafeBytes { out.append(bytes: $0) }
         }

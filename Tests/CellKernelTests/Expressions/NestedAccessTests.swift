@@ -83,6 +83,9 @@ import Testing
         #expect(try sql("flatten(array(array(1, 2), NULL))") == [.null])
         #expect(throws: SQLError.self) { _ = try sql("map(1, 'x', 1, 'y')") }
         #expect(throws: SQLError.self) { _ = try sql("map(NULL, 'x')") }
+        // Computed keys: a repeat keeps its first place and its last value; a NULL key is a NULL map.
+        let k: (String, SQLType, [Value]) = ("k", .string, [.string("a"), .null])
+        #expect(try sql("map(k, 1, 'b', 2, k, 3)", k) == [.map(keys: [.string("a"), .string("b")], values: [.int(3), .int(2)]), .null])
     }
 
     @Test func constructorsStayWithinTheNestingLimit() throws {
