@@ -39,4 +39,6 @@ public enum ScalarFunction: Sendable, Hashable {
     case windowStart(size: Int64, offset: Int64)
     /// Functions off the hot path, evaluated a row at a time.
     case row(RowFunction)
+    /// Functions over STRUCT, ARRAY and MAP values, on their encoded bytes.
+    case nested(NestedFunction)
 }

@@ -64,6 +64,8 @@ enum Evaluator {
             return TimeFunctions.windowStart(inputs[0], size: size, offset: offset)
         case .row(let function):
             return RowFunctions.apply(function, inputs, type: type, count: count)
+        case .nested(let function):
+            return NestedAccess.apply(function, inputs, type: type, count: count)
         }
     }
 }

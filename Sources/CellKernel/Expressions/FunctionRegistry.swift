@@ -33,7 +33,7 @@
 enum FunctionRegistry {
     /// All entries, family by family; the order is completion's.
     static let entries: [FunctionEntry] = conditionalFunctions + stringFunctions + mathFunctions + timeFunctions
-        + aggregateFunctions
+        + collectionFunctions + jsonFunctions + aggregateFunctions
 
     /// The entry for a lower-case name or alias.
     static func entry(named name: String) -> FunctionEntry? { byName[name] }

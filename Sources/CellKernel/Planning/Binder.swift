@@ -30,6 +30,7 @@ struct Binder {
         if let qualifier, columns.contains(where: { $0.qualifier != nil }) {
             let qualified = columns.indices.filter { columns[$0].qualifier?.caseInsensitiveCompare(qualifier) == true }
             guard !qualified.isEmpty else {
+                if let nested = try structField(qualifier, name, at: location) { return nested }
                 let known = Array(Set(columns.compactMap(\.qualifier))).sorted()
                 throw SQLError("unknown table or alias '\(qualifier)' in '\(qualifier).\(name)'", at: location, length: qualifier.count,
                                hint: Suggestion.closest(to: qualifier, among: known).map { "did you mean '\($0)'?" }
@@ -46,6 +47,7 @@ struct Binder {
                            hint: Suggestion.closest(to: name, among: names).map { "did you mean '\(qualifier).\($0)'?" }
                                ?? "its columns: \(names.joined(separator: ", "))")
         }
+        if let qualifier, let nested = try structField(qualifier, name, at: location) { return nested }
         let matches = columns.indices.filter { columns[$0].name.caseInsensitiveCompare(name) }
         if let index = matches.first {
             // Over a join, a bare name both sides have is ambiguous (Spark's AMBIGUOUS_REFERENCE).
@@ -131,8 +133,9 @@ struct Binder {
         case .isNull(let operand, let negated):
             return .call(negated ? .isNotNull : .isNull, [try bind(operand)], .boolean)
         case .field(let base, let name):
-            throw SQLError("'\(base.sqlText).\(name)' is not a column here", at: at,
-                           hint: "window(...).start and .end are available when the query groups by that window")
+            return try field(of: base, name, at: at)
+        case .indexed(let base, let index):
+            return try element(of: base, index, at: at)
         }
     }
 

@@ -120,6 +120,7 @@ extension BoundExpression {
             case .isNull: return "\(args[0]) IS NULL"
             case .isNotNull: return "\(args[0]) IS NOT NULL"
             case .row(let f): return "\(f)(\(args.joined(separator: ", ")))"
+            case .nested(let f): return NestedAccess.explain(f, arguments.map(\.type), args)
             default: return "\(function)(\(args.joined(separator: ", ")))"
             }
         }

@@ -25,6 +25,7 @@
 /// | `x RLIKE p`                      | `RLIKE(x, p)`                             |
 /// | `CASE x WHEN 1 THEN a END`       | `CASE WHEN (x = 1) THEN a END`            |
 /// | `window(ts, '1 minute').start`   | `window(ts, 1 minute).start`              |
+/// | `arr[0]`, `m['k']`               | `arr[0]`, `m[k]`                          |
 extension SQLExpression {
     /// The expression as Spark pretty-prints it in generated column names (see above).
     var sqlText: String {
@@ -77,6 +78,8 @@ extension SQLExpression {
             return "(\(operand.sqlText) IS \(negated ? "NOT " : "")NULL)"
         case .field(let base, let name):
             return "\(base.sqlText).\(name)"
+        case .indexed(let base, let index):
+            return "\(base.sqlText)[\(index.sqlText)]"
         }
     }
 

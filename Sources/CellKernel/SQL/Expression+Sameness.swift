@@ -48,6 +48,8 @@ extension SQLExpression {
             return .isNull(operand.normalized, negated: negated)
         case .field(let base, let name):
             return .field(base.normalized, name: name.lowercased())
+        case .indexed(let base, let index):
+            return .indexed(base.normalized, index: index.normalized)
         }
     }
 }

@@ -22,6 +22,8 @@ extension SQLExpression {
             return [value, lower, upper]
         case .like(let value, let pattern, _), .rlike(let value, let pattern, _):
             return [value, pattern]
+        case .indexed(let base, let index):
+            return [base, index]
         }
     }
 

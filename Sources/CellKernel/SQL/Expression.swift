@@ -31,7 +31,8 @@ extension ExpressionKind {
             return 1
         case .unary(_, let operand), .cast(let operand, _), .isNull(let operand, _), .field(let operand, _):
             return operand.height + 1
-        case .binary(_, let left, let right), .like(let left, let right, _), .rlike(let left, let right, _):
+        case .binary(_, let left, let right), .like(let left, let right, _), .rlike(let left, let right, _),
+             .indexed(let left, let right):
             return max(left.height, right.height) + 1
         case .function(let call):
             return (call.arguments.lazy.map(\.height).max() ?? 0) + 1
@@ -72,6 +73,8 @@ indirect enum ExpressionKind: Hashable, Sendable {
     case isNull(SQLExpression, negated: Bool)
     /// `x.name`: a field of a struct, e.g. `window(event_time, '1 minute').start`.
     case field(SQLExpression, name: String)
+    /// `x[index]`: an element of an ARRAY (0-based) or the value of a MAP's key.
+    case indexed(SQLExpression, index: SQLExpression)
 }
 
 /// A function call: `f(a, b)`, `count(DISTINCT x)`.

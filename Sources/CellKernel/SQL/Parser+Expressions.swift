@@ -9,7 +9,7 @@
 /// 6. `+ - ||` (Spark puts `||` with `+` and `-`)
 /// 7. `* / % DIV`
 /// 8. unary `-` and `+`
-/// 9. postfix `.field`
+/// 9. postfix `.field` and `[index]`, chained left to right: `a.b[0].c`, `m['k']`
 /// 10. primaries: literals, columns, calls, CAST, CASE, parentheses
 extension SQLParser {
     /// How many levels an expression may have: nested parentheses, calls, CASE, CAST, NOT and
@@ -203,16 +203,33 @@ extension SQLParser {
         return try parsePostfix(.literal(try numberLiteral("-" + digits, kind, number), at: minus.location))
     }
 
-    /// `.field` after a value: `window(ts, '1 minute').start`.
+    /// `.field` and `[index]` after a value: `window(ts, '1 minute').start`, `a.b[0].c`, `m['k']`.
     private mutating func parsePostfix(_ base: SQLExpression) throws(SQLError) -> SQLExpression {
         var expression = base
-        while current.is(.dot) {
-            let dot = advance()
-            guard let name = fieldName(current) else { throw failure(expected: "a field name after '.'") }
-            advance()
-            expression = try checked(.field(expression, name), at: dot)
+        while true {
+            if current.is(.dot) {
+                let dot = advance()
+                guard let name = fieldName(current) else { throw failure(expected: "a field name after '.'") }
+                advance()
+                expression = try checked(.field(expression, name), at: dot)
+            } else if current.is(.leftBracket) {
+                expression = try parseSubscript(of: expression)
+            } else {
+                return expression
+            }
         }
-        return expression
+    }
+
+    /// `[index]` after a value; the index is a whole expression (`arr[i + 1]`).
+    @inline(never)
+    private mutating func parseSubscript(of base: SQLExpression) throws(SQLError) -> SQLExpression {
+        let open = advance()
+        if current.is(.rightBracket) {
+            throw failure(expected: "an index or key inside '[ ]'", hint: "write e.g. arr[0] or m['key']")
+        }
+        let index = try parseExpression()
+        try expect(.rightBracket, closing: open, alternatives: "']'")
+        return try checked(SQLExpression(.indexed(base, index: index), at: base.location), at: open)
     }
 
     /// After a dot any word names a field, reserved or not: `.end` is fine.
@@ -401,5 +418,42 @@ extension SQLParser {
     ) throws(SQLError) -> Token {
         if let token = accept(symbol) { return token }
         throw failure(expected: alternatives, closing: opener)
+    }
+}
+
+extension SQLParser {
+    /// The schema text of `from_json(text, 'a INT, b ARRAY<STRING>')`: a list of fields (a
+    /// STRUCT, as Spark's DDL reads it) or one type (`ARRAY<INT>`, `MAP<STRING, INT>`).
+    /// `origin` is where the string literal starts, so that errors point into it.
+    static func parseSchemaText(_ text: String, origin: SourceLocation) throws(SQLError) -> SQLType {
+        var parser = SQLParser(source: text, origin: SourceLocation(line: origin.line, column: origin.column + 1, offset: origin.offset + 1))
+        if case .endOfInput = parser.current.kind {
+            throw SQLError("the schema is empty", at: origin, hint: "write fields and types, e.g. 'a INT, b ARRAY<STRING>'")
+        }
+        let type: SQLType
+        if case .word(let word) = parser.current.kind, ["ARRAY", "MAP", "STRUCT"].contains(word.uppercased()),
+           parser.peek().is(.less) || parser.peek().is(.lessGreater) {
+            type = try parser.parseType()
+        } else {
+            var fields: [StructField] = []
+            repeat {
+                let nameToken = parser.current
+                let name: String
+                switch nameToken.kind {
+                case .word(let word): name = word
+                case .quotedIdentifier(let quoted): name = quoted
+                default: throw parser.failure(expected: "a field name")
+                }
+                parser.advance()
+                if fields.contains(where: { $0.name.caseInsensitiveCompare(name) }) {
+                    throw parser.failure("duplicate field '\(name)' in the schema", at: nameToken)
+                }
+                _ = parser.accept(.colon)
+                fields.append(StructField(name: name, type: try parser.parseType()))
+            } while parser.accept(.comma) != nil
+            type = .struct(fields)
+        }
+        guard case .endOfInput = parser.current.kind else { throw parser.failure(expected: "',' and another field, or the end of the schema") }
+        return type
     }
 }

@@ -205,3 +205,83 @@ public struct NestedReader {
         return flag == NestedEncoding.nullFlag ? .null : value(type)
     }
 }
+
+extension NestedEncoding {
+    /// Appends row `row` of a typed column as one slot (flag, then value): how constructors
+    /// such as `array(a, b)` and map lookups encode values straight from columns.
+    public static func appendSlot(of column: Column, row: Int, to out: inout [UInt8]) {
+        if column.isNull(row) { out.append(nullFlag); return }
+        out.append(presentFlag)
+        appendValue(of: column, row: row, to: &out)
+    }
+
+    /// Appends the value of a non-NULL row of a typed column (no flag byte).
+    public static func appendValue(of column: Column, row: Int, to out: inout [UInt8]) {
+        switch column.data {
+        case .int64(let v): appendUInt64(UInt64(bitPattern: v[row]), to: &out)
+        case .double(let v): appendUInt64(canonicalBits(v[row]), to: &out)
+        case .bool(let v): out.append(v[row] ? 1 : 0)
+        case .int128(let v): appendInt128(v[row], to: &out)
+        case .bytes(let v):
+            v.withElement(row) { raw in
+                // A STRING carries its length; a nested value is already its own encoding.
+                if !column.type.isNested { appendUInt32(UInt32(truncatingIfNeeded: raw.count), to: &out) }
+                out.append(contentsOf: raw)
+            }
+        }
+    }
+}
+
+extension NestedReader {
+    /// The bytes of the non-NULL value of `type` at the cursor, moving past it (nil on bad bytes).
+    public mutating func valueBytes(_ type: SQLType) -> UnsafeRawBufferPointer? {
+        let start = position
+        guard skip(type) else { return nil }
+        return UnsafeRawBufferPointer(rebasing: bytes[start..<position])
+    }
+
+    /// The bytes of the slot (flag included) at the cursor, moving past it (nil on bad bytes).
+    public mutating func slotBytes(_ type: SQLType) -> UnsafeRawBufferPointer? {
+        let start = position
+        guard skipSlot(type) else { return nil }
+        return UnsafeRawBufferPointer(rebasing: bytes[start..<position])
+    }
+}
+
+extension Column {
+    /// Appends the non-NULL value of `type` a reader is at, moving past it; false (nothing
+    /// appended) on malformed bytes. The column's type must be `type`.
+    public mutating func appendEncoded(_ r: inout NestedReader, type: SQLType) -> Bool {
+        switch type.storage {
+        case .int64:
+            guard let x = r.uint64() else { return false }
+            append(Int64(bitPattern: x))
+        case .double:
+            guard let x = r.uint64() else { return false }
+            append(Double(bitPattern: x))
+        case .bool:
+            guard let b = r.byte() else { return false }
+            append(b != 0)
+        case .int128:
+            guard let u = r.int128() else { return false }
+            append(u)
+        case .bytes:
+            if type.isNested {
+                guard let raw = r.valueBytes(type) else { return false }
+                append(bytes: raw)
+            } else {
+                guard let raw = r.string() else { return false }
+                append(bytes: raw)
+            }
+        }
+        return true
+    }
+
+    /// Appends the slot a reader is at (NULL for a NULL slot or malformed bytes).
+    public mutating func appendEncodedSlot(_ r: inout NestedReader, type: SQLType) {
+        guard let flag = r.byte(), flag != NestedEncoding.nullFlag, appendEncoded(&r, type: type) else {
+            appendNull()
+            return
+        }
+    }
+}

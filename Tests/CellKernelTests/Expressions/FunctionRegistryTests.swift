@@ -40,6 +40,21 @@ import Testing
         "hour": ({ "\($0)(ts)" }, .int(14)),
         "minute": ({ "\($0)(ts)" }, .int(7)),
         "second": ({ "\($0)(ts)" }, .int(9)),
+        "size": ({ "\($0)(array(n, n))" }, .int(2)),
+        "element_at": ({ "\($0)(array(n, 3), -1)" }, .int(3)),
+        "array": ({ "\($0)(n, 1)[0]" }, .int(-7)),
+        "struct": ({ "\($0)(n, s).n" }, .int(-7)),
+        "named_struct": ({ "\($0)('a', n).a" }, .int(-7)),
+        "map": ({ "\($0)('k', n)['k']" }, .int(-7)),
+        "array_contains": ({ "\($0)(array(1, n), -7)" }, .bool(true)),
+        "map_keys": ({ "\($0)(map('k', n))[0]" }, .string("k")),
+        "map_values": ({ "\($0)(map('k', n))[0]" }, .int(-7)),
+        "sort_array": ({ "\($0)(array(3, n))[0]" }, .int(-7)),
+        "array_distinct": ({ "size(\($0)(array(n, n, 1)))" }, .int(2)),
+        "flatten": ({ "\($0)(array(array(n), array(2)))[1]" }, .int(2)),
+        "from_json": ({ "\($0)('{\"a\": [5]}', 'a ARRAY<INT>').a[0]" }, .int(5)),
+        "to_json": ({ "\($0)(named_struct('n', n))" }, .string(#"{"n":-7}"#)),
+        "get_json_object": ({ "\($0)('{\"a\": {\"b\": \"x\"}}', '$.a.b')" }, .string("x")),
     ]
 
     static func bind(_ text: String) throws -> BoundExpression {
