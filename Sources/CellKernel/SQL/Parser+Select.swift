@@ -141,6 +141,16 @@ extension SQLParser {
             return SelectItem(SQLExpression(.star(qualifier: qualifier.name), at: qualifier.location))
         }
         let expression = try parseExpression()
+        // `AS (a, b)`: the names of a generator's columns (posexplode, explode of a map, json_tuple).
+        if check(.as), peek().is(.leftParen) {
+            advance()
+            let open = advance()
+            var item = SelectItem(expression)
+            item.aliases = [try identifier("an alias")]
+            while accept(.comma) != nil { item.aliases.append(try identifier("an alias")) }
+            try expect(.rightParen, "after the aliases", closing: open)
+            return item
+        }
         return SelectItem(expression, alias: try parseAlias(alternatives: [.from], expected: "FROM"))
     }
 

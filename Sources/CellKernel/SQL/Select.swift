@@ -142,6 +142,8 @@ struct SelectItem: Hashable, Sendable {
     var expression: SQLExpression
     /// `expr AS alias` or `expr alias`.
     var alias: Identifier?
+    /// `generator AS (a, b)`: one name per column a generator outputs (empty otherwise).
+    var aliases: [Identifier] = []
 
     /// A select item.
     init(_ expression: SQLExpression, alias: Identifier? = nil) {
