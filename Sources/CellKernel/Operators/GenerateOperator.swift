@@ -40,8 +40,23 @@ final class GenerateOperator: BatchOperator {
             JSONTuple.extract(argument, keys: spec.keys, into: &generated)
             rows = Array(0..<batch.count)
         }
-        let repeated = rows.count == batch.count && spec.function == .jsonTuple ? batch.columns : batch.columns.map { $0.gather(rows) }
+        let unread = Set(spec.unread)
+        let repeated = rows.count == batch.count && spec.function == .jsonTuple ? batch.columns
+            : batch.columns.enumerated().map { c, column in unread.contains(c) ? nulls(column.type, rows.count) : column.gather(rows) }
         return Batch(schema: schema, columns: repeated + generated)
+    }
+
+    /// A column of `count` NULLs: what stands for an input column nothing above reads.
+    static func nulls(_ type: SQLType, _ count: Int) -> Column {
+        let data: ColumnData = switch type.storage {
+        case .int64: .int64(Array(repeating: 0, count: count))
+        case .int128: .int128(Array(repeating: 0, count: count))
+        case .double: .double(Array(repeating: 0, count: count))
+        case .bool: .bool(Array(repeating: false, count: count))
+        case .bytes:
+            .bytes({ var v = ByteVector(capacity: count, averageLength: 0); for _ in 0..<count { v.appendEmpty() }; return v }())
+        }
+        return Column(type: type, data: data, validity: Array(repeating: false, count: count))
     }
 
     /// Appends the elements (or entries) of every row of `argument` to `columns` (`pos` first

@@ -21,6 +21,9 @@ public struct GenerateSpec: Sendable {
     public internal(set) var keys: [String]
     /// The generated columns, appended after the input's in the node's schema.
     public internal(set) var fields: [Schema.Field]
+    /// Input columns nothing above reads (set by pruning): emitted as NULLs rather than
+    /// repeated, so exploding a large array does not copy the array once per element.
+    public internal(set) var unread: [Int] = []
 
     /// Spark's name for the call, as EXPLAIN shows it.
     var sqlName: String {

@@ -49,3 +49,155 @@ import Testing
                           [.int(4), .int(0), .string("d")], [.int(4), .int(1), .null], [.int(5), .null, .null]])
     }
 }
+
+extension GenerateEndToEndTests {
+    typealias Random = StateDeltaTests.SplitMix
+
+    /// Events with an array of tags (sometimes NULL, empty, missing, or with NULL elements) and
+    /// a map of counts.
+    static func events(_ n: Int, seed: UInt64) -> [String] {
+        var rng = Random(state: seed)
+        let words = ["red", "green", "blue", "cyan", "a\\\"q", "é"]
+        return (0..<n).map { i in
+            var members = [#""id": \#(i)"#]
+            switch Int.random(in: 0..<10, using: &rng) {
+            case 0: members.append(#""tags": null"#)
+            case 1: members.append(#""tags": []"#)
+            case 2: break
+            default:
+                let tags = (0..<Int.random(in: 1...6, using: &rng)).map { _ in
+                    Int.random(in: 0..<12, using: &rng) == 0 ? "null" : "\"\(words.randomElement(using: &rng)!)\""
+                }
+                members.append(#""tags": [\#(tags.joined(separator: ", "))]"#)
+            }
+            if Bool.random(using: &rng) {
+                let entries = (0..<Int.random(in: 0...4, using: &rng)).map { k in
+                    #""k\#(k)": \#(Int.random(in: 0..<5, using: &rng) == 0 ? "null" : String(Int64.random(in: -1000...1000, using: &rng)))"#
+                }
+                members.append(#""m": {\#(entries.joined(separator: ", "))}"#)
+            }
+            return "{" + members.shuffled(using: &rng).joined(separator: ", ") + "}"
+        }
+    }
+
+    static func oracle(_ docs: [String]) throws -> SQLiteOracle {
+        let oracle = try SQLiteOracle()
+        try oracle.execute("CREATE TABLE d (id INTEGER, doc TEXT)")
+        try oracle.insert(into: "d", columns: 2, rows: docs.enumerated().map { [.integer(Int64($0.offset)), .text($0.element)] })
+        return oracle
+    }
+
+    static func sorted(_ rows: [[OracleValue]]) -> [String] { rows.map { $0.map(\.description).joined(separator: "|") }.sorted() }
+    static func sorted(_ rows: [[Value]]) -> [String] { sorted(rows.map { $0.map(OracleValue.init) }) }
+
+    static let schema = "id INT, tags ARRAY<STRING>, m MAP<STRING, BIGINT>"
+
+    @Test func posexplodeMatchesSQLiteJsonEach() throws {
+        let docs = Self.events(3000, seed: 42)
+        let got = try Self.rows(docs, schema: Self.schema, views: "CREATE VIEW x AS SELECT id, posexplode(tags) AS (p, t) FROM e;",
+                                view: "x", topic: "g3")
+        let want = try Self.oracle(docs).query(
+            "SELECT d.id, j.key, j.value FROM d, json_each(d.doc, '$.tags') j WHERE json_type(d.doc, '$.tags') = 'array'")
+        #expect(want.count > 7000)
+        #expect(Self.sorted(got) == Self.sorted(want))
+    }
+
+    @Test func explodeMapMatchesSQLiteJsonEach() throws {
+        let docs = Self.events(2000, seed: 5)
+        let got = try Self.rows(docs, schema: Self.schema, views: "CREATE VIEW x AS SELECT explode(m) AS (k, v), id + 1 AS next FROM e;",
+                                view: "x", topic: "g4")
+        let want = try Self.oracle(docs).query(
+            "SELECT j.key, j.value, d.id + 1 FROM d, json_each(d.doc, '$.m') j WHERE json_type(d.doc, '$.m') = 'object'")
+        #expect(want.count > 1000)
+        #expect(Self.sorted(got) == Self.sorted(want))
+    }
+
+    /// An aggregation over exploded rows: through a view, and through a subquery with
+    /// explode_outer (whose NULL/empty arrays count under a NULL tag).
+    @Test func aggregatesOverExplodedRows() throws {
+        let docs = Self.events(3000, seed: 9)
+        let oracle = try Self.oracle(docs)
+        let viaView = try Self.rows(docs, schema: Self.schema, views: """
+            CREATE VIEW x AS SELECT explode(tags) AS tag, id FROM e;
+            CREATE VIEW c AS SELECT tag, count(*) AS n, sum(id) AS s FROM x GROUP BY tag;
+            """, view: "c", topic: "g5")
+        let want = try oracle.query("""
+            SELECT j.value, count(*), sum(d.id) FROM d, json_each(d.doc, '$.tags') j
+            WHERE json_type(d.doc, '$.tags') = 'array' GROUP BY j.value
+            """)
+        #expect(Self.sorted(viaView) == Self.sorted(want))
+        let outer = try Self.rows(docs, schema: Self.schema, views: """
+            CREATE VIEW c AS SELECT tag, count(*) AS n FROM (SELECT explode_outer(tags) AS tag FROM e) GROUP BY tag;
+            """, view: "c", topic: "g6")
+        let wantOuter = try oracle.query("""
+            SELECT tag, count(*) FROM (
+              SELECT j.value AS tag FROM d, json_each(d.doc, '$.tags') j WHERE json_type(d.doc, '$.tags') = 'array'
+              UNION ALL SELECT NULL FROM d WHERE json_type(d.doc, '$.tags') IS NOT 'array' OR json_array_length(d.doc, '$.tags') = 0
+            ) GROUP BY tag
+            """)
+        #expect(Self.sorted(outer) == Self.sorted(wantOuter))
+        #expect(wantOuter.contains { $0[0] == .null })
+    }
+
+    /// A hundred thousand elements in one event, beside small ones.
+    @Test func aLargeArrayInOneEvent() throws {
+        let n = 100_000
+        let big = #"{"id": 7, "xs": ["# + (0..<n).map(String.init).joined(separator: ",") + "]}"
+        let got = try Self.rows([big, #"{"id": 8, "xs": [5]}"#], schema: "id INT, xs ARRAY<BIGINT>",
+                                views: "CREATE VIEW c AS SELECT id, count(*) AS n, sum(x) AS s, max(p) AS last FROM (SELECT id, posexplode(xs) AS (p, x) FROM e) GROUP BY id;",
+                                view: "c", topic: "g7")
+        #expect(Set(got) == [[.int(7), .int(Int64(n)), .int(Int64(n) * Int64(n - 1) / 2), .int(Int64(n - 1))],
+                             [.int(8), .int(1), .int(5), .int(0)]])
+    }
+
+    /// Spark's placement rules, each refused with its position.
+    @Test func misplacedGeneratorsAreRefusedAtTheirPosition() throws {
+        let cluster = try EmbeddedCluster()
+        try cluster.createTopic("gx", partitions: 1)
+        let session = CellSession(output: { _ in })
+        try session.run(script: """
+            CREATE SOURCE s USING kafka OPTIONS ('kafka.bootstrap.servers' = '\(cluster.bootstrapServers)', 'subscribe' = 'gx', 'startingOffsets' = 'earliest');
+            CREATE STREAM e FROM s FORMAT json SCHEMA (\(Self.schema), doc STRING);
+            """)
+        func failure(_ sql: String, view: String) -> SQLError? {
+            do {
+                try session.run(script: sql)
+                _ = try session.prepare(start: "START \(view)")
+            } catch let error as CellError {
+                if case .sql(let e) = error.kind { return e }
+            } catch {}
+            return nil
+        }
+        let cases: [(String, String, Int)] = [
+            ("SELECT explode(tags), explode(tags) AS u FROM e", "only one generator", 23),
+            ("SELECT upper(explode(tags)) FROM e", "cannot be nested", 14),
+            ("SELECT id FROM e WHERE explode(tags) = 'a'", "WHERE", 24),
+            ("SELECT id FROM e GROUP BY explode(tags)", "GROUP BY", 27),
+            ("SELECT explode(tags) AS t, count(*) FROM e", "aggregates", 8),
+            ("SELECT posexplode(tags) AS (a, b, c) FROM e", "expected 2 aliases but got 3", 29),
+            ("SELECT explode(m) AS one FROM e", "expected 2 aliases but got 1", 22),
+            ("SELECT explode(id) FROM e", "needs an ARRAY or a MAP", 16),
+            ("SELECT json_tuple(doc) FROM e", "at least one key", 8),
+            ("SELECT json_tuple(doc, id) FROM e", "string literals", 24),
+        ]
+        for (i, (sql, message, column)) in cases.enumerated() {
+            let error = failure("-- case \(i)\nCREATE VIEW bad\(i) AS \(sql);", view: "bad\(i)")
+            #expect(error?.message.contains(message) == true, "\(sql): \(error?.message ?? "no error")")
+            #expect(error?.location.line == 2 && error?.location.column == column + 19 + "\(i)".count, "\(sql): at \(error.map { "\($0.location)" } ?? "-")")
+        }
+        withExtendedLifetime(cluster) {}
+    }
+
+    /// json_tuple over a stream's string column, with aliases, beside a repeated column.
+    @Test func jsonTupleOverAStream() throws {
+        let inner = [#"{"a": 1, "b": "x"}"#, #"{"b": [1, 2]}"#, "not json", #"{"a": null}"#]
+        let docs = inner.enumerated().map { i, d in
+            let escaped = d.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
+            return #"{"id": \#(i), "doc": "\#(escaped)"}"#
+        }
+        let got = try Self.rows(docs, schema: "id INT, doc STRING",
+                                views: "CREATE VIEW x AS SELECT id, json_tuple(doc, 'a', 'b') AS (a, b) FROM e;", view: "x", topic: "g8")
+        #expect(got == [[.int(0), .string("1"), .string("x")], [.int(1), .null, .string("[1,2]")],
+                        [.int(2), .null, .null], [.int(3), .null, .null]])
+    }
+}
