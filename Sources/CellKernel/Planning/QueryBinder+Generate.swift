@@ -66,6 +66,28 @@ extension QueryBinder {
               case .function(let call) = select.items[index].expression.kind else { return nil }
         let item = select.items[index]
         let at = item.expression.location
+        let aliases = item.aliases.isEmpty ? item.alias.map { [$0] } ?? [] : item.aliases
+        let spec = try generatorSpec(call, at: at, scope: scope, aliases: aliases, outer: false)
+        let fields = spec.fields
+        let width = plan.schema.fields.count
+        let node = LogicalPlan(.generate(spec), [plan], schema: Schema(plan.schema.fields + fields), eventTime: plan.eventTime)
+        // Each generated column is a select item of its own, bound through a replacement; the
+        // qualifier cannot be written in SQL, so it stands for nothing else.
+        var items = Array(select.items[..<index])
+        for (j, field) in fields.enumerated() {
+            let stand = SQLExpression(.column(qualifier: "#generate", name: "\(j)"), at: at)
+            scope.replacements.append((stand, .column(width + j, field.type)))
+            items.append(SelectItem(stand, alias: Identifier(field.name, at: at)))
+        }
+        items += select.items[(index + 1)...]
+        var rewritten = select
+        rewritten.items = items
+        return (node, rewritten)
+    }
+
+    /// The generator `call` bound over `scope`, its columns named by `aliases` when given
+    /// (Spark's defaults otherwise); `outer` as LATERAL VIEW OUTER asks.
+    func generatorSpec(_ call: FunctionCall, at: SourceLocation, scope: Binder, aliases: [Identifier], outer: Bool) throws(SQLError) -> GenerateSpec {
         let name = call.lowercasedName
         guard !call.distinct else {
             throw SQLError("\(name)(DISTINCT ...) is not a thing: a generator is not an aggregate", at: at, length: call.name.count)
@@ -109,11 +131,10 @@ extension QueryBinder {
                 throw SQLError("\(name)() needs an ARRAY or a MAP, but \(call.arguments[0].sqlText) is \(argument.type)",
                                at: call.arguments[0].location, hint: "declare the column as ARRAY<...> or MAP<...> in the stream's SCHEMA")
             }
-            spec = GenerateSpec(function: positions ? .posexplode : .explode, outer: name.hasSuffix("_outer"),
+            spec = GenerateSpec(function: positions ? .posexplode : .explode, outer: outer || name.hasSuffix("_outer"),
                                 argument: argument, keys: [], fields: fields)
         }
         var fields = spec.fields
-        let aliases = item.aliases.isEmpty ? item.alias.map { [$0] } ?? [] : item.aliases
         if !aliases.isEmpty {
             guard aliases.count == fields.count else {
                 throw SQLError("the number of aliases supplied in the AS clause does not match the number of columns output by \(name)(): expected \(fields.count) aliases but got \(aliases.count)",
@@ -121,21 +142,34 @@ extension QueryBinder {
             }
             for (i, alias) in aliases.enumerated() { fields[i].name = alias.name }
         }
-        var written = spec
-        written.fields = fields
-        let width = plan.schema.fields.count
-        let node = LogicalPlan(.generate(written), [plan], schema: Schema(plan.schema.fields + fields), eventTime: plan.eventTime)
-        // Each generated column is a select item of its own, bound through a replacement; the
-        // qualifier cannot be written in SQL, so it stands for nothing else.
-        var items = Array(select.items[..<index])
-        for (j, field) in fields.enumerated() {
-            let stand = SQLExpression(.column(qualifier: "#generate", name: "\(j)"), at: at)
-            scope.replacements.append((stand, .column(width + j, field.type)))
-            items.append(SelectItem(stand, alias: Identifier(field.name, at: at)))
+        var named = spec
+        named.fields = fields
+        return named
+    }
+
+    /// Each `LATERAL VIEW` as a generate node over what FROM reads: its columns join the
+    /// FROM clause's (readable by name in WHERE and the select list, and part of `*`, as in
+    /// Spark), qualified by the view's table alias over a join.
+    func lateralViews(_ views: [LateralView], over from: FromClause) throws(SQLError) -> FromClause {
+        var clause = from
+        for view in views {
+            guard case .function(let call) = view.generator.kind, Self.generatorNames.contains(call.lowercasedName) else {
+                throw SQLError("LATERAL VIEW needs a generator (explode, explode_outer, posexplode, posexplode_outer, json_tuple), not \(view.generator.sqlText)",
+                               at: view.generator.location)
+            }
+            for argument in view.generator.children where argument.contains(where: Self.isGenerator) {
+                throw SQLError("generators cannot be nested in expressions", at: argument.location, hint: "use a second LATERAL VIEW over the first one's column")
+            }
+            var scope = Binder(columns: clause.columns)
+            scope.replacements = clause.replacements
+            let spec = try generatorSpec(call, at: view.generator.location, scope: scope, aliases: view.columns, outer: view.outer)
+            let width = clause.plan.schema.fields.count
+            clause.plan = try Self.bounded(LogicalPlan(.generate(spec), [clause.plan], schema: Schema(clause.plan.schema.fields + spec.fields),
+                                                       eventTime: clause.plan.eventTime), at: view.location)
+            let qualifier = clause.isJoin ? view.table.name : nil
+            clause.columns += spec.fields.map { Binder.Column(name: $0.name, type: $0.type, qualifier: qualifier) }
+            clause.star += spec.fields.indices.map { width + $0 }
         }
-        items += select.items[(index + 1)...]
-        var rewritten = select
-        rewritten.items = items
-        return (node, rewritten)
+        return clause
     }
 }

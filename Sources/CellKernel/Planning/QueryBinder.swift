@@ -119,7 +119,7 @@ struct QueryBinder {
     // MARK: One SELECT
 
     private func bind(_ written: Select, scope: [String: LogicalPlan]) throws(SQLError) -> LogicalPlan {
-        let from = try fromClause(written.from, scope: scope)
+        let from = try lateralViews(written.lateralViews, over: try fromClause(written.from, scope: scope))
         let input = from.plan
         var select = !written.distinct ? written
             : try Self.distinctAsGrouping(written, columns: from.star.filter(input.schema.fields.indices.contains).map { input.schema.fields[$0].name })
