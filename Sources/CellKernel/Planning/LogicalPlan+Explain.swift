@@ -62,6 +62,9 @@ extension LogicalPlan {
                 return " time range \(rightNames[r.rightColumn]) - \(names[r.leftColumn]) in [\(bound(r.lowerMicros)), \(bound(r.upperMicros))]"
             } ?? ""
             return "Join \(spec.kind.rawValue) keys \(list(keys))\(condition)\(range)"
+        case .generate(let spec):
+            let keys = spec.keys.map { ", '\($0)'" }.joined()
+            return "Generate \(spec.sqlName)(\(text(spec.argument))\(keys)) AS \(list(spec.fields.map(\.name)))"
         }
     }
 }

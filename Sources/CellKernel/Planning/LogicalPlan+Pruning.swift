@@ -135,6 +135,19 @@ extension LogicalPlan {
             var fields = left.schema.fields + right.schema.fields
             for (old, new) in map { fields[new] = schema.fields[old] }
             return (LogicalPlan(.join(spec), [left, right], schema: Schema(fields), eventTime: remapped(eventTime, map)), map)
+        case .generate(var spec):
+            // The input keeps what is read above it and what the generator reads; the generated
+            // columns all stay (they cost one pass whichever are read).
+            let width = inputs[0].schema.fields.count
+            let (input, inputMap) = inputs[0].pruned(keeping: needed.filter { $0 < width }.union(spec.argument.columnsUsed),
+                                                     eventTimeNeeded: eventTimeNeeded)
+            spec.argument = remap(spec.argument, inputMap)
+            let read = Set(needed.filter { $0 < width }.compactMap { inputMap[$0] })
+            spec.unread = input.schema.fields.indices.filter { !read.contains($0) }
+            var map = inputMap
+            for j in spec.fields.indices { map[width + j] = input.schema.fields.count + j }
+            return (LogicalPlan(.generate(spec), [input], schema: Schema(input.schema.fields + spec.fields),
+                                eventTime: input.eventTime), map)
         }
     }
 }

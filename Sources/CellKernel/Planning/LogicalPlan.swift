@@ -30,6 +30,9 @@ public struct LogicalPlan: Sendable {
         /// The rows of two inputs (left = inputs[0], right = inputs[1]) that match: output columns are the
         /// left's then the right's.
         case join(JoinSpec)
+        /// A generator (explode, posexplode, json_tuple): each input row as zero or more rows,
+        /// the input's columns then the generated ones.
+        case generate(GenerateSpec)
     }
 
     public internal(set) var operation: Operation

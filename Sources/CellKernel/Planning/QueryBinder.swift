@@ -119,10 +119,11 @@ struct QueryBinder {
     // MARK: One SELECT
 
     private func bind(_ written: Select, scope: [String: LogicalPlan]) throws(SQLError) -> LogicalPlan {
-        let from = try fromClause(written.from, scope: scope)
+        let from = try lateralViews(written.lateralViews, over: try fromClause(written.from, scope: scope))
         let input = from.plan
-        let select = !written.distinct ? written
+        var select = !written.distinct ? written
             : try Self.distinctAsGrouping(written, columns: from.star.filter(input.schema.fields.indices.contains).map { input.schema.fields[$0].name })
+        try Self.checkGenerators(select)
         var scope = Binder(columns: from.columns)
         scope.replacements = from.replacements
         // Over an aggregation's windows, `window.start` and `window.end` read its window
@@ -144,6 +145,7 @@ struct QueryBinder {
             let bound = try Self.condition(condition, scope, clause: "WHERE")
             plan = LogicalPlan(.filter(bound), [plan], schema: plan.schema, eventTime: plan.eventTime)
         }
+        if let generated = try generate(select, over: plan, scope: &scope) { (plan, select) = generated }
 
         // GROUP BY keys, with at most one window.
         var keys: [BoundExpression] = []

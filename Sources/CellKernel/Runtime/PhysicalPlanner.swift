@@ -66,6 +66,10 @@ struct PhysicalPlanner {
                 return TableScanOperator(name: name, table: Batch(schema: node.schema, columns: columns.map { whole.columns[$0] }))
             case .join(let spec):
                 return join(node, spec)
+            case .generate(let spec):
+                // Not fused: a generator changes the row count, so it runs over the fused
+                // scan's output (and an aggregation above it reads its rows).
+                return GenerateOperator(spec, schema: node.schema, input: lower(node.inputs[0]))
             case .streamScan:
                 // Fused above (a scan is stateless); here only for the switch to be whole.
                 return fused(node, into: nil, schema: node.schema)
@@ -143,7 +147,7 @@ extension LogicalPlan {
         case .join(let spec):
             Self.isStaticRows(inputs[1]) && inputs[0].isStatelessStream && spec.kind != .rightOuter
                 || Self.isStaticRows(inputs[0]) && inputs[1].isStatelessStream && spec.kind != .leftOuter
-        case .tableScan, .aggregate, .sort, .limit: false
+        case .tableScan, .aggregate, .sort, .limit, .generate: false
         }
     }
 

@@ -16,6 +16,8 @@ enum Keyword: String, Hashable, Sendable, CaseIterable {
     // Joins: JOIN and ON are reserved; the others only cannot alias a table (Spark's strict
     // non-reserved words), so `left(s, 2)` and a column named `left` still work.
     case join = "JOIN", on = "ON", inner = "INNER", left = "LEFT", right = "RIGHT", outer = "OUTER"
+    // `FROM s LATERAL VIEW explode(a) t AS x` (Hive's generator form).
+    case lateral = "LATERAL"
     case full = "FULL", cross = "CROSS", natural = "NATURAL", semi = "SEMI", anti = "ANTI"
     // Query composition.
     case union = "UNION", all = "ALL", with = "WITH", explain = "EXPLAIN"

@@ -89,6 +89,7 @@ extension SQLParser {
         let from = try parseTableReference()
 
         var query = Select(distinct: distinct, items: items, from: from, at: select.location)
+        while check(.lateral) { query.lateralViews.append(try parseLateralView()) }
         var seen: [Keyword: Token] = [:]
         var rank = -1
         while let position = Self.clauses.firstIndex(where: { check($0.keyword) }) {
@@ -141,6 +142,16 @@ extension SQLParser {
             return SelectItem(SQLExpression(.star(qualifier: qualifier.name), at: qualifier.location))
         }
         let expression = try parseExpression()
+        // `AS (a, b)`: the names of a generator's columns (posexplode, explode of a map, json_tuple).
+        if check(.as), peek().is(.leftParen) {
+            advance()
+            let open = advance()
+            var item = SelectItem(expression)
+            item.aliases = [try identifier("an alias")]
+            while accept(.comma) != nil { item.aliases.append(try identifier("an alias")) }
+            try expect(.rightParen, "after the aliases", closing: open)
+            return item
+        }
         return SelectItem(expression, alias: try parseAlias(alternatives: [.from], expected: "FROM"))
     }
 
@@ -153,7 +164,25 @@ extension SQLParser {
     }
 
     /// Words that cannot alias a table, because they start a join (Spark's strict non-reserved words).
-    private static let joinWords: Set<Keyword> = [.inner, .left, .right, .outer, .full, .cross, .natural, .semi, .anti, .using]
+    private static let joinWords: Set<Keyword> = [.inner, .left, .right, .outer, .full, .cross, .natural, .semi, .anti, .using, .lateral]
+
+    /// `LATERAL VIEW [OUTER] generator(args) table [AS] column [, column ...]`.
+    private mutating func parseLateralView() throws(SQLError) -> LateralView {
+        let start = advance()
+        try expect(.view, "after LATERAL")
+        let outer = accept(.outer) != nil
+        let generator = try parseExpression()
+        guard case .function = generator.kind else {
+            throw SQLError("LATERAL VIEW needs a generator call such as explode(column)", at: generator.location)
+        }
+        let table = try identifier("a table alias after the LATERAL VIEW generator (Spark requires one)")
+        var columns: [Identifier] = []
+        if accept(.as) != nil || (current.isName && !current.is(.lateral)) {
+            columns = [try identifier("a column name")]
+            while accept(.comma) != nil { columns.append(try identifier("a column name")) }
+        }
+        return LateralView(outer: outer, generator: generator, table: table, columns: columns, at: start.location)
+    }
 
     /// `primary [join ...]`: a name or subquery, then any chain of joins, left-deep.
     private mutating func parseTableReference() throws(SQLError) -> TableReference {

@@ -6,6 +6,8 @@ struct Select: Hashable, Sendable {
     var items: [SelectItem]
     /// The stream or view read.
     var from: TableReference
+    /// `LATERAL VIEW ...` clauses after FROM, in order (each may read the ones before).
+    var lateralViews: [LateralView] = []
     /// The WHERE condition.
     var whereClause: SQLExpression?
     /// The GROUP BY keys; empty when there is no GROUP BY.
@@ -142,6 +144,8 @@ struct SelectItem: Hashable, Sendable {
     var expression: SQLExpression
     /// `expr AS alias` or `expr alias`.
     var alias: Identifier?
+    /// `generator AS (a, b)`: one name per column a generator outputs (empty otherwise).
+    var aliases: [Identifier] = []
 
     /// A select item.
     init(_ expression: SQLExpression, alias: Identifier? = nil) {
@@ -170,5 +174,28 @@ struct OrderItem: Hashable, Sendable {
         self.expression = expression
         self.ascending = ascending
         self.nullsFirst = nullsFirst ?? ascending
+    }
+}
+
+/// `LATERAL VIEW [OUTER] generator(args) table [AS] column, ...` (Hive's form of a generator
+/// in FROM): the generator's columns join each row of what FROM reads.
+struct LateralView: Hashable, Sendable {
+    /// `LATERAL VIEW OUTER`: a NULL or empty input keeps its row, with NULLs.
+    var outer: Bool
+    /// The generator call (explode, posexplode, json_tuple, ...).
+    var generator: SQLExpression
+    /// The table alias Spark requires after the call.
+    var table: Identifier
+    /// The names of the generated columns; empty for the generator's own names.
+    var columns: [Identifier]
+    /// Where `LATERAL` is.
+    @IgnoredInComparison var location: SourceLocation
+
+    init(outer: Bool, generator: SQLExpression, table: Identifier, columns: [Identifier], at location: SourceLocation) {
+        self.outer = outer
+        self.generator = generator
+        self.table = table
+        self.columns = columns
+        self.location = location
     }
 }
