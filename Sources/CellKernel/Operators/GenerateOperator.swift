@@ -19,8 +19,11 @@ final class GenerateOperator: BatchOperator {
     var inputs: [any BatchOperator] { [input] }
 
     func next(_ context: inout BatchContext) throws -> Batch {
-        Self.apply(spec, to: try input.next(&context), schema: schema)
+        try Self.apply(spec, to: try input.next(&context), schema: schema)
     }
+
+    /// The most rows one batch's generator may produce: past it memory, not the query, decides.
+    static let maximumRows = 50_000_000
 
     var explainLine: String {
         let keys = spec.keys.map { ", '\($0)'" }.joined()
@@ -29,7 +32,7 @@ final class GenerateOperator: BatchOperator {
     }
 
     /// The generated rows of `batch`: its columns repeated, then the generated columns.
-    static func apply(_ spec: GenerateSpec, to batch: Batch, schema: Schema) -> Batch {
+    static func apply(_ spec: GenerateSpec, to batch: Batch, schema: Schema) throws(GenerateError) -> Batch {
         let argument = Evaluator.evaluate(spec.argument, on: batch)
         var generated = spec.fields.map { Column(type: $0.type, capacity: batch.count) }
         let rows: [Int]
@@ -41,6 +44,21 @@ final class GenerateOperator: BatchOperator {
             rows = Array(0..<batch.count)
         }
         let unread = Set(spec.unread)
+        if rows.count > maximumRows {
+            throw GenerateError("\(spec.sqlName)() made \(rows.count) rows out of one batch of \(batch.count); at most \(maximumRows) are allowed",
+                                hint: "read smaller batches (the source's maxOffsetsPerTrigger), or filter the rows before exploding them")
+        }
+        // Text columns hold at most 2 GiB a batch (32-bit offsets): a column repeated per element
+        // (`SELECT arr, explode(arr)`) can pass that long before memory runs out.
+        for (c, column) in batch.columns.enumerated() where !unread.contains(c) && rows.count != batch.count {
+            guard case .bytes(let vector) = column.data else { continue }
+            var total = 0
+            for r in rows { total += vector.range(r).count }
+            if total > Int(Int32.max) {
+                throw GenerateError("\(spec.sqlName)() would repeat column \(batch.schema.fields[c].name) into \(total) bytes in one batch; at most \(Int32.max) fit",
+                                    hint: "do not select the exploded column itself beside its elements, or read smaller batches (maxOffsetsPerTrigger)")
+            }
+        }
         let repeated = rows.count == batch.count && spec.function == .jsonTuple ? batch.columns
             : batch.columns.enumerated().map { c, column in unread.contains(c) ? nulls(column.type, rows.count) : column.gather(rows) }
         return Batch(schema: schema, columns: repeated + generated)
@@ -137,4 +155,17 @@ final class GenerateOperator: BatchOperator {
             }
         }
     }
+}
+
+/// A generator's output that cannot be built (too many rows, or too many bytes, in one batch).
+struct GenerateError: Error, CustomStringConvertible {
+    let message: String
+    let hint: String
+
+    init(_ message: String, hint: String) {
+        self.message = message
+        self.hint = hint
+    }
+
+    var description: String { "\(message)\nhint: \(hint)" }
 }

@@ -142,7 +142,8 @@ extension LogicalPlan {
             let (input, inputMap) = inputs[0].pruned(keeping: needed.filter { $0 < width }.union(spec.argument.columnsUsed),
                                                      eventTimeNeeded: eventTimeNeeded)
             spec.argument = remap(spec.argument, inputMap)
-            let read = Set(needed.filter { $0 < width }.compactMap { inputMap[$0] })
+            var read = Set(needed.filter { $0 < width }.compactMap { inputMap[$0] })
+            if let mark = input.eventTime { read.insert(mark.column) }
             spec.unread = input.schema.fields.indices.filter { !read.contains($0) }
             var map = inputMap
             for j in spec.fields.indices { map[width + j] = input.schema.fields.count + j }

@@ -51,6 +51,10 @@ extension QueryBinder {
             let aggregates = select.items.contains { item in
                 item.expression.contains { if case .function(let f) = $0.kind { Binder.aggregateNames[f.lowercasedName] != nil } else { false } }
             }
+            if select.distinct {
+                throw SQLError("SELECT DISTINCT with \(call.lowercasedName)() is not supported", at: first.location, length: call.name.count,
+                               hint: "select DISTINCT from a subquery that explodes: SELECT DISTINCT x FROM (SELECT explode(a) AS x FROM s)")
+            }
             if aggregates || !select.groupBy.isEmpty || select.having != nil {
                 throw SQLError("\(call.lowercasedName)() together with GROUP BY or aggregates is not supported", at: first.location,
                                length: call.name.count, hint: "explode in a subquery and aggregate its rows outside: SELECT x, count(*) FROM (SELECT explode(a) AS x FROM s) GROUP BY x")

@@ -121,9 +121,9 @@ struct QueryBinder {
     private func bind(_ written: Select, scope: [String: LogicalPlan]) throws(SQLError) -> LogicalPlan {
         let from = try lateralViews(written.lateralViews, over: try fromClause(written.from, scope: scope))
         let input = from.plan
+        try Self.checkGenerators(written)
         var select = !written.distinct ? written
             : try Self.distinctAsGrouping(written, columns: from.star.filter(input.schema.fields.indices.contains).map { input.schema.fields[$0].name })
-        try Self.checkGenerators(select)
         var scope = Binder(columns: from.columns)
         scope.replacements = from.replacements
         // Over an aggregation's windows, `window.start` and `window.end` read its window

@@ -179,6 +179,8 @@ extension GenerateEndToEndTests {
             ("SELECT explode(id) FROM e", "needs an ARRAY or a MAP", 16),
             ("SELECT json_tuple(doc) FROM e", "at least one key", 8),
             ("SELECT json_tuple(doc, id) FROM e", "string literals", 24),
+            ("SELECT DISTINCT explode(tags) FROM e", "SELECT DISTINCT", 17),
+            ("SELECT id FROM e LATERAL VIEW upper(doc) t AS u", "needs a generator", 31),
         ]
         for (i, (sql, message, column)) in cases.enumerated() {
             let error = failure("-- case \(i)\nCREATE VIEW bad\(i) AS \(sql);", view: "bad\(i)")
@@ -237,5 +239,35 @@ extension GenerateEndToEndTests {
         // The map column itself is in `*`: compare the other columns.
         #expect(star.first?.count == 4)
         #expect(Self.sorted(star.map { [$0[0], .null, $0[2], $0[3]] }) == Self.sorted(wantStar))
+    }
+}
+
+extension GenerateEndToEndTests {
+    /// Exploded rows keep the event time under a watermark: a windowed count per tag in
+    /// append mode emits each window once the watermark closes it.
+    @Test func explodedRowsCarryTheWatermark() throws {
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("cells-gen-\(UUID().uuidString).jsonl").path
+        defer { try? FileManager.default.removeItem(atPath: file) }
+        func line(_ time: String, _ tags: String) -> String { #"{"t":"2024-01-01T\#(time)Z","tags":\#(tags)}"# + "\n" }
+        try (line("00:00:10", #"["a","b"]"#) + line("00:00:20", #"["a"]"#) + line("00:00:30", "[]") + line("00:02:40", #"["c"]"#))
+            .write(toFile: file, atomically: true, encoding: .utf8)
+        let session = CellSession(output: { _ in })
+        try session.run(script: """
+            CREATE SOURCE f USING file OPTIONS ('path' = '\(file)');
+            CREATE STREAM e FROM f FORMAT json SCHEMA (t TIMESTAMP, tags ARRAY<STRING>) WATERMARK t DELAY '30 seconds';
+            CREATE VIEW x AS SELECT t, explode(tags) AS tag FROM e;
+            CREATE VIEW c AS SELECT window(t, '1 minute').start AS minute, tag, count(*) AS n FROM x GROUP BY window(t, '1 minute'), tag;
+            """)
+        let query = try session.prepare(start: "START c OUTPUT MODE append")
+        _ = try #require(try query.runBatch())
+        #expect(session.table("c")?.count == 0, "nothing is final before the watermark passes a window")
+        let handle = try #require(FileHandle(forWritingAtPath: file))
+        handle.seekToEndOfFile()
+        handle.write(Data(line("00:05:00", #"["d"]"#).utf8))
+        try handle.close()
+        _ = try #require(try query.runBatch())
+        let rows = try #require(session.table("c")).sortedRows
+        #expect(rows == [["1704067200000000", "a", "2"], ["1704067200000000", "b", "1"]], "minute 0 closed by the first batch's watermark; minute 2 still open")
+        query.stop()
     }
 }
