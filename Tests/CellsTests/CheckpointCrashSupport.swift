@@ -1,25 +1,11 @@
 import Foundation
 import Testing
+import TransactionGenerator
 #if canImport(Glibc)
 import Glibc
 #endif
 
 // MARK: Seeded input, and what the notebook must compute from it
-
-/// SplitMix64: a small seeded generator, so that the messages and the kill points of a crash
-/// test are the same on every run (only the scheduler's timing differs).
-struct SeededGenerator: RandomNumberGenerator {
-    private var state: UInt64
-    init(seed: UInt64) { state = seed }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
 
 /// One input message of the crash tests: a unique id, a group, an exact (integer) amount and
 /// an event time that rises with the message's index, with up to a second of jitter.
@@ -47,7 +33,7 @@ struct CrashEvent: Sendable {
     /// `count` events, `spacing` ms apart on average. With a watermark delay of twice the
     /// jitter or more and batches that read the messages in about their order, no row is late.
     static func seeded(_ count: Int, seed: UInt64, spacing: Int64 = 20) -> [CrashEvent] {
-        var random = SeededGenerator(seed: seed)
+        var random = CellsRandom(seed: seed)
         return (0..<count).map { i in
             CrashEvent(id: "ev-\(i)-\(String(random.next() & 0xFFFF_FFFF, radix: 36))",
                        group: "g\(Int.random(in: 0..<3, using: &random))",
@@ -290,7 +276,7 @@ struct CrashCampaign {
 
     /// The seeded list of runs: `kills` random kills at sorted points of the whole work, and
     /// each protocol phase `rounds` times, in a seeded order.
-    func actions(kills: Int, rounds: Int, using random: inout SeededGenerator) -> [Action] {
+    func actions(kills: Int, rounds: Int, using random: inout CellsRandom) -> [Action] {
         let total = finals.values.reduce(0) { $0 + $1 + 1 }
         let targets = (0..<kills).map { _ in Int64.random(in: 0...max(0, total - 2), using: &random) }.sorted()
         let phases: [KillPhase] = [.offsets, .state, .sinks, .commit]
@@ -303,7 +289,7 @@ struct CrashCampaign {
     }
 
     /// One run: started, killed as `action` says (or not, with nil), and checked.
-    func run(_ action: Action?, using random: inout SeededGenerator) throws -> CampaignRun {
+    func run(_ action: Action?, using random: inout CellsRandom) throws -> CampaignRun {
         let before = progress()
         var environment = self.environment
         var aimed: (view: String, batch: Int64)?

@@ -1,6 +1,7 @@
 import Foundation
 import KafkaBridge
 import Testing
+import TransactionGenerator
 
 /// Checkpoints survive SIGKILL anywhere: `cells run NOTEBOOK --all --trigger available-now
 /// --checkpoint-root DIR` over a Kafka topic (an embedded cluster in this process, over TCP)
@@ -123,7 +124,7 @@ import Testing
         let campaign = CrashCampaign(notebook: notebook, environment: environment, finals: finals,
                                      batchSeconds: cleanSeconds / Double(batches),
                                      reference: try CrashNotebook.views.reduce(into: [:]) { $0[$1] = Set(try reference.parts($1).map(\.batch)) })
-        var random = SeededGenerator(seed: seed)
+        var random = CellsRandom(seed: seed)
         var runs: [CampaignRun] = []
         for action in campaign.actions(kills: 20, rounds: 2, using: &random) {
             let run = try campaign.run(action, using: &random)

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TransactionGenerator
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -31,7 +32,7 @@ import Glibc
     /// passes its own rows), and end with a row far ahead that moves both watermarks past
     /// everything, so that the last batches emit every outer row.
     static func seeded(seed: UInt64) -> (auths: [Auth], settlements: [Settlement]) {
-        var random = SeededGenerator(seed: seed)
+        var random = CellsRandom(seed: seed)
         var auths: [Auth] = [], settlements: [Settlement] = []
         for i in 0..<authorizations {
             let id = "a\(i)-\(String(random.next() & 0xFFFF, radix: 36))"
@@ -180,7 +181,7 @@ import Glibc
         // hook right after each protocol step, twice each, at seeded places among them.
         let campaign = try notebook()
         defer { campaign.remove() }
-        var random = SeededGenerator(seed: 2020)
+        var random = CellsRandom(seed: 2020)
         var actions: [(hook: String?, target: Int64)] = (0..<16).map { _ in (nil, Int64.random(in: 0...max(0, final - 1), using: &random)) }
             .sorted { $0.target < $1.target }
         for phase in ["offsets", "state", "sinks", "commit", "offsets", "state", "sinks", "commit"] {

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TransactionGenerator
 
 /// The Kafka sink under a checkpoint, across `kill -9`: a query from one topic of a `cells
 /// broker` to another, killed at random moments and at each step of the checkpoint protocol
@@ -30,7 +31,7 @@ struct CheckpointKafkaSinkCrashTests {
 
         // Each step of the protocol once, then kills at random moments (a seeded generator, so
         // a failure replays), then a run to the end.
-        var random = SeededGenerator(seed: 20261202)
+        var random = CellsRandom(seed: 20261202)
         var runs: [ReapedChild.Ended] = []
         for phase in ["offsets:3", "state:5", "sinks:7", "commit:9"] {
             runs.append(try cellsRun(arguments, environment: ["CELLS_TEST_CRASH_AT": phase]))

@@ -1,6 +1,7 @@
 @testable import CellKernel
 import Foundation
 import Testing
+import TransactionGenerator
 
 /// The checkpoint's small records (offsets log, commit log, metadata): every field survives
 /// the bytes, and damaged bytes (cut off, flipped, random) are a ``SnapshotError``, never a trap.
@@ -85,7 +86,7 @@ import Testing
     /// lengths, trailing bytes) must catch what the checksum would have: a few hundred cases
     /// per record, none may trap, and whatever decodes is a record that round-trips.
     @Test func randomMutationsWithValidChecksumsNeverTrap() {
-        var random = SplitMix(seed: 0x5EED_CE11)
+        var random = CellsRandom(seed: 0x5EED_CE11)
         var errors = 0, decoded = 0
         for original in [Self.offsets.bytes, Self.commit.bytes, Self.metadata.bytes] {
             let body = Array(original.dropLast(8))
@@ -128,7 +129,7 @@ import Testing
 
     /// Unchecked random bytes (the checksum is wrong for nearly all): errors, never traps.
     @Test func randomBytesAreRefused() {
-        var random = SplitMix(seed: 42)
+        var random = CellsRandom(seed: 42)
         for length in [0, 1, 7, 8, 18, 19, 20, 27, 64, 300] {
             for _ in 0..<20 {
                 var bytes = Array("CELLSCHK".utf8) + [1, 0, UInt8(1 + random.next() % 3)]
@@ -148,15 +149,3 @@ import Testing
     }
 }
 
-/// A small deterministic random generator, so a failing mutation can be replayed.
-struct SplitMix {
-    private var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}

@@ -2,6 +2,7 @@
 import Foundation
 import KafkaBridge
 import Testing
+import TransactionGenerator
 
 /// Generators end to end: JSON events with arrays and maps from the embedded broker, exploded
 /// by a started view, checked row by row against a reference computed from the same events.
@@ -51,12 +52,12 @@ import Testing
 }
 
 extension GenerateEndToEndTests {
-    typealias Random = StateDeltaTests.SplitMix
+    typealias Random = CellsRandom
 
     /// Events with an array of tags (sometimes NULL, empty, missing, or with NULL elements) and
     /// a map of counts.
     static func events(_ n: Int, seed: UInt64) -> [String] {
-        var rng = Random(state: seed)
+        var rng = Random(seed: seed)
         let words = ["red", "green", "blue", "cyan", "a\\\"q", "é"]
         return (0..<n).map { i in
             var members = [#""id": \#(i)"#]

@@ -1,6 +1,7 @@
 @testable import CellKernel
 import Foundation
 import Testing
+import TransactionGenerator
 
 /// Stream-stream joins against an independent model, micro-batch by micro-batch: seeded
 /// authorizations and settlements (missing ones, ones too late for the 60-second range, two
@@ -23,7 +24,7 @@ import Testing
     /// moved by more than the range since the one for late rows, with stragglers from before
     /// the jump among its rows. Then a step of horizon rows, far ahead on both sides.
     static func steps(seed: UInt64) -> [Step] {
-        var random = StateDeltaTests.SplitMix(state: seed)
+        var random = CellsRandom(seed: seed)
         let count = 40, jump = 26
         var steps = Array(repeating: Step(), count: count + 1)
         var settlementNumber = 0

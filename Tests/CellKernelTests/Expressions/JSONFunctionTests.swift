@@ -1,27 +1,15 @@
 @testable import CellKernel
 import Testing
+import TransactionGenerator
 
 /// from_json, to_json and get_json_object: thousands of generated documents against SQLite's
 /// json_extract, hostile depth and size, and the round trip.
 @Suite struct JSONFunctionTests {
-    /// A small deterministic generator (SplitMix64), so a failure reproduces.
-    struct Generator: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-        mutating func below(_ n: Int) -> Int { Int(next() % UInt64(n)) }
-    }
-
     /// Documents with fields absent, NULL, nested three levels, arrays of varying length, and
     /// escapes in top-level strings (nested objects keep plain text: SQLite and Spark re-escape
     /// returned objects differently, see JSONFunctions.getJSONObject).
     static func documents(_ count: Int) -> [String] {
-        var g = Generator(state: 42)
+        var g = CellsRandom(seed: 42)
         let words = ["a", "bb", "ccc", "é", "x y", "日本"]
         return (0..<count).map { i in
             var members: [String] = ["\"id\": \(i)"]
@@ -166,4 +154,9 @@ import Testing
         #expect(try sql("array_contains(from_json(doc, 'xs ARRAY<BIGINT>').xs, 999998)", doc) == [.bool(true)])
         #expect(try sql("size(array_distinct(from_json(doc, 'xs ARRAY<BIGINT>').xs))", doc) == [.int(Int64(n))])
     }
+}
+
+extension CellsRandom {
+    /// A value in 0..<n (a modulo bias of n / 2^64 does not matter to these documents).
+    fileprivate mutating func below(_ n: Int) -> Int { Int(next() % UInt64(n)) }
 }

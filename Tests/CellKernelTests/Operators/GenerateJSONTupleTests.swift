@@ -1,11 +1,12 @@
 @testable import CellKernel
 import Foundation
 import Testing
+import TransactionGenerator
 
 /// json_tuple over generated documents (valid, not objects, truncated, corrupted) against
 /// SQLite's json_valid / json_type / json_extract.
 @Suite struct GenerateJSONTupleTests {
-    typealias Random = StateDeltaTests.SplitMix
+    typealias Random = CellsRandom
     static let keys = ["a", "b", "c", "d", "é", "x y"]
 
     static func scalar(_ rng: inout Random) -> String {
@@ -60,7 +61,7 @@ import Testing
     }
 
     @Test func matchesSQLiteOnGeneratedDocuments() throws {
-        var rng = Random(state: 2024)
+        var rng = Random(seed: 2024)
         var docs: [String?] = []
         for i in 0..<4000 {
             let doc = Self.document(&rng)

@@ -1,11 +1,12 @@
 @testable import CellKernel
 import Foundation
 import Testing
+import TransactionGenerator
 
 /// The generate operator on batches built in memory, against references computed here
 /// (boxed values walked in Swift) and against SQLite's JSON functions.
 @Suite struct GenerateTests {
-    typealias Random = StateDeltaTests.SplitMix
+    typealias Random = CellsRandom
 
     static func spec(_ function: GenerateSpec.Function, outer: Bool = false, type: SQLType, keys: [String] = []) -> GenerateSpec {
         var fields: [Schema.Field] = function == .posexplode ? [.init(name: "pos", type: .int)] : []
@@ -55,7 +56,7 @@ import Testing
                       .array(.boolean), .array(.struct([.init(name: "a", type: .bigint), .init(name: "b", type: .array(.string))])),
                       .array(.array(.bigint)), .array(.map(key: .string, value: .bigint))])
     func explodeArraysMatchesReference(type: SQLType) throws {
-        var rng = Random(state: 7)
+        var rng = Random(seed: 7)
         let values = (0..<500).map { _ in Self.randomValue(type, &rng) }
         for function in [GenerateSpec.Function.explode, .posexplode] {
             for outer in [false, true] {
@@ -77,7 +78,7 @@ import Testing
 
     @Test func explodeMapsGivesKeysAndValuesInOrder() throws {
         let type = SQLType.map(key: .string, value: .array(.bigint))
-        var rng = Random(state: 11)
+        var rng = Random(seed: 11)
         let values = (0..<300).map { _ in Self.randomValue(type, &rng) }
         for function in [GenerateSpec.Function.explode, .posexplode] {
             for outer in [false, true] {
@@ -137,7 +138,7 @@ import Testing
 
     /// Truncated or foreign bytes in an array slice generate what reads, never trap.
     @Test func corruptSlicesDoNotTrap() throws {
-        var rng = Random(state: 3)
+        var rng = Random(seed: 3)
         let type = SQLType.array(.struct([.init(name: "s", type: .string), .init(name: "x", type: .bigint)]))
         for _ in 0..<300 {
             var encoded: [UInt8] = []

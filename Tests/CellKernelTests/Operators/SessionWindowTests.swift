@@ -1,4 +1,5 @@
 import Testing
+import TransactionGenerator
 @testable import CellKernel
 
 /// The session operator against a straightforward reference that keeps raw rows: per key,
@@ -98,17 +99,6 @@ import Testing
         }
     }
 
-    struct SplitMix: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
-
     /// Runs batches through the operator and the reference, with the watermark following
     /// the largest event time seen minus `delay` (as the query's does), and compares.
     @discardableResult
@@ -198,7 +188,7 @@ import Testing
     }
 
     static func seededBatches() -> [[Event]] {
-        var rng = SplitMix(state: 42)
+        var rng = CellsRandom(seed: 42)
         let base: Int64 = 1_704_067_200_000_000
         var batches: [[Event]] = []
         var clock = base
@@ -282,7 +272,7 @@ import Testing
     }
 
     @Test func stateSurvivesSnapshotAndRestore() throws {
-        var rng = SplitMix(state: 7)
+        var rng = CellsRandom(seed: 7)
         let batches: [[Event]] = (0..<12).map { b in
             (0..<40).map { _ in Event(card: Int64.random(in: 1...4, using: &rng), time: Int64(b) * 200_000_000 + Int64.random(in: -300_000_000...300_000_000, using: &rng) + 1_000_000_000_000,
                                       amount: Int64.random(in: 0...100, using: &rng)) }

@@ -1,30 +1,19 @@
 @testable import CellKernel
 import Foundation
 import Testing
+import TransactionGenerator
 
 /// Incremental checkpoints of aggregations: a full snapshot at some batch, then a delta after
 /// every later batch, restored into a fresh query, give the live state byte for byte; a delta
 /// is the size of what changed; damaged deltas are errors that change nothing.
 @Suite struct StateDeltaTests {
-    /// A seeded generator, so a failing stream can be run again.
-    struct SplitMix: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
-
     static let brands = ["Visa", "Mastercard", "Elo", "Amex", "Hipercard", "Discover"]
 
     /// `count` JSON lines from row `first` on: event time moving forward about 3 s a row with
     /// jitter and some rows minutes late, a brand, a user (for DISTINCT), a DECIMAL amount,
     /// some NULLs.
     static func lines(_ first: Int, _ count: Int, seed: UInt64) -> String {
-        var random = SplitMix(state: seed)
+        var random = CellsRandom(seed: seed)
         let formatter = ISO8601DateFormatter()
         var text = ""
         for i in first..<(first + count) {
@@ -398,7 +387,7 @@ import Testing
 struct StateDeltaTimingTests {
     @Test func theChangeLogCostsTheHotPathNothingMeasurable() throws {
         let rows = 1_200_000, groups = 100_000
-        var random = StateDeltaTests.SplitMix(state: 42)
+        var random = CellsRandom(seed: 42)
         var text = ""
         text.reserveCapacity(rows * 110)
         for i in 0..<rows {

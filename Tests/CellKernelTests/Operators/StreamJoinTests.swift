@@ -1,5 +1,6 @@
 @testable import CellKernel
 import Testing
+import TransactionGenerator
 
 /// The stream-stream join operator fed batches and watermarks directly, against a reference
 /// that joins every admitted row of the whole run with nested loops (what a join must output,
@@ -75,7 +76,7 @@ import Testing
     }
 
     static func run(seed: UInt64, batches: Int = 40) -> Run {
-        var random = StateDeltaTests.SplitMix(state: seed)
+        var random = CellsRandom(seed: seed)
         var run = Run()
         var clock: Int64 = 1000, watermark: Int64 = 0, maxLeft: Int64 = .min, maxRight: Int64 = .min
         var nextId: Int64 = 1
