@@ -26,10 +26,7 @@ final class CheckpointScratch {
     }
 
     func append(_ text: String, to file: String) throws {
-        let handle = try #require(FileHandle(forWritingAtPath: file))
-        handle.seekToEndOfFile()
-        handle.write(Data(text.utf8))
-        try handle.close()
+        try ScratchFile.append(text, to: file)
     }
 
     /// The files of a folder, sorted by name.

@@ -655,10 +655,7 @@ struct DiffEngineRun {
         var inputRows = 0, batches = 0
         for (index, chunk) in chunks.enumerated() {
             if index > 0 {
-                let handle = try #require(FileHandle(forWritingAtPath: file))
-                handle.seekToEndOfFile()
-                handle.write(Data(chunk.utf8))
-                try handle.close()
+                try ScratchFile.append(chunk, to: file)
             }
             (inputRows, batches) = try drain(query, inputRows: inputRows, batches: batches)
         }

@@ -13,16 +13,11 @@ import Testing
     }
 
     func file(_ text: String) throws -> String {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("cells-session-\(UUID().uuidString).jsonl").path
-        try text.write(toFile: path, atomically: true, encoding: .utf8)
-        return path
+        try ScratchFile.create(text, prefix: "cells-session")
     }
 
     func append(_ text: String, to path: String) throws {
-        let handle = try #require(FileHandle(forWritingAtPath: path))
-        handle.seekToEndOfFile()
-        handle.write(Data(text.utf8))
-        try handle.close()
+        try ScratchFile.append(text, to: path)
     }
 
     func session(_ path: String, view: String) throws -> CellSession {

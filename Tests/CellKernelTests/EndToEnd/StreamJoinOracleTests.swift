@@ -164,10 +164,7 @@ import TransactionGenerator
         }
         func append(_ lines: [String], to file: String) throws {
             guard !lines.isEmpty else { return }
-            let handle = try #require(FileHandle(forWritingAtPath: file))
-            handle.seekToEndOfFile()
-            handle.write(Data(lines.map { $0 + "\n" }.joined().utf8))
-            try handle.close()
+            try ScratchFile.append(lines.map { $0 + "\n" }.joined(), to: file)
         }
         for step in steps {
             try append(step.left.map { row in

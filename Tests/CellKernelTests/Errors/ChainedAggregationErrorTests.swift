@@ -234,19 +234,13 @@ import TransactionGenerator
         }
         try drain()
         for chunk in chunks.dropFirst() {
-            let handle = try #require(FileHandle(forWritingAtPath: fixture.file))
-            handle.seekToEndOfFile()
-            handle.write(Data(chunk.utf8))
-            try handle.close()
+            try ScratchFile.append(chunk, to: fixture.file)
             try drain()
         }
         // Events far later (another brand, left out below) move the watermark past every
         // window above; each in its own round so that no-data batches can close windows.
         for hours in [2, 3, 4] {
-            let handle = try #require(FileHandle(forWritingAtPath: fixture.file))
-            handle.seekToEndOfFile()
-            handle.write(Data(line(base + Int64(hours) * 3_600, "Flush").utf8))
-            try handle.close()
+            try ScratchFile.append(line(base + Int64(hours) * 3_600, "Flush"), to: fixture.file)
             try drain()
         }
 

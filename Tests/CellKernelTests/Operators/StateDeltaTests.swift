@@ -166,10 +166,7 @@ import TransactionGenerator
 
         // 1k keys spread over the table, three rows each, one of them new.
         let changed = stride(from: 0, to: 100_000, by: 100).map { $0 }
-        let handle = try #require(FileHandle(forWritingAtPath: file))
-        handle.seekToEndOfFile()
-        handle.write(Data((changed.map { line($0, 7) + line($0, 9) } + changed.map { line($0 + 100_000, 1) }.prefix(1)).joined().utf8))
-        try handle.close()
+        try ScratchFile.append((changed.map { line($0, 7) + line($0, 9) } + changed.map { line($0 + 100_000, 1) }.prefix(1)).joined(), to: file)
         _ = try #require(try query.runBatch())
         let delta = try #require(op.stateDelta)
         let share = Double(delta.count) / Double(full.count)

@@ -45,10 +45,7 @@ import Testing
     }
 
     static func append(_ text: String, to path: String) throws {
-        let handle = try #require(FileHandle(forWritingAtPath: path))
-        handle.seekToEndOfFile()
-        handle.write(Data(text.utf8))
-        try handle.close()
+        try ScratchFile.append(text, to: path)
     }
 
     @Test func aChainOverAUnionResumesFromItsSnapshotAsIfNeverStopped() throws {

@@ -175,16 +175,11 @@ import Testing
     }
 
     func temporaryFile(_ text: String) throws -> String {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("cells-snap-\(UUID().uuidString).jsonl").path
-        try text.write(toFile: path, atomically: true, encoding: .utf8)
-        return path
+        try ScratchFile.create(text, prefix: "cells-snap")
     }
 
     func append(_ text: String, to path: String) throws {
-        let handle = try #require(FileHandle(forWritingAtPath: path))
-        handle.seekToEndOfFile()
-        handle.write(Data(text.utf8))
-        try handle.close()
+        try ScratchFile.append(text, to: path)
     }
 
     @Test func fileQueryResumesFromBytesWithWindowsAndWatermark() throws {
