@@ -17,6 +17,8 @@ public enum AggregateFunction: String, Sendable, Hashable {
     case minBy = "min_by", maxBy = "max_by"
     /// `percentile_approx(x, p, accuracy)`: ``AggregateSpec/parameters`` are p and accuracy.
     case percentileApprox = "percentile_approx"
+    /// `collect_list(x)` (alias `array_agg`) / `collect_set(x)`: x's non-NULL values as an ARRAY.
+    case collectList = "collect_list", collectSet = "collect_set"
 
     /// The result type for an argument of type `input` (nil for `count(*)`).
     func resultType(for input: SQLType?) -> SQLType {
@@ -34,6 +36,7 @@ public enum AggregateFunction: String, Sendable, Hashable {
         case .min, .max, .first, .last, .firstIgnoreNulls, .lastIgnoreNulls, .minBy, .maxBy, .percentileApprox: input ?? .null
         case .stddevSamp, .stddevPop, .varSamp, .varPop: .double
         case .boolAnd, .boolOr: .boolean
+        case .collectList, .collectSet: .array(input ?? .null)
         }
     }
 
@@ -45,6 +48,9 @@ public enum AggregateFunction: String, Sendable, Hashable {
         default: false
         }
     }
+
+    /// Whether the aggregate collects its argument's values (``CollectedValues``).
+    var collects: Bool { self == .collectList || self == .collectSet }
 }
 
 /// One aggregate of a query: its function, its argument, where its result goes.

@@ -19,5 +19,7 @@ extension FunctionRegistry {
         .aggregate("min_by", function: .minBy),
         .aggregate("max_by", function: .maxBy),
         .aggregate("percentile_approx", "approx_percentile", function: .percentileApprox),
+        .aggregate("collect_list", "array_agg", function: .collectList),
+        .aggregate("collect_set", function: .collectSet),
     ]
 }

@@ -26,6 +26,8 @@ struct AggregateState: Sendable {
     var orderings: ValueSlots
     /// percentile_approx: a sketch per group.
     var quantiles: [QuantileSketch] = []
+    /// collect_list/collect_set: the elements per group; `counts` is unused.
+    var collected: [CollectedValues] = []
 
     init(_ spec: AggregateSpec) {
         self.spec = spec
@@ -64,6 +66,8 @@ struct AggregateState: Sendable {
             orderings.grow(to: groups)
         case .percentileApprox:
             quantiles += repeatElement(QuantileSketch(relativeError: quantileError), count: missing)
+        case .collectList, .collectSet:
+            collected += repeatElement(CollectedValues(), count: missing)
         case .countAll, .count, .countIf:
             break
         }
@@ -128,6 +132,9 @@ struct AggregateState: Sendable {
         case .stddevSamp, .stddevPop, .varSamp, .varPop, .countIf, .boolAnd, .boolOr,
              .first, .last, .firstIgnoreNulls, .lastIgnoreNulls, .minBy, .maxBy:
             updateExtended(ids, input, ordering: ordering)
+        case .collectList, .collectSet:
+            let distinct = spec.function == .collectSet
+            for (row, id) in ids.enumerated() where !input.isNull(row) { collected[Int(id)].add(input, row, distinct: distinct) }
         case .percentileApprox:
             switch input.data {
             case .int64(let v):
@@ -226,6 +233,8 @@ struct AggregateState: Sendable {
                 // `counts` were added above; these need the counts before the merge.
                 mergeExtended(other, g, into: t, countBefore: counts[t] - other.counts[g])
             case .percentileApprox: quantiles[t].merge(other.quantiles[g])
+            // `other` holds later rows: its elements go after these, so a list keeps arrival order.
+            case .collectList, .collectSet: collected[t].append(contentsOf: other.collected[g], distinct: spec.function == .collectSet)
             case .approxCountDistinct: sketches[t].merge(other.sketches[g])
             case .sum, .avg:
                 guard other.seen[g] else { continue }
@@ -279,6 +288,7 @@ struct AggregateState: Sendable {
         if values.count > 0 { copy.values = values.compacted(ids) }
         if orderings.count > 0 { copy.orderings = orderings.compacted(ids) }
         if !quantiles.isEmpty { copy.quantiles = ids.map { quantiles[$0] } }
+        if !collected.isEmpty { copy.collected = ids.map { collected[$0] } }
         return copy
     }
 
@@ -296,6 +306,8 @@ struct AggregateState: Sendable {
                 guard let key = quantiles[g].quantile(spec.parameters.first ?? 0.5) else { out.appendNull(); continue }
                 spec.resultType.storage == .double ? out.append(QuantileSketch.double(key)) : out.append(QuantileSketch.integer(key))
             case .countDistinct: out.append(Int64(distinct[g].count))
+            // An empty group (only NULLs) is an empty array, as Spark's.
+            case .collectList, .collectSet: collected[g].appendResult(to: &out)
             case .approxCountDistinct: out.append(sketches[g].estimate)
             case .sum:
                 guard seen[g] else { out.appendNull(); continue }

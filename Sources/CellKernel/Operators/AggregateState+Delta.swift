@@ -21,5 +21,6 @@ extension AggregateState {
         if values.count > 0 { values.overwrite(targets, from: other.values) }
         if orderings.count > 0 { orderings.overwrite(targets, from: other.orderings) }
         if !quantiles.isEmpty { for (g, t) in targets.enumerated() { quantiles[t] = other.quantiles[g] } }
+        if !collected.isEmpty { for (g, t) in targets.enumerated() { collected[t] = other.collected[g] } }
     }
 }

@@ -38,6 +38,13 @@ extension AggregateState {
             out.int(quantiles.count)
             for sketch in quantiles { sketch.write(to: &out) }
         }
+        if spec.function.collects {
+            out.int(collected.count)
+            for values in collected {
+                out.int(values.count)
+                out.blob(values.bytes)
+            }
+        }
     }
 
     /// Reads one aggregate's state for `groups` groups, checking that it is the aggregate
@@ -89,6 +96,19 @@ extension AggregateState {
             guard n == groups else { throw .corrupt("\(name) has \(n) sketches for \(groups) groups") }
             for _ in 0..<n { state.quantiles.append(try QuantileSketch.read(from: &reader, relativeError: state.quantileError)) }
         }
+        if spec.function.collects {
+            let n = try reader.count("\(name) group count", unit: 16)
+            guard n == groups else { throw .corrupt("\(name) has \(n) collections for \(groups) groups") }
+            let type = spec.argument?.type ?? .null
+            for _ in 0..<n {
+                let count = try reader.count("\(name) element count", unit: 1)
+                let bytes = Array(try reader.blob("\(name) elements"))
+                guard let values = CollectedValues.restored(bytes, count: count, type: type, distinct: spec.function == .collectSet) else {
+                    throw .corrupt("\(name) has elements that are not \(count) values of \(type)\(spec.function == .collectSet ? " without duplicates" : "")")
+                }
+                state.collected.append(values)
+            }
+        }
         // What grow(to:) would have allocated must be there, or the first update would trap.
         var needed = ([] as [(String, Int)])
         switch spec.function {
@@ -100,7 +120,7 @@ extension AggregateState {
         case .stddevSamp, .stddevPop, .varSamp, .varPop:
             needed = [("doubles", state.doubles.count), ("compensations", state.compensation.count)]
         case .boolAnd, .boolOr: needed = [("integers", state.integers.count)]
-        case .countIf, .first, .last, .firstIgnoreNulls, .lastIgnoreNulls, .minBy, .maxBy, .percentileApprox: break
+        case .countIf, .first, .last, .firstIgnoreNulls, .lastIgnoreNulls, .minBy, .maxBy, .percentileApprox, .collectList, .collectSet: break
         case .approxCountDistinct: needed = [("sketches", state.sketches.count)]
         case .countAll, .count: break
         }

@@ -16,6 +16,12 @@ extension HashAggregation {
             }
             // A sketch's samples (key and two ranks) and its buffer.
             for sketch in state.quantiles { bytes += 64 + sketch.keys.count * 24 + sketch.buffer.capacity * 8 }
+            // Collected elements count at their buffers' capacity; a group past what one ARRAY
+            // may hold counts as over any limit, so the query stops with the limit's error.
+            for values in state.collected {
+                if values.overflowed { return Int.max / 1024 }
+                bytes += values.estimatedBytes
+            }
         }
         return bytes
     }

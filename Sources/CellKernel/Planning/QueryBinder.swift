@@ -465,7 +465,7 @@ struct QueryBinder {
             // DISTINCT changes nothing for these; for the others it is a different aggregate
             // not implemented (Spark has stddev(DISTINCT x) etc.): say so rather than ignore it.
             switch function {
-            case .count, .sum, .avg, .min, .max, .approxCountDistinct, .boolAnd, .boolOr: break
+            case .count, .sum, .avg, .min, .max, .approxCountDistinct, .boolAnd, .boolOr, .collectList, .collectSet: break
             default:
                 throw SQLError("\(name)(DISTINCT ...) is not supported", at: at, length: call.name.count,
                                hint: "remove DISTINCT, or aggregate a view that selects DISTINCT values first")
@@ -513,6 +513,8 @@ struct QueryBinder {
             return AggregateSpec(function, bound, ordering: ordering)
         case .percentileApprox:
             return try percentile(call, bound, argument)
+        case .collectList, .collectSet:
+            return try collect(call, function, bound, argument)
         default:
             return AggregateSpec(function, bound)
         }
@@ -559,6 +561,31 @@ extension QueryBinder {
             accuracy = Double(a)
         }
         return AggregateSpec(.percentileApprox, value, parameters: [p, accuracy])
+    }
+
+    /// `collect_list(x)` / `collect_set(x)`: ARRAY<x's type>. `collect_list(DISTINCT x)` is a set
+    /// (as Spark's distinct aggregation of it). Spark refuses MAP elements in a set (maps have
+    /// no equality there); the ARRAY must stay within the nesting depth every value keeps.
+    fileprivate func collect(_ call: FunctionCall, _ function: AggregateFunction, _ bound: BoundExpression,
+                             _ argument: SQLExpression) throws(SQLError) -> AggregateSpec {
+        let chosen: AggregateFunction = call.distinct ? .collectSet : function
+        func hasMap(_ type: SQLType) -> Bool {
+            switch type {
+            case .map: true
+            case .array(let element): hasMap(element)
+            case .struct(let fields): fields.contains { hasMap($0.type) }
+            default: false
+            }
+        }
+        if chosen == .collectSet, hasMap(bound.type) {
+            throw SQLError("\(call.lowercasedName)() cannot collect distinct values of \(bound.type): maps cannot be compared",
+                           at: argument.location, hint: "use collect_list(), which keeps every value")
+        }
+        guard bound.type.nestingDepth < SQLType.maximumNestingDepth else {
+            throw SQLError("\(call.lowercasedName)() of \(argument.sqlText) would nest deeper than \(SQLType.maximumNestingDepth) levels",
+                           at: argument.location)
+        }
+        return AggregateSpec(chosen, bound)
     }
 
     /// Spark's name for an unaliased select item: as ``SelectItem/columnName``, but
