@@ -66,6 +66,9 @@ struct PhysicalPlanner {
                 return TableScanOperator(name: name, table: Batch(schema: node.schema, columns: columns.map { whole.columns[$0] }))
             case .join(let spec):
                 return join(node, spec)
+            case .deduplicate(let spec):
+                // Stateful: the batch's rows, from every thread, come whole to one operator.
+                return DeduplicateOperator(spec, eventTime: node.inputs[0].eventTime?.column, input: lower(node.inputs[0]))
             case .streamScan:
                 // Fused above (a scan is stateless); here only for the switch to be whole.
                 return fused(node, into: nil, schema: node.schema)
@@ -143,7 +146,7 @@ extension LogicalPlan {
         case .join(let spec):
             Self.isStaticRows(inputs[1]) && inputs[0].isStatelessStream && spec.kind != .rightOuter
                 || Self.isStaticRows(inputs[0]) && inputs[1].isStatelessStream && spec.kind != .leftOuter
-        case .tableScan, .aggregate, .sort, .limit: false
+        case .tableScan, .aggregate, .sort, .limit, .deduplicate: false
         }
     }
 
@@ -164,6 +167,8 @@ extension LogicalPlan {
             if case .aggregate(let a) = node.operation, a.usesWatermark { found = true }
             // A join of two streams evicts its state by the watermark.
             if case .join = node.operation, !node.inputs[0].streams.isEmpty, !node.inputs[1].streams.isEmpty { found = true }
+            // Deduplication over a watermarked stream drops late rows and evicts keys by it.
+            if case .deduplicate = node.operation, node.inputs[0].eventTime != nil { found = true }
         }
         return found
     }
