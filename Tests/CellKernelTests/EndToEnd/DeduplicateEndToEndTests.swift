@@ -109,6 +109,30 @@ import Testing
         star.stop()
     }
 
+    /// SELECT at the prompt over a started view's table deduplicates it too (one batch).
+    @Test func aTableDeduplicatesAtThePrompt() throws {
+        let path = NSTemporaryDirectory() + "cells-dedup-t-\(UUID().uuidString).jsonl"
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let lines = (0..<40).map { String(decoding: Self.event($0 % 13)!, as: UTF8.self) + "\n" }.joined()
+        try lines.write(toFile: path, atomically: true, encoding: .utf8)
+        let transcript = Transcript()
+        let session = CellSession(environment: [:], output: transcript.output)
+        try session.run(script: "CREATE SOURCE k USING file OPTIONS ('path' = '\(path)');\n" + Self.views
+                        + "CREATE VIEW raw AS SELECT auth_id, brand FROM tx;")
+        let raw = try session.prepare(start: "START raw OUTPUT MODE append")
+        while try raw.runBatch() != nil {}
+        raw.stop()
+        #expect(session.table("raw")?.count == 40)
+        try session.run(script: "SELECT brand, count(*) AS n FROM raw DEDUPLICATE BY (auth_id) GROUP BY brand ORDER BY brand;")
+        // Authorizations 0...12 once each: brand auth * 7 % 4.
+        var perBrand: [String: Int] = [:]
+        for auth in 0..<13 { perBrand[Self.brands[auth * 7 % 4], default: 0] += 1 }
+        let text = transcript.value
+        for (brand, n) in perBrand {
+            #expect(text.range(of: "\(brand)\\s*\\|\\s*\(n)\\b", options: .regularExpression) != nil, "\(brand) \(n) in:\n\(text)")
+        }
+    }
+
     func error(_ view: String, start: String = "OUTPUT MODE append") -> String {
         let session = CellSession(environment: [:], output: { _ in })
         do {
