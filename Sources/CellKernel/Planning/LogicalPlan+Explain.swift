@@ -51,6 +51,9 @@ extension LogicalPlan {
             return "Sort \(list(shown))"
         case .limit(let n):
             return "Limit \(n)"
+        case .deduplicate(let spec):
+            let within = spec.withinWatermarkDelayMicros.map { " within watermark (delay \(describeInterval($0)))" } ?? ""
+            return "Deduplicate \(list(spec.keys.map { names[$0] }))\(within)"
         case .unionAll:
             return "UnionAll \(list(schema.fields.map(\.name)))"
         case .join(let spec):

@@ -42,6 +42,11 @@ extension LogicalPlan {
         case .limit(let n):
             let (input, map) = inputs[0].pruned(keeping: needed, eventTimeNeeded: eventTimeNeeded)
             return (LogicalPlan(.limit(n), [input], schema: input.schema, eventTime: input.eventTime), map)
+        case .deduplicate(var spec):
+            // Every key is read; the event time too (late rows, expiry) when there is a watermark.
+            let (input, map) = inputs[0].pruned(keeping: needed.union(spec.keys), eventTimeNeeded: true)
+            spec.keys = spec.keys.map { map[$0] ?? $0 }
+            return (LogicalPlan(.deduplicate(spec), [input], schema: input.schema, eventTime: input.eventTime), map)
         case .project(let expressions):
             let kept = needed.isEmpty ? [0] : needed.sorted()
             let used = kept.reduce(into: Set<Int>()) { $0.formUnion(expressions[$1].columnsUsed) }

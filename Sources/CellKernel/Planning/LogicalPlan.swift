@@ -33,6 +33,8 @@ public struct LogicalPlan: Sendable {
         /// A generator (explode, posexplode, json_tuple): each input row as zero or more rows,
         /// the input's columns then the generated ones.
         case generate(GenerateSpec)
+        /// Each key's first row only (`FROM x DEDUPLICATE ...`): the input's columns, unchanged.
+        case deduplicate(DeduplicateSpec)
     }
 
     public internal(set) var operation: Operation
@@ -119,6 +121,15 @@ public struct SessionWindowKey: Sendable, Hashable {
 public struct EventTimeColumn: Sendable, Hashable {
     public internal(set) var column: Int
     public internal(set) var shiftMicros: Int64
+}
+
+/// Spark's streaming `dropDuplicates` / `dropDuplicatesWithinWatermark` over the input.
+public struct DeduplicateSpec: Sendable, Hashable {
+    /// The key columns, over the input's columns.
+    public internal(set) var keys: [Int]
+    /// `WITHIN WATERMARK`: the stream's watermark delay; a key expires once the watermark
+    /// reaches its first event time + this. Nil for a plain dedup.
+    public internal(set) var withinWatermarkDelayMicros: Int64?
 }
 
 /// `WATERMARK column DELAY 'interval'`.

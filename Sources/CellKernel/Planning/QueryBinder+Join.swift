@@ -31,6 +31,8 @@ extension QueryBinder {
         if case .streamScan(let stream, _) = plan.operation {
             return stream.columns.indices.filter { if case .kafka = stream.columns[$0].origin { false } else { true } }
         }
+        // A deduplicated stream has the stream's columns (QueryBinder+Deduplicate.swift).
+        if case .deduplicate = plan.operation { return starColumns(of: plan.inputs[0]) }
         return Array(plan.schema.fields.indices)
     }
 

@@ -100,6 +100,11 @@ struct QueryBinder {
     }
 
     func source(_ from: TableReference, scope: [String: LogicalPlan]) throws(SQLError) -> LogicalPlan {
+        guard let dedup = from.deduplicate else { return try relation(from, scope: scope) }
+        return try deduplicated(try relation(from, scope: scope), dedup, item: from.name)
+    }
+
+    private func relation(_ from: TableReference, scope: [String: LogicalPlan]) throws(SQLError) -> LogicalPlan {
         if let subquery = from.subquery { return try bind(subquery, scope: scope) }
         let key = from.name.name.lowercased()
         if let cte = scope[key] { return cte }

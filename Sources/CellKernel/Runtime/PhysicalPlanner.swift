@@ -70,6 +70,9 @@ struct PhysicalPlanner {
                 // Not fused: a generator changes the row count, so it runs over the fused
                 // scan's output (and an aggregation above it reads its rows).
                 return GenerateOperator(spec, schema: node.schema, input: lower(node.inputs[0]))
+            case .deduplicate(let spec):
+                // Stateful: the batch's rows, from every thread, come whole to one operator.
+                return DeduplicateOperator(spec, eventTime: node.inputs[0].eventTime?.column, input: lower(node.inputs[0]))
             case .streamScan:
                 // Fused above (a scan is stateless); here only for the switch to be whole.
                 return fused(node, into: nil, schema: node.schema)
@@ -147,7 +150,7 @@ extension LogicalPlan {
         case .join(let spec):
             Self.isStaticRows(inputs[1]) && inputs[0].isStatelessStream && spec.kind != .rightOuter
                 || Self.isStaticRows(inputs[0]) && inputs[1].isStatelessStream && spec.kind != .leftOuter
-        case .tableScan, .aggregate, .sort, .limit, .generate: false
+        case .tableScan, .aggregate, .sort, .limit, .generate, .deduplicate: false
         }
     }
 
@@ -168,6 +171,8 @@ extension LogicalPlan {
             if case .aggregate(let a) = node.operation, a.usesWatermark { found = true }
             // A join of two streams evicts its state by the watermark.
             if case .join = node.operation, !node.inputs[0].streams.isEmpty, !node.inputs[1].streams.isEmpty { found = true }
+            // Deduplication over a watermarked stream drops late rows and evicts keys by it.
+            if case .deduplicate = node.operation, node.inputs[0].eventTime != nil { found = true }
         }
         return found
     }

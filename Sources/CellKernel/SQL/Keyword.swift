@@ -31,6 +31,8 @@ enum Keyword: String, Hashable, Sendable, CaseIterable {
     case views = "VIEWS", queries = "QUERIES", describe = "DESCRIBE", stop = "STOP"
     // Static tables.
     case table = "TABLE", tables = "TABLES", refresh = "REFRESH", drop = "DROP"
+    // Streaming deduplication: `FROM tx DEDUPLICATE [BY (...)] [WITHIN WATERMARK]`.
+    case deduplicate = "DEDUPLICATE", within = "WITHIN"
 
     /// The keyword `word` spells, ignoring case.
     init?(word: String) {

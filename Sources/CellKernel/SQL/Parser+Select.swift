@@ -163,8 +163,9 @@ extension SQLParser {
         return try identifier("an alias")
     }
 
-    /// Words that cannot alias a table, because they start a join (Spark's strict non-reserved words).
-    private static let joinWords: Set<Keyword> = [.inner, .left, .right, .outer, .full, .cross, .natural, .semi, .anti, .using, .lateral]
+    /// Words that cannot alias a table, because they start a join (Spark's strict non-reserved
+    /// words), or follow the FROM item (LATERAL VIEW, DEDUPLICATE).
+    private static let joinWords: Set<Keyword> = [.inner, .left, .right, .outer, .full, .cross, .natural, .semi, .anti, .using, .lateral, .deduplicate]
 
     /// `LATERAL VIEW [OUTER] generator(args) table [AS] column [, column ...]`.
     private mutating func parseLateralView() throws(SQLError) -> LateralView {
@@ -249,10 +250,32 @@ extension SQLParser {
             }
             let query = try parseQuery()
             try expect(.rightParen, "after the subquery", closing: open)
-            return TableReference(subquery: query, alias: try alias(&self), at: open.location)
+            var reference = TableReference(subquery: query, alias: try alias(&self), at: open.location)
+            reference.deduplicate = try parseDeduplication()
+            return reference
         }
         let name = try identifier("a stream or view name after FROM or JOIN")
-        return TableReference(name: name, alias: try alias(&self))
+        var reference = TableReference(name: name, alias: try alias(&self))
+        reference.deduplicate = try parseDeduplication()
+        return reference
+    }
+
+    /// `DEDUPLICATE [BY (column, ...)] [WITHIN WATERMARK]`, if there.
+    private mutating func parseDeduplication() throws(SQLError) -> Deduplication? {
+        guard let start = accept(.deduplicate) else { return nil }
+        var columns: [Identifier] = []
+        if accept(.by) != nil {
+            let open = try expect(.leftParen, "and the key columns after DEDUPLICATE BY, e.g. DEDUPLICATE BY (auth_id)")
+            columns = [try identifier("a column name")]
+            while accept(.comma) != nil { columns.append(try identifier("a column name")) }
+            try expect(.rightParen, "after the DEDUPLICATE BY columns", closing: open)
+        }
+        var within = false
+        if accept(.within) != nil {
+            try expect(.watermark, "after WITHIN (DEDUPLICATE ... WITHIN WATERMARK)")
+            within = true
+        }
+        return Deduplication(columns: columns, withinWatermark: within, at: start.location)
     }
 
     private mutating func parseExpressionList() throws(SQLError) -> [SQLExpression] {

@@ -69,6 +69,26 @@ struct TableReference: Hashable, Sendable {
     /// `FROM a JOIN b ON ... JOIN c ON ...`: the joins after this reference, left-deep (each
     /// joins everything before it with its own right side). Empty when FROM reads one thing.
     var joins: [JoinClause] = []
+    /// `name DEDUPLICATE ...`: what is read has its duplicate rows dropped (before any join).
+    var deduplicate: Deduplication?
+}
+
+/// `DEDUPLICATE [BY (columns)] [WITHIN WATERMARK]` after a FROM item: Spark's
+/// `dropDuplicates(columns)` / `dropDuplicatesWithinWatermark(columns)`, which Spark has only
+/// in its DataFrame API (QueryBinder+Deduplicate.swift).
+struct Deduplication: Hashable, Sendable {
+    /// The key columns; empty for every column.
+    var columns: [Identifier]
+    /// `WITHIN WATERMARK`: a key is forgotten once the watermark passes its first event time + the delay.
+    var withinWatermark: Bool
+    /// Where `DEDUPLICATE` is.
+    @IgnoredInComparison var location: SourceLocation
+
+    init(columns: [Identifier], withinWatermark: Bool, at location: SourceLocation) {
+        self.columns = columns
+        self.withinWatermark = withinWatermark
+        self.location = location
+    }
 }
 
 /// One `[INNER | LEFT [OUTER] | RIGHT [OUTER]] JOIN right (ON condition | USING (columns))`.

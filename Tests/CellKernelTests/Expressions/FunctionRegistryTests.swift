@@ -88,6 +88,7 @@ import Testing
             "bool_and": .boolAnd, "every": .boolAnd, "bool_or": .boolOr, "some": .boolOr, "any": .boolOr,
             "first": .first, "first_value": .first, "last": .last, "last_value": .last, "min_by": .minBy, "max_by": .maxBy,
             "percentile_approx": .percentileApprox, "approx_percentile": .percentileApprox,
+            "collect_list": .collectList, "array_agg": .collectList, "collect_set": .collectSet,
         ])
         for entry in FunctionRegistry.entries where entry.isAggregate {
             #expect(Set(entry.names.map { Binder.aggregateNames[$0] }).count == 1, "\(entry.names) are one aggregate")
@@ -121,11 +122,14 @@ import Testing
                    percentile_approx(v, 0.5), approx_percentile(v, 0.0, 100) FROM s
             """, lines)
         #expect(more == [["2", "true", "false", "true", "false", "true", "1.0", "1.0", "2.0", "2.0", "2024-03-05 14:07:09", "2.0", "2.0", "1.0"]])
+        let collected = try run("SELECT collect_list(v), array_agg(v), collect_set(v) FROM s", lines)
+        #expect(collected == [["[1.0, 2.0, 2.0]", "[1.0, 2.0, 2.0]", "[1.0, 2.0]"]])
         // Every aggregate and window name is one of those used above.
         let queried: Set = ["count", "sum", "avg", "mean", "min", "max", "approx_count_distinct", "window",
                             "stddev", "stddev_samp", "std", "stddev_pop", "variance", "var_samp", "var_pop",
                             "count_if", "bool_and", "every", "bool_or", "some", "any", "first", "first_value",
-                            "last", "last_value", "min_by", "max_by", "percentile_approx", "approx_percentile"]
+                            "last", "last_value", "min_by", "max_by", "percentile_approx", "approx_percentile",
+                            "collect_list", "array_agg", "collect_set"]
         let others = FunctionRegistry.entries.filter { if case .scalar = $0.kind { false } else { true } }.flatMap(\.names)
         #expect(Set(others) == queried)
     }

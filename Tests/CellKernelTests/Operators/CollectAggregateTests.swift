@@ -320,6 +320,30 @@ import Testing
             guard case .array(let xs) = v else { return ["not an array: \(v)"] }
             return xs.map(\.description).sorted()
         }
+        // SQLite as the oracle too: group_concat of each group's values and of its distinct ones.
+        let oracle = try SQLiteOracle()
+        try oracle.execute("CREATE TABLE t (brand TEXT, user TEXT, amount INTEGER)")
+        try oracle.insert(into: "t", columns: 3, rows: rows.map { [.text($0.brand), $0.user.map { .text($0) } ?? .null, .integer(Int64($0.amount))] })
+        let fromSQLite = try oracle.query("""
+            SELECT brand, group_concat(user, char(31)), group_concat(amount, char(31)),
+              (SELECT group_concat(u, char(31)) FROM (SELECT DISTINCT user AS u FROM t d WHERE d.brand = t.brand AND d.user IS NOT NULL)),
+              (SELECT group_concat(a, char(31)) FROM (SELECT DISTINCT amount AS a FROM t d WHERE d.brand = t.brand))
+            FROM t GROUP BY brand
+            """)
+        #expect(fromSQLite.count == table.count)
+        func split(_ v: OracleValue) -> [String] {
+            guard case .text(let text) = v else { return [] }
+            return text.split(separator: "\u{1F}", omittingEmptySubsequences: false).map(String.init).sorted()
+        }
+        for row in fromSQLite {
+            guard case .text(let brand) = row[0], let g = (0..<table.count).first(where: { table.columns[0].value(at: $0) == .string(brand) }) else {
+                Issue.record("SQLite has a group cells has not: \(row)"); continue
+            }
+            #expect(sorted(table.columns[1].value(at: g)) == split(row[1]), "\(brand) users vs SQLite")
+            #expect(sorted(table.columns[3].value(at: g)) == split(row[2]), "\(brand) amounts vs SQLite")
+            #expect(sorted(table.columns[2].value(at: g)) == split(row[3]), "\(brand) distinct users vs SQLite")
+            #expect(sorted(table.columns[4].value(at: g)) == split(row[4]), "\(brand) distinct amounts vs SQLite")
+        }
         for g in 0..<table.count {
             guard case .string(let brand) = table.columns[0].value(at: g) else { Issue.record("brand"); continue }
             let mine = rows.filter { $0.brand == brand }
