@@ -1,24 +1,13 @@
 @testable import CellKernel
 import Foundation
 import Testing
+import TransactionGenerator
 
 /// collect_list / collect_set (and array_agg), driven through HashAggregation directly:
 /// batches in order, partials merged as a fused scan's threads are, snapshots and deltas,
 /// checked against a straightforward Swift reference (a list per key in arrival order; a set
 /// per key as the first occurrence of each value).
 @Suite struct CollectAggregateTests {
-    /// SplitMix64: seeded, so a failure repeats.
-    struct Seeded: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
-
     static func batch(_ keys: [Int64], _ values: [Value], type: SQLType) -> Batch {
         let schema = Schema([.init(name: "k", type: .bigint), .init(name: "v", type: type)])
         var k = Column(type: .bigint), v = Column(type: type)
@@ -79,7 +68,7 @@ import Testing
     }
 
     /// Values drawn from a small pool (so duplicates are common), a NULL in ten.
-    static func draw(_ type: SQLType, _ random: inout Seeded) -> Value {
+    static func draw(_ type: SQLType, _ random: inout CellsRandom) -> Value {
         if Int.random(in: 0..<10, using: &random) == 0 { return .null }
         let i = Int.random(in: 0..<40, using: &random)
         switch type {
@@ -98,7 +87,7 @@ import Testing
     @Test(arguments: [SQLType.bigint, .double, .string, .boolean, .decimal(precision: 38, scale: 2), .array(.bigint)])
     func matchesTheReferenceWholeMergedAndBatched(type: SQLType) throws {
         for seed in UInt64(1)...40 {
-            var random = Seeded(state: seed)
+            var random = CellsRandom(seed: seed)
             let n = 3_000
             let keys = (0..<n).map { _ in Int64.random(in: 0..<60, using: &random) }
             let values = (0..<n).map { _ in Self.draw(type, &random) }
@@ -153,7 +142,7 @@ import Testing
     /// A snapshot restores the same state (same bytes, same rows); the restored set still
     /// knows its members, so a duplicate after the restart is not added again.
     @Test func snapshotRoundTripKeepsMembership() throws {
-        var random = Seeded(state: 99)
+        var random = CellsRandom(seed: 99)
         let keys = (0..<2_000).map { _ in Int64.random(in: 0..<30, using: &random) }
         let values = (0..<2_000).map { _ in Self.draw(.string, &random) }
         var live = Self.make(.string)
@@ -170,7 +159,7 @@ import Testing
 
     /// A full snapshot, then a delta of what changed, rebuild the live state.
     @Test func deltaRoundTrip() throws {
-        var random = Seeded(state: 7)
+        var random = CellsRandom(seed: 7)
         let keys = (0..<3_000).map { _ in Int64.random(in: 0..<500, using: &random) }
         let values = (0..<3_000).map { _ in Self.draw(.bigint, &random) }
         var live = Self.make(.bigint)
@@ -287,7 +276,7 @@ import Testing
     @Test func aStreamingQueryCollectsEveryGroupsValues() throws {
         let path = NSTemporaryDirectory() + "cells-collect-q-\(UUID().uuidString).jsonl"
         defer { try? FileManager.default.removeItem(atPath: path) }
-        var random = CollectAggregateTests.Seeded(state: 5)
+        var random = CellsRandom(seed: 5)
         var rows: [(brand: String, user: String?, amount: Int)] = []
         func lines(_ n: Int) -> String {
             (0..<n).map { _ in

@@ -1,23 +1,12 @@
 @testable import CellKernel
 import Testing
+import TransactionGenerator
 
 /// The streaming deduplication operator driven batch by batch, against a straightforward
 /// Swift model of Spark 3.5's rules (StreamingDeduplicateExec and
 /// StreamingDeduplicateWithinWatermarkExec): late rows (at or before the watermark) dropped
 /// first, then each key's first row kept, then keys evicted by the batch's watermark.
 @Suite struct DeduplicateTests {
-    /// SplitMix64: seeded, so a failure repeats.
-    struct Seeded: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
-
     /// Hands the operator one prepared batch per call.
     final class Feed: BatchOperator {
         let schema: Schema
@@ -95,7 +84,7 @@ import Testing
         }
     }
 
-    static func drawRows(_ n: Int, from start: Int, time: inout Int64, _ random: inout Seeded) -> [Row] {
+    static func drawRows(_ n: Int, from start: Int, time: inout Int64, _ random: inout CellsRandom) -> [Row] {
         (0..<n).map { i in
             // Mostly moving forward, sometimes far back (late rows), a NULL now and then.
             time += Int64.random(in: -3...10, using: &random)
@@ -115,7 +104,7 @@ import Testing
     ])
     func matchesTheModel(keys: [Int], delay: Int64?, watermarked: Bool) throws {
         for seed in UInt64(1)...30 {
-            var random = Seeded(state: seed)
+            var random = CellsRandom(seed: seed)
             let feed = Feed(Self.schema)
             let spec = DeduplicateSpec(keys: keys, withinWatermarkDelayMicros: delay)
             let op = DeduplicateOperator(spec, eventTime: watermarked ? 2 : nil, input: feed)
@@ -179,7 +168,7 @@ import Testing
     /// A snapshot restores the seen keys (a duplicate after the restore is still dropped), and
     /// a delta of what one batch changed, evictions included, rebuilds the live state.
     @Test func snapshotAndDeltaRoundTrips() throws {
-        var random = Seeded(state: 42)
+        var random = CellsRandom(seed: 42)
         let spec = DeduplicateSpec(keys: [0, 1], withinWatermarkDelayMicros: 40)
         let feedA = Feed(Self.schema), feedB = Feed(Self.schema)
         let live = DeduplicateOperator(spec, eventTime: 2, input: feedA)
