@@ -1,5 +1,6 @@
 @testable import CellKernel
 import Foundation
+import KafkaBridge
 import Testing
 import TransactionGenerator
 
@@ -7,11 +8,11 @@ import TransactionGenerator
 /// authorizations and settlements (missing ones, ones too late for the 60-second range, two
 /// for one authorization, NULL keys, rows delivered steps after their event time so that some
 /// are dropped as late, whole-second times so that rows land exactly on the watermark's and the
-/// range's bounds, and a jump of the event time) are appended to two files between batches;
-/// each batch's output rows, late rows, watermark and state rows (`numStateRows`) must equal
-/// what Tests/Oracles/stream_join_oracle.py (stdlib Python, written from Spark 3.5's rules)
-/// computes for the same batches: which outer rows come out, and in which batch; what stays in
-/// the state after eviction.
+/// range's bounds, and a jump of the event time) are appended to two files, or sent to two
+/// Kafka topics, between batches; each batch's output rows, late rows, watermark and state rows
+/// (`numStateRows`) must equal what Tests/Oracles/stream_join_oracle.py (stdlib Python, written
+/// from Spark 3.5's rules) computes for the same batches: which outer rows come out, and in
+/// which batch; what stays in the state after eviction.
 @Suite struct StreamJoinOracleTests {
     static let baseSeconds: Int64 = 1_704_067_200  // 2024-01-01T00:00:00Z
     static let rangeSeconds: Int64 = 60
@@ -91,10 +92,12 @@ import TransactionGenerator
         var description: String { "\(rows.count) rows, \(late) late, state \(state), watermark \(watermarkMillis)" }
     }
 
-    @Test(arguments: ["inner", "leftOuter"])
-    func joinMatchesTheModelBatchByBatch(kind: String) throws {
+    /// Each kind over files and over two Kafka topics on the embedded broker: the same seeded
+    /// rows, delivered step by step, must give the same batches.
+    @Test(arguments: ["inner", "leftOuter"], [false, true])
+    func joinMatchesTheModelBatchByBatch(kind: String, overKafka: Bool) throws {
         let steps = Self.steps(seed: 42)
-        let engine = try runEngine(steps, kind: kind)
+        let engine = try runEngine(steps, kind: kind, overKafka: overKafka)
         let (expected, spark) = try runOracle(steps, kind: kind)
         #expect(engine.count == expected.count, "\(kind): \(engine.count) batches, the model \(expected.count)")
         for (batch, (got, want)) in zip(engine, expected).enumerated() where got != Outcome(rows: want.rows, late: want.late, state: want.state, watermarkMillis: want.watermarkMillis) {
@@ -125,19 +128,30 @@ import TransactionGenerator
         print("\(kind): \(engine.count) batches, \(rows.count) rows, \(expected.map(\.late).reduce(0, +)) late, state peak \(peak); Spark's variant differs in batches \(differing)")
     }
 
-    /// The engine: a file per side, appended to between batches; each step's data batch, then
-    /// (unless the step says not to) the batches without data it asks for.
-    func runEngine(_ steps: [Step], kind: String) throws -> [Outcome] {
+    /// The engine: a file or a topic per side, appended to between batches; each step's data
+    /// batch, then (unless the step says not to) the batches without data it asks for.
+    func runEngine(_ steps: [Step], kind: String, overKafka: Bool) throws -> [Outcome] {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("cells-joinoracle-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: folder) }
         let leftFile = folder + "/auth.jsonl", rightFile = folder + "/settle.jsonl"
         FileManager.default.createFile(atPath: leftFile, contents: nil)
         FileManager.default.createFile(atPath: rightFile, contents: nil)
+        // Two partitions a topic: rows of one step spread over both, as a producer's keys would.
+        let cluster = overKafka ? try EmbeddedCluster() : nil
+        if let cluster {
+            try cluster.createTopic("auths", partitions: 2)
+            try cluster.createTopic("settles", partitions: 2)
+        }
+        func source(_ name: String, file: String, topic: String) -> String {
+            guard let cluster else { return "CREATE SOURCE \(name) USING file OPTIONS ('path' = '\(file)');" }
+            return "CREATE SOURCE \(name) USING kafka OPTIONS ('kafka.bootstrap.servers' = '\(cluster.bootstrapServers)', "
+                + "'subscribe' = '\(topic)', 'startingOffsets' = 'earliest');"
+        }
         let session = CellSession(output: { _ in })
         try session.run(script: """
-            CREATE SOURCE l USING file OPTIONS ('path' = '\(leftFile)');
-            CREATE SOURCE r USING file OPTIONS ('path' = '\(rightFile)');
+            \(source("l", file: leftFile, topic: "auths"))
+            \(source("r", file: rightFile, topic: "settles"))
             CREATE STREAM auths FROM l FORMAT json SCHEMA (auth_id STRING, amount BIGINT, event_time TIMESTAMP)
               WATERMARK event_time DELAY '10 seconds';
             CREATE STREAM settles FROM r FORMAT json SCHEMA (settle_id STRING, auth_id STRING, event_time TIMESTAMP)
@@ -164,7 +178,11 @@ import TransactionGenerator
         }
         func append(_ lines: [String], to file: String) throws {
             guard !lines.isEmpty else { return }
-            try ScratchFile.append(lines.map { $0 + "\n" }.joined(), to: file)
+            if let cluster {
+                try send(lines.map { Array($0.utf8) }, to: file == leftFile ? "auths" : "settles", on: cluster.bootstrapServers)
+            } else {
+                try ScratchFile.append(lines.map { $0 + "\n" }.joined(), to: file)
+            }
         }
         for step in steps {
             try append(step.left.map { row in
