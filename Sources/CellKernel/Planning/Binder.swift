@@ -280,7 +280,12 @@ struct Binder {
         if b == .null { return a }
         if a.isNumeric && b.isNumeric { return TypeCoercion.widerNumeric(a, b) }
         switch (a, b) {
-        case (.string, _) where b.isNumeric, (_, .string) where a.isNumeric: return .double
+        // Spark 3.5 (non-ANSI) casts the string to the number's type, so '1.5' = 1 is true (the
+        // string truncates to 1) and long card numbers compare exactly; to DOUBLE only against a
+        // DECIMAL, for want of a precision to pick (SPARK-22469).
+        case (.string, .decimal), (.decimal, .string): return .double
+        case (.string, _) where b.isNumeric: return b
+        case (_, .string) where a.isNumeric: return a
         case (.string, .timestamp), (.timestamp, .string), (.date, .timestamp), (.timestamp, .date): return .timestamp
         case (.string, .date), (.date, .string): return .date
         case (.string, .boolean), (.boolean, .string): return .boolean

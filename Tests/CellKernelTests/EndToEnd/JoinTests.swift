@@ -122,6 +122,18 @@ import TransactionGenerator
         #expect(Set(left) == [[.text("x"), .text("q")], [.text("y"), .text("q")], [.text("n"), .null], [.text("z"), .null]])
     }
 
+    /// A STRING key against a BIGINT key compares as BIGINT, as in Spark: a 16-digit number
+    /// matches only itself (as doubles, 2^53 + 1 would also match 2^53), '1.5' truncates to 1.
+    @Test func aStringKeyJoinsABigintKeyAsBigint() throws {
+        var data = Data(seed: 0)
+        data.left = [[.integer(0), .text("9007199254740993")], [.integer(0), .text("1.5")], [.integer(0), .text(" 7 ")], [.integer(0), .text("x")]]
+        data.right = [9_007_199_254_740_992, 9_007_199_254_740_993, 1, 7].map { [.integer($0), .text("r\($0)"), .integer(0)] }
+        let fixture = try Fixture(data)
+        let pairs = try fixture.select("SELECT l.a, r.b FROM lv l JOIN rv r ON l.a = r.k")
+        #expect(Set(pairs) == [[.text("9007199254740993"), .text("r9007199254740993")], [.text("1.5"), .text("r1")], [.text(" 7 "), .text("r7")]])
+        #expect(pairs.count == 3)
+    }
+
     @Test func binderErrorsWithPositions() throws {
         let fixture = try Fixture(Data(seed: 1))
         func message(_ sql: String) -> String {

@@ -40,6 +40,20 @@ func call(_ f: ScalarFunction, _ args: BoundExpression..., type: SQLType) -> Bou
                                                            .double(12345), .null, .null])
     }
 
+    /// Spark 3.5 compares a string with a number in the number's type (DOUBLE against a
+    /// DECIMAL): '1.5' = 1 holds, since the string truncates to 1; 16-digit card numbers
+    /// compare exactly, which as doubles they would not (2^53 + 1 rounds to 2^53).
+    @Test func aStringComparesWithANumberInTheNumbersType() throws {
+        let texts: (String, SQLType, [Value]) = ("s", .string, [.string("1.5"), .string("9007199254740993"), .string(" 7 "), .string("x"), .null])
+        // Against an INT, a string past its range is NULL, as CAST(s AS INT) is.
+        #expect(try sql("s = 1", texts) == [.bool(true), .null, .bool(false), .null, .null])
+        #expect(try sql("s = 9007199254740992", texts) == [.bool(false), .bool(false), .bool(false), .null, .null])
+        #expect(try sql("9007199254740993 = s", texts) == [.bool(false), .bool(true), .bool(false), .null, .null])
+        #expect(try sql("s = 7", texts) == [.bool(false), .null, .bool(true), .null, .null])
+        #expect(try sql("s = 1.5", texts) == [.bool(true), .bool(false), .bool(false), .null, .null], "against a DECIMAL: as DOUBLE")
+        #expect(try sql("s > 1.0E0", texts) == [.bool(true), .bool(true), .bool(true), .null, .null])
+    }
+
     @Test func castsFollowSparkNonANSIRules() {
         let s = batch("s", .string, [.string(" 42 "), .string("1.9"), .string("-7"), .string("x"), .string("9999999999"), .string("")])
         #expect(Evaluator.evaluate(call(.cast, .column(0, .string), type: .int), on: s).values
