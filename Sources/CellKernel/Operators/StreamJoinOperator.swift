@@ -47,7 +47,7 @@ final class StreamJoinOperator: BatchOperator, StatefulOperator {
         let watermark = context.watermark
         defer { previousWatermark = max(previousWatermark, watermark) }
         if leftBatch.count == 0 && rightBatch.count == 0 && evictedAt == watermark {
-            return Batch(schema: schema, columns: schema.fields.map { Column(type: $0.type) })
+            return Batch(empty: schema)
         }
         let late = previousWatermark > 0 ? previousWatermark : nil
         let (newLeft, leftLate) = admit(leftBatch, keys: spec.leftKeys, timeColumn: spec.timeRange?.leftColumn,

@@ -19,17 +19,13 @@ public struct LocalBackend: ExecutionBackend {
     /// The local engine's query for a request, not yet run: for callers that drive
     /// micro-batches themselves (tests).
     func query(for request: QueryRequest) throws -> StreamingQuery {
-        var sinks: [QuerySink] = []
-        var named: [(connector: String, sink: QuerySink)] = []
+        var sinks: [(connector: String, sink: QuerySink)] = []
         let context = ConnectorRegistry.SinkContext(view: request.name, schema: request.plan.schema, output: request.output)
         for sink in request.sinks {
             guard let connector = connectors.sinks[sink.connector.lowercased()] else {
                 throw SinkError("unknown sink \(sink.connector)", hint: connectors.sinkHint)
             }
-            if let made = try connector.make(sink.options, context) {
-                sinks.append(made)
-                named.append((sink.connector.lowercased(), made))
-            }
+            if let made = try connector.make(sink.options, context) { sinks.append((sink.connector.lowercased(), made)) }
         }
         var opened: [StreamSource] = []
         do {
@@ -41,17 +37,17 @@ public struct LocalBackend: ExecutionBackend {
             }
         } catch {
             for source in opened { source.close() }
-            for sink in sinks { try? sink.close() }
+            for (_, sink) in sinks { try? sink.close() }
             throw error
         }
         let query = StreamingQuery(view: request.name, plan: request.plan, outputMode: request.outputMode, trigger: request.trigger,
-                                   sources: opened, sinks: sinks, tables: request.tables)
+                                   sources: opened, sinks: sinks.map(\.sink), tables: request.tables)
         query.stateMemoryLimit = request.stateMemoryLimit
         if let location = request.checkpointLocation {
             do {
                 if let resumed = try query.attachCheckpoint(at: location) {
                     // Read after attaching: a file sink is exactly-once only once it has a checkpoint.
-                    let atLeastOnce = named.filter { $0.sink.guarantee == .atLeastOnce }.map(\.connector)
+                    let atLeastOnce = sinks.filter { $0.sink.guarantee == .atLeastOnce }.map(\.connector)
                     request.output(.message(Self.resumedLine(request.name, resumed, location, atLeastOnce: atLeastOnce)))
                 }
             } catch {

@@ -59,9 +59,8 @@ struct PhysicalPlanner {
             case .tableScan(let name, let columns):
                 // No rows (EXPLAIN lowers without tables), or a table that no longer has the
                 // columns the plan was bound to: empty columns of the plan's types, not an index past the end.
-                let empty = Batch(schema: node.schema, columns: node.schema.fields.map { Column(type: $0.type) })
                 guard let whole = table(name), columns.allSatisfy(whole.columns.indices.contains) else {
-                    return TableScanOperator(name: name, table: empty)
+                    return TableScanOperator(name: name, table: Batch(empty: node.schema))
                 }
                 return TableScanOperator(name: name, table: Batch(schema: node.schema, columns: columns.map { whole.columns[$0] }))
             case .join(let spec):
@@ -95,7 +94,7 @@ struct PhysicalPlanner {
             let shape = Self.hashJoinShape(node, spec)
             let (stream, table) = shape.probeIsLeft ? (node.inputs[0], node.inputs[1]) : (node.inputs[1], node.inputs[0])
             var context = BatchContext(mode: mode, watermark: 0)
-            let rows = (try? lower(table).next(&context)) ?? Batch(schema: table.schema, columns: table.schema.fields.map { Column(type: $0.type) })
+            let rows = (try? lower(table).next(&context)) ?? Batch(empty: table.schema)
             return (stream, .probe(HashJoinProbe(buildRows: rows, shape: shape)))
         }
         /// The stateless tree as one branch per stream, each with its steps bottom-up.

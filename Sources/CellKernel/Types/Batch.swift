@@ -9,6 +9,11 @@ public struct Batch: Sendable {
         self.columns = columns
     }
 
+    /// No rows, in `schema`'s columns.
+    public init(empty schema: Schema) {
+        self.init(schema: schema, columns: schema.fields.map { Column(type: $0.type) })
+    }
+
     public var count: Int { columns.first?.count ?? 0 }
 
     public func column(named name: String) -> Column? {
