@@ -1,4 +1,4 @@
-// swift-tools-version:6.0
+// swift-tools-version:6.1
 import PackageDescription
 
 let package = Package(
@@ -9,9 +9,19 @@ let package = Package(
         .library(name: "TransactionGenerator", targets: ["TransactionGenerator"]),
         .library(name: "CellKernel", targets: ["CellKernel"]),
     ],
+    // Spark Connect brings gRPC, NIO and protobuf: they triple a clean build and the binary's
+    // size, so the default `cells` (what `make run` builds) leaves them out and
+    // `--traits SparkConnect` (what `make test` and `make spark` build) adds `--engine sc://`.
+    traits: [
+        .trait(name: "SparkConnect", description: "Run notebooks on Apache Spark through Spark Connect (--engine sc://host:port)."),
+    ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+        .package(url: "https://github.com/grpc/grpc-swift-2", from: "2.0.0"),
+        .package(url: "https://github.com/grpc/grpc-swift-nio-transport", from: "2.0.0"),
+        .package(url: "https://github.com/grpc/grpc-swift-protobuf", from: "2.0.0"),
+        .package(url: "https://github.com/apple/swift-protobuf", from: "1.28.0"),
     ],
     targets: [
         // System libraries: a module map and a shim header each (see Sources/C*/shim.h).
@@ -37,10 +47,25 @@ let package = Package(
         ),
         .target(name: "TransactionGenerator"),
         .target(name: "CellKernel", dependencies: ["KafkaBridge"]),
+        // Arrow IPC streams (what Spark Connect returns rows in) read into the kernel's batches.
+        .target(name: "ArrowIPC", dependencies: ["CellKernel"]),
+        // A Spark Connect client: the trimmed protocol (generated once, see Sources/SparkConnect/Proto) over gRPC.
+        .target(
+            name: "SparkConnect",
+            dependencies: [
+                .product(name: "GRPCCore", package: "grpc-swift-2"),
+                .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
+                .product(name: "GRPCProtobuf", package: "grpc-swift-protobuf"),
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+            ]
+        ),
+        // The kernel's execution backend on Spark: notebook definitions translated to Spark Connect plans.
+        .target(name: "SparkBackend", dependencies: ["CellKernel", "SparkConnect", "ArrowIPC"]),
         .executableTarget(
             name: "Cells",
             dependencies: [
                 "KafkaBridge", "TransactionGenerator", "CellKernel", "CEditLine",
+                .target(name: "SparkBackend", condition: .when(traits: ["SparkConnect"])),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -50,6 +75,9 @@ let package = Package(
         .testTarget(name: "TransactionGeneratorTests", dependencies: ["TransactionGenerator"]),
         .testTarget(name: "CellKernelTests", dependencies: ["CellKernel", "KafkaBridge", "TransactionGenerator", "CSQLite"]),
         .testTarget(name: "CellsTests", dependencies: ["Cells", "KafkaBridge", "TransactionGenerator"]),
+        .testTarget(name: "ArrowIPCTests", dependencies: ["ArrowIPC", "CellKernel"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "SparkConnectTests", dependencies: ["SparkConnect"]),
+        .testTarget(name: "SparkBackendTests", dependencies: ["SparkBackend", "SparkConnect", "CellKernel"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -1,0 +1,1 @@
+// The Arrow IPC stream reader lives here.

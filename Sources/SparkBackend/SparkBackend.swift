@@ -1,0 +1,3 @@
+import CellKernel
+import SparkConnect
+import ArrowIPC

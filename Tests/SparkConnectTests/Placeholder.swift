@@ -1,0 +1,4 @@
+import Testing
+@testable import SparkConnect
+
+@Test func placeholder() { #expect(Bool(true)) }
