@@ -35,3 +35,27 @@ public struct BatchProgress: Sendable {
         return parts.joined(separator: " · ")
     }
 }
+
+extension BatchProgress {
+    /// A batch's progress as another engine reports it (Spark's StreamingQueryProgress):
+    /// what it does not report is zero or empty.
+    public init(batchId: Int64, timestamp: Int64, numInputRows: Int, inputRowsPerSecond: Double, processedRowsPerSecond: Double,
+                durationMillis: Int64, watermark: Int64?, numStateRows: Int, numOutputRows: Int, numLateRows: Int = 0) {
+        self.batchId = batchId
+        self.timestamp = timestamp
+        self.numInputRows = numInputRows
+        self.inputRowsPerSecond = inputRowsPerSecond
+        self.processedRowsPerSecond = processedRowsPerSecond
+        self.durationMillis = durationMillis
+        self.watermark = watermark
+        self.startOffsets = SourceOffsets()
+        self.endOffsets = SourceOffsets()
+        self.lag = [:]
+        self.numMalformed = 0
+        self.numDroppedMalformed = 0
+        self.numLateRows = numLateRows
+        self.numLostRecords = 0
+        self.numStateRows = numStateRows
+        self.numOutputRows = numOutputRows
+    }
+}

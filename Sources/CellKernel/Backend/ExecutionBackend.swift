@@ -8,10 +8,32 @@
 public protocol ExecutionBackend: Sendable {
     /// A short name for SHOW QUERIES and errors (`local`, `spark`).
     var name: String { get }
+    /// What SET ENGINE and `cells --engine` print: the engine and where it runs.
+    var summary: String { get }
+    /// Whether START describes the view's definitions for the engine to re-create
+    /// (``QueryRequest/definitions``): an engine that binds SQL itself does.
+    var readsDefinitions: Bool { get }
     /// Checks and builds the query without running a batch: sources open (so a missing
     /// topic fails here), sinks made. Throws what is wrong with the request.
     func prepare(_ request: QueryRequest) throws -> any RunningQuery
+    /// Runs a SELECT typed at the prompt on the engine, given as Spark SQL over the tables
+    /// it holds (started views' results); nil if the engine holds none, and the session
+    /// reads its own.
+    func select(sparkSQL: String) throws -> Batch?
+    /// Stops what still runs on the engine and lets go of it (the shell's exit, SET ENGINE).
+    func close()
 }
+
+extension ExecutionBackend {
+    public var summary: String { name }
+    public var readsDefinitions: Bool { false }
+    public func select(sparkSQL: String) throws -> Batch? { nil }
+    public func close() {}
+}
+
+/// Makes the engine an address names: what `SET ENGINE 'sc://host:port'`, `cells --engine`
+/// and `$CELLS_ENGINE` reach (`local` is always the session's own).
+public typealias EngineResolver = @Sendable (_ address: String) throws -> any ExecutionBackend
 
 /// What START asks a backend to run.
 public struct QueryRequest: Sendable {
@@ -37,6 +59,9 @@ public struct QueryRequest: Sendable {
     /// stood at START: a stream-static join hashes them once, as Spark reads a static side
     /// once per query.
     public var tables: [String: Batch] = [:]
+    /// The view's definitions as another engine re-creates them; set only for a backend
+    /// that ``ExecutionBackend/readsDefinitions``.
+    public var definitions: ForeignDefinitions?
 
     public init(name: String, plan: LogicalPlan, outputMode: OutputMode, trigger: TriggerPolicy, sources: [SourceDefinition],
                 sinks: [SinkDefinition], stateMemoryLimit: StateMemoryLimit, place: String,

@@ -6,6 +6,14 @@ struct Catalog {
         var name: String
         var query: Query
         var plan: LogicalPlan
+        /// Where it was defined, which another engine's errors about it point at.
+        var place: ForeignDefinitions.Place
+    }
+
+    /// A stream as written: what another engine re-creates it from.
+    struct StreamSyntax {
+        var create: CreateStream
+        var place: ForeignDefinitions.Place
     }
 
     /// A static table: how to read it, and what was read (at CREATE or the last REFRESH).
@@ -17,6 +25,7 @@ struct Catalog {
 
     private(set) var sources: [String: SourceDefinition] = [:]
     private(set) var streams: [String: StreamDefinition] = [:]
+    private(set) var streamSyntax: [String: StreamSyntax] = [:]
     private(set) var views: [String: View] = [:]
     /// Static tables (CREATE TABLE), with their rows as last loaded.
     private(set) var tables: [String: Table] = [:]
@@ -44,8 +53,9 @@ struct Catalog {
         remember(source.name)
     }
 
-    mutating func define(_ stream: StreamDefinition) {
+    mutating func define(_ stream: StreamDefinition, syntax: StreamSyntax) {
         streams[stream.name.lowercased()] = stream
+        streamSyntax[stream.name.lowercased()] = syntax
         remember(stream.name)
     }
 

@@ -26,15 +26,22 @@ extension CellSession {
                            hint: connectors.sourceHint)
         }
         let options = Dictionary(create.options.map { ($0.key, $0.value) }, uniquingKeysWith: { $1 })
-        // Connecting now checks the broker and topic, so a typo shows up here, not at START.
-        let opened = try atOption(create.options) { try connector.open(options) }
-        let summary = opened.summary
-        opened.close()
+        let summary: String
+        if backend.readsDefinitions {
+            // Another engine reads the source itself, from where it runs: the brokers or the
+            // path need not be reachable from here, and it checks them at START.
+            summary = "\(connector.name), read by \(backend.name)"
+        } else {
+            // Connecting now checks the broker and topic, so a typo shows up here, not at START.
+            let opened = try atOption(create.options) { try connector.open(options) }
+            summary = opened.summary
+            opened.close()
+        }
         catalog.define(SourceDefinition(name: create.name.name, connector: connector.name, options: options))
         output(.message("source \(create.name.name): \(summary)"))
     }
 
-    func createStream(_ create: CreateStream) throws {
+    func createStream(_ create: CreateStream, place: ForeignDefinitions.Place) throws {
         try checkNew(create.name, orReplace: create.orReplace)
         guard let source = catalog.sources[create.source.name.lowercased()] else {
             throw SQLError("unknown source '\(create.source.name)'", at: create.source.location,
@@ -42,12 +49,12 @@ extension CellSession {
         }
         let isKafka = connectors.sources[source.connector.lowercased()]?.isKafka ?? false
         let stream = try StreamPlanner().plan(create, sourceIsKafka: isKafka)
-        catalog.define(stream)
+        catalog.define(stream, syntax: Catalog.StreamSyntax(create: create, place: place))
         let declared = stream.columns.filter { if case .kafka = $0.origin { false } else { true } }
         output(.message("stream \(stream.name): \(declared.map { "\($0.name) \($0.type)" }.joined(separator: ", "))"))
     }
 
-    func createView(_ create: CreateView) throws {
+    func createView(_ create: CreateView, place: ForeignDefinitions.Place) throws {
         try checkNew(create.name, orReplace: create.orReplace)
         let plan = try streamingBinder.bind(create.query)
         // A view is a stream's query: static tables join a stream, they are not one (Spark's
@@ -60,7 +67,7 @@ extension CellSession {
                            at: table.location, length: table.name.count,
                            hint: "SELECT reads tables at the prompt; in a view, join the table with a stream")
         }
-        catalog.define(Catalog.View(name: create.name.name, query: create.query, plan: plan))
+        catalog.define(Catalog.View(name: create.name.name, query: create.query, plan: plan, place: place))
         output(.message("view \(create.name.name): \(plan.schema.fields.map { "\($0.name) \($0.type)" }.joined(separator: ", "))"))
     }
 

@@ -6,6 +6,14 @@ extension CellSession {
 
     /// SELECT over started views' result tables.
     func query(_ query: Query) throws {
+        // On an engine of its own, the started views' tables live there: the query runs there,
+        // unless it reads the session's own static tables.
+        if backend.readsDefinitions, !query.relationNames.contains(where: { catalog.tables[$0.name.lowercased()] != nil }),
+           let result = try backend.select(sparkSQL: query.sparkSQL()) {
+            let names = result.schema.fields.map(\.name)
+            output(.table(ResultTable(names: names, columns: result.columns, text: ConsoleTable().render(names: names, columns: result.columns))))
+            return
+        }
         let plan = try tableBinder.bind(query)
         let result = try TableQuery.run(plan) { [unowned self] name in tableRows(name) }
         let names = plan.schema.fields.map(\.name)

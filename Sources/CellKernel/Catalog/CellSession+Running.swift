@@ -84,7 +84,11 @@ extension CellSession {
         // A sink's complaint about an option points at that option; opening happens in prepare.
         var request = QueryRequest(name: view.name, plan: plan, outputMode: mode, trigger: trigger, sources: sources, sinks: sinks,
                                    stateMemoryLimit: limit, place: place, checkpointLocation: checkpointLocation, output: output)
-        request.tables = try staticTables(of: plan, view: view.name, at: start.view.location)
+        if backend.readsDefinitions {
+            request.definitions = try foreignDefinitions(of: view)
+        } else {
+            request.tables = try staticTables(of: plan, view: view.name, at: start.view.location)
+        }
         return request
     }
 

@@ -21,8 +21,11 @@ public final class CellSession {
     /// `cells run --checkpoint-root DIR`: every START without a `checkpointLocation` of its own
     /// checkpoints to `DIR/<view>`.
     public var checkpointRoot: String?
-    /// Where START runs views.
-    public let backend: any ExecutionBackend
+    /// Where START runs views: the local engine, or the one SET ENGINE chose.
+    public internal(set) var backend: any ExecutionBackend
+    /// Reaches the engines SET ENGINE names besides `local`; nil: only the local one exists
+    /// (a build without Spark Connect).
+    public var engineResolver: EngineResolver?
     /// Sources and sinks by name.
     public let connectors: ConnectorRegistry
     let output: @Sendable (SessionOutput) -> Void
@@ -96,8 +99,8 @@ public final class CellSession {
         try reporting(source: source, file: file, at: statement.location) {
             switch statement.kind {
             case .createSource(let create): try createSource(create)
-            case .createStream(let create): try createStream(create)
-            case .createView(let create): try createView(create)
+            case .createStream(let create): try createStream(create, place: .init(file: file, location: statement.location))
+            case .createView(let create): try createView(create, place: .init(file: file, location: statement.location))
             case .createTable(let create): try createTable(create)
             case .refreshTable(let name): try refreshTable(name)
             case .dropTable(let name): try dropTable(name)
@@ -107,6 +110,7 @@ public final class CellSession {
             case .show(let target): show(target)
             case .describe(let name): try describe(name)
             case .stop(let name): try stop(name)
+            case .setEngine(let choice): try setEngine(choice)
             }
         }
     }

@@ -7,6 +7,7 @@ import Synchronization
 public struct LocalBackend: ExecutionBackend {
     public let connectors: ConnectorRegistry
     public var name: String { "local" }
+    public var summary: String { "local (cells' own engine, in this process)" }
 
     public init(connectors: ConnectorRegistry = .standard) {
         self.connectors = connectors

@@ -33,6 +33,8 @@ enum Keyword: String, Hashable, Sendable, CaseIterable {
     case table = "TABLE", tables = "TABLES", refresh = "REFRESH", drop = "DROP"
     // Streaming deduplication: `FROM tx DEDUPLICATE [BY (...)] [WITHIN WATERMARK]`.
     case deduplicate = "DEDUPLICATE", within = "WITHIN"
+    // `SET ENGINE 'sc://host:15002'` / `SET ENGINE local`: where START runs views.
+    case set = "SET", engine = "ENGINE"
 
     /// The keyword `word` spells, ignoring case.
     init?(word: String) {

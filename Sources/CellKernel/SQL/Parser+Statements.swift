@@ -24,7 +24,24 @@ extension SQLParser {
             try expect(.table, "after DROP (only static tables can be dropped)")
             return .dropTable(try identifier("the name of a table after DROP TABLE"))
         }
-        throw failure(expected: "a statement (CREATE, START, SELECT, SHOW, DESCRIBE, STOP, REFRESH or DROP)")
+        if accept(.set) != nil { return .setEngine(try parseEngineChoice()) }
+        throw failure(expected: "a statement (CREATE, START, SELECT, SHOW, DESCRIBE, STOP, REFRESH, DROP or SET ENGINE)")
+    }
+
+    /// After SET: `ENGINE 'sc://host:port'` or `ENGINE local`.
+    private mutating func parseEngineChoice() throws(SQLError) -> EngineChoice {
+        try expect(.engine, "after SET (SET ENGINE 'sc://host:15002' or SET ENGINE local)")
+        let token = current
+        switch token.kind {
+        case .string(let address):
+            _ = advance()
+            return EngineChoice(address: address, location: token.location)
+        case .word(let word) where word.lowercased() == "local":
+            _ = advance()
+            return EngineChoice(address: "local", location: token.location)
+        default:
+            throw failure(expected: "an engine after SET ENGINE: local, or a Spark Connect address such as 'sc://localhost:15002'")
+        }
     }
 
     // MARK: - CREATE
@@ -240,7 +257,7 @@ extension SQLParser {
     private mutating func parseOutputMode() throws(SQLError) -> OutputMode {
         let token = current
         if case .word(let word) = token.kind, let mode = OutputMode(rawValue: word.lowercased()) {
-            advance()
+            _ = advance()
             return mode
         }
         var hint: String?
@@ -305,7 +322,7 @@ extension SQLParser {
 
     private mutating func parseOptionKey() throws(SQLError) -> String {
         if case .string(let key) = current.kind {
-            advance()
+            _ = advance()
             return key
         }
         guard current.isName || current.keyword != nil else {
@@ -320,7 +337,7 @@ extension SQLParser {
     private mutating func optionKeyPart() throws(SQLError) -> String {
         switch current.kind {
         case .word(let word), .quotedIdentifier(let word):
-            advance()
+            _ = advance()
             return word
         default:
             throw failure(expected: "an option name part after '.'")
@@ -331,10 +348,10 @@ extension SQLParser {
         let token = current
         switch token.kind {
         case .string(let value):
-            advance()
+            _ = advance()
             return value
         case .number(let digits, _):
-            advance()
+            _ = advance()
             return digits
         case .symbol(.minus):
             if case .number(let digits, _) = peek().kind {
@@ -343,7 +360,7 @@ extension SQLParser {
                 return "-" + digits
             }
         case .word where token.is(.true) || token.is(.false):
-            advance()
+            _ = advance()
             return token.keyword!.rawValue.lowercased()
         default:
             break

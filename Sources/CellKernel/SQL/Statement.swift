@@ -52,6 +52,15 @@ enum StatementKind: Hashable, Sendable {
     case describe(Identifier)
     /// `STOP name`: stops a running query.
     case stop(Identifier)
+    /// `SET ENGINE 'sc://host:port'` or `SET ENGINE local`: the engine later STARTs run on.
+    case setEngine(EngineChoice)
+}
+
+/// The engine `SET ENGINE` names: `local` (cells' own) or a Spark Connect address.
+struct EngineChoice: Hashable, Sendable {
+    /// `local`, or the address as written (`sc://host:15002`).
+    var address: String
+    @IgnoredInComparison var location: SourceLocation
 }
 
 /// What SHOW lists.

@@ -1,6 +1,6 @@
 /// Prints each micro-batch as Spark's console sink does: a `Batch: N` banner and a table.
 /// Options: `numRows` (default 20), `truncate` (default true).
-final class ConsoleSink: QuerySink {
+final class ConsoleSink: QuerySink, Sendable {
     private let table: ConsoleTable
     private let view: String
     private let output: @Sendable (SessionOutput) -> Void
@@ -21,9 +21,13 @@ final class ConsoleSink: QuerySink {
     }
 
     func write(_ result: ResultBatch) throws {
-        let names = result.schema.fields.map(\.name)
-        let text = ConsoleTable.banner(batch: result.batchId) + table.render(names: names, columns: result.columns)
-        output(.batch(view: view, batchId: result.batchId, table: ResultTable(names: names, columns: result.columns, text: text)))
+        show(Batch(schema: result.schema, columns: result.columns), batchId: result.batchId)
+    }
+
+    func show(_ batch: Batch, batchId: Int64) {
+        let names = batch.schema.fields.map(\.name)
+        let text = ConsoleTable.banner(batch: batchId) + table.render(names: names, columns: batch.columns)
+        output(.batch(view: view, batchId: batchId, table: ResultTable(names: names, columns: batch.columns, text: text)))
     }
 }
 
@@ -47,5 +51,21 @@ extension OptionValues {
         do { return try body() } catch let error as SourceError {
             throw SinkError(error.message, hint: error.hint, option: error.option)
         }
+    }
+}
+
+/// The console sink for an engine that runs the query elsewhere and reads each batch's rows
+/// back (Spark): the same options, banner and table as the local engine's console.
+public struct ConsolePrinter: Sendable {
+    private let sink: ConsoleSink
+
+    /// Checks the console sink's options (`numRows`, `truncate`), as START on the local engine does.
+    public init(options: [String: String], view: String, output: @escaping @Sendable (SessionOutput) -> Void) throws {
+        sink = try ConsoleSink(options: options, view: view, output: output)
+    }
+
+    /// Prints one batch under its `Batch: N` banner.
+    public func print(_ batch: Batch, batchId: Int64) {
+        sink.show(batch, batchId: batchId)
     }
 }

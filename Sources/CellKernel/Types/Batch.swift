@@ -19,6 +19,15 @@ public struct Batch: Sendable {
     public func column(named name: String) -> Column? {
         schema.index(of: name).map { columns[$0] }
     }
+
+    /// Appends the rows of `other`, column by column; false (and nothing appended) if its
+    /// columns' types differ from this batch's.
+    public mutating func append(contentsOf other: Batch) -> Bool {
+        guard other.columns.count == columns.count,
+              zip(columns, other.columns).allSatisfy({ $0.type == $1.type }) else { return false }
+        for index in columns.indices { columns[index].append(contentsOf: other.columns[index]) }
+        return true
+    }
 }
 
 /// Names and types of a batch's columns, in order.
