@@ -57,7 +57,8 @@ let package = Package(
                 .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
                 .product(name: "GRPCProtobuf", package: "grpc-swift-protobuf"),
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
-            ]
+            ],
+            exclude: ["Proto"]
         ),
         // The kernel's execution backend on Spark: notebook definitions translated to Spark Connect plans.
         .target(name: "SparkBackend", dependencies: ["CellKernel", "SparkConnect", "ArrowIPC"]),
@@ -74,10 +75,10 @@ let package = Package(
         .testTarget(name: "KafkaBridgeTests", dependencies: ["KafkaBridge"]),
         .testTarget(name: "TransactionGeneratorTests", dependencies: ["TransactionGenerator"]),
         .testTarget(name: "CellKernelTests", dependencies: ["CellKernel", "KafkaBridge", "TransactionGenerator", "CSQLite"]),
-        .testTarget(name: "CellsTests", dependencies: ["Cells", "KafkaBridge", "TransactionGenerator"]),
+        .testTarget(name: "CellsTests", dependencies: ["Cells", "KafkaBridge", "TransactionGenerator", "SparkConnect"]),
         .testTarget(name: "ArrowIPCTests", dependencies: ["ArrowIPC", "CellKernel"], resources: [.copy("Fixtures")]),
         .testTarget(name: "SparkConnectTests", dependencies: ["SparkConnect"]),
-        .testTarget(name: "SparkBackendTests", dependencies: ["SparkBackend", "SparkConnect", "CellKernel"]),
+        .testTarget(name: "SparkBackendTests", dependencies: ["SparkBackend", "SparkConnect", "CellKernel", "TransactionGenerator"]),
     ],
     swiftLanguageModes: [.v6]
 )

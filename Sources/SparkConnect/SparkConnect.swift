@@ -1,1 +1,0 @@
-// The Spark Connect client lives here.

@@ -1,4 +1,0 @@
-import Testing
-@testable import SparkConnect
-
-@Test func placeholder() { #expect(Bool(true)) }
