@@ -55,6 +55,10 @@ struct RunCommand: ParsableCommand {
                                valueName: "dir"))
     var checkpointRoot: String?
 
+    @Option(help: ArgumentHelp("Where START runs views: local (cells' own engine), or Apache Spark through Spark Connect at sc://host:port. Default: $CELLS_ENGINE, else local.",
+                               valueName: "local|sc://host:port"))
+    var engine: String?
+
     @OptionGroup(title: "Embedded Kafka") var embedding: EmbeddedOptions
 
     func validate() throws {
@@ -96,6 +100,18 @@ struct RunCommand: ParsableCommand {
         session.triggerOverride = trigger?.policy
         session.checkpointRoot = checkpointRoot
         session.foregroundLimit = ForegroundLimit(batches: batches, duration: timeout.map { .milliseconds(Int($0 * 1000)) })
+        session.engineResolver = Engines.resolver
+        // Whatever runs on another engine stops when cells does, not when its session expires.
+        defer { session.close() }
+        if let address = engine ?? ProcessInfo.processInfo.environment["CELLS_ENGINE"].flatMap({ $0.isEmpty ? nil : $0 }),
+           address.lowercased() != "local" {
+            do {
+                try session.useEngine(address)
+            } catch {
+                printError("cells: \(error.description)")
+                throw ExitCode(3)
+            }
+        }
 
         var embedded: EmbeddedKafka?
         if embedding.embedded {

@@ -1,4 +1,0 @@
-import Testing
-@testable import SparkBackend
-
-@Test func placeholder() { #expect(Bool(true)) }
