@@ -4,7 +4,7 @@ CONFIG       ?= release
 CELLS        := .build/$(CONFIG)/cells
 DEB_PACKAGES := librdkafka-dev libedit-dev libsqlite3-dev kcat pkg-config python3-yaml
 
-.PHONY: all setup build run broker test bench bench-produce bench-kernel bench-notebook clean help fuzz
+.PHONY: all setup build spark run broker test bench bench-produce bench-kernel bench-notebook bench-spark clean help fuzz
 
 all: build
 
@@ -13,6 +13,7 @@ help:
 	@echo "make test    set up, build, and run every test"
 	@echo "make bench   set up, build (release), and print benchmark figures with their anchors"
 	@echo "make broker  run an embedded broker alone"
+	@echo "make spark   build cells with Spark Connect (--engine sc://host:port) into .build/release/cells"
 
 ## Installs the Debian packages the build and tests need, when they are missing.
 setup:
@@ -32,17 +33,27 @@ setup:
 build: setup
 	$(SWIFT) build -c $(CONFIG)
 
+## cells with the Spark Connect engine (gRPC, NIO and protobuf make it a longer build and a
+## larger binary, so the default build leaves them out).
+spark: setup
+	$(SWIFT) build -c $(CONFIG) --traits SparkConnect
+
 run: build
 	$(CELLS) notebooks/work.cells --embedded
 
 broker: build
 	$(CELLS) broker
 
+## Every test, the Spark Connect ones against a local Spark server started for the run
+## (Java and PySpark are installed into .build/spark where missing) and stopped after it.
 test: setup
-	$(SWIFT) build --build-tests
-	$(SWIFT) test
+	scripts/spark-connect.sh install
+	$(SWIFT) build --build-tests --traits SparkConnect
+	@address=$$(scripts/spark-connect.sh start) || exit 1; echo "Spark Connect: $$address"; \
+	status=0; CELLS_SPARK_REMOTE=$$address $(SWIFT) test --skip-build --traits SparkConnect || status=$$?; \
+	scripts/spark-connect.sh stop; exit $$status
 
-bench: bench-produce bench-kernel bench-notebook
+bench: bench-produce bench-kernel bench-notebook bench-spark
 
 bench-produce: setup
 	$(SWIFT) build -c release
@@ -72,5 +83,10 @@ fuzz: setup
 	grep -E '^==|^Done|^stat::number_of_executed_units|deadly|ERROR|SUMMARY|crash-' .build/fuzz-libfuzzer.log; \
 	if [ $$status -ne 0 ]; then echo "libFuzzer: FAILED (exit $$status), see .build/fuzz-libfuzzer.log and .build/fuzz/crash-*"; exit $$status; fi
 
+## A build of its own for the Spark figures, so the other benchmarks' binary stays the default one.
+bench-spark: setup
+	$(SWIFT) build -c release --traits SparkConnect --scratch-path .build-spark
+	bench/spark.sh
+
 clean:
-	rm -rf .build bench-work
+	rm -rf .build .build-spark bench-work
