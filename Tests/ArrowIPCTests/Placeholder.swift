@@ -1,4 +1,0 @@
-import Testing
-@testable import ArrowIPC
-
-@Test func placeholder() { #expect(Bool(true)) }
