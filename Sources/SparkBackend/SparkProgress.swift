@@ -14,7 +14,8 @@ enum SparkProgress {
         let watermark = ((object["eventTime"] as? [String: Any])?["watermark"] as? String).flatMap(micros(iso:)).flatMap { $0 == 0 ? nil : $0 }
         let outputRows = (object["sink"] as? [String: Any]).flatMap { integer($0["numOutputRows"]) } ?? 0
         return BatchProgress(batchId: Int64(batchId), timestamp: (object["timestamp"] as? String).flatMap(micros(iso:)) ?? 0,
-                             numInputRows: integer(object["numInputRows"]) ?? 0,
+                             numInputRows: integer(object["numInputRows"])
+                                 ?? (object["sources"] as? [[String: Any]] ?? []).reduce(0) { $0 + (integer($1["numInputRows"]) ?? 0) },
                              inputRowsPerSecond: double(object["inputRowsPerSecond"]) ?? 0,
                              processedRowsPerSecond: double(object["processedRowsPerSecond"]) ?? 0,
                              durationMillis: Int64(duration), watermark: watermark, numStateRows: stateRows,
@@ -22,15 +23,19 @@ enum SparkProgress {
     }
 
     private static func integer(_ any: Any?) -> Int? {
-        guard let number = any as? NSNumber else { return nil }
-        let value = number.doubleValue
-        guard value.isFinite, value >= -9e15, value <= 9e15 else { return nil }
+        guard let value = double(any), value >= -9e15, value <= 9e15 else { return nil }
         return Int(value)
     }
 
+    /// JSONSerialization gives Int, Double or NSNumber depending on the platform and the text.
     private static func double(_ any: Any?) -> Double? {
-        guard let number = any as? NSNumber, number.doubleValue.isFinite else { return nil }
-        return number.doubleValue
+        let value: Double? = switch any {
+        case let int as Int: Double(int)
+        case let double as Double: double
+        case let number as NSNumber: number.doubleValue
+        default: nil
+        }
+        return value.flatMap { $0.isFinite ? $0 : nil }
     }
 
     /// `2026-12-02T19:00:00.000Z` as µs since the epoch. Spark's watermark before the first

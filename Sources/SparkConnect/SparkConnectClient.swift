@@ -188,7 +188,12 @@ public final class SparkConnectClient: Sendable {
         case .deadlineExceeded:
             return SparkConnectError(.timeout, "\(url) did not answer in time")
         default:
-            return SparkConnectError(.server, rpc.message, errorClass: SparkConnectError.errorClass(in: rpc.message))
+            // Spark packs a google.rpc.Status into the trailers, whose ErrorInfo names the
+            // error class; older servers (and some errors) have it only in the text.
+            let info = (try? rpc.unpackGoogleRPCStatus())?.details.lazy.compactMap(\.errorInfo).first
+            let message = rpc.message.trimmingCharacters(in: .whitespacesAndNewlines)
+            return SparkConnectError(.server, message.isEmpty ? "\(rpc.code)" : message,
+                                     errorClass: info?.metadata["errorClass"] ?? SparkConnectError.errorClass(in: message))
         }
     }
 }

@@ -22,7 +22,10 @@ struct SparkShellTests {
         let answer = Mutex<Result<ExecuteResult, SparkConnectError>?>(nil)
         let done = DispatchSemaphore(value: 0)
         Task.detached {
-            do { let result = try await client.execute(plan, timeout: .seconds(30)); answer.withLock { $0 = .success(result) } } catch {
+            do throws(SparkConnectError) {
+                let result = try await client.execute(plan, timeout: .seconds(30))
+                answer.withLock { $0 = .success(result) }
+            } catch {
                 answer.withLock { $0 = .failure(error) }
             }
             done.signal()
