@@ -40,13 +40,13 @@ public enum ArrowIPC {
             stream.bufferlessBudget = walker.bufferlessBudget
             for i in builders.indices { try builders[i].append(arrays[i], reader) }
         }
-        let schema = Schema(stream.fields.map { Schema.Field(name: $0.name, type: $0.type) })
+        let schema = Schema(stream.fields.map { Schema.Field(name: $0.name, type: $0.type, nullable: $0.nullable) })
         return Batch(schema: schema, columns: builders.map { $0.finish() })
     }
 
     /// The schema of an IPC stream, read from its first message alone.
     public static func schema(of bytes: [UInt8]) throws(ArrowError) -> Schema {
-        Schema(try Stream(bytes).fields.map { Schema.Field(name: $0.name, type: $0.type) })
+        Schema(try Stream(bytes).fields.map { Schema.Field(name: $0.name, type: $0.type, nullable: $0.nullable) })
     }
 }
 
