@@ -227,3 +227,36 @@ func find(_ pattern: [UInt8], in bytes: [UInt8], within range: Range<Int>? = nil
     guard range.count >= pattern.count else { return nil }
     return (range.lowerBound...(range.upperBound - pattern.count)).first { bytes[$0..<($0 + pattern.count)].elementsEqual(pattern) }
 }
+
+@Suite struct OutOfRangeValueTests {
+    @Test func timestampPastTheKernelsRangeIsAnError() throws {
+        let error = try #require(decodeError(try fixture("timestamp_overflow")))
+        #expect(error.message.contains("outside TIMESTAMP's range"), "\(error)")
+    }
+
+    @Test func decimalWithMoreDigitsThanItsPrecision() throws {
+        var bytes = try fixture("scalars")
+        // dec is DECIMAL(10, 4); its first value is 123.4500, unscaled 1234500.
+        let at = try #require(find(bytesOf(Int128(1_234_500)), in: bytes))
+        write(Int128(10_000_000_000), at: at, in: &bytes)
+        #expect(decodeError(bytes)?.message.contains("more than 10 digits") == true)
+        write(Int128(9_999_999_999), at: at, in: &bytes)
+        #expect(try ArrowIPC.decode(bytes).values("dec")?.first == .decimal(9_999_999_999))
+    }
+
+    @Test func manyNullColumnsTogetherClaimingTooManyRows() throws {
+        var bytes = try fixture("nulls_wide")
+        let (metadata, _) = try HostileInputTests().recordBatchMessage(bytes)
+        // RecordBatch.length and each FieldNode { 5, 5 }: 60,000 rows each is within one node's
+        // bound, 1.2 million NULLs from a stream of a few kilobytes is not.
+        var at = metadata.lowerBound
+        var patched = 0
+        while let next = find(bytesOf(Int64(5)), in: bytes, within: at..<metadata.upperBound) {
+            write(Int64(60_000), at: next, in: &bytes)
+            at = next + 8
+            patched += 1
+        }
+        #expect(patched == 41)
+        #expect(decodeError(bytes)?.message.contains("NULL-typed columns") == true)
+    }
+}

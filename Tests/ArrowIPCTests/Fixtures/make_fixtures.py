@@ -119,6 +119,12 @@ write("strings7", [batch(s=pa.array(["alpha", "beta", None, "gamma", "delta", "e
 # Only a NULL-typed column: its rows cost no body bytes, so the reader must bound them itself.
 write("nulls_only", [batch(n=pa.nulls(5))])
 
+# Twenty of them: each within bounds, together more rows than the stream's size allows.
+write("nulls_wide", [batch(**{f"n{i}": pa.nulls(5) for i in range(20)})])
+
+# 10^13 seconds (year ~318,857) is past Int64 microseconds.
+write("timestamp_overflow", [batch(t=pa.array([0, 10**13], pa.timestamp("s")))])
+
 
 def deep_list(levels):
     value, typ = 7, pa.int64()
