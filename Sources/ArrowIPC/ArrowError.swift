@@ -8,6 +8,7 @@ public struct ArrowError: Error, Sendable, CustomStringConvertible {
     /// The byte offset in the decoded stream where the problem was found.
     public var offset: Int
 
+    /// An error found at `offset` of the stream (also for callers that wrap the reader).
     public init(_ message: String, at offset: Int) {
         self.message = message
         self.offset = offset

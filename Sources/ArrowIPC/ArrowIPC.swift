@@ -40,13 +40,12 @@ public enum ArrowIPC {
             stream.bufferlessBudget = walker.bufferlessBudget
             for i in builders.indices { try builders[i].append(arrays[i], reader) }
         }
-        let schema = Schema(stream.fields.map { Schema.Field(name: $0.name, type: $0.type) })
-        return Batch(schema: schema, columns: builders.map { $0.finish() })
+        return Batch(schema: stream.schema, columns: builders.map { $0.finish() })
     }
 
     /// The schema of an IPC stream, read from its first message alone.
     public static func schema(of bytes: [UInt8]) throws(ArrowError) -> Schema {
-        Schema(try Stream(bytes).fields.map { Schema.Field(name: $0.name, type: $0.type) })
+        try Stream(bytes).schema
     }
 }
 
@@ -66,6 +65,10 @@ struct Stream {
         }
         guard case .schema(let fields) = header else { throw ArrowError("stream does not start with a schema message", at: 0) }
         self.fields = fields
+    }
+
+    var schema: Schema {
+        Schema(fields.map { Schema.Field(name: $0.name, type: $0.type, nullable: $0.nullable) })
     }
 
     /// The next record batch with its metadata's offset and its body's range; nil at the end.

@@ -32,6 +32,8 @@ struct BodyWalker {
         }
         let (length, nullCount) = header.nodes[nextNode]
         nextNode += 1
+        // No real column has more rows than bits in the stream (NULL-typed ones aside, which
+        // the budget bounds), so a larger length is corrupt before any buffer is looked at.
         guard length >= 0, nullCount >= 0, nullCount <= length, length <= Int64(bytes.count) * 8 + (1 << 16) else {
             throw ArrowError("field node \(nextNode - 1) has length \(length) and null count \(nullCount)", at: metadata)
         }

@@ -48,6 +48,8 @@ struct FieldSpec {
     var name: String
     var type: SQLType
     var layout: Layout
+    /// Arrow's own flag; Spark marks a column NOT NULL when its plan proves it (a count, say).
+    var nullable = true
 }
 
 /// What a message's header is, with the parts of it the reader uses.
@@ -94,6 +96,12 @@ enum Metadata {
 
     /// One `Field` table; `depth` counts the nested types around it, bounded as the kernel's.
     static func field(_ table: Table, depth: Int) throws(ArrowError) -> FieldSpec {
+        var spec = try fieldType(table, depth: depth)
+        spec.nullable = try table.bool(1)
+        return spec
+    }
+
+    private static func fieldType(_ table: Table, depth: Int) throws(ArrowError) -> FieldSpec {
         let name = try table.string(0) ?? ""
         if try table.field(4) != nil { throw .unsupported("dictionary-encoded field '\(name)'", at: table.position) }
         let typeCode = try table.scalar(2, default: UInt8(0))
@@ -152,7 +160,7 @@ enum Metadata {
             return fixed(.decimal128(precision: precision), .decimal(precision: precision, scale: scale))
         case 8:
             // Date's unit defaults to MILLISECOND.
-            return try type?.scalar(0, default: Int16(1)) ?? 1 == 0 ? fixed(.date32, .date) : fixed(.date64, .date)
+            return (try type?.scalar(0, default: Int16(1)) ?? 1) == 0 ? fixed(.date32, .date) : fixed(.date64, .date)
         case 10:
             // The time zone (if any) only says how to display the instant: the values are UTC.
             let code = try type?.scalar(0, default: Int16(0)) ?? 0

@@ -102,16 +102,28 @@ write("spark_avg", [batch(**{"captura": pa.array(["2024-01-01 10:00", None, "202
                             "avg(valor)": pa.array([12.5, 7.0, None], pa.float64())})])
 window = pa.struct([pa.field("start", pa.timestamp("us", tz="Etc/UTC")),
                     pa.field("end", pa.timestamp("us", tz="Etc/UTC"))])
-write("spark_window", [batch(
-    window=pa.array([{"start": dt.datetime(2024, 5, 1, 12, 0), "end": dt.datetime(2024, 5, 1, 12, 5)},
-                     {"start": dt.datetime(2024, 5, 1, 12, 5), "end": dt.datetime(2024, 5, 1, 12, 10)}], window),
-    brand=pa.array(["Acme", "Globex"], pa.utf8()),
-    transactions=pa.array([17, 3], pa.int64()),
-    total=pa.array([1234.5, 99.99], pa.float64()),
-)])
+# Spark marks count(*) NOT NULL.
+window_schema = pa.schema([pa.field("window", window), pa.field("brand", pa.utf8()),
+                           pa.field("transactions", pa.int64(), nullable=False), pa.field("total", pa.float64())])
+write("spark_window", [pa.record_batch([
+    pa.array([{"start": dt.datetime(2024, 5, 1, 12, 0), "end": dt.datetime(2024, 5, 1, 12, 5)},
+              {"start": dt.datetime(2024, 5, 1, 12, 5), "end": dt.datetime(2024, 5, 1, 12, 10)}], window),
+    pa.array(["Acme", "Globex"], pa.utf8()),
+    pa.array([17, 3], pa.int64()),
+    pa.array([1234.5, 99.99], pa.float64()),
+], schema=window_schema)])
 
 # A single string column with a distinctive shape, for the tests that corrupt bytes.
 write("strings7", [batch(s=pa.array(["alpha", "beta", None, "gamma", "delta", "epsilon", "zeta"], pa.utf8()))])
+
+# Only a NULL-typed column: its rows cost no body bytes, so the reader must bound them itself.
+write("nulls_only", [batch(n=pa.nulls(5))])
+
+# Twenty of them: each within bounds, together more rows than the stream's size allows.
+write("nulls_wide", [batch(**{f"n{i}": pa.nulls(5) for i in range(20)})])
+
+# 10^13 seconds (year ~318,857) is past Int64 microseconds.
+write("timestamp_overflow", [batch(t=pa.array([0, 10**13], pa.timestamp("s")))])
 
 
 def deep_list(levels):
