@@ -107,7 +107,8 @@ final class SparkConnection: Sendable {
     /// Spark's error class and message, at the notebook place the failing definition came
     /// from; a missing Kafka connector says what to add to Spark.
     static func notebookError(_ error: SparkConnectError, at place: ForeignDefinitions.Place?) -> CellError {
-        var message = error.message
+        // An analysis error ends with the plan Spark analysed, after ";\n": not for a notebook.
+        var message = error.message.components(separatedBy: ";\n").first ?? error.message
         if let errorClass = error.errorClass, !message.hasPrefix("[") { message = "[\(errorClass)] " + message }
         if message.contains("DATA_SOURCE_NOT_FOUND") || message.contains("Failed to find data source: kafka")
             || message.contains("Failed to find the data source: kafka") {

@@ -92,8 +92,10 @@ final class SparkRunningQuery: RunningQuery, @unchecked Sendable {  // mutable s
     }
 
     func stop() {
+        // The worker is waited for once: a second stop (STOP, then the shell's exit) finds none.
         let waiting = lock.withLock { () -> Bool in
             stopRequested = true
+            defer { worker = nil }
             return worker != nil
         }
         if waiting { workerDone.wait() }
@@ -109,7 +111,7 @@ final class SparkRunningQuery: RunningQuery, @unchecked Sendable {  // mutable s
             var command = Spark_Connect_Command()
             command.writeStreamOperationStart = write.start
             do {
-                let result = try connection.execute(command)
+                let result = try connection.execute(command, place: translation.startedPlace)
                 guard let started = result.writeStreamStart else {
                     throw CellError.runtime("Spark did not say which query it started for the \(write.connector) sink")
                 }

@@ -29,6 +29,8 @@ struct SparkTranslation {
     /// The console sink's options, if START printed to the console: the shell prints each
     /// batch read back from the memory sink.
     var console: [String: String]?
+    /// Where the started view was defined: Spark's complaints about its query point there.
+    var startedPlace: ForeignDefinitions.Place
 
     /// The prefix of the temp view a stream's source is read into.
     static let sourcePrefix = "cells_source_"
@@ -82,6 +84,7 @@ struct SparkTranslation {
         }
         self.writes = writes
         self.console = console
+        startedPlace = started.place
     }
 
     static func sourceView(of stream: ForeignDefinitions.Stream) -> String { sourcePrefix + stream.name }
