@@ -62,7 +62,7 @@ extension CellSession {
                                    at: name.location, hint: "SET ENGINE local to run this view")
                 }
             }
-            views.append(ForeignDefinitions.View(name: view.name, sql: try view.query.sparkSQL(), place: view.place))
+            views.append(ForeignDefinitions.View(name: view.name, sql: try view.query.namingItsColumns.sparkSQL(), place: view.place))
         }
         try visit(view)
         return ForeignDefinitions(streams: streams, views: views)
@@ -80,13 +80,13 @@ extension CellSession {
         var recordFields: [String] = []
         var columns: [ForeignDefinitions.Stream.Column] = []
         for column in stream.columns {
-            let quoted = Identifier.sparkQuoted(column.name)
+            let quoted = sparkIdentifier(column.name)
             switch column.origin {
             case .json, .corruptRecord:
                 recordFields.append("\(quoted) \(column.type.sparkDDL)")
                 columns.append(.init(name: column.name, type: column.type, expression: "`record`.\(quoted)", isComputed: false))
             case .kafka(let field):
-                let raw = Identifier.sparkQuoted(field.rawValue)
+                let raw = sparkIdentifier(field.rawValue)
                 let expression = field == .key || field == .value ? "CAST(\(raw) AS STRING)" : raw
                 columns.append(.init(name: column.name, type: column.type, expression: expression, isComputed: false))
             case .computed:
@@ -106,6 +106,23 @@ extension CellSession {
 }
 
 extension Query {
+    /// The query with each unnamed select item named as cells names it: another engine then
+    /// names the view's columns as cells printed them at CREATE VIEW, even where its own
+    /// generated names differ (Spark 4 names `x BETWEEN a AND b` otherwise than Spark 3).
+    var namingItsColumns: Query {
+        var query = self
+        func name(_ select: inout Select) {
+            for index in select.items.indices where select.items[index].alias == nil && select.items[index].aliases.isEmpty {
+                if case .star = select.items[index].expression.kind { continue }
+                let item = select.items[index]
+                select.items[index].alias = Identifier(item.columnName, at: item.expression.location)
+            }
+        }
+        name(&query.select)
+        for index in query.unionAll.indices { name(&query.unionAll[index]) }
+        return query
+    }
+
     /// The names this query reads (FROM, JOIN, inside subqueries and common table
     /// expressions, and UNION ALL's selects), each once, in the order written; the names of
     /// its own common table expressions are not among them.

@@ -1,200 +1,151 @@
-/// A query written back as Spark SQL: what another engine (Spark, through Spark Connect) runs
-/// for a view, from the syntax tree rather than the text typed (variables are expanded, and
-/// nothing depends on how the user spaced or quoted things).
+/// Queries as Spark SQL text, for the Spark Connect backend: each view's query runs in Spark
+/// over temp views named like cells' streams and views.
 ///
-/// Every identifier is back-quoted, every operator parenthesized, every literal typed the way
-/// Spark's parser reads it back (`5L` is BIGINT, `1.5D` DOUBLE, `1.5` DECIMAL), and every
-/// unaliased select item gets the name cells gives it as an explicit alias, so both engines
-/// name result columns alike. What Spark SQL cannot say is refused at its place.
+/// The text reads back through cells' own parser to an equal ``Query`` (the round-trip tests
+/// hold it to that), and to the same meaning in Spark 4.0: every name is backquoted, every
+/// compound operand parenthesized, every literal written so that Spark types it as cells did.
+/// Syntax that is cells' own (``Deduplication``) is refused with an error at the clause.
 extension Query {
+    /// This query as Spark SQL text, on one line.
+    ///
+    /// - Throws: ``SQLError`` at a construct Spark SQL cannot express (`DEDUPLICATE`, a LIMIT
+    ///   beyond Spark's INT), naming it and saying it runs only on the local engine.
     func sparkSQL() throws(SQLError) -> String {
+        try render(depth: 0)
+    }
+
+    fileprivate func render(depth: Int) throws(SQLError) -> String {
+        // The parser nests queries at most this deep; a tree built by hand must not take the
+        // recursion further.
+        guard depth <= SQLParser.maximumQueryDepth else {
+            throw SQLError("queries nested too deeply to send to Spark (more than \(SQLParser.maximumQueryDepth) levels)",
+                           at: location, hint: "define some of them as views and query those instead")
+        }
         var text = ""
         if !with.isEmpty {
-            text = "WITH " + (try with.map { (cte) throws(SQLError) in "\(cte.name.sparkQuoted) AS (\(try cte.query.sparkSQL()))" }).joined(separator: ", ") + " "
+            var definitions: [String] = []
+            for cte in with {
+                definitions.append(cte.name.sparkSQL + " AS (" + (try cte.query.render(depth: depth + 1)) + ")")
+            }
+            text += "WITH " + definitions.joined(separator: ", ") + " "
         }
-        let composed = !unionAll.isEmpty || !orderBy.isEmpty || limit != nil
-        let selects = try ([select] + unionAll).map { (select) throws(SQLError) in
-            let rendered = try select.sparkSQL()
-            // A member with its own ORDER BY or LIMIT keeps them inside parentheses.
-            return composed && (!select.orderBy.isEmpty || select.limit != nil) ? "(\(rendered))" : rendered
+        if unionAll.isEmpty {
+            // A lone SELECT holds its own ORDER BY and LIMIT; the query's are the union's.
+            var only = select
+            if only.orderBy.isEmpty { only.orderBy = orderBy }
+            if only.limit == nil { only.limit = limit }
+            return text + (try only.render(depth: depth))
         }
-        text += selects.joined(separator: " UNION ALL ")
-        if !orderBy.isEmpty { text += " ORDER BY " + (try orderBy.map { (o) throws(SQLError) in try o.sparkSQL() }).joined(separator: ", ") }
-        if let limit { text += " LIMIT \(limit)" }
+        var terms: [String] = []
+        for term in [select] + unionAll {
+            let rendered = try term.render(depth: depth)
+            // A member's own ORDER BY or LIMIT would be read as the union's: keep it inside.
+            terms.append(term.orderBy.isEmpty && term.limit == nil ? rendered : "(" + rendered + ")")
+        }
+        text += terms.joined(separator: " UNION ALL ")
+        text += try renderOrderAndLimit(orderBy, limit, at: select.location)
         return text
     }
 }
 
 extension Select {
-    func sparkSQL() throws(SQLError) -> String {
-        var text = "SELECT " + (distinct ? "DISTINCT " : "")
-        text += try items.map { (item) throws(SQLError) in try item.sparkSQL() }.joined(separator: ", ")
-        text += " FROM " + (try from.sparkSQL())
-        for lateral in lateralViews {
-            text += " LATERAL VIEW " + (lateral.outer ? "OUTER " : "") + (try lateral.generator.sparkSQL()) + " " + lateral.table.sparkQuoted
-            if !lateral.columns.isEmpty { text += " AS " + lateral.columns.map(\.sparkQuoted).joined(separator: ", ") }
-        }
+    fileprivate func render(depth: Int) throws(SQLError) -> String {
+        var text = distinct ? "SELECT DISTINCT " : "SELECT "
+        var rendered: [String] = []
+        for item in items { rendered.append(try item.render()) }
+        text += rendered.joined(separator: ", ")
+        text += " FROM " + (try from.render(depth: depth))
+        for lateral in lateralViews { text += " " + (try lateral.render()) }
         if let whereClause { text += " WHERE " + (try whereClause.sparkSQL()) }
-        if !groupBy.isEmpty { text += " GROUP BY " + (try groupBy.map { (e) throws(SQLError) in try e.sparkSQL() }).joined(separator: ", ") }
+        if !groupBy.isEmpty {
+            var keys: [String] = []
+            for key in groupBy { keys.append(try key.sparkSQL()) }
+            text += " GROUP BY " + keys.joined(separator: ", ")
+        }
         if let having { text += " HAVING " + (try having.sparkSQL()) }
-        if !orderBy.isEmpty { text += " ORDER BY " + (try orderBy.map { (o) throws(SQLError) in try o.sparkSQL() }).joined(separator: ", ") }
-        if let limit { text += " LIMIT \(limit)" }
+        text += try renderOrderAndLimit(orderBy, limit, at: location)
         return text
     }
 }
 
+/// ` ORDER BY ...` and ` LIMIT n`, each when there.
+private func renderOrderAndLimit(_ orderBy: [OrderItem], _ limit: Int64?, at location: SourceLocation) throws(SQLError) -> String {
+    var text = ""
+    if !orderBy.isEmpty {
+        var keys: [String] = []
+        for key in orderBy { keys.append(try key.render()) }
+        text += " ORDER BY " + keys.joined(separator: ", ")
+    }
+    if let limit {
+        guard limit <= Int64(Int32.max) else {
+            throw SQLError("LIMIT \(limit) is beyond Spark's limit of \(Int32.max) rows (its LIMIT takes an INT); "
+                           + "it runs only on the local engine (SET ENGINE local)", at: location,
+                           hint: "lower the LIMIT, or drop it")
+        }
+        text += " LIMIT \(limit)"
+    }
+    return text
+}
+
 extension SelectItem {
-    func sparkSQL() throws(SQLError) -> String {
-        let expression = try self.expression.sparkSQL()
-        if case .star = self.expression.kind { return expression }
-        if !aliases.isEmpty { return expression + " AS (" + aliases.map(\.sparkQuoted).joined(separator: ", ") + ")" }
-        return expression + " AS " + Identifier.sparkQuoted(columnName)
+    fileprivate func render() throws(SQLError) -> String {
+        let value = try expression.sparkSQL()
+        if !aliases.isEmpty { return value + " AS (" + aliases.map(\.sparkSQL).joined(separator: ", ") + ")" }
+        if let alias { return value + " AS " + alias.sparkSQL }
+        return value
     }
 }
 
 extension OrderItem {
-    func sparkSQL() throws(SQLError) -> String {
-        try expression.sparkSQL() + (ascending ? " ASC" : " DESC") + (nullsFirst ? " NULLS FIRST" : " NULLS LAST")
-    }
-}
-
-extension TableReference {
-    func sparkSQL() throws(SQLError) -> String {
-        if let deduplicate {
-            throw SQLError("DEDUPLICATE is cells' own syntax: Spark SQL has no such clause, so it runs only on the local engine",
-                           at: deduplicate.location, hint: "SET ENGINE local to run this view, or drop the clause")
-        }
-        var text: String
-        if let subquery {
-            text = "(\(try subquery.sparkSQL()))" + (alias.map { " AS \($0.sparkQuoted)" } ?? " AS `__subquery`")
-        } else {
-            text = name.sparkQuoted + (alias.map { " AS \($0.sparkQuoted)" } ?? "")
-        }
-        for join in joins {
-            text += " \(join.kind.rawValue) JOIN " + (try join.right.sparkSQL())
-            if let on = join.on { text += " ON " + (try on.sparkSQL()) }
-            if !join.using.isEmpty { text += " USING (" + join.using.map(\.sparkQuoted).joined(separator: ", ") + ")" }
-        }
+    fileprivate func render() throws(SQLError) -> String {
+        var text = try expression.sparkSQL()
+        if !ascending { text += " DESC" }
+        // Spark's defaults are the parser's (NULLS FIRST ascending, NULLS LAST descending):
+        // written only when they differ.
+        if nullsFirst != ascending { text += nullsFirst ? " NULLS FIRST" : " NULLS LAST" }
         return text
     }
 }
 
-extension Identifier {
-    /// `` `name` ``, a backquote inside doubled.
-    var sparkQuoted: String { Self.sparkQuoted(name) }
+extension TableReference {
+    /// The FROM item and its joins.
+    fileprivate func render(depth: Int) throws(SQLError) -> String {
+        var text = try renderPrimary(depth: depth)
+        for join in joins {
+            text += " " + join.kind.rawValue + " JOIN " + (try join.right.renderPrimary(depth: depth))
+            if let on = join.on {
+                text += " ON " + (try on.sparkSQL())
+            } else {
+                text += " USING (" + join.using.map(\.sparkSQL).joined(separator: ", ") + ")"
+            }
+        }
+        return text
+    }
 
-    static func sparkQuoted(_ name: String) -> String {
-        "`" + name.replacingOccurrences(of: "`", with: "``") + "`"
+    /// The name or `(subquery)`, with its alias.
+    private func renderPrimary(depth: Int) throws(SQLError) -> String {
+        if let deduplicate {
+            throw SQLError(
+                "DEDUPLICATE is cells' own syntax: Spark SQL has no such clause; it runs only on the local engine (SET ENGINE local)",
+                at: deduplicate.location, length: "DEDUPLICATE".count,
+                hint: "run this notebook with SET ENGINE local, or drop duplicates with GROUP BY the key columns")
+        }
+        var text: String
+        if let subquery {
+            text = "(" + (try subquery.render(depth: depth + 1)) + ")"
+        } else {
+            text = name.sparkSQL
+        }
+        if let alias { text += " AS " + alias.sparkSQL }
+        return text
     }
 }
 
-extension SQLExpression {
-    func sparkSQL() throws(SQLError) -> String {
-        switch kind {
-        case .literal(let literal):
-            return literal.sparkSQL
-        case .column(let qualifier, let name):
-            return (qualifier.map { Identifier.sparkQuoted($0) + "." } ?? "") + Identifier.sparkQuoted(name)
-        case .star(let qualifier):
-            return (qualifier.map { Identifier.sparkQuoted($0) + "." } ?? "") + "*"
-        case .unary(let op, let operand):
-            let symbol = switch op { case .not: "NOT "; case .negate: "- "; case .plus: "+ " }
-            return "(\(symbol)\(try operand.sparkSQL()))"
-        case .binary(let op, let left, let right):
-            let symbol = op == .concat ? "||" : op == .integerDivide ? "DIV" : op.sqlSymbol
-            return "(\(try left.sparkSQL()) \(symbol) \(try right.sparkSQL()))"
-        case .function(let call):
-            // INTERVAL '10 minutes' is held as a call of `interval` on its text.
-            if call.lowercasedName == "interval", call.arguments.count == 1, case .literal(.string(let text)) = call.arguments[0].kind {
-                return "INTERVAL " + Literal.string(text).sparkSQL
-            }
-            let arguments = try call.arguments.map { (argument) throws(SQLError) in try argument.sparkSQL() }
-            return "\(Identifier.sparkQuoted(call.name))(\(call.distinct ? "DISTINCT " : "")\(arguments.joined(separator: ", ")))"
-        case .cast(let operand, let type):
-            return "CAST(\(try operand.sparkSQL()) AS \(type.sparkDDL))"
-        case .caseWhen(let caseWhen):
-            var text = "CASE"
-            if let operand = caseWhen.operand { text += " " + (try operand.sparkSQL()) }
-            for branch in caseWhen.branches {
-                text += " WHEN \(try branch.when.sparkSQL()) THEN \(try branch.then.sparkSQL())"
-            }
-            if let otherwise = caseWhen.otherwise { text += " ELSE " + (try otherwise.sparkSQL()) }
-            return text + " END"
-        case .inList(let value, let list, let negated):
-            let items = try list.map { (item) throws(SQLError) in try item.sparkSQL() }
-            return "(\(try value.sparkSQL())\(negated ? " NOT" : "") IN (\(items.joined(separator: ", "))))"
-        case .between(let value, let lower, let upper, let negated):
-            return "(\(try value.sparkSQL())\(negated ? " NOT" : "") BETWEEN \(try lower.sparkSQL()) AND \(try upper.sparkSQL()))"
-        case .like(let value, let pattern, let negated):
-            return "(\(try value.sparkSQL())\(negated ? " NOT" : "") LIKE \(try pattern.sparkSQL()))"
-        case .rlike(let value, let pattern, let negated):
-            return "(\(try value.sparkSQL())\(negated ? " NOT" : "") RLIKE \(try pattern.sparkSQL()))"
-        case .isNull(let operand, let negated):
-            return "(\(try operand.sparkSQL()) IS \(negated ? "NOT " : "")NULL)"
-        case .field(let base, let name):
-            return "\(try base.sparkSQL()).\(Identifier.sparkQuoted(name))"
-        case .indexed(let base, let index):
-            return "\(try base.sparkSQL())[\(try index.sparkSQL())]"
-        }
-    }
-}
-
-extension Literal {
-    /// The literal as Spark's parser reads back the same value and type.
-    var sparkSQL: String {
-        switch self {
-        case .null: return "NULL"
-        case .bool(let value): return value ? "TRUE" : "FALSE"
-        case .integer(let value):
-            // An integer literal is INT when it fits, BIGINT with an L.
-            return Int64(Int32.min)...Int64(Int32.max) ~= value ? String(value) : "\(value)L"
-        case .decimal(let text):
-            // Digits without a point are a DECIMAL only past BIGINT's range; BD says DECIMAL always.
-            return text + "BD"
-        case .double(let value):
-            if value.isNaN { return "CAST('NaN' AS DOUBLE)" }
-            if value.isInfinite { return value > 0 ? "CAST('Infinity' AS DOUBLE)" : "CAST('-Infinity' AS DOUBLE)" }
-            // Swift prints the shortest text that reads back the same double.
-            var text = "\(value)".uppercased()
-            if !text.contains(".") && !text.contains("E") { text += ".0" }
-            return text + "D"
-        case .string(let value):
-            var text = "'"
-            for scalar in value.unicodeScalars {
-                switch scalar {
-                case "'": text += "\\'"
-                case "\\": text += "\\\\"
-                case "\n": text += "\\n"
-                case "\r": text += "\\r"
-                case "\t": text += "\\t"
-                case _ where scalar.value < 0x20 || scalar.value == 0x7F:
-                    let hex = String(scalar.value, radix: 16, uppercase: true)
-                    text += "\\u" + String(repeating: "0", count: max(0, 4 - hex.count)) + hex
-                default: text.unicodeScalars.append(scalar)
-                }
-            }
-            return text + "'"
-        }
-    }
-}
-
-extension SQLType {
-    /// The type as Spark's DDL writes it (what CAST and `from_json`'s schema take).
-    var sparkDDL: String {
-        switch self {
-        case .string: "STRING"
-        case .boolean: "BOOLEAN"
-        case .int: "INT"
-        case .bigint: "BIGINT"
-        case .float: "FLOAT"
-        case .double: "DOUBLE"
-        case .decimal(let precision, let scale): "DECIMAL(\(precision),\(scale))"
-        case .date: "DATE"
-        case .timestamp: "TIMESTAMP"
-        case .null: "VOID"
-        case .struct(let fields): "STRUCT<" + fields.map { "\(Identifier.sparkQuoted($0.name)): \($0.type.sparkDDL)" }.joined(separator: ", ") + ">"
-        case .array(let element): "ARRAY<\(element.sparkDDL)>"
-        case .map(let key, let value): "MAP<\(key.sparkDDL), \(value.sparkDDL)>"
-        }
+extension LateralView {
+    fileprivate func render() throws(SQLError) -> String {
+        var text = outer ? "LATERAL VIEW OUTER " : "LATERAL VIEW "
+        text += try generator.sparkSQL() + " " + table.sparkSQL
+        if !columns.isEmpty { text += " AS " + columns.map(\.sparkSQL).joined(separator: ", ") }
+        return text
     }
 }
