@@ -180,7 +180,7 @@ final class SparkRunningQuery: RunningQuery, @unchecked Sendable {  // mutable s
         let last = lock.withLock { lastBatch }
         let fresh = events.filter { $0.batchId > last }.sorted { $0.batchId < $1.batchId }
         guard let newest = fresh.last else { return 0 }
-        let quoted = SparkText.identifier(name)
+        let quoted = SparkSQLText.identifier(name)
         let rows: Batch
         if outputMode == .complete {
             rows = try connection.collect("SELECT * FROM \(quoted)")

@@ -134,17 +134,17 @@ struct SparkTranslation {
         }
         var options = ""
         if !stream.decoderOptions.isEmpty {
-            let pairs = stream.decoderOptions.sorted { $0.key < $1.key }.map { "\(SparkText.string($0.key)), \(SparkText.string($0.value))" }
+            let pairs = stream.decoderOptions.sorted { $0.key < $1.key }.map { "\(SparkSQLText.string($0.key)), \(SparkSQLText.string($0.value))" }
             options = ", map(" + pairs.joined(separator: ", ") + ")"
         }
-        let decoded = "SELECT *, from_json(CAST(`value` AS STRING), \(SparkText.string(stream.recordDDL))\(options)) AS `record` FROM \(SparkText.identifier(source))"
-        let plain = stream.columns.filter { !$0.isComputed }.map { "\($0.expression) AS \(SparkText.identifier($0.name))" }
+        let decoded = "SELECT *, from_json(CAST(`value` AS STRING), \(SparkSQLText.string(stream.recordDDL))\(options)) AS `record` FROM \(SparkSQLText.identifier(source))"
+        let plain = stream.columns.filter { !$0.isComputed }.map { "\($0.expression) AS \(SparkSQLText.identifier($0.name))" }
         var query = "SELECT " + plain.joined(separator: ", ") + " FROM (\(decoded))"
         for column in stream.columns where column.isComputed {
-            query = "SELECT *, \(column.expression) AS \(SparkText.identifier(column.name)) FROM (\(query))"
+            query = "SELECT *, \(column.expression) AS \(SparkSQLText.identifier(column.name)) FROM (\(query))"
         }
         if stream.columns.contains(where: \.isComputed) {
-            query = "SELECT " + stream.columns.map { SparkText.identifier($0.name) }.joined(separator: ", ") + " FROM (\(query))"
+            query = "SELECT " + stream.columns.map { SparkSQLText.identifier($0.name) }.joined(separator: ", ") + " FROM (\(query))"
         }
         let relation = sql(query)
         guard let watermark = stream.watermark else { return relation }
@@ -181,7 +181,7 @@ struct SparkTranslation {
             start.format = "kafka"
             var key = "NULL"
             for (lower, (name, value)) in lowered {
-                if lower == "key" { key = "CAST(\(SparkText.identifier(value)) AS STRING)" } else { start.options[name] = value }
+                if lower == "key" { key = "CAST(\(SparkSQLText.identifier(value)) AS STRING)" } else { start.options[name] = value }
             }
             start.input = sql("SELECT \(key) AS `key`, to_json(struct(*)) AS `value` FROM (\(view.sql)) AS `cells_result`")
         default:

@@ -189,7 +189,7 @@ final class CapturingBackend: ExecutionBackend {
     @Test func intervalsAreWholeSecondsOrMilliseconds() {
         #expect(SparkText.interval(micros: 5_000_000) == "5 seconds")
         #expect(SparkText.interval(micros: 1_500_000) == "1500 milliseconds")
-        #expect(SparkText.identifier("a`b") == "`a``b`")
-        #expect(SparkText.string("it's a \\ test\n") == "'it\\'s a \\\\ test\\n'")
+        #expect(SparkSQLText.identifier("a`b") == "`a``b`")
+        #expect(SparkSQLText.string("it's a \\ test\n") == "'it\\'s a \\\\ test\\n'")
     }
 }

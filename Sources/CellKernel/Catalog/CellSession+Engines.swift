@@ -77,13 +77,11 @@ extension CellSession {
             throw SQLError("mode DROPMALFORMED runs only on the local engine: Spark's from_json keeps or fails a malformed record, it cannot drop it",
                            at: option.valueLocation, hint: "use PERMISSIVE (the default) and filter on the corrupt-record column, or SET ENGINE local")
         }
-        var recordFields: [String] = []
         var columns: [ForeignDefinitions.Stream.Column] = []
         for column in stream.columns {
             let quoted = sparkIdentifier(column.name)
             switch column.origin {
             case .json, .corruptRecord:
-                recordFields.append("\(quoted) \(column.type.sparkDDL)")
                 columns.append(.init(name: column.name, type: column.type, expression: "`record`.\(quoted)", isComputed: false))
             case .kafka(let field):
                 let raw = sparkIdentifier(field.rawValue)
@@ -100,8 +98,22 @@ extension CellSession {
         for option in create.options { decoderOptions[option.key] = option.value }
         let watermark = create.watermark.map { (column: $0.column.name, delay: $0.delay) }
         return ForeignDefinitions.Stream(name: stream.name, source: source, format: create.format.name.lowercased(),
-                                         recordDDL: recordFields.joined(separator: ", "), decoderOptions: decoderOptions,
+                                         recordDDL: stream.sparkRecordDDL, decoderOptions: decoderOptions,
                                          columns: columns, watermark: watermark, place: syntax.place)
+    }
+}
+
+extension StreamDefinition {
+    /// What `from_json` reads a record as, in Spark's DDL: the record's own fields and the
+    /// corrupt-record column, in order ("`name` STRING, `value` DOUBLE"); computed columns
+    /// and Kafka's fields are not in the record.
+    var sparkRecordDDL: String {
+        columns.compactMap { column -> String? in
+            switch column.origin {
+            case .json, .corruptRecord: sparkIdentifier(column.name) + " " + column.type.sparkDDL
+            case .kafka, .computed: nil
+            }
+        }.joined(separator: ", ")
     }
 }
 

@@ -112,25 +112,13 @@ extension SQLExpression {
 }
 
 extension BinaryOperator {
-    /// The operator as Spark SQL writes it.
+    /// The operator as Spark SQL writes it: as Spark prints it (``sqlSymbol``), but for the
+    /// two that Spark's documentation spells otherwise (both parsers read either form).
     var sparkSQL: String {
         switch self {
-        case .or: "OR"
-        case .and: "AND"
-        case .equal: "="
-        case .nullSafeEqual: "<=>"
         case .notEqual: "<>"
-        case .lessThan: "<"
-        case .lessThanOrEqual: "<="
-        case .greaterThan: ">"
-        case .greaterThanOrEqual: ">="
-        case .add: "+"
-        case .subtract: "-"
-        case .concat: "||"
-        case .multiply: "*"
-        case .divide: "/"
-        case .remainder: "%"
         case .integerDivide: "DIV"
+        default: sqlSymbol
         }
     }
 }
@@ -248,11 +236,11 @@ extension SQLType {
     }
 }
 
-/// The DDL string Spark's `from_json` takes for a stream's record: its declared (physical)
-/// columns, in order, as "`name` STRING, `value` DOUBLE". Computed columns are not in the
-/// record, so they are left out.
-func sparkSchemaDDL(_ columns: [StreamColumn]) -> String {
-    columns.compactMap { column in
-        column.type.map { sparkIdentifier(column.name.name) + " " + $0.sparkDDL }
-    }.joined(separator: ", ")
+/// Spark SQL spelling for code outside the kernel that writes SQL of its own around the
+/// views' (the Spark backend's decoding step, its sinks): the same quoting the renderer uses.
+public enum SparkSQLText {
+    /// `` `name` ``, an embedded backquote doubled.
+    public static func identifier(_ name: String) -> String { sparkIdentifier(name) }
+    /// `'text'`, escaped so that both Spark's lexer and its variable substitution read `text` back.
+    public static func string(_ text: String) -> String { sparkStringLiteral(text) }
 }

@@ -301,13 +301,14 @@ import Testing
     }
 
     @Test func streamSchemaAsFromJsonDDL() throws {
-        guard case .createStream(let stream) = try SQLParsing.statement("""
+        guard case .createStream(let create) = try SQLParsing.statement("""
             CREATE STREAM s FROM k FORMAT json SCHEMA (
               name STRING, value DOUBLE, `odd name` ARRAY<STRUCT<x: INT>>, doubled AS value * 2, ts TIMESTAMP)
             """) else { throw SQLParsing.Unexpected.kind }
-        let ddl = sparkSchemaDDL(stream.columns)
+        let stream = try StreamPlanner().plan(create, sourceIsKafka: true)
+        let ddl = stream.sparkRecordDDL
         #expect(ddl == "`name` STRING, `value` DOUBLE, `odd name` ARRAY<STRUCT<`x`: INT>>, `ts` TIMESTAMP")
         #expect(try SQLParser.parseSchemaText(ddl, origin: .start)
-            == .struct(stream.columns.compactMap { column in column.type.map { StructField(name: column.name.name, type: $0) } }))
+            == .struct(create.columns.compactMap { column in column.type.map { StructField(name: column.name.name, type: $0) } }))
     }
 }
