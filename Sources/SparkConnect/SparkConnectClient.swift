@@ -31,7 +31,7 @@ public final class SparkConnectClient: Sendable {
             let client = GRPCClient(transport: transport)
             self.client = client
             setUpError = nil
-            connections = Task { try? await client.runConnections() }
+            connections = Task(executorPreference: SparkConnectExecutor.shared) { try? await client.runConnections() }
         } catch {
             client = nil
             setUpError = SparkConnectError(.unreachable, "cannot set up a connection to \(url): \(error)")
@@ -90,25 +90,28 @@ public final class SparkConnectClient: Sendable {
         request.plan = plan
         let client = try connected()
         do {
-            return try await client.serverStreaming(
-                request: ClientRequest(message: request),
-                descriptor: Self.method("ExecutePlan"),
-                serializer: ProtobufSerializer<Spark_Connect_ExecutePlanRequest>(),
-                deserializer: ProtobufDeserializer<Spark_Connect_ExecutePlanResponse>(),
-                options: Self.options(timeout)
-            ) { response in
-                var result = ExecuteResult()
-                for try await message in response.messages {
-                    switch message.responseType {
-                    case .arrowBatch(let batch): result.arrowStreams.append([UInt8](batch.data))
-                    case .sqlCommandResult(let sql): result.sqlCommandRelation = sql.relation
-                    case .writeStreamOperationStartResult(let start): result.writeStreamStart = start
-                    case .streamingQueryCommandResult(let command): result.streamingQueryResult = command
-                    case .streamingQueryManagerCommandResult(let manager): result.streamingQueryManagerResult = manager
-                    case .resultComplete, nil: break
+            // On the client's own executor, whatever the caller's: see SparkConnectExecutor.
+            return try await withTaskExecutorPreference(SparkConnectExecutor.shared) {
+                try await client.serverStreaming(
+                    request: ClientRequest(message: request),
+                    descriptor: Self.method("ExecutePlan"),
+                    serializer: ProtobufSerializer<Spark_Connect_ExecutePlanRequest>(),
+                    deserializer: ProtobufDeserializer<Spark_Connect_ExecutePlanResponse>(),
+                    options: Self.options(timeout)
+                ) { response in
+                    var result = ExecuteResult()
+                    for try await message in response.messages {
+                        switch message.responseType {
+                        case .arrowBatch(let batch): result.arrowStreams.append([UInt8](batch.data))
+                        case .sqlCommandResult(let sql): result.sqlCommandRelation = sql.relation
+                        case .writeStreamOperationStartResult(let start): result.writeStreamStart = start
+                        case .streamingQueryCommandResult(let command): result.streamingQueryResult = command
+                        case .streamingQueryManagerCommandResult(let manager): result.streamingQueryManagerResult = manager
+                        case .resultComplete, nil: break
+                        }
                     }
+                    return result
                 }
-                return result
             }
         } catch {
             throw mapped(error)
@@ -166,13 +169,15 @@ public final class SparkConnectClient: Sendable {
     ) async throws(SparkConnectError) -> Response {
         let client = try connected()
         do {
-            return try await client.unary(
-                request: ClientRequest(message: request),
-                descriptor: Self.method(name),
-                serializer: ProtobufSerializer<Request>(),
-                deserializer: ProtobufDeserializer<Response>(),
-                options: Self.options(timeout)
-            ) { response in try response.message }
+            return try await withTaskExecutorPreference(SparkConnectExecutor.shared) {
+                try await client.unary(
+                    request: ClientRequest(message: request),
+                    descriptor: Self.method(name),
+                    serializer: ProtobufSerializer<Request>(),
+                    deserializer: ProtobufDeserializer<Response>(),
+                    options: Self.options(timeout)
+                ) { response in try response.message }
+            }
         } catch {
             throw mapped(error)
         }

@@ -21,7 +21,7 @@ struct SparkShellTests {
         plan.command = command
         let answer = Mutex<Result<ExecuteResult, SparkConnectError>?>(nil)
         let done = DispatchSemaphore(value: 0)
-        Task.detached {
+        Task(executorPreference: SparkConnectExecutor.shared) {
             do throws(SparkConnectError) {
                 let result = try await client.execute(plan, timeout: .seconds(30))
                 answer.withLock { $0 = .success(result) }
@@ -93,9 +93,11 @@ struct SparkShellTests {
         #expect(term.exitStatus(timeout: .seconds(30)) == 0)
     }
 
-    @Test("an unreachable Spark Connect server is a clear error, exit 3")
+    @Test("an unreachable Spark Connect server is a clear error, exit 3, within the handshake's deadline")
     func unreachableServer() throws {
+        let started = ContinuousClock.now
         let run = try cells("run", notebookPath("work.cells"), "--all", "--engine", "sc://127.0.0.1:1")
+        #expect(ContinuousClock.now - started < .seconds(6))
         #expect(run.status == 3)
         #expect(run.stderr.contains("cannot use Spark Connect at sc://127.0.0.1:1"), "\(run.stderr)")
         #expect(run.stderr.contains("nothing answers"), "\(run.stderr)")

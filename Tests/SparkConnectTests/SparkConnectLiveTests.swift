@@ -5,11 +5,13 @@ import Testing
 /// The server `make test` starts (scripts/spark-connect.sh); without it the live tests skip.
 let sparkRemote = ProcessInfo.processInfo.environment["CELLS_SPARK_REMOTE"].flatMap { $0.isEmpty ? nil : $0 }
 
+/// How long the failure takes is checked in its own process (CellsTests' unreachableServer):
+/// in this one, the whole suite's synchronous tests hold the cooperative threads that gRPC's
+/// connection handling runs on.
 @Suite struct SparkConnectUnreachableTests {
-    @Test func nothingListeningIsUnreachableWithinTheDeadline() async throws {
+    @Test func nothingListeningIsUnreachable() async throws {
         let client = SparkConnectClient(url: try SparkConnectURL(parsing: "sc://127.0.0.1:1"))
         defer { client.close() }
-        let started = ContinuousClock.now
         do {
             _ = try await client.sparkVersion(timeout: .seconds(5))
             Issue.record("a version from nowhere")
@@ -17,7 +19,6 @@ let sparkRemote = ProcessInfo.processInfo.environment["CELLS_SPARK_REMOTE"].flat
             #expect(error.kind == .unreachable, "\(error)")
             #expect(error.message.contains("127.0.0.1:1"))
         }
-        #expect(ContinuousClock.now - started < .seconds(6))
     }
 }
 

@@ -25,8 +25,11 @@ extension SQLParser {
             return .dropTable(try identifier("the name of a table after DROP TABLE"))
         }
         if accept(.set) != nil { return .setEngine(try parseEngineChoice()) }
-        throw failure(expected: "a statement (CREATE, START, SELECT, SHOW, DESCRIBE, STOP, REFRESH, DROP or SET ENGINE)")
+        throw failure(expected: Self.statementKinds)
     }
+
+    /// What a statement may start with, for "expected ..." errors.
+    static let statementKinds = "a statement (CREATE, START, SELECT, SHOW, DESCRIBE, STOP, REFRESH, DROP or SET ENGINE)"
 
     /// After SET: `ENGINE 'sc://host:port'` or `ENGINE local`.
     private mutating func parseEngineChoice() throws(SQLError) -> EngineChoice {

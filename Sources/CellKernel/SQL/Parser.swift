@@ -83,7 +83,7 @@ public struct SQLParser: Sendable {
     ) throws(SQLError) -> SQLStatement {
         var parser = SQLParser(source: source, environment: environment, origin: origin)
         guard let statement = try parser.parseStatement() else {
-            throw parser.failure(expected: "a statement (CREATE, START, SELECT, SHOW, DESCRIBE, STOP, REFRESH or DROP)")
+            throw parser.failure(expected: statementKinds)
         }
         if case .endOfInput = parser.current.kind { return statement }
         throw parser.failure(expected: "the end of the input", hint: "only one statement is allowed here")

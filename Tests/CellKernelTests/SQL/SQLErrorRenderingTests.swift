@@ -16,7 +16,7 @@ import Testing
         let source = "SELCT * FROM t"
         let error = try #require(SQLParsing.error(source))
         #expect(error.rendered(source: source) == """
-            1:1: error: expected a statement (CREATE, START, SELECT, SHOW, DESCRIBE, STOP, REFRESH or DROP) but found 'SELCT'
+            1:1: error: expected a statement (CREATE, START, SELECT, SHOW, DESCRIBE, STOP, REFRESH, DROP or SET ENGINE) but found 'SELCT'
                 SELCT * FROM t
                 ^~~~~
             hint: did you mean SELECT?

@@ -77,7 +77,7 @@ import Testing
 
     @Test func misspeltStatementKeyword() throws {
         let e = try error("SELCT * FROM t")
-        #expect(e.message == "expected a statement (CREATE, START, SELECT, SHOW, DESCRIBE, STOP, REFRESH or DROP) but found 'SELCT'")
+        #expect(e.message == "expected a statement (CREATE, START, SELECT, SHOW, DESCRIBE, STOP, REFRESH, DROP or SET ENGINE) but found 'SELCT'")
         #expect(e.at == "1:1")
         #expect(e.hint == "did you mean SELECT?")
     }

@@ -211,7 +211,7 @@ import Testing
         #expect(error.at == "1:13")
         #expect(try SQLParser.parseStatement("SHOW VIEWS;").kind == .show(.views))
         let empty = try #require(SQLParsing.errorOfSingleStatement("  -- nothing here\n"))
-        #expect(empty.message == "expected a statement (CREATE, START, SELECT, SHOW, DESCRIBE, STOP, REFRESH or DROP) but found the end of the input")
+        #expect(empty.message == "expected a statement (CREATE, START, SELECT, SHOW, DESCRIBE, STOP, REFRESH, DROP or SET ENGINE) but found the end of the input")
         #expect(empty.at == "2:1")
         #expect(empty.isAtEndOfInput)
     }
