@@ -58,8 +58,7 @@ public struct ResultTable: Sendable {
     /// The rows drawn as `request` asks, under a heading with `view` and `batchId` (``text``
     /// for the table), the session's secrets scrubbed from it as they are from ``text``.
     public func frame(_ request: ChartRequest, view: String, batchId: Int64, style: ChartStyle) -> String {
-        guard request.kind != .table else { return text }
-        return redact(ChartFrame.render(request, view: view, batchId: batchId, names: names, columns: columns, style: style))
+        ChartFrame.render(request, view: view, batchId: batchId, names: names, columns: columns, style: style).map(redact) ?? text
     }
 }
 

@@ -83,14 +83,14 @@ public struct ChartError: Error, Sendable, CustomStringConvertible {
 
 /// One batch drawn as a chart: a heading line (the view and the batch), then the chart's lines.
 public enum ChartFrame {
-    /// The frame for `columns` named `names`, every line ending with a newline; `.table`
-    /// gives Spark's table under its banner. Never traps, whatever the rows hold.
+    /// The frame for `columns` named `names`, every line ending with a newline; nil for
+    /// `.table`, whose frame is the console's own text. Never traps, whatever the rows hold.
     public static func render(_ request: ChartRequest, view: String, batchId: Int64,
-                              names: [String], columns: [Column], style: ChartStyle) -> String {
+                              names: [String], columns: [Column], style: ChartStyle) -> String? {
         let lines: [String]
         switch request.kind {
         case .table:
-            return ConsoleTable.banner(batch: batchId) + ConsoleTable(numRows: max(1, request.maxRows)).render(names: names, columns: columns)
+            return nil
         case .bar:
             lines = BarChart(style: style, maxRows: request.maxRows).render(names: names, columns: columns)
         case .line:

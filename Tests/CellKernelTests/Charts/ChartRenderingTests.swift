@@ -46,12 +46,12 @@ import Testing
     static let captura = strings(["Gateway", "POS", "TEF"])
     static let average = doubles([50412.3, 49011.27, 49830.9775390625])
 
-    static func bars(_ names: [String], _ columns: [Column], width: Int = 60, unicode: Bool = true, colour: Bool = false, maxRows: Int = 20) -> String {
+    static func bars(_ names: [String], _ columns: [Column], width: Int = 60, unicode: Bool = true, colour: Bool = false, maxRows: Int = 20) -> String? {
         ChartFrame.render(ChartRequest(kind: .bar, maxRows: maxRows), view: "v", batchId: 3, names: names, columns: columns,
                           style: ChartStyle(width: width, unicode: unicode, colour: colour))
     }
 
-    static func line(_ names: [String], _ columns: [Column], width: Int = 40, unicode: Bool = true, colour: Bool = false, height: Int = 4) -> String {
+    static func line(_ names: [String], _ columns: [Column], width: Int = 40, unicode: Bool = true, colour: Bool = false, height: Int = 4) -> String? {
         ChartFrame.render(ChartRequest(kind: .line), view: "v", batchId: 7, names: names, columns: columns,
                           style: ChartStyle(width: width, unicode: unicode, colour: colour, height: height))
     }
@@ -180,7 +180,7 @@ import Testing
             for width in [1, 10, 11, 17, 40, 80, 333, 1000, 5000] {
                 let style = ChartStyle(width: width)
                 for kind in [ChartKind.bar, .line] {
-                    let frame = ChartFrame.render(ChartRequest(kind: kind), view: "v", batchId: 0, names: names, columns: columns, style: style)
+                    let frame = try #require(ChartFrame.render(ChartRequest(kind: kind), view: "v", batchId: 0, names: names, columns: columns, style: style))
                     for line in frame.split(separator: "\n") {
                         #expect(TerminalText.width(String(line)) <= style.width, "\(kind) at \(width): \(line)")
                         #expect(!line.contains("\u{1B}"), "a label's escape reached the frame: \(line)")
@@ -190,7 +190,7 @@ import Testing
         }
         // The widest frame's largest bar fills its room: 1000 columns less the label and its
         // space, the axis, and the longest value and its space.
-        let wide = Self.bars(["captura", "avg(valor)"], [Self.captura, Self.average], width: 5000)
+        let wide = try #require(Self.bars(["captura", "avg(valor)"], [Self.captura, Self.average], width: 5000))
         let gateway = try #require(wide.split(separator: "\n").first { $0.hasPrefix("Gateway") })
         #expect(gateway.filter { $0 == "█" }.count == 1000 - 8 - 1 - 9)
     }
@@ -301,6 +301,12 @@ import Testing
                2024-01-01 10:00:00         2024-01-01 10:06:00
 
             """)
+    }
+
+    @Test func theTableIsTheConsolesOwnText() {
+        #expect(ChartFrame.render(ChartRequest(kind: .table), view: "v", batchId: 0, names: ["k"], columns: [Self.captura], style: ChartStyle()) == nil)
+        let table = ResultTable(names: ["k"], columns: [Self.captura], text: "Spark's table\n", chart: ChartRequest(kind: .table))
+        #expect(table.frame(ChartRequest(kind: .table), view: "v", batchId: 0, style: ChartStyle()) == "Spark's table\n")
     }
 
     @Test func aLineNeedsATimeAndANumber() {
