@@ -44,7 +44,7 @@ final class SparkRunningQuery: RunningQuery, @unchecked Sendable {  // mutable s
         self.connection = connection
         output = request.output
         checkpointLocation = request.checkpointLocation
-        console = try translation.console.map { try ConsolePrinter(options: $0, view: request.name, output: request.output) }
+        console = try translation.console.map { try ConsolePrinter(options: $0, view: request.name, schema: request.plan.schema, output: request.output) }
         table = Batch(empty: request.plan.schema)
         physicalPlan = "Spark streaming queries on \(connection.url):\n"
             + translation.writes.map { "  \($0.connector) sink" + ($0.connector == "memory" ? " (table \(request.name))" : "") + ", \(request.outputMode.rawValue) mode\n" }.joined()

@@ -33,6 +33,14 @@ import Testing
             // Only the order of the additions differs: a few ulps of the sum.
             #expect(abs(average - expected) <= 1e-11 * abs(expected), "\(row[0]): printed \(average), computed \(expected)")
         }
+        // The last cell starts the view again as bars: one per channel, its value (to two
+        // decimals) at its end.
+        let chart = try #require(run.stdout.components(separatedBy: "avg(valor) per captura\n").dropFirst().last, "no bar chart printed")
+        for (channel, expected) in averages {
+            let bar = try #require(chart.split(separator: "\n").first { $0.hasPrefix(channel + " ") }, "no bar for \(channel)")
+            let printed = try #require(Double(bar.split(separator: " ").last ?? ""), "no value at the end of \(bar)")
+            #expect(abs(printed - expected) <= 0.005 + 1e-9 * abs(expected), "\(channel): drew \(printed), computed \(expected)")
+        }
     }
 
     @Test func windowsNotebookPrintsCountAndTotalPerMinuteAndBrand() throws {
@@ -212,7 +220,9 @@ import Testing
         let run = try runNotebook("work.cells", "--batches", "1", bootstrap: broker.bootstrap)
         let elapsed = ContinuousClock.now - began
         #expect(run.status == 0, "\(run.stderr)")
-        #expect(run.stdout.components(separatedBy: "Batch: ").count == 2, "exactly one batch printed")
+        // The notebook's two streams (its table, then its chart) each printed one batch.
+        #expect(run.stdout.components(separatedBy: "Batch: ").count == 2, "exactly one table printed")
+        #expect(run.stdout.components(separatedBy: "avg(valor) per captura").count == 2, "exactly one chart printed")
         #expect(run.stdout.contains("batch 0: 300 rows"))
         #expect(consoleBatches(run.stdout).first?.rows.count == 3)
         #expect(elapsed < .seconds(5), "did not wait for the next trigger (5 s): \(elapsed)")
@@ -227,9 +237,11 @@ import Testing
         let elapsed = ContinuousClock.now - began
         #expect(run.status == 0, "\(run.stderr)")
         #expect(run.stdout.contains("batch 0: 300 rows"))
-        // The trigger is 5 s, so the stream printed its first batch and was then waiting.
+        // The trigger is 5 s, so each of the notebook's two streams (its table, then its chart)
+        // printed its first batch and was then waiting, for 2 s each.
         #expect(run.stdout.components(separatedBy: "Batch: ").count == 2)
-        #expect(elapsed >= .seconds(1.9) && elapsed < .seconds(4.5), "ran for \(elapsed)")
+        #expect(run.stdout.components(separatedBy: "avg(valor) per captura").count == 2)
+        #expect(elapsed >= .seconds(3.8) && elapsed < .seconds(6.5), "ran for \(elapsed)")
     }
 }
 

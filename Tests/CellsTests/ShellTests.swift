@@ -51,11 +51,11 @@ struct ShellTests {
         let term = try shell(home: temporaryPath("home"), bootstrap: data.bootstrap)
 
         #expect(term.wait(for: "Average value per capture channel"))
-        #expect(term.wait(for: "cells [1/5]> "))
+        #expect(term.wait(for: "cells [1/6]> "))
         for (next, title) in [(2, "Connect"), (3, "Schema"), (4, "Aggregation"), (5, "Start the stream")] {
             term.type("\r")
-            #expect(term.wait(for: "[\(next)/5] \(title)"), "cell \(next) was not shown")
-            #expect(term.wait(for: "cells [\(next)/5]> "))
+            #expect(term.wait(for: "[\(next)/6] \(title)"), "cell \(next) was not shown")
+            #expect(term.wait(for: "cells [\(next)/6]> "))
         }
         #expect(term.screen.contains("source cartoes: kafka streaming_cartao (6 partitions)"))
         #expect(term.screen.contains("view media_valor_captura: captura STRING, avg(valor) DOUBLE"))
@@ -69,16 +69,16 @@ struct ShellTests {
         #expect(table.contains("|captura|        avg(valor)|"))
         Self.expectClose(Self.averages(in: table), data.averages)
 
-        // Ctrl-C stops the stream and the prompt comes back; the notebook has been run through.
+        // Ctrl-C stops the stream and the prompt comes back at the next cell, the chart.
         let stopping = term.screen.count
         term.type("\u{03}")
         #expect(term.wait(for: "stopped media_valor_captura", after: stopping))
-        #expect(term.wait(for: "cells> ", after: stopping))
+        #expect(term.wait(for: "cells [6/6]> ", after: stopping))
 
         // The memory table holds the last result.
         let asked = term.screen.count
         term.type("SELECT * FROM media_valor_captura;\r")
-        #expect(term.wait(for: "+\ncells> ", after: asked))
+        #expect(term.wait(for: "+\ncells [6/6]> ", after: asked))
         Self.expectClose(Self.averages(in: term.screen(after: asked)), data.averages)
 
         term.type(":quit\r")
@@ -88,7 +88,7 @@ struct ShellTests {
     @Test("a parse error is shown with a caret, and the next statement works")
     func parseErrorThenWorkingStatement() throws {
         let term = try shell(home: temporaryPath("home"))
-        #expect(term.wait(for: "cells [1/5]> "))
+        #expect(term.wait(for: "cells [1/6]> "))
         let mark = term.screen.count
         term.type("SELEC name FROM transacoes;\r")
         #expect(term.wait(for: "error:", after: mark))
@@ -99,13 +99,13 @@ struct ShellTests {
         term.type("DESCRIBE media_valor_captura;\r")
         #expect(term.wait(for: "nothing is called 'media_valor_captura'", after: next))
         term.type(":goto 4\r")
-        #expect(term.wait(for: "[4/5] Aggregation", after: next))
-        #expect(term.wait(for: "cells [4/5]> ", after: next))
+        #expect(term.wait(for: "[4/6] Aggregation", after: next))
+        #expect(term.wait(for: "cells [4/6]> ", after: next))
         let failing = term.screen.count
         term.type("\r")  // a view needs its stream: the cell fails, the shell stays where it was
         #expect(term.wait(for: "unknown stream 'transacoes'", after: failing))
         // The prompt after the error: keys typed before it would be dropped with the tty's mode change.
-        #expect(term.wait(for: "cells [4/5]> ", after: failing))
+        #expect(term.wait(for: "cells [4/6]> ", after: failing))
         term.type("\u{04}")
         #expect(term.exitStatus() == 0)
     }
@@ -113,12 +113,12 @@ struct ShellTests {
     @Test("Ctrl-C at the prompt drops the line typed so far; Ctrl-D leaves")
     func ctrlCAtThePrompt() throws {
         let term = try shell(home: temporaryPath("home"))
-        #expect(term.wait(for: "cells [1/5]> "))
+        #expect(term.wait(for: "cells [1/6]> "))
         term.type("DESCRIBE nothing_here")
         #expect(term.wait(for: "DESCRIBE nothing_here"))
         let mark = term.screen.count
         term.type("\u{03}")
-        #expect(term.wait(for: "cells [1/5]> ", after: mark))
+        #expect(term.wait(for: "cells [1/6]> ", after: mark))
         term.type("SHOW SOURCES;\r")
         #expect(term.wait(for: "|name|definition|", after: mark))
         #expect(!term.screen(after: mark).contains("nothing_here"))
@@ -132,7 +132,7 @@ struct ShellTests {
         #expect(term.wait(for: "   ...> ", after: second))
         term.type("\u{03}")
         // The terminal drops what was typed ahead of a Ctrl-C, so wait for the prompt.
-        #expect(term.wait(for: "cells [1/5]> ", after: second))
+        #expect(term.wait(for: "cells [1/6]> ", after: second))
         term.type(":list\r")
         #expect(term.wait(for: "> 1. Average value per capture channel [markdown]", after: second))
         #expect(!term.screen(after: second).contains("error"))
@@ -144,7 +144,7 @@ struct ShellTests {
     func historyRecall() throws {
         let home = temporaryPath("home")
         let first = try shell(home: home)
-        #expect(first.wait(for: "cells [1/5]> "))
+        #expect(first.wait(for: "cells [1/6]> "))
         first.type("SHOW VIEWS;\r")
         #expect(first.wait(for: "|name|definition|"))
         let mark = first.screen.count
@@ -159,7 +159,7 @@ struct ShellTests {
         #expect(saved.split(separator: "\n").map { $0.replacingOccurrences(of: "\\040", with: " ") }.contains("SHOW VIEWS;"))
 
         let second = try shell(home: home)
-        #expect(second.wait(for: "cells [1/5]> "))
+        #expect(second.wait(for: "cells [1/6]> "))
         // The last line of the first session was :quit; the one before it, the SHOW.
         let recalled = second.screen.count
         second.type("\u{1B}[A")
@@ -175,27 +175,27 @@ struct ShellTests {
     @Test("commands move through the notebook; an unreachable broker is an error the shell survives")
     func commandsAndUnreachableBroker() throws {
         let term = try shell(home: temporaryPath("home"))
-        #expect(term.wait(for: "cells [1/5]> "))
+        #expect(term.wait(for: "cells [1/6]> "))
         term.type(":goto 3\r")
-        #expect(term.wait(for: "[3/5] Schema"))
-        #expect(term.wait(for: "cells [3/5]> "))
+        #expect(term.wait(for: "[3/6] Schema"))
+        #expect(term.wait(for: "cells [3/6]> "))
         term.type(":back\r")
-        #expect(term.wait(for: "cells [2/5]> "))
+        #expect(term.wait(for: "cells [2/6]> "))
         let forward = term.screen.count
         term.type(":next\r")
-        #expect(term.wait(for: "cells [3/5]> ", after: forward))
+        #expect(term.wait(for: "cells [3/6]> ", after: forward))
         let listed = term.screen.count
         term.type(":list\r")
         #expect(term.wait(for: "> 3. Schema", after: listed))
         term.type(":goto 9\r")
-        #expect(term.wait(for: "there is no cell 9: the notebook has cells 1 to 5", after: listed))
+        #expect(term.wait(for: "there is no cell 9: the notebook has cells 1 to 6", after: listed))
         term.type(":frobnicate\r")
         #expect(term.wait(for: "unknown command :frobnicate; :help lists them", after: listed))
 
         let mark = term.screen.count
         term.type("CREATE SOURCE nowhere USING kafka OPTIONS ('kafka.bootstrap.servers' = '127.0.0.1:1', 'subscribe' = 't', 'connectTimeoutMs' = '500');\r")
         #expect(term.wait(for: "127.0.0.1:1", after: mark))
-        #expect(term.wait(for: "cells [3/5]> ", after: mark))
+        #expect(term.wait(for: "cells [3/6]> ", after: mark))
         term.type("SHOW SOURCES;\r")
         #expect(term.wait(for: "|name|definition|", after: mark))
         #expect(!term.screen(after: mark).contains("|nowhere"))
@@ -209,10 +209,10 @@ struct ShellTests {
         let term = try shell([Self.workNotebook, "--embedded", "--seed", "9", "--count", "300", "--rate", "max"],
                              home: temporaryPath("home"), bootstrap: "unused:1")
         #expect(term.wait(for: "cells: embedded broker at 127.0.0.1:"))
-        #expect(term.wait(for: "cells [1/5]> "))
+        #expect(term.wait(for: "cells [1/6]> "))
         for next in 2...5 {
             term.type("\r")
-            #expect(term.wait(for: "cells [\(next)/5]> "))
+            #expect(term.wait(for: "cells [\(next)/6]> "))
         }
         #expect(term.screen.contains("source cartoes: kafka streaming_cartao (6 partitions) at 127.0.0.1:"))
         term.type("\r")
@@ -220,10 +220,10 @@ struct ShellTests {
         #expect(term.wait(timeout: .seconds(15)) { Self.rowsProcessed(in: $0) == 300 })
         let stopping = term.screen.count
         term.type("\u{03}")
-        #expect(term.wait(for: "cells> ", after: stopping))
+        #expect(term.wait(for: "cells [6/6]> ", after: stopping))
         let asked = term.screen.count
         term.type("SELECT * FROM media_valor_captura;\r")
-        #expect(term.wait(for: "+\ncells> ", after: asked))
+        #expect(term.wait(for: "+\ncells [6/6]> ", after: asked))
         Self.expectClose(Self.averages(in: term.screen(after: asked)), expected)
         term.type(":quit\r")
         #expect(term.exitStatus() == 0)
@@ -247,11 +247,11 @@ struct ShellTests {
         let term = try PseudoTerminal(cellsExecutable.path, [copy], environment: [
             "HOME": home, "EDITOR": "sed -i s/streaming_cartao/other_topic/", "VISUAL": "",
         ])
-        #expect(term.wait(for: "cells [1/5]> "))
+        #expect(term.wait(for: "cells [1/6]> "))
         term.type(":edit 2\r")
         #expect(term.wait(for: "cell 2 edited"))
         #expect(term.wait(for: "'subscribe' = 'other_topic'"))
-        #expect(term.wait(for: "cells [2/5]> "))
+        #expect(term.wait(for: "cells [2/6]> "))
         #expect(try String(contentsOfFile: copy, encoding: .utf8) == original)  // not saved yet
         term.type(":write\r")
         #expect(term.wait(for: "wrote \(copy)"))
@@ -266,15 +266,15 @@ struct ShellTests {
         let data = try LoadedBroker(seed: 12, count: 250)
         defer { data.stop() }
         let term = try shell(home: temporaryPath("home"), bootstrap: data.bootstrap)
-        #expect(term.wait(for: "cells [1/5]> "))
+        #expect(term.wait(for: "cells [1/6]> "))
         for next in 2...5 {
             term.type("\r")
-            #expect(term.wait(for: "cells [\(next)/5]> "))
+            #expect(term.wait(for: "cells [\(next)/6]> "))
         }
         let mark = term.screen.count
         term.type("START media_valor_captura OUTPUT MODE complete TRIGGER '1 second' IN BACKGROUND;\r")
         #expect(term.wait(for: "started media_valor_captura in the background", after: mark))
-        #expect(term.wait(for: "cells [5/5]> ", after: mark))
+        #expect(term.wait(for: "cells [5/6]> ", after: mark))
         term.type("SHOW QUERIES;\r")
         #expect(term.wait(for: "|media_valor_captura|running (complete", after: mark))
         // The query fills its table on its own thread while the prompt waits.
@@ -282,7 +282,7 @@ struct ShellTests {
         for _ in 0..<20 where rows.count < data.averages.count {
             let asked = term.screen.count
             term.type("SELECT * FROM media_valor_captura;\r")
-            #expect(term.wait(for: "+\ncells [5/5]> ", after: asked))
+            #expect(term.wait(for: "+\ncells [5/6]> ", after: asked))
             rows = Self.averages(in: term.screen(after: asked))
             if rows.count < data.averages.count { Thread.sleep(forTimeInterval: 0.3) }
         }
@@ -301,7 +301,7 @@ struct ShellTests {
     @Test("Tab completes keywords and commands")
     func tabCompletion() throws {
         let term = try shell(home: temporaryPath("home"))
-        #expect(term.wait(for: "cells [1/5]> "))
+        #expect(term.wait(for: "cells [1/6]> "))
         let mark = term.screen.count
         term.type("SHOW QUER\t")
         #expect(term.wait(for: "SHOW QUERIES ", after: mark))
@@ -319,14 +319,14 @@ struct ShellTests {
     @Test("SIGTERM ends the shell at the prompt and during a stream (docker stop)")
     func terminate() throws {
         let idle = try shell(home: temporaryPath("home"))
-        #expect(idle.wait(for: "cells [1/5]> "))
+        #expect(idle.wait(for: "cells [1/6]> "))
         idle.signal(SIGTERM)
         #expect(idle.exitStatus(timeout: .seconds(5)) == 0)
 
         let data = try LoadedBroker(seed: 13, count: 50)
         defer { data.stop() }
         let streaming = try shell(home: temporaryPath("home"), bootstrap: data.bootstrap)
-        #expect(streaming.wait(for: "cells [1/5]> "))
+        #expect(streaming.wait(for: "cells [1/6]> "))
         streaming.type(":all\r")
         #expect(streaming.wait(for: "batch 0: 50 rows"))
         streaming.signal(SIGTERM)
@@ -341,10 +341,10 @@ struct ShellTests {
         // The wrapper shares the shell's process group unless the shell takes the terminal.
         let script = "trap 'echo WRAPPER-GOT-INT' INT; '\(cellsExecutable.path)' '\(Self.workNotebook)'; echo WRAPPER-DONE"
         let term = try PseudoTerminal("/bin/sh", ["-c", script], environment: ["HOME": home])
-        #expect(term.wait(for: "cells [1/5]> "))
+        #expect(term.wait(for: "cells [1/6]> "))
         let mark = term.screen.count
         term.type("\u{03}")
-        #expect(term.wait(for: "cells [1/5]> ", after: mark))
+        #expect(term.wait(for: "cells [1/6]> ", after: mark))
         term.type(":quit\r")
         #expect(term.wait(for: "WRAPPER-DONE", after: mark))
         #expect(!term.screen.contains("WRAPPER-GOT-INT"))

@@ -58,10 +58,10 @@ struct SparkShellTests {
         try FileManager.default.createDirectory(atPath: home, withIntermediateDirectories: true)
         let term = try PseudoTerminal(cellsExecutable.path, [path, "--engine", "\(remote)/;session_id=\(session)"], environment: ["HOME": home])
         #expect(term.wait(for: "engine: Apache Spark 4.", timeout: .seconds(60)))
-        #expect(term.wait(for: "cells [1/5]> "))
+        #expect(term.wait(for: "cells [1/6]> "))
         for next in 2...5 {
             term.type("\r")
-            #expect(term.wait(for: "cells [\(next)/5]> ", timeout: .seconds(60)), "cell \(next) was not shown")
+            #expect(term.wait(for: "cells [\(next)/6]> ", timeout: .seconds(60)), "cell \(next) was not shown")
         }
         #expect(term.screen.contains("source cartoes: file, read by spark"))
         #expect(term.screen.contains("view media_valor_captura: captura STRING, avg(valor) DOUBLE"))
@@ -74,20 +74,20 @@ struct SparkShellTests {
 
         let stopping = term.screen.count
         term.type("\u{03}")
-        #expect(term.wait(for: "cells> ", after: stopping, timeout: .seconds(30)))
+        #expect(term.wait(for: "cells [6/6]> ", after: stopping, timeout: .seconds(30)))
         #expect(try Self.activeQueries(remote, session: session).isEmpty, "Ctrl-C stopped the query on Spark")
 
         // Ad hoc SQL runs on Spark, over the memory table the stream filled.
         let asked = term.screen.count
         term.type("SELECT * FROM media_valor_captura;\r")
-        #expect(term.wait(for: "+\ncells> ", after: asked, timeout: .seconds(30)))
+        #expect(term.wait(for: "+\ncells [6/6]> ", after: asked, timeout: .seconds(30)))
         ShellTests.expectClose(ShellTests.averages(in: term.screen(after: asked)), expected)
 
         // A Spark analysis error names Spark's error class, at the line typed.
         let wrong = term.screen.count
         term.type("SELECT nope FROM media_valor_captura;\r")
         #expect(term.wait(for: "UNRESOLVED_COLUMN", after: wrong, timeout: .seconds(30)))
-        #expect(term.wait(for: "cells> ", after: wrong))
+        #expect(term.wait(for: "cells [6/6]> ", after: wrong))
 
         term.type(":quit\r")
         #expect(term.exitStatus(timeout: .seconds(30)) == 0)

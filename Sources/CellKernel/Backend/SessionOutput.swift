@@ -38,21 +38,41 @@ public enum SessionOutput: Sendable {
 public struct ResultTable: Sendable {
     public var names: [String]
     public var columns: [Column]
-    /// As the console shows it: Spark's `+---+` table (and banner, for a batch).
+    /// As the console shows it: Spark's `+---+` table (and banner, for a batch), whatever
+    /// chart the sink asked for (a chart's width is the terminal's: see ``frame(_:view:batchId:style:)``).
     public var text: String
+    /// How the console sink asked for a batch's rows to be drawn (`'chart'`); nil for rows
+    /// shown once (SELECT, SHOW).
+    public var chart: ChartRequest?
+    /// The session's scrubbing of secrets from what it shows, kept for text drawn later from
+    /// these rows (a chart).
+    var redact: @Sendable (String) -> String = { $0 }
 
-    public init(names: [String], columns: [Column], text: String) {
+    public init(names: [String], columns: [Column], text: String, chart: ChartRequest? = nil) {
         self.names = names
         self.columns = columns
         self.text = text
+        self.chart = chart
+    }
+
+    /// The rows drawn as `request` asks, under a heading with `view` and `batchId` (``text``
+    /// for the table), the session's secrets scrubbed from it as they are from ``text``.
+    public func frame(_ request: ChartRequest, view: String, batchId: Int64, style: ChartStyle) -> String {
+        ChartFrame.render(request, view: view, batchId: batchId, names: names, columns: columns, style: style).map(redact) ?? text
     }
 }
 
 extension SessionOutput {
     /// The same output with `scrub` applied to every text it shows (the session removes
     /// secret option values this way).
-    func scrubbed(_ scrub: (String) -> String) -> SessionOutput {
-        func table(_ t: ResultTable) -> ResultTable { ResultTable(names: t.names, columns: t.columns, text: scrub(t.text)) }
+    func scrubbed(_ scrub: @escaping @Sendable (String) -> String) -> SessionOutput {
+        func table(_ t: ResultTable) -> ResultTable {
+            var scrubbed = t
+            scrubbed.text = scrub(t.text)
+            let earlier = t.redact
+            scrubbed.redact = { scrub(earlier($0)) }
+            return scrubbed
+        }
         return switch self {
         case .message(let line): .message(scrub(line))
         case .table(let t): .table(table(t))

@@ -56,7 +56,7 @@ public struct ConnectorRegistry: Sendable {
         registry.register(SourceConnector(name: "kafka", isKafka: true) { try KafkaStreamSource(options: $0) })
         registry.register(SourceConnector(name: "file", isKafka: false) { try FileStreamSource(options: $0) })
         registry.register(SinkConnector(name: "console") { options, context in
-            try ConsoleSink(options: options, view: context.view, output: context.output)
+            try ConsoleSink(options: options, view: context.view, schema: context.schema, output: context.output)
         })
         registry.register(SinkConnector(name: "memory") { _, _ in nil })
         registry.register(SinkConnector(name: "json") { options, _ in try FileSink(format: .json, options: options) })

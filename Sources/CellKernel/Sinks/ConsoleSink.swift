@@ -1,11 +1,15 @@
 /// Prints each micro-batch as Spark's console sink does: a `Batch: N` banner and a table.
-/// Options: `numRows` (default 20), `truncate` (default true).
+/// Options: `numRows` (default 20), `truncate` (default true), and cells' own `chart`
+/// (`table`, the default; `bar`; `line`), which the shell draws instead of the table.
 final class ConsoleSink: QuerySink, Sendable {
     private let table: ConsoleTable
     private let view: String
+    private let chart: ChartRequest
     private let output: @Sendable (SessionOutput) -> Void
 
-    init(options: [String: String], view: String, output: @escaping @Sendable (SessionOutput) -> Void) throws {
+    /// - Parameter schema: the view's columns, when known before the first batch: a chart that
+    ///   cannot be drawn from them is refused here, at START.
+    init(options: [String: String], view: String, schema: Schema? = nil, output: @escaping @Sendable (SessionOutput) -> Void) throws {
         let lowered = Dictionary(options.map { ($0.key.lowercased(), $0.value) }, uniquingKeysWith: { $1 })
         let numRows = try lowered["numrows"].map { text in
             Int(try OptionValues.forSink { try OptionValues.integer(text, option: "numRows", in: 1...Int64(Int32.max), meaning: "rows shown per batch") })
@@ -16,6 +20,14 @@ final class ConsoleSink: QuerySink, Sendable {
         case let other?: try Int(other).flatMap { $0 >= 0 && $0 <= 1_000_000 ? $0 : nil } ?? { throw SinkError("'truncate' must be true, false or a width from 0 to 1000000, not '\(other)'", option: "truncate") }()
         }
         table = ConsoleTable(numRows: numRows, truncate: truncate)
+        let kind: ChartKind
+        do throws(ChartError) {
+            kind = try lowered[ChartKind.optionName].map { (text) throws(ChartError) in try ChartKind(option: text) } ?? .table
+            if let schema { try kind.check(names: schema.fields.map(\.name), types: schema.fields.map(\.type), view: view) }
+        } catch {
+            throw SinkError(error.message, hint: error.hint, option: ChartKind.optionName)
+        }
+        chart = ChartRequest(kind: kind, maxRows: numRows)
         self.view = view
         self.output = output
     }
@@ -27,7 +39,7 @@ final class ConsoleSink: QuerySink, Sendable {
     func show(_ batch: Batch, batchId: Int64) {
         let names = batch.schema.fields.map(\.name)
         let text = ConsoleTable.banner(batch: batchId) + table.render(names: names, columns: batch.columns)
-        output(.batch(view: view, batchId: batchId, table: ResultTable(names: names, columns: batch.columns, text: text)))
+        output(.batch(view: view, batchId: batchId, table: ResultTable(names: names, columns: batch.columns, text: text, chart: chart)))
     }
 }
 
@@ -59,9 +71,10 @@ extension OptionValues {
 public struct ConsolePrinter: Sendable {
     private let sink: ConsoleSink
 
-    /// Checks the console sink's options (`numRows`, `truncate`), as START on the local engine does.
-    public init(options: [String: String], view: String, output: @escaping @Sendable (SessionOutput) -> Void) throws {
-        sink = try ConsoleSink(options: options, view: view, output: output)
+    /// Checks the console sink's options (`numRows`, `truncate`, `chart`), as START on the local
+    /// engine does; with the view's `schema`, also that its chart can be drawn from it.
+    public init(options: [String: String], view: String, schema: Schema? = nil, output: @escaping @Sendable (SessionOutput) -> Void) throws {
+        sink = try ConsoleSink(options: options, view: view, schema: schema, output: output)
     }
 
     /// Prints one batch under its `Batch: N` banner.

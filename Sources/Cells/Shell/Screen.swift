@@ -12,6 +12,9 @@ import Glibc
 /// On a terminal, a stream running in the foreground redraws its table in place every
 /// trigger, like a notebook cell's output; anywhere else (a pipe, a file, a CI log) batches
 /// are appended and no escape code is written.
+///
+/// A batch is drawn as its view's chart asks (the sink's `'chart'`, or `:chart`), at the
+/// terminal's width; on a terminal the progress line ends with a sparkline of the input rate.
 final class Screen: Sendable {
     let isTerminal: Bool
     private let descriptor: Int32
@@ -22,6 +25,7 @@ final class Screen: Sendable {
         var redrawing = false
         /// Terminal rows written since the current batch began.
         var frameRows = 0
+        var charts = ChartBoard()
     }
 
     init(descriptor: Int32 = 1) {
@@ -29,11 +33,34 @@ final class Screen: Sendable {
         isTerminal = isatty(descriptor) == 1 && ProcessInfo.terminalAllowsEscapes
     }
 
-    /// Shows what the kernel says: a batch's table starts a new frame (redrawn in place on a
-    /// terminal); everything else is written as it comes.
+    /// How charts are drawn here now (the terminal may have been resized since the last batch).
+    var chartStyle: ChartStyle { ChartStyle.forOutput(descriptor: descriptor, isTerminal: isTerminal) }
+
+    /// Shows what the kernel says: a batch starts a new frame (redrawn in place on a terminal),
+    /// as a table or a chart; everything else is written as it comes.
     func show(_ output: SessionOutput) {
-        if case .batch = output { write(output.text, startsFrame: true) } else { write(output.text) }
+        switch output {
+        case .batch(let view, let batchId, let table):
+            let request = state.withLock { $0.charts.request(forBatch: table, view: view, batchId: batchId) }
+            write(table.frame(request, view: view, batchId: batchId, style: chartStyle), startsFrame: true)
+        case .progress(let view, let progress) where isTerminal:
+            // A log keeps its lines as they were; a person watching gets the recent rates.
+            let rates = state.withLock { $0.charts.addRate(progress.inputRowsPerSecond, view: view) }
+            write(progress.line + " · " + Sparkline.inputRates(rates, unicode: chartStyle.unicode) + "\n")
+        default:
+            write(output.text)
+        }
     }
+
+    /// Draws `view` (nil: the last one that printed a batch) as `kind` from now on, and shows
+    /// its last batch so at once.
+    func chooseChart(_ kind: ChartKind, view: String?) throws(ChartError) {
+        let chosen = try state.withLock { (state) throws(ChartError) in try state.charts.choose(kind, view: view) }
+        write(chosen.table.frame(chosen.request, view: chosen.view, batchId: chosen.batchId, style: chartStyle))
+    }
+
+    /// How the last view is drawn, in words.
+    var chartSummary: String { state.withLock { $0.charts.summary } }
 
     /// Writes `text` as it comes; `startsFrame`: it replaces the last frame when redrawing.
     func write(_ text: String, startsFrame: Bool = false) {
@@ -56,8 +83,8 @@ final class Screen: Sendable {
 
     /// Runs `body` (a stream in the foreground) with batches redrawn in place on a terminal.
     func redrawing<T, E: Error>(_ body: () throws(E) -> T) throws(E) -> T {
-        state.withLock { $0 = State(redrawing: isTerminal, frameRows: 0) }
-        defer { state.withLock { $0 = State() } }
+        state.withLock { $0.redrawing = isTerminal; $0.frameRows = 0 }
+        defer { state.withLock { $0.redrawing = false; $0.frameRows = 0 } }
         return try body()
     }
 
@@ -71,12 +98,13 @@ final class Screen: Sendable {
         return "\u{1B}[H\u{1B}[2J"
     }
 
-    /// Terminal rows `text` takes, counting lines the terminal wraps.
+    /// Terminal rows `text` takes, counting lines the terminal wraps (a chart's colours take
+    /// no room, a wide character two columns).
     private func rows(of text: String) -> Int {
         let width = max(1, Int(cells_terminal_columns(descriptor)))
         var rows = 0
         for line in text.split(separator: "\n", omittingEmptySubsequences: false).dropLast() {
-            rows += max(1, (line.count + width - 1) / width)
+            rows += max(1, (TerminalText.width(String(line)) + width - 1) / width)
         }
         return rows
     }

@@ -30,6 +30,7 @@ final class Shell {
         (":all", "run the shown cell and all after it"),
         (":edit [N]", "edit cell N (or the shown one) in $EDITOR, then reload it"),
         (":write", "save the notebook with your edits"),
+        (":chart KIND", "draw the last view's batches as bar, line, or off (the table); :chart KIND VIEW for another"),
         (":quit", "leave (also Ctrl-D)"),
     ]
 
@@ -153,6 +154,10 @@ final class Shell {
 
     private func command(_ line: String) -> Bool {
         let words = line.split(separator: " ").map(String.init)
+        if words[0] == ":chart" || words[0] == ":c" {
+            chart(Array(words.dropFirst()))
+            return true
+        }
         let argument = words.count > 1 ? Int(words[1]) : nil
         if words.count > 1 && argument == nil {
             printError("\(words[0]) takes a cell number, not '\(words[1])'")
@@ -206,6 +211,31 @@ final class Shell {
             printError("unknown command \(words[0]); :help lists them")
         }
         return true
+    }
+
+    /// `:chart [bar|line|off|table] [view]`: how a view's batches are drawn, switched without
+    /// restarting it; its last batch is drawn again the new way at once.
+    private func chart(_ arguments: [String]) {
+        guard let word = arguments.first else {
+            screen.line(screen.chartSummary)
+            return
+        }
+        guard arguments.count <= 2 else {
+            printError(":chart takes a kind and at most one view, e.g. :chart bar or :chart line per_minute")
+            return
+        }
+        let kind: ChartKind
+        do {
+            kind = try ChartKind(option: word)
+        } catch {
+            printError(":chart takes bar, line or off (the table), not '\(word)'")
+            return
+        }
+        do {
+            try screen.chooseChart(kind, view: arguments.count == 2 ? arguments[1] : nil)
+        } catch {
+            printError("cannot draw it so: \(error.message)" + (error.hint.map { "\nhint: \($0)" } ?? ""))
+        }
     }
 
     private func edit(_ index: Int) {

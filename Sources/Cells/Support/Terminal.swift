@@ -1,3 +1,6 @@
+import CEditLine
+import CellKernel
+import Foundation
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -70,4 +73,25 @@ func printLine(_ text: String) {
     var out = OutputStream(descriptor: 1, capacity: 0)
     out.write(text + "\n")
     out.flush()
+}
+
+extension ChartStyle {
+    /// How charts are drawn on `descriptor`: as wide as the terminal (else `$COLUMNS`, else 80
+    /// columns), in Unicode when the locale is UTF-8 (else ASCII), in colour on a terminal that
+    /// takes escapes unless `NO_COLOR` is set to anything.
+    static func forOutput(descriptor: Int32, isTerminal: Bool, environment: [String: String] = ProcessInfo.processInfo.environment) -> ChartStyle {
+        let terminalColumns = Int(cells_terminal_columns(descriptor))
+        let declared = environment["COLUMNS"].flatMap { Int($0.trimmingCharacters(in: .whitespaces)) }.flatMap { $0 > 0 ? $0 : nil }
+        let width = terminalColumns > 0 ? terminalColumns : declared ?? 80
+        let noColour = environment["NO_COLOR"].map { !$0.isEmpty } ?? false
+        return ChartStyle(width: width, unicode: localeIsUTF8(environment), colour: isTerminal && !noColour)
+    }
+
+    /// The locale that applies to characters (`LC_ALL`, then `LC_CTYPE`, then `LANG`, the first
+    /// that is set and not empty) names UTF-8.
+    static func localeIsUTF8(_ environment: [String: String]) -> Bool {
+        let locale = ["LC_ALL", "LC_CTYPE", "LANG"].lazy.compactMap { environment[$0] }.first { !$0.isEmpty } ?? ""
+        let lowered = locale.lowercased()
+        return lowered.contains("utf-8") || lowered.contains("utf8")
+    }
 }

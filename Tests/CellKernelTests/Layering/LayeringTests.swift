@@ -14,7 +14,7 @@ struct LayeringTests {
         "SQL": 1, "Decoding": 1,
         "Formatting": 2, "Notebook": 2,
         "Expressions": 3,
-        "Planning": 4,
+        "Planning": 4, "Charts": 4,
         "Operators": 5,
         "Backend": 6,
         "Sources": 7,
