@@ -51,7 +51,7 @@ let package = Package(
             dependencies: ["CRdKafka", .product(name: "Logging", package: "swift-log")]
         ),
         .target(name: "TransactionGenerator"),
-        .target(name: "CellKernel", dependencies: ["KafkaBridge", "CLibPQ"]),
+        .target(name: "CellKernel", dependencies: ["KafkaBridge", "CSQLite", "CLibPQ"]),
         // Arrow IPC streams (what Spark Connect returns rows in) read into the kernel's batches.
         .target(name: "ArrowIPC", dependencies: ["CellKernel"]),
         // A Spark Connect client: the trimmed protocol (generated once, see Sources/SparkConnect/Proto) over gRPC.

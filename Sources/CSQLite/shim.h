@@ -1,6 +1,6 @@
 #ifndef CELLS_CSQLITE_SHIM_H
 #define CELLS_CSQLITE_SHIM_H
-// SQLite, used by the tests as an independent SQL engine to check results against.
+// SQLite: the sqlite sink and tables (CellKernel), and the tests' independent SQL engine.
 #include <sqlite3.h>
 
 /// SQLITE_TRANSIENT is a macro casting -1 to a function pointer, which Swift cannot import.

@@ -60,7 +60,7 @@ extension CellSession {
             for key in catalog.order { if let v = catalog.views[key] { names.append(v.name); details.append("from \(v.plan.streams.map(\.name).uniqued().joined(separator: ", ")): " + v.plan.schema.fields.map(\.name).joined(separator: ", ")) } }
         case .tables:
             // Static tables, then started views' tables (running or stopped).
-            for key in catalog.order { if let t = catalog.tables[key] { names.append(t.name); details.append("\(t.spec.format.rawValue) \(t.spec.path): \(t.contents.batch.count) rows, " + t.contents.batch.schema.fields.map(\.name).joined(separator: ", ")) } }
+            for key in catalog.order { if let t = catalog.tables[key] { names.append(t.name); details.append("\(t.spec.describedAs): \(t.contents.batch.count) rows, " + t.contents.batch.schema.fields.map(\.name).joined(separator: ", ")) } }
             for (key, query) in queries.started.sorted(by: { $0.key < $1.key }) where catalog.tables[key] == nil { names.append(query.name); details.append("results of view \(query.name): \(query.result.count) rows, " + query.result.schema.fields.map(\.name).joined(separator: ", ")) }
         case .queries:
             for (key, query) in queries.background.sorted(by: { $0.key < $1.key }) { names.append(key); details.append(QueryManager.status(query)) }
@@ -87,7 +87,12 @@ extension CellSession {
             }
         } else if let table = catalog.tables[key] {
             schema = table.contents.batch.schema
-            notes = schema.fields.map { _ in "\(table.spec.format == .csv ? "csv" : "json") \(table.spec.path)" }
+            let origin: String = switch table.spec.format {
+            case .csv: "csv \(table.spec.path)"
+            case .jsonLines: "json \(table.spec.path)"
+            case .database: table.spec.describedAs
+            }
+            notes = schema.fields.map { _ in origin }
         } else if let query = queries.started[key] {
             schema = query.result.schema
         } else if let view = catalog.views[key] {

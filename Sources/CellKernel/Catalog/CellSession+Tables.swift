@@ -34,7 +34,8 @@ extension CellSession {
         let options = Dictionary(create.options.map { ($0.key, $0.value) }, uniquingKeysWith: { $1 })
         let spec: StaticTableSpec
         do {
-            spec = try StaticTableSpec(name: create.name.name, format: create.format.name, options: options, declared: declared)
+            spec = try StaticTableSpec(name: create.name.name, format: create.format.name, options: options, declared: declared,
+                                       databases: connectors.tableSources)
         } catch let error where error.option == nil && error.message.hasPrefix("unknown table format") {
             throw SQLError(error.message, at: create.format.location, length: create.format.name.count, hint: error.hint)
         } catch {
@@ -46,7 +47,7 @@ extension CellSession {
         output(.message(Self.summary(of: spec, contents)))
     }
 
-    /// `REFRESH TABLE name`: reads the file again. If it no longer reads, the table keeps
+    /// `REFRESH TABLE name`: reads the file (or database table) again. If it no longer reads, the table keeps
     /// its previous rows and the error says why.
     func refreshTable(_ name: Identifier) throws {
         let key = name.name.lowercased()

@@ -132,6 +132,9 @@ public final class CellSession {
                 throw .runtime(secrets.scrub(error.message), at: location, file: file)
             }
             throw error
+        } catch let error as SinkError {
+            // Its hint (what to do) would be lost in its description alone.
+            throw .runtime(secrets.scrub(error.hint.map { "\(error.description)\nhint: \($0)" } ?? error.description), at: location, file: file)
         } catch {
             throw .runtime(secrets.scrub("\(error)"), at: location, file: file)
         }

@@ -21,7 +21,8 @@ public struct LocalBackend: ExecutionBackend {
     /// micro-batches themselves (tests).
     func query(for request: QueryRequest) throws -> StreamingQuery {
         var sinks: [(connector: String, sink: QuerySink)] = []
-        let context = ConnectorRegistry.SinkContext(view: request.name, schema: request.plan.schema, output: request.output)
+        let context = ConnectorRegistry.SinkContext(view: request.name, schema: request.plan.schema, output: request.output,
+                                                    outputMode: request.outputMode, keys: request.plan.resultKeys)
         for sink in request.sinks {
             guard let connector = connectors.sinks[sink.connector.lowercased()] else {
                 throw SinkError("unknown sink \(sink.connector)", hint: connectors.sinkHint)

@@ -179,10 +179,26 @@ extension LogicalPlan {
     /// The output columns that are GROUP BY keys of the top aggregation: what update mode
     /// upserts by. Followed down through the select list, HAVING, ORDER BY and LIMIT.
     var keyColumnsInOutput: [Int] {
-        func trace(_ node: LogicalPlan, _ columns: [Int?]) -> [Int?] {
+        let traced = tracedKeys.columns
+        return traced.indices.filter { traced[$0] != nil }
+    }
+
+    /// Which of the top aggregation's keys the output holds, and how many keys it has.
+    var resultKeys: ResultKeys {
+        let (columns, keyCount) = tracedKeys
+        guard let keyCount else { return .none }
+        let present = columns.indices.filter { columns[$0] != nil }
+        let missing = keyCount - Set(columns.compactMap { $0 }).count
+        return missing == 0 ? .columns(present) : .incomplete(present: present, missing: missing)
+    }
+
+    /// For each output column, the aggregation key it is; and the number of keys of the
+    /// aggregation reached (nil when the output is not an aggregation's groups).
+    private var tracedKeys: (columns: [Int?], keyCount: Int?) {
+        func trace(_ node: LogicalPlan, _ columns: [Int?]) -> ([Int?], Int?) {
             switch node.operation {
             case .aggregate(let aggregation):
-                return columns.map { c in c.flatMap { $0 < aggregation.keys.count ? $0 : nil } }
+                return (columns.map { c in c.flatMap { $0 < aggregation.keys.count ? $0 : nil } }, aggregation.keys.count)
             case .filter, .sort, .limit:
                 return trace(node.inputs[0], columns)
             case .project(let expressions):
@@ -192,10 +208,9 @@ extension LogicalPlan {
                 }
                 return trace(node.inputs[0], below)
             default:
-                return columns.map { _ in nil }
+                return (columns.map { _ in nil }, nil)
             }
         }
-        let traced = trace(self, Array(schema.fields.indices))
-        return traced.indices.filter { traced[$0] != nil }
+        return trace(self, Array(schema.fields.indices))
     }
 }

@@ -235,7 +235,7 @@ extension SQLParser {
                 start.trigger = try parseTrigger()
             } else if check(.using) {
                 try clauses.enter("USING", &self)
-                start.sink = try identifier("a sink name (console, memory, json, csv, kafka) after USING")
+                start.sink = try identifier("a sink name (console, memory, json, csv, kafka, sqlite) after USING")
                 if check(.options) { start.sinkOptions = try parseOptions() }
             } else if check(.in) {
                 try clauses.enter("IN BACKGROUND", &self)

@@ -1,42 +1,82 @@
+import KafkaBridge
 #if canImport(Glibc)
 import Glibc
 #endif
 
-/// How a static table (`CREATE TABLE ... USING file|csv`) is read: its file, format and
-/// reader options, checked once at CREATE so REFRESH reads it the same way.
+/// How a static table (`CREATE TABLE ... USING file|csv|sqlite`) is read: its file (or
+/// database table), format and reader options, checked once at CREATE so REFRESH reads it the
+/// same way.
 struct StaticTableSpec: Sendable {
-    enum Format: String, Sendable {
+    enum Format: Sendable {
         /// JSON lines, decoded as the file source's records are (needs a SCHEMA).
-        case jsonLines = "file"
+        case jsonLines
         case csv
+        /// A table of a database (`USING sqlite`), read whole; its columns and their types
+        /// are the database's.
+        case database(DatabaseTableSource)
+
+        /// As USING names it.
+        var name: String {
+            switch self {
+            case .jsonLines: "file"
+            case .csv: "csv"
+            case .database(let source): source.name
+            }
+        }
+
+        /// The options it accepts (lower-cased).
+        var knownOptions: Set<String> {
+            switch self {
+            case .jsonLines: ["path"]
+            case .csv: ["path", "header", "delimiter", "sep", "quote", "inferschema", "nullvalue"]
+            case .database(let source): source.options
+            }
+        }
     }
 
     var name: String
     var format: Format
+    /// The file; for a database table, where the database is (its `path` or `url`).
     var path: String
     /// Declared columns; `nil` means infer (CSV) or all STRING (`'inferSchema' = 'false'`).
     var declared: Schema?
     var csv = CSVOptions()
-
-    /// The options each format accepts (lower-cased).
-    static let knownOptions: [Format: Set<String>] = [
-        .jsonLines: ["path"],
-        .csv: ["path", "header", "delimiter", "sep", "quote", "inferschema", "nullvalue"],
-    ]
+    /// A database table's options as given (the reader opens the database with them).
+    var databaseOptions: [String: String] = [:]
 
     /// Checks the options of a CREATE TABLE: unknown ones, bad values, and whether the file
-    /// is there (so a typo shows at CREATE, pointing at the option).
-    init(name: String, format formatName: String, options: [String: String], declared: Schema?) throws(SourceError) {
-        guard let format = Format(rawValue: formatName.lowercased()) else {
-            throw SourceError("unknown table format \(formatName)", hint: "use csv, or file (JSON lines)")
+    /// is there (so a typo shows at CREATE, pointing at the option). `databases`: the kinds
+    /// of database tables, by lower-cased name.
+    init(name: String, format formatName: String, options: [String: String], declared: Schema?,
+         databases: [String: DatabaseTableSource] = [:]) throws(SourceError) {
+        let format: Format
+        switch formatName.lowercased() {
+        case "file": format = .jsonLines
+        case "csv": format = .csv
+        case let other:
+            guard let source = databases[other] else {
+                let names = databases.keys.sorted()
+                throw SourceError("unknown table format \(formatName)",
+                                  hint: "use csv, or file (JSON lines)" + (names.isEmpty ? "" : ", or a database: \(names.joined(separator: ", "))"))
+            }
+            format = .database(source)
         }
         self.name = name
         self.format = format
         self.declared = declared
-        let known = Self.knownOptions[format] ?? []
-        for key in options.keys where !known.contains(key.lowercased()) {
-            throw SourceError("unknown option '\(key)' for a \(format.rawValue) table",
+        let known = format.knownOptions
+        for key in options.keys.sorted() where !known.contains(key.lowercased()) {
+            throw SourceError("unknown option '\(key)' for a \(format.name) table",
                               hint: "options: \(known.sorted().joined(separator: ", "))", option: key)
+        }
+        if case .database(let source) = format {
+            guard declared == nil else {
+                throw SourceError("a \(source.name) table's columns and types are the database's",
+                                  hint: "leave SCHEMA out, and cast columns in a view or SELECT")
+            }
+            path = try source.check(options)
+            databaseOptions = options
+            return
         }
         guard let (pathKey, path) = options.spelled("path") else {
             throw SourceError("a table needs 'path'", hint: "add 'path' = '/data/customers.csv' to OPTIONS")
@@ -45,7 +85,7 @@ struct StaticTableSpec: Sendable {
             throw SourceError("'path' must not be empty", hint: "e.g. 'path' = '/data/customers.csv'", option: pathKey)
         }
         self.path = path
-        if format == .jsonLines && declared == nil {
+        if case .jsonLines = format, declared == nil {
             // Deliberately not Spark: inferring JSON would need a second decoder; a stream's
             // JSON is declared the same way.
             throw SourceError("a JSON-lines table needs its columns declared",
@@ -79,8 +119,18 @@ struct StaticTableSpec: Sendable {
         try checkReadable()
     }
 
-    /// Fails with an error at the `path` option when the file cannot be read.
+    /// How SHOW TABLES tells where the table is read from: `csv /data/customers.csv`,
+    /// `sqlite results.db table media`.
+    var describedAs: String {
+        guard case .database(let source) = format else { return "\(format.name) \(path)" }
+        // A connection URL may carry a password.
+        return "\(source.name) \(Redaction.shown("url", path)) table \(databaseOptions.spelled("dbtable")?.value ?? "")"
+    }
+
+    /// Fails with an error at the `path` option when the file cannot be read (a database
+    /// table is checked as it is read).
     func checkReadable() throws(SourceError) {
+        if case .database = format { return }
         var info = stat()
         guard stat(path, &info) == 0 else {
             throw SourceError("no such file: \(path)", hint: "check the path (it is read when the table is created and on REFRESH TABLE)", option: "path")
@@ -128,6 +178,8 @@ enum StaticTableReader {
             return try CSVTableLoader(spec: spec).load()
         case .jsonLines:
             return try loadJSONLines(spec, schema: spec.declared ?? Schema([]))
+        case .database(let source):
+            return StaticTableContents(batch: try source.read(spec.databaseOptions), badRows: 0, firstBadRow: nil, inferred: false)
         }
     }
 

@@ -86,6 +86,11 @@ final class PostgresDatabase: ResultDatabase {
 
     func close() { connection.close() }
 
+    /// `dbtable` read as PostgreSQL reads it: `analytics.events` is a table in a schema.
+    func quoted(table: String) -> String {
+        (try? PostgresTableName(table))?.sql ?? quoted(identifier: table)
+    }
+
     /// `COPY target FROM STDIN` with the batch's rows.
     private func copy(_ batch: Batch, into target: String, table: PostgresTableName, doing what: String) throws(DatabaseError) {
         var text = PostgresCopyText(batch, table: table)
@@ -114,5 +119,13 @@ final class PostgresDatabase: ResultDatabase {
     private static func describe(_ sql: String) -> String {
         let words = sql.split(whereSeparator: \.isWhitespace).prefix(8).joined(separator: " ")
         return "running `\(words.count > 100 ? words.prefix(100) + "…" : words)`"
+    }
+}
+
+extension DatabaseConnector {
+    /// A PostgreSQL server, through libpq.
+    static let postgres = DatabaseConnector(name: "postgres", options: PostgresSettings.options, placeOption: "url",
+                                            example: "'url' = 'postgresql://user@localhost:5432/db'") { options, _ throws(DatabaseError) in
+        try PostgresDatabase(options: options)
     }
 }

@@ -25,6 +25,9 @@ struct PostgresSettings: Sendable {
     /// nil: statements may take as long as they take (`queryTimeout` 0).
     var queryTimeout: Duration?
 
+    /// The options read here, lower-cased (the sink adds `dbtable`).
+    static let options: Set<String> = ["url", "user", "password", "connecttimeout", "querytimeout"]
+
     static let defaultConnectTimeout: Int64 = 10
     static let defaultQueryTimeout: Int64 = 60
 

@@ -24,6 +24,19 @@ protocol ResultDatabase: AnyObject {
     /// Runs statements that return no rows (CREATE TABLE, BEGIN, COMMIT, ROLLBACK, DELETE).
     func execute(_ sql: String) throws(DatabaseError)
 
+    /// Starts the transaction a batch is written in. The default runs `BEGIN`; SQLite takes
+    /// its write lock at once (`BEGIN IMMEDIATE`), so that a busy file is found here, where
+    /// waiting and retrying is safe, rather than midway through the batch.
+    func beginTransaction() throws(DatabaseError)
+
+    /// `name` as one identifier in the dialect's SQL (a column, an index). The default quotes
+    /// as standard SQL does, which SQLite and PostgreSQL share: `"a""b"`.
+    func quoted(identifier name: String) -> String
+
+    /// `dbtable` as the dialect names that table in SQL. The default is one quoted identifier;
+    /// PostgreSQL may read `schema.table` as two.
+    func quoted(table: String) -> String
+
     /// A small query's rows, each value as the database's text or NULL (the batch log).
     func query(_ sql: String) throws(DatabaseError) -> [[String?]]
 
@@ -36,7 +49,26 @@ protocol ResultDatabase: AnyObject {
     /// The whole table as a batch of `schema` (``DatabaseColumn/sqlType`` of its columns).
     func read(_ table: String, schema: Schema) throws(DatabaseError) -> Batch
 
+    /// Checked while a call waits on the database or works through many rows: true gives the
+    /// call up with an ``DatabaseError/Kind/unreachable`` error (Ctrl-C, STOP), the caller's
+    /// transaction then rolled back. The sink sets it around each batch.
+    var shouldStop: () -> Bool { get set }
+
     func close()
+}
+
+extension ResultDatabase {
+    func beginTransaction() throws(DatabaseError) { try execute("BEGIN") }
+
+    func quoted(identifier name: String) -> String {
+        var text = "\""
+        for scalar in name.unicodeScalars {
+            if scalar == "\"" { text += "\"\"" } else { text.unicodeScalars.append(scalar) }
+        }
+        return text + "\""
+    }
+
+    func quoted(table: String) -> String { quoted(identifier: table) }
 }
 
 /// A column of a database table, as the database declares it.
