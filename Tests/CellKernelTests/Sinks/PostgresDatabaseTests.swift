@@ -298,6 +298,18 @@ struct PostgresDatabaseTests {
         #expect(try server.psql("SELECT k, v FROM nul", database: database) == [["next", "3"]])
     }
 
+    @Test func invalidUTF8IsRefusedNamingTheTableAndWritesNothing() throws {
+        let db = try open()
+        try create(db, "bytes", [("s", .string)])
+        var column = Column(type: .string)
+        column.append("fine")
+        [UInt8]([0x61, 0xFF, 0xFE, 0x62]).withUnsafeBytes { column.append(bytes: $0) }
+        let batch = Batch(schema: Schema([.init(name: "s", type: .string)]), columns: [column])
+        let error = try #require(throws: DatabaseError.self) { try db.write(batch, into: "bytes", replacingOn: nil) }
+        #expect(error.kind == .refused && error.message.contains("table bytes") && error.message.contains("UTF8"), "\(error)")
+        #expect(try server.psql("SELECT count(*) FROM bytes", database: database) == [["0"]])
+    }
+
     // MARK: Many rows
 
     @Test func hundredThousandRowsAppendAndUpsertFast() throws {

@@ -240,6 +240,27 @@ struct PostgresSinkTests {
         #expect(try rows("SELECT batch_id FROM _cells_batches", in: name, on: own) == [["1"]])
     }
 
+    /// The server goes away for good mid-query: the sink retries the batch until a stop, which
+    /// ends the retries (and any wait on the server) at once.
+    @Test func aStopEndsTheRetriesOfAServerThatIsGone() throws {
+        let own = try PostgresServer.startPrivate()
+        let name = try own.freshDatabase()
+        let file = try scratch.write(Events.lines(0..<20), to: "events.jsonl")
+        let (session, _) = try session(file)
+        let query = try session.prepare(start: "START totals OUTPUT MODE update USING postgres OPTIONS \(options("totals", url: own.url(name)))")
+        defer { query.stop() }
+        _ = try #require(try query.runBatch())
+        own.stop()
+        try ScratchFile.append(Events.lines(20..<30), to: file)
+        let started = ContinuousClock.now
+        let stopAt = started + .seconds(2)
+        #expect(throws: (any Error).self) {
+            _ = try query.runBatch(shouldStop: { ContinuousClock.now > stopAt }, notice: { _ in })
+        }
+        let waited = ContinuousClock.now - started
+        #expect(waited >= .seconds(2) && waited < .seconds(3), "\(waited)")
+    }
+
     // MARK: Tables
 
     @Test func createTableUsingPostgresReadsATableForSelectAndJoins() throws {

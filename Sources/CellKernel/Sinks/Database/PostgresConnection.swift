@@ -104,7 +104,7 @@ final class PostgresConnection {
         }
         if let abandoned { throw abandoned }
         transactionOpen = inTransaction
-        return Int(String(cString: PQcmdTuples(result.handle))) ?? 0
+        return PQcmdTuples(result.handle).flatMap { Int(String(cString: $0)) } ?? 0
     }
 
     /// How many bytes of COPY text go to libpq at a time.
@@ -423,7 +423,7 @@ private final class CStrings {
     let pointers: [UnsafePointer<CChar>?]
 
     init(_ strings: [String?]) {
-        pointers = strings.map { string in string.map { UnsafePointer(strdup($0)) } ?? nil } + [nil]
+        pointers = strings.map { string in string.flatMap { strdup($0) }.map { UnsafePointer($0) } } + [nil]
     }
 
     deinit { pointers.forEach { free(UnsafeMutablePointer(mutating: $0)) } }
