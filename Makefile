@@ -2,7 +2,7 @@
 SWIFT        ?= swift
 CONFIG       ?= release
 CELLS        := .build/$(CONFIG)/cells
-DEB_PACKAGES := librdkafka-dev libedit-dev libsqlite3-dev sqlite3 kcat pkg-config python3-yaml
+DEB_PACKAGES := librdkafka-dev libedit-dev libsqlite3-dev sqlite3 kcat pkg-config python3-yaml libpq-dev postgresql
 
 .PHONY: all setup build spark run broker test bench bench-produce bench-kernel bench-notebook bench-spark clean help fuzz
 

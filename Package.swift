@@ -36,6 +36,11 @@ let package = Package(
             providers: [.apt(["libsqlite3-dev"])]
         ),
         .systemLibrary(
+            name: "CLibPQ",
+            pkgConfig: "libpq",
+            providers: [.apt(["libpq-dev"])]
+        ),
+        .systemLibrary(
             name: "CEditLine",
             pkgConfig: "libedit",
             providers: [.apt(["libedit-dev"])]
@@ -46,7 +51,7 @@ let package = Package(
             dependencies: ["CRdKafka", .product(name: "Logging", package: "swift-log")]
         ),
         .target(name: "TransactionGenerator"),
-        .target(name: "CellKernel", dependencies: ["KafkaBridge", "CSQLite"]),
+        .target(name: "CellKernel", dependencies: ["KafkaBridge", "CSQLite", "CLibPQ"]),
         // Arrow IPC streams (what Spark Connect returns rows in) read into the kernel's batches.
         .target(name: "ArrowIPC", dependencies: ["CellKernel"]),
         // A Spark Connect client: the trimmed protocol (generated once, see Sources/SparkConnect/Proto) over gRPC.

@@ -33,9 +33,53 @@ public enum Redaction {
         }
     }
 
-    /// `value`, or the placeholder when `name` is a secret: for showing one setting.
+    /// `value`, or the placeholder when `name` is a secret: for showing one setting. A
+    /// connection URL shows with its password (see ``urlPasswords(in:)``) replaced.
     public static func shown(_ name: String, _ value: String) -> String {
-        isSecret(name) ? placeholder : value
+        if isSecret(name) { return placeholder }
+        let passwords = urlPasswords(in: value)
+        return passwords.isEmpty ? value : scrub(value, secrets: passwords)
+    }
+
+    /// The passwords a connection URL carries, as written and percent-decoded: its userinfo's
+    /// (`postgresql://user:PASSWORD@host/db`) and a secret query parameter's
+    /// (`jdbc:postgresql://host/db?user=u&password=PASSWORD`). A URL is not a secret as a
+    /// whole: the host and database are what an error must name.
+    public static func urlPasswords(in value: String) -> [String] {
+        guard let scheme = value.range(of: "://") else { return [] }
+        var found: [Substring] = []
+        let rest = value[scheme.upperBound...]
+        let authority = rest.prefix { $0 != "/" && $0 != "?" && $0 != "#" }
+        if let at = authority.lastIndex(of: "@"), let colon = authority[..<at].firstIndex(of: ":") {
+            found.append(authority[authority.index(after: colon)..<at])
+        }
+        if let question = rest.firstIndex(of: "?") {
+            let query = rest[rest.index(after: question)...].prefix { $0 != "#" }
+            for parameter in query.split(separator: "&") {
+                guard let equal = parameter.firstIndex(of: "="), isSecret(String(parameter[..<equal])) else { continue }
+                found.append(parameter[parameter.index(after: equal)...])
+            }
+        }
+        var passwords: [String] = []
+        for written in found where !written.isEmpty {
+            passwords.append(String(written))
+            if let decoded = percentDecoded(written), decoded != String(written), !decoded.isEmpty { passwords.append(decoded) }
+        }
+        return passwords.sorted { $0.count > $1.count }
+    }
+
+    /// `text` with its `%XX` escapes decoded; nil when they do not spell UTF-8.
+    private static func percentDecoded(_ text: Substring) -> String? {
+        var bytes: [UInt8] = []
+        var utf8 = text.utf8[...]
+        while let byte = utf8.popFirst() {
+            guard byte == UInt8(ascii: "%") else { bytes.append(byte); continue }
+            let digits = utf8.prefix(2)
+            guard digits.count == 2, let value = UInt8(String(decoding: digits, as: UTF8.self), radix: 16) else { return nil }
+            bytes.append(value)
+            utf8 = utf8.dropFirst(2)
+        }
+        return String(validating: bytes, as: UTF8.self)
     }
 
     /// Values shorter than this are not scrubbed out of free text: a one-letter password would
@@ -47,7 +91,13 @@ public enum Redaction {
     /// containing another is replaced whole), without those too short to scrub.
     public static func secretValues(of settings: some Sequence<(key: String, value: String)>) -> [String] {
         var values = Set<String>()
-        for (key, value) in settings where isSecret(key) && value.count >= shortestScrubbed { values.insert(value) }
+        for (key, value) in settings {
+            if isSecret(key) {
+                if value.count >= shortestScrubbed { values.insert(value) }
+            } else {
+                values.formUnion(urlPasswords(in: value).filter { $0.count >= shortestScrubbed })
+            }
+        }
         return values.sorted { $0.count != $1.count ? $0.count > $1.count : $0 < $1 }
     }
 

@@ -94,6 +94,7 @@ public final class CellSession {
         case .createSource(let create): secrets.add(create.options)
         case .createStream(let create): secrets.add(create.options)
         case .start(let start): secrets.add(start.sinkOptions)
+        case .createTable(let create): secrets.add(create.options)
         default: break
         }
         try reporting(source: source, file: file, at: statement.location) {

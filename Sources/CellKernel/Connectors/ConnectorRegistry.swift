@@ -68,7 +68,7 @@ public struct ConnectorRegistry: Sendable {
     }
 
     /// Kafka and files as sources; the console, the result table alone, JSON and CSV files,
-    /// Kafka and SQLite as sinks; SQLite tables as static tables.
+    /// Kafka, SQLite and PostgreSQL as sinks; SQLite and PostgreSQL tables as static tables.
     public static let standard: ConnectorRegistry = {
         var registry = ConnectorRegistry()
         registry.register(SourceConnector(name: "kafka", isKafka: true) { try KafkaStreamSource(options: $0) })
@@ -81,6 +81,7 @@ public struct ConnectorRegistry: Sendable {
         registry.register(SinkConnector(name: "csv") { options, _ in try FileSink(format: .csv, options: options) })
         registry.register(SinkConnector(name: "kafka") { options, context in try KafkaSink(options: options, schema: context.schema) })
         registry.register(DatabaseConnector.sqlite)
+        registry.register(DatabaseConnector.postgres)
         return registry
     }()
 }

@@ -1,3 +1,4 @@
+import KafkaBridge
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -122,7 +123,8 @@ struct StaticTableSpec: Sendable {
     /// `sqlite results.db table media`.
     var describedAs: String {
         guard case .database(let source) = format else { return "\(format.name) \(path)" }
-        return "\(source.name) \(path) table \(databaseOptions.spelled("dbtable")?.value ?? "")"
+        // A connection URL may carry a password.
+        return "\(source.name) \(Redaction.shown("url", path)) table \(databaseOptions.spelled("dbtable")?.value ?? "")"
     }
 
     /// Fails with an error at the `path` option when the file cannot be read (a database

@@ -121,7 +121,7 @@ import Testing
         let schema = sqliteFailure(of: "CREATE TABLE t USING sqlite OPTIONS ('path' = '\(db)', 'dbtable' = 'brands') SCHEMA (brand STRING);", in: session)
         #expect(schema.contains("a sqlite table's columns and types are the database's"), "\(schema)")
         let format = sqliteFailure(of: "CREATE TABLE t USING parquet OPTIONS ('path' = '\(db)');", in: session)
-        #expect(format.contains("unknown table format parquet") && format.contains("or a database: sqlite"), "\(format)")
+        #expect(format.contains("unknown table format parquet") && format.contains("or a database: postgres, sqlite"), "\(format)")
         let option = sqliteFailure(of: "CREATE TABLE t USING sqlite OPTIONS ('path' = '\(db)', 'dbtable' = 'brands', 'header' = 'true');", in: session)
         #expect(option.contains("unknown option 'header' for a sqlite table"), "\(option)")
         #expect(session.table("t") == nil)
