@@ -4,7 +4,7 @@ CONFIG       ?= release
 CELLS        := .build/$(CONFIG)/cells
 DEB_PACKAGES := librdkafka-dev libedit-dev libsqlite3-dev sqlite3 kcat pkg-config python3-yaml libpq-dev postgresql
 
-.PHONY: all setup build spark run broker test bench bench-produce bench-kernel bench-notebook bench-spark clean help fuzz
+.PHONY: all setup build spark run broker test bench bench-produce bench-kernel bench-notebook bench-sinks bench-spark clean help fuzz
 
 all: build
 
@@ -53,7 +53,7 @@ test: setup
 	status=0; CELLS_SPARK_REMOTE=$$address $(SWIFT) test --skip-build --traits SparkConnect || status=$$?; \
 	scripts/spark-connect.sh stop; exit $$status
 
-bench: bench-produce bench-kernel bench-notebook bench-spark
+bench: bench-produce bench-kernel bench-notebook bench-sinks bench-spark
 
 bench-produce: setup
 	$(SWIFT) build -c release
@@ -66,6 +66,10 @@ bench-kernel: setup
 bench-notebook: setup
 	$(SWIFT) build -c release
 	bench/notebook.sh
+
+bench-sinks: setup
+	$(SWIFT) build -c release
+	bench/sinks.sh
 
 ## A long fuzz run: FUZZ_CASES generated and mutated scripts in process, FUZZ_NOTEBOOKS runs of
 ## the cells binary on mutated notebooks, then the libFuzzer entry points (SQL parser, JSON
