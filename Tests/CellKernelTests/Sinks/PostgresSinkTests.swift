@@ -11,49 +11,10 @@ import Testing
 struct PostgresSinkTests {
     /// Input rows: key `k` (NULL every sixth, others with a tab, quotes, a backslash, emoji),
     /// `n` = the row's index, `x` a multiple of 0.5 (exact sums in any order), `ts` 13 s apart.
-    enum Events {
-        static let keys: [String?] = ["a", "tab\tkey", nil, #"quote'""#, "é🎉", #"back\slash"#]
-        static let null = "<NULL>"
-        static func key(_ i: Int) -> String? { keys[i % keys.count] }
-        static func x(_ i: Int) -> Double { Double(i % 7) * 0.5 }
-        static func seconds(_ i: Int) -> Int { 1_704_067_200 + i * 13 }
-
-        static func line(_ i: Int) -> String {
-            let time = ISO8601DateFormatter().string(from: Date(timeIntervalSince1970: TimeInterval(seconds(i))))
-            let k = key(i).map { "\"" + $0.replacing("\\", with: "\\\\").replacing("\"", with: "\\\"").replacing("\t", with: "\\t") + "\"" } ?? "null"
-            return #"{"k":\#(k),"n":\#(i),"x":\#(x(i)),"ts":"\#(time)"}"# + "\n"
-        }
-
-        static func lines(_ rows: Range<Int>) -> String { rows.map(line).joined() }
-
-        /// Per key: count, sum of n, sum of x.
-        static func totals(_ rows: Range<Int>) -> [String: [Double]] {
-            var totals: [String: [Double]] = [:]
-            for i in rows {
-                let old = totals[key(i) ?? null] ?? [0, 0, 0]
-                totals[key(i) ?? null] = [old[0] + 1, old[1] + Double(i), old[2] + x(i)]
-            }
-            return totals
-        }
-
-        /// Per (minute as epoch seconds, key): count and sum of n.
-        static func perMinute(_ rows: Range<Int>) -> [String: [Int]] {
-            var counts: [String: [Int]] = [:]
-            for i in rows {
-                let group = "\(seconds(i) / 60 * 60)|\(key(i) ?? null)"
-                let old = counts[group] ?? [0, 0]
-                counts[group] = [old[0] + 1, old[1] + i]
-            }
-            return counts
-        }
-    }
-
-    static let script = """
-        CREATE STREAM e FROM f FORMAT json SCHEMA (k STRING, n BIGINT, x DOUBLE, ts TIMESTAMP) WATERMARK ts DELAY '1 minute';
-        CREATE VIEW totals AS SELECT k, count(*) AS c, sum(n) AS s, sum(x) AS total FROM e GROUP BY k;
-        CREATE VIEW events AS SELECT k, n, x, ts FROM e;
-        CREATE VIEW minutes AS SELECT window, k, count(*) AS c, sum(n) AS s FROM e GROUP BY window(ts, '1 minute'), k;
-        """
+    /// Input rows (keys with a tab, quotes, a backslash, emoji: COPY's escaping) and the
+    /// aggregates expected of them; NULL as the suite's psql reader prints it.
+    static let events = SinkEvents(keys: ["a", "tab\tkey", nil, #"quote'""#, "é🎉", #"back\slash"#], null: "<NULL>")
+    static let script = SinkEvents.script
 
     let server: PostgresServer
     let database: String
@@ -77,9 +38,9 @@ struct PostgresSinkTests {
         return (session, transcript)
     }
 
-    /// psql's rows of `sql`, NULL as ``Events/null``.
+    /// psql's rows of `sql`, NULL as ``SinkEvents/null``.
     func rows(_ sql: String, in database: String? = nil, on server: PostgresServer? = nil) throws -> [[String]] {
-        try (server ?? self.server).psql(sql, database: database ?? self.database).map { $0.map { $0 ?? Events.null } }
+        try (server ?? self.server).psql(sql, database: database ?? self.database).map { $0.map { $0 ?? Self.events.null } }
     }
 
     /// A table of key → numbers, each key once.
@@ -95,12 +56,12 @@ struct PostgresSinkTests {
     /// Runs `start` batch by batch: rows `parts[0]` first, each next part appended before the
     /// next batch; `check` after each batch with the rows read so far.
     func run(_ start: String, parts: [Range<Int>], check: (_ rowsSoFar: Range<Int>) throws -> Void) throws {
-        let file = try scratch.write(Events.lines(parts[0]), to: "events.jsonl")
+        let file = try scratch.write(Self.events.lines(parts[0]), to: "events.jsonl")
         let (session, _) = try session(file)
         let query = try session.prepare(start: start)
         defer { query.stop() }
         for (index, part) in parts.enumerated() {
-            if index > 0 { try ScratchFile.append(Events.lines(part), to: file) }
+            if index > 0 { try ScratchFile.append(Self.events.lines(part), to: file) }
             _ = try #require(try query.runBatch())
             try check(parts[0].lowerBound..<part.upperBound)
         }
@@ -110,7 +71,7 @@ struct PostgresSinkTests {
 
     @Test func appendModeInsertsEveryRowOnceWithSparkTypes() throws {
         try run("START events OUTPUT MODE append USING postgres OPTIONS \(options("events"))", parts: [0..<40, 40..<90, 90..<100]) { rows throws in
-            #expect(try keyed("SELECT k, count(*), sum(n), sum(x) FROM events GROUP BY k") == Events.totals(rows))
+            #expect(try keyed("SELECT k, count(*), sum(n), sum(x) FROM events GROUP BY k") == Self.events.totals(rows))
         }
         let types = try rows("SELECT column_name, data_type FROM information_schema.columns WHERE table_name = 'events' ORDER BY ordinal_position")
         #expect(types == [["k", "text"], ["n", "bigint"], ["x", "double precision"], ["ts", "timestamp without time zone"]])
@@ -118,14 +79,14 @@ struct PostgresSinkTests {
         #expect(times.count == 100)
         for row in times {
             let i = try #require(Int(row[0]))
-            #expect(row[1] == String(Events.seconds(i)), "\(row)")
-            #expect(row[2] == Events.key(i) ?? Events.null, "the key's bytes as written")
+            #expect(row[1] == String(Self.events.seconds(i)), "\(row)")
+            #expect(row[2] == Self.events.key(i) ?? Self.events.null, "the key's bytes as written")
         }
     }
 
     @Test func updateModeKeepsOneCurrentRowPerGroupNullKeyIncluded() throws {
         try run("START totals OUTPUT MODE update USING postgres OPTIONS \(options("totals"))", parts: [0..<5, 5..<60, 60..<61, 61..<130]) { rows throws in
-            #expect(try keyed("SELECT k, c, s, total FROM totals") == Events.totals(rows))
+            #expect(try keyed("SELECT k, c, s, total FROM totals") == Self.events.totals(rows))
         }
         #expect(try rows("SELECT count(*) FROM totals WHERE k IS NULL") == [["1"]])
         #expect(try rows("SELECT indexdef FROM pg_indexes WHERE tablename = 'totals'").first?.first?.contains("(k)") == true)
@@ -134,7 +95,7 @@ struct PostgresSinkTests {
     @Test func completeModeReplacesTheTableWithTheWholeResult() throws {
         try server.psql("CREATE SCHEMA analytics", database: database)
         try run("START totals OUTPUT MODE complete USING postgres OPTIONS \(options("analytics.totals"))", parts: [0..<3, 3..<50, 50..<80]) { rows throws in
-            #expect(try keyed("SELECT k, c, s, total FROM analytics.totals") == Events.totals(rows))
+            #expect(try keyed("SELECT k, c, s, total FROM analytics.totals") == Self.events.totals(rows))
         }
     }
 
@@ -145,7 +106,7 @@ struct PostgresSinkTests {
                 #expect(found["\(row[0])|\(row[1])"] == nil, "group \(row[0]) \(row[1]) twice")
                 found["\(row[0])|\(row[1])"] = [Int(row[2]) ?? -1, Int(row[3]) ?? -1]
             }
-            #expect(found == Events.perMinute(rows))
+            #expect(found == Self.events.perMinute(rows))
         }
         try run("START minutes OUTPUT MODE update USING postgres OPTIONS \(options("minutes"))", parts: [0..<10, 10..<25, 25..<40]) { try check($0) }
         #expect(try rows("SELECT min(\"window\") FROM minutes") == [["2024-01-01 00:00:00"]])
@@ -158,7 +119,7 @@ struct PostgresSinkTests {
     /// does batch 1 again with the same rows: the sink finds it logged, and nothing is doubled.
     @Test func aBatchRunAgainAfterACrashIsNotWrittenTwice() throws {
         let location = scratch.path("chk/events")
-        let file = try scratch.write(Events.lines(0..<30), to: "events.jsonl")
+        let file = try scratch.write(Self.events.lines(0..<30), to: "events.jsonl")
         let start = "START events OUTPUT MODE append USING postgres OPTIONS \(options("events"))"
         let sums = { try keyed("SELECT k, count(*), sum(n), sum(x) FROM events GROUP BY k") }
         do {
@@ -167,11 +128,11 @@ struct PostgresSinkTests {
             try query.attachCheckpoint(at: location)
             #expect(query.sinks.last?.guarantee == .exactlyOnce)
             _ = try #require(try query.runBatch())
-            try ScratchFile.append(Events.lines(30..<70), to: file)
+            try ScratchFile.append(Self.events.lines(30..<70), to: file)
             _ = try #require(try query.runBatch())
             query.stop()
         }
-        #expect(try sums() == Events.totals(0..<70))
+        #expect(try sums() == Self.events.totals(0..<70))
         try FileManager.default.removeItem(atPath: location + "/commits/1")
 
         let (session, _) = try session(file)
@@ -181,10 +142,10 @@ struct PostgresSinkTests {
         #expect(resumed.rerun == [1])
         let replayed = try #require(try query.runBatch())
         #expect(replayed.batchId == 1 && replayed.numInputRows == 40)
-        #expect(try sums() == Events.totals(0..<70), "batch 1's rows are in the table once")
-        try ScratchFile.append(Events.lines(70..<85), to: file)
+        #expect(try sums() == Self.events.totals(0..<70), "batch 1's rows are in the table once")
+        try ScratchFile.append(Self.events.lines(70..<85), to: file)
         _ = try #require(try query.runBatch())
-        #expect(try sums() == Events.totals(0..<85))
+        #expect(try sums() == Self.events.totals(0..<85))
         #expect(try rows("SELECT batch_id FROM _cells_batches") == [["2"]])
     }
 
@@ -192,7 +153,7 @@ struct PostgresSinkTests {
     /// its log row are there). The batch run again writes them, once; in update mode too.
     @Test func aBatchWhoseTransactionDidNotCommitIsWrittenWhenItRunsAgain() throws {
         let location = scratch.path("chk/totals")
-        let file = try scratch.write(Events.lines(0..<30), to: "events.jsonl")
+        let file = try scratch.write(Self.events.lines(0..<30), to: "events.jsonl")
         let start = "START totals OUTPUT MODE update USING postgres OPTIONS \(options("totals"))"
         do {
             let (session, _) = try session(file)
@@ -200,24 +161,24 @@ struct PostgresSinkTests {
             try query.attachCheckpoint(at: location)
             _ = try #require(try query.runBatch())
             let afterFirst = try rows("SELECT k, c, s, total FROM totals")
-            try ScratchFile.append(Events.lines(30..<70), to: file)
+            try ScratchFile.append(Self.events.lines(30..<70), to: file)
             _ = try #require(try query.runBatch())
             query.stop()
             try FileManager.default.removeItem(atPath: location + "/commits/1")
             // What the database holds when batch 1's transaction was cut off: batch 0's result.
             try server.psql("DELETE FROM totals; UPDATE _cells_batches SET batch_id = 0", database: database)
             for row in afterFirst {
-                let values = row.map { $0 == Events.null ? "NULL" : "'" + $0.replacing("'", with: "''") + "'" }.joined(separator: ", ")
+                let values = row.map { $0 == Self.events.null ? "NULL" : "'" + $0.replacing("'", with: "''") + "'" }.joined(separator: ", ")
                 try server.psql("INSERT INTO totals VALUES (\(values))", database: database)
             }
         }
-        #expect(try keyed("SELECT k, c, s, total FROM totals") == Events.totals(0..<30))
+        #expect(try keyed("SELECT k, c, s, total FROM totals") == Self.events.totals(0..<30))
         let (session, _) = try session(file)
         let query = try session.prepare(start: start)
         defer { query.stop() }
         try query.attachCheckpoint(at: location)
         _ = try #require(try query.runBatch())
-        #expect(try keyed("SELECT k, c, s, total FROM totals") == Events.totals(0..<70))
+        #expect(try keyed("SELECT k, c, s, total FROM totals") == Self.events.totals(0..<70))
         #expect(try rows("SELECT batch_id FROM _cells_batches") == [["1"]])
     }
 
@@ -227,16 +188,16 @@ struct PostgresSinkTests {
         let own = try PostgresServer.startPrivate()
         defer { own.stop() }
         let name = try own.freshDatabase()
-        let file = try scratch.write(Events.lines(0..<20), to: "events.jsonl")
+        let file = try scratch.write(Self.events.lines(0..<20), to: "events.jsonl")
         let (session, _) = try session(file)
         let query = try session.prepare(start: "START totals OUTPUT MODE update USING postgres OPTIONS \(options("totals", url: own.url(name)))")
         defer { query.stop() }
         try query.attachCheckpoint(at: scratch.path("chk/restart"))
         _ = try #require(try query.runBatch())
         try own.restart()
-        try ScratchFile.append(Events.lines(20..<50), to: file)
+        try ScratchFile.append(Self.events.lines(20..<50), to: file)
         _ = try #require(try query.runBatch())
-        #expect(try keyed("SELECT k, c, s, total FROM totals", in: name, on: own) == Events.totals(0..<50))
+        #expect(try keyed("SELECT k, c, s, total FROM totals", in: name, on: own) == Self.events.totals(0..<50))
         #expect(try rows("SELECT batch_id FROM _cells_batches", in: name, on: own) == [["1"]])
     }
 
@@ -245,13 +206,13 @@ struct PostgresSinkTests {
     @Test func aStopEndsTheRetriesOfAServerThatIsGone() throws {
         let own = try PostgresServer.startPrivate()
         let name = try own.freshDatabase()
-        let file = try scratch.write(Events.lines(0..<20), to: "events.jsonl")
+        let file = try scratch.write(Self.events.lines(0..<20), to: "events.jsonl")
         let (session, _) = try session(file)
         let query = try session.prepare(start: "START totals OUTPUT MODE update USING postgres OPTIONS \(options("totals", url: own.url(name)))")
         defer { query.stop() }
         _ = try #require(try query.runBatch())
         own.stop()
-        try ScratchFile.append(Events.lines(20..<30), to: file)
+        try ScratchFile.append(Self.events.lines(20..<30), to: file)
         let started = ContinuousClock.now
         let stopAt = started + .seconds(2)
         #expect(throws: (any Error).self) {
@@ -271,7 +232,7 @@ struct PostgresSinkTests {
                                       ('tab\tkey', 'Tabbed', 2.5, '0044-03-15 BC', false, '2021-02-01 00:00:00.25', -9223372036854775808, 'NaN'),
                                       ('c', NULL, NULL, NULL, NULL, NULL, NULL, NULL)
             """, database: database)
-        let file = try scratch.write(Events.lines(0..<24), to: "events.jsonl")
+        let file = try scratch.write(Self.events.lines(0..<24), to: "events.jsonl")
         let (session, transcript) = try session(file)
         try session.run(script: "CREATE TABLE brands USING postgres OPTIONS \(options("brands"));")
         let table = try #require(session.table("brands"))
@@ -295,12 +256,12 @@ struct PostgresSinkTests {
             """)
         #expect(transcript.value.contains("| Alpha|1.25|"), "\(transcript.value)")
         let joined = try #require(session.table("joined"))
-        let expected = (0..<24).filter { ["a", "tab\tkey"].contains(Events.key($0)) }
+        let expected = (0..<24).filter { ["a", "tab\tkey"].contains(Self.events.key($0)) }
         #expect(Set((0..<joined.count).map { joined.columns[0].value(at: $0) }) == Set(expected.map { .int(Int64($0)) }))
     }
 
     @Test func whatTheSinkWroteReadsBackAsItWas() throws {
-        let file = try scratch.write(Events.lines(0..<50), to: "events.jsonl")
+        let file = try scratch.write(Self.events.lines(0..<50), to: "events.jsonl")
         let (session, _) = try session(file)
         try session.run(script: """
             START totals TRIGGER ONCE USING postgres OPTIONS \(options("totals"));
@@ -310,12 +271,12 @@ struct PostgresSinkTests {
         #expect(back.schema.fields.map(\.type) == [.string, .bigint, .bigint, .double])
         var found: [String: [Double]] = [:]
         for row in 0..<back.count {
-            let key = back.columns[0].isNull(row) ? Events.null : back.columns[0].value(at: row).description
+            let key = back.columns[0].isNull(row) ? Self.events.null : back.columns[0].value(at: row).description
             found[key] = back.columns.dropFirst().map {
                 switch $0.value(at: row) { case .int(let v): Double(v); case .double(let v): v; default: .nan }
             }
         }
-        #expect(found == Events.totals(0..<50))
+        #expect(found == Self.events.totals(0..<50))
     }
 
     // MARK: Errors and secrets
@@ -323,7 +284,7 @@ struct PostgresSinkTests {
     @Test func thePasswordNeverShowsInTheSession() throws {
         let password = PostgresServer.password
         let url = "postgresql://\(PostgresServer.passwordUser):\(password)@127.0.0.1:\(server.port)/\(database)"
-        let file = try scratch.write(Events.lines(0..<10), to: "events.jsonl")
+        let file = try scratch.write(Self.events.lines(0..<10), to: "events.jsonl")
         let (session, transcript) = try session(file)
         try server.psql("GRANT ALL ON SCHEMA public TO \(PostgresServer.passwordUser)", database: database)
         try session.run(script: """
@@ -332,7 +293,7 @@ struct PostgresSinkTests {
             SHOW TABLES;
             DESCRIBE back;
             """)
-        #expect(try keyed("SELECT k, c, s, total FROM totals") == Events.totals(0..<10))
+        #expect(try keyed("SELECT k, c, s, total FROM totals") == Self.events.totals(0..<10))
         #expect(transcript.value.contains("table back"), "\(transcript.value)")
         var messages = [transcript.value]
         for script in [
@@ -357,7 +318,7 @@ struct PostgresSinkTests {
 
     @Test func nothingListeningFailsAtStartNamingTheServer() throws {
         let port = try PostgresServer.freePort()
-        let file = try scratch.write(Events.lines(0..<3), to: "events.jsonl")
+        let file = try scratch.write(Self.events.lines(0..<3), to: "events.jsonl")
         let (session, _) = try session(file)
         let started = ContinuousClock.now
         do {

@@ -8,48 +8,9 @@ import Testing
 @Suite struct SQLiteSinkTests {
     /// Input rows: key `k` (NULL every sixth, and a non-ASCII one), `n` = the row's index,
     /// `x` a multiple of 0.5 (exact sums in any order), `ts` 13 s apart from 2024-01-01.
-    enum Events {
-        static let keys: [String?] = ["a", "b", nil, "c", "a", "é"]
-        static func key(_ i: Int) -> String? { keys[i % keys.count] }
-        static func x(_ i: Int) -> Double { Double(i % 7) * 0.5 }
-        static func seconds(_ i: Int) -> Int { 1_704_067_200 + i * 13 }
-
-        static func line(_ i: Int) -> String {
-            let time = ISO8601DateFormatter().string(from: Date(timeIntervalSince1970: TimeInterval(seconds(i))))
-            let k = key(i).map { "\"\($0)\"" } ?? "null"
-            return #"{"k":\#(k),"n":\#(i),"x":\#(x(i)),"ts":"\#(time)"}"# + "\n"
-        }
-
-        static func lines(_ rows: Range<Int>) -> String { rows.map(line).joined() }
-
-        /// Per key (NULL as the shell prints it): count, sum of n, sum of x.
-        static func totals(_ rows: Range<Int>) -> [String: [Double]] {
-            var totals: [String: [Double]] = [:]
-            for i in rows {
-                let old = totals[key(i) ?? SQLiteShell.null] ?? [0, 0, 0]
-                totals[key(i) ?? SQLiteShell.null] = [old[0] + 1, old[1] + Double(i), old[2] + x(i)]
-            }
-            return totals
-        }
-
-        /// Per (minute, key): count and sum of n; the minute as epoch seconds.
-        static func perMinute(_ rows: Range<Int>) -> [String: [Int]] {
-            var counts: [String: [Int]] = [:]
-            for i in rows {
-                let group = "\(seconds(i) / 60 * 60)|\(key(i) ?? SQLiteShell.null)"
-                let old = counts[group] ?? [0, 0]
-                counts[group] = [old[0] + 1, old[1] + i]
-            }
-            return counts
-        }
-    }
-
-    static let script = """
-        CREATE STREAM e FROM f FORMAT json SCHEMA (k STRING, n BIGINT, x DOUBLE, ts TIMESTAMP) WATERMARK ts DELAY '1 minute';
-        CREATE VIEW totals AS SELECT k, count(*) AS c, sum(n) AS s, sum(x) AS total FROM e GROUP BY k;
-        CREATE VIEW events AS SELECT k, n, x, ts FROM e;
-        CREATE VIEW minutes AS SELECT window, k, count(*) AS c, sum(n) AS s FROM e GROUP BY window(ts, '1 minute'), k;
-        """
+    /// Input rows (a non-ASCII key among them) and the aggregates expected of them.
+    static let events = SinkEvents(keys: ["a", "b", nil, "c", "a", "é"], null: SQLiteShell.null)
+    static let script = SinkEvents.script
 
     /// A session over the input file, with the views above.
     static func session(_ file: String) throws -> (CellSession, Transcript) {
@@ -72,12 +33,12 @@ import Testing
     /// before the next batch; `check` after each batch, with the rows read so far.
     static func run(_ start: String, parts: [Range<Int>], scratch: SQLiteScratch,
                     check: (_ rowsSoFar: Range<Int>) throws -> Void) throws {
-        let file = try scratch.write(Events.lines(parts[0]), to: "events.jsonl")
+        let file = try scratch.write(Self.events.lines(parts[0]), to: "events.jsonl")
         let (session, _) = try session(file)
         let query = try session.prepare(start: start)
         defer { query.stop() }
         for (index, part) in parts.enumerated() {
-            if index > 0 { try ScratchFile.append(Events.lines(part), to: file) }
+            if index > 0 { try ScratchFile.append(Self.events.lines(part), to: file) }
             _ = try #require(try query.runBatch())
             try check(parts[0].lowerBound..<part.upperBound)
         }
@@ -92,7 +53,7 @@ import Testing
                      parts: [0..<40, 40..<90, 90..<100], scratch: scratch) { rows in
             let read = try SQLiteShell.rows(db, "SELECT k, count(*), sum(n), sum(x) FROM events GROUP BY k;")
             let found = Dictionary(uniqueKeysWithValues: read.map { ($0[0], $0.dropFirst().compactMap(Double.init)) })
-            #expect(found == Events.totals(rows))
+            #expect(found == Self.events.totals(rows))
         }
         let types = try SQLiteShell.rows(db, "SELECT name, type FROM pragma_table_info('events') ORDER BY cid;")
         #expect(types == [["k", "TEXT"], ["n", "BIGINT"], ["x", "DOUBLE"], ["ts", "TIMESTAMP"]])
@@ -102,7 +63,7 @@ import Testing
         for row in times {
             let i = try #require(Int(row[0]))
             #expect(row[2] == "text")
-            #expect(row[3] == String(Events.seconds(i)), "\(row)")
+            #expect(row[3] == String(Self.events.seconds(i)), "\(row)")
         }
         #expect(times[1][1] == "2024-01-01 00:00:13")
     }
@@ -113,7 +74,7 @@ import Testing
         try Self.run("START totals OUTPUT MODE update USING sqlite OPTIONS ('path' = '\(db)', 'dbtable' = 'totals')",
                      parts: [0..<5, 5..<60, 60..<61, 61..<130], scratch: scratch) { rows in
             let found = try Self.totals(in: db)
-            #expect(found == Events.totals(rows))
+            #expect(found == Self.events.totals(rows))
         }
         // The NULL group is one row, found by IS NULL (not a second row per batch).
         #expect(try SQLiteShell.rows(db, "SELECT count(*) FROM totals WHERE k IS NULL;") == [["1"]])
@@ -127,29 +88,29 @@ import Testing
         try Self.run("START totals OUTPUT MODE complete USING sqlite OPTIONS ('path' = '\(db)', 'dbtable' = 'totals')",
                      parts: [0..<3, 3..<50, 50..<80], scratch: scratch) { rows in
             let found = try Self.totals(in: db)
-            #expect(found == Events.totals(rows))
+            #expect(found == Self.events.totals(rows))
         }
     }
 
     @Test func completeModeWithLimitDropsRowsThatLeaveTheTop() throws {
         let scratch = try SQLiteScratch()
         let db = scratch.path("results.db")
-        let file = try scratch.write(Events.lines(0..<12), to: "events.jsonl")
+        let file = try scratch.write(Self.events.lines(0..<12), to: "events.jsonl")
         let (session, _) = try Self.session(file)
         try session.run(script: "CREATE VIEW top AS SELECT k, sum(n) AS s FROM e GROUP BY k ORDER BY s DESC LIMIT 2;")
         let query = try session.prepare(start: "START top OUTPUT MODE complete USING sqlite OPTIONS ('path' = '\(db)', 'dbtable' = 'top')")
         defer { query.stop() }
         func top(_ rows: Range<Int>) -> [[String]] {
-            let sums = Events.totals(rows).mapValues { Int($0[1]) }
+            let sums = Self.events.totals(rows).mapValues { Int($0[1]) }
             return sums.sorted { $0.value > $1.value }.prefix(2).map { [$0.key, String($0.value)] }
         }
         _ = try #require(try query.runBatch())
         #expect(try SQLiteShell.rows(db, "SELECT k, s FROM top ORDER BY s DESC;") == top(0..<12))
         // Rows with key 'b' only: 'b' climbs to the top and one of the others leaves it.
-        try ScratchFile.append((12..<60).filter { Events.key($0) == "b" }.map(Events.line).joined(), to: file)
+        try ScratchFile.append((12..<60).filter { Self.events.key($0) == "b" }.map(Self.events.line).joined(), to: file)
         _ = try #require(try query.runBatch())
-        var sums = Events.totals(0..<12).mapValues { Int($0[1]) }
-        sums["b", default: 0] += (12..<60).filter { Events.key($0) == "b" }.reduce(0, +)
+        var sums = Self.events.totals(0..<12).mapValues { Int($0[1]) }
+        sums["b", default: 0] += (12..<60).filter { Self.events.key($0) == "b" }.reduce(0, +)
         let expected = sums.sorted { $0.value > $1.value }.prefix(2).map { [$0.key, String($0.value)] }
         #expect(expected.first?.first == "b")
         #expect(try SQLiteShell.rows(db, "SELECT k, s FROM top ORDER BY s DESC;") == expected)
@@ -166,7 +127,7 @@ import Testing
                 #expect(found["\(row[0])|\(row[1])"] == nil, "group \(row[0]) \(row[1]) twice")
                 found["\(row[0])|\(row[1])"] = [Int(row[2]) ?? -1, Int(row[3]) ?? -1]
             }
-            #expect(found == Events.perMinute(rows))
+            #expect(found == Self.events.perMinute(rows))
         }
         try Self.run("START minutes OUTPUT MODE update USING sqlite OPTIONS ('path' = '\(db)', 'dbtable' = 'minutes')",
                      parts: [0..<10, 10..<25, 25..<40], scratch: scratch) { try check($0) }
@@ -181,8 +142,8 @@ import Testing
         // In order, no row is late. A batch emits the windows that end by the watermark it
         // starts with, which the batch before it set (its last event minus a minute): after
         // four batches, those that end by the third batch's watermark, each once, exactly.
-        let watermark = Events.seconds(59) - 60
-        let expected = Events.perMinute(0..<80).filter { (Int($0.key.prefix { $0 != "|" }) ?? 0) + 60 <= watermark }
+        let watermark = Self.events.seconds(59) - 60
+        let expected = Self.events.perMinute(0..<80).filter { (Int($0.key.prefix { $0 != "|" }) ?? 0) + 60 <= watermark }
         var found: [String: [Int]] = [:]
         for row in try SQLiteShell.rows(db, "SELECT CAST(strftime('%s', window) AS INTEGER), k, c, s FROM minutes;") {
             #expect(found["\(row[0])|\(row[1])"] == nil)
@@ -201,7 +162,7 @@ import Testing
         let scratch = try SQLiteScratch()
         let db = scratch.path("results.db")
         let location = scratch.path("chk/events")
-        let file = try scratch.write(Events.lines(0..<30), to: "events.jsonl")
+        let file = try scratch.write(Self.events.lines(0..<30), to: "events.jsonl")
         let start = "START events OUTPUT MODE append USING sqlite OPTIONS ('path' = '\(db)', 'dbtable' = 'events')"
         func sums() throws -> [String: [Double]] {
             let read = try SQLiteShell.rows(db, "SELECT k, count(*), sum(n), sum(x) FROM events GROUP BY k;")
@@ -213,11 +174,11 @@ import Testing
             try query.attachCheckpoint(at: location)
             #expect(query.sinks.last?.guarantee == .exactlyOnce)
             _ = try #require(try query.runBatch())
-            try ScratchFile.append(Events.lines(30..<70), to: file)
+            try ScratchFile.append(Self.events.lines(30..<70), to: file)
             _ = try #require(try query.runBatch())
             query.stop()
         }
-        #expect(try sums() == Events.totals(0..<70))
+        #expect(try sums() == Self.events.totals(0..<70))
         try FileManager.default.removeItem(atPath: location + "/commits/1")
 
         let (session, transcript) = try Self.session(file)
@@ -228,10 +189,10 @@ import Testing
         #expect(!transcript.value.contains("at-least-once"), "\(transcript.value)")
         let replayed = try #require(try query.runBatch())
         #expect(replayed.batchId == 1 && replayed.numInputRows == 40)
-        #expect(try sums() == Events.totals(0..<70), "batch 1's rows are in the table once")
-        try ScratchFile.append(Events.lines(70..<85), to: file)
+        #expect(try sums() == Self.events.totals(0..<70), "batch 1's rows are in the table once")
+        try ScratchFile.append(Self.events.lines(70..<85), to: file)
         _ = try #require(try query.runBatch())
-        #expect(try sums() == Events.totals(0..<85))
+        #expect(try sums() == Self.events.totals(0..<85))
         let log = try SQLiteShell.rows(db, "SELECT batch_id FROM _cells_batches;")
         #expect(log == [["2"]])
     }
@@ -242,14 +203,14 @@ import Testing
         let scratch = try SQLiteScratch()
         let db = scratch.path("results.db")
         let location = scratch.path("chk/events")
-        let file = try scratch.write(Events.lines(0..<30), to: "events.jsonl")
+        let file = try scratch.write(Self.events.lines(0..<30), to: "events.jsonl")
         let start = "START events USING sqlite OPTIONS ('path' = '\(db)', 'dbtable' = 'events')"
         do {
             let (session, _) = try Self.session(file)
             let query = try session.prepare(start: start)
             try query.attachCheckpoint(at: location)
             _ = try #require(try query.runBatch())
-            try ScratchFile.append(Events.lines(30..<70), to: file)
+            try ScratchFile.append(Self.events.lines(30..<70), to: file)
             _ = try #require(try query.runBatch())
             query.stop()
         }
@@ -264,12 +225,12 @@ import Testing
         try query.attachCheckpoint(at: location)
         _ = try #require(try query.runBatch())
         let read = try SQLiteShell.rows(db, "SELECT k, count(*), sum(n), sum(x) FROM events GROUP BY k;")
-        #expect(Dictionary(uniqueKeysWithValues: read.map { ($0[0], $0.dropFirst().compactMap(Double.init)) }) == Events.totals(0..<70))
+        #expect(Dictionary(uniqueKeysWithValues: read.map { ($0[0], $0.dropFirst().compactMap(Double.init)) }) == Self.events.totals(0..<70))
     }
 
     @Test func withoutACheckpointTheSinkIsAtLeastOnce() throws {
         let scratch = try SQLiteScratch()
-        let file = try scratch.write(Events.lines(0..<3), to: "events.jsonl")
+        let file = try scratch.write(Self.events.lines(0..<3), to: "events.jsonl")
         let (session, _) = try Self.session(file)
         let query = try session.prepare(start: "START events USING sqlite OPTIONS ('path' = '\(scratch.path("r.db"))', 'dbtable' = 'events')")
         defer { query.stop() }
@@ -284,7 +245,7 @@ import Testing
         let scratch = try SQLiteScratch()
         let db = scratch.path("results.db")
         try SQLiteShell.execute(db, "CREATE TABLE totals (k TEXT, c BIGINT, extra TEXT);")
-        let file = try scratch.write(Events.lines(0..<3), to: "events.jsonl")
+        let file = try scratch.write(Self.events.lines(0..<3), to: "events.jsonl")
         let (session, _) = try Self.session(file)
         let start = "START totals TRIGGER ONCE USING sqlite OPTIONS ('path' = '\(db)', 'dbtable' = 'totals');"
         let message = sqliteFailure(of: start, in: session)
@@ -301,12 +262,12 @@ import Testing
         // The table's own columns, in any case, are accepted and written.
         try SQLiteShell.execute(db, "CREATE TABLE upper (K TEXT, C BIGINT, S BIGINT, TOTAL DOUBLE);")
         try session.run(script: "START totals TRIGGER ONCE USING sqlite OPTIONS ('path' = '\(db)', 'dbtable' = 'upper');")
-        #expect(try Self.totals(in: db, table: "upper") == Events.totals(0..<3))
+        #expect(try Self.totals(in: db, table: "upper") == Self.events.totals(0..<3))
     }
 
     @Test func optionsAndColumnsASinkCannotUseAreErrorsWithAFix() throws {
         let scratch = try SQLiteScratch()
-        let file = try scratch.write(Events.lines(0..<3), to: "events.jsonl")
+        let file = try scratch.write(Self.events.lines(0..<3), to: "events.jsonl")
         let (session, _) = try Self.session(file)
         let db = scratch.path("r.db")
         let noTable = sqliteFailure(of: "START totals TRIGGER ONCE USING sqlite OPTIONS ('path' = '\(db)');", in: session)
@@ -327,10 +288,10 @@ import Testing
 
     @Test func aFileThatIsNotADatabaseIsAnErrorAtStart() throws {
         let scratch = try SQLiteScratch()
-        let file = try scratch.write(Events.lines(0..<3), to: "events.jsonl")
+        let file = try scratch.write(Self.events.lines(0..<3), to: "events.jsonl")
         let (session, _) = try Self.session(file)
         let message = sqliteFailure(of: "START totals TRIGGER ONCE USING sqlite OPTIONS ('path' = '\(file)', 'dbtable' = 't');", in: session)
         #expect(message.contains("\(file) is not an SQLite database"), "\(message)")
-        #expect(try String(contentsOfFile: file, encoding: .utf8) == Events.lines(0..<3), "the file is left as it was")
+        #expect(try String(contentsOfFile: file, encoding: .utf8) == Self.events.lines(0..<3), "the file is left as it was")
     }
 }

@@ -50,7 +50,7 @@ import Testing
         let scratch = try SQLiteScratch()
         let db = scratch.path("lookup.db")
         try SQLiteShell.execute(db, Self.brands)
-        let events = SQLiteSinkTests.Events.self
+        let events = SQLiteSinkTests.events
         let file = try scratch.write(events.lines(0..<24), to: "events.jsonl")
         let (session, _) = try SQLiteSinkTests.session(file)
         try session.run(script: """
@@ -89,7 +89,7 @@ import Testing
     @Test func whatTheSinkWroteReadsBackAsItWas() throws {
         let scratch = try SQLiteScratch()
         let db = scratch.path("results.db")
-        let events = SQLiteSinkTests.Events.self
+        let events = SQLiteSinkTests.events
         let file = try scratch.write(events.lines(0..<20), to: "events.jsonl")
         let (session, _) = try SQLiteSinkTests.session(file)
         try session.run(script: """
