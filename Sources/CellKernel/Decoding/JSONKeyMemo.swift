@@ -16,6 +16,11 @@ struct JSONKeyMemo {
     var length: Int = 0
     /// The field the key maps to, or -1 for a key nobody requested.
     var field: Int = -1
+    /// The key and its closing quote as four little-endian words, zero past them, and the
+    /// bytes of each word that count: what ``matchesWide(_:)`` compares without a branch.
+    /// Nothing remembered is a word that cannot match (1 under an empty mask).
+    var words: SIMD4<UInt64> = SIMD4(1, 0, 0, 0)
+    var masks: SIMD4<UInt64> = .zero
 
     /// Keys longer than this are looked up the full way each time (rare in practice).
     static let maximumLength = 24
@@ -50,6 +55,26 @@ struct JSONKeyMemo {
         (head, middle, tail) = Self.words(key, length)
         self.length = length
         self.field = field
+        // length + 1 <= 25 bytes: the key and its quote fit the four words.
+        var bytes = SIMD32<UInt8>()
+        for i in 0..<length { bytes[i] = key[i] }
+        bytes[length] = UInt8(ascii: "\"")
+        words = unsafeBitCast(bytes, to: SIMD4<UInt64>.self)
+        for word in 0..<4 {
+            let counted = min(max(length + 1 - 8 * word, 0), 8)
+            masks[word] = counted == 8 ? ~0 : (1 << UInt64(8 * counted)) &- 1
+        }
+    }
+
+    /// Bytes ``matchesWide(_:)`` reads after the opening quote.
+    static let wideSpan = 32
+
+    /// ``matches(_:available:)`` in four loads and no branch, for a key with at least
+    /// ``wideSpan`` bytes of the document from its first byte on.
+    @inline(__always)
+    func matchesWide(_ key: UnsafePointer<UInt8>) -> Bool {
+        let read = UnsafeRawPointer(key).loadUnaligned(as: SIMD4<UInt64>.self)
+        return (read & masks) == words
     }
 
     /// Whether the key starting at `key` (just after its opening quote), with `available`

@@ -370,6 +370,13 @@ struct JSONDocumentParser {
 
     @inline(__always)
     func parseDocument() throws(JSONSyntaxError) {
+        if parseWellFormed() { return }
+        for i in 0..<lookup.fieldCount { slots[i].state = .null }
+        try parseValidating()
+    }
+
+    /// The validating parser: reads any document, and says where and why one is malformed.
+    func parseValidating() throws(JSONSyntaxError) {
         let base = scanner.base
         let end = scanner.end
         var p = scanner.skipWhitespace(0)
@@ -383,27 +390,8 @@ struct JSONDocumentParser {
             var position = 0
             while true {
                 guard base[p] == UInt8(ascii: "\"") else { throw JSONSyntaxError(problem: .expectedKey, offset: p) }
-                let keyStart = p + 1
                 let field: Int
-                if position < memos.count, memos.base![position].matches(base + keyStart, available: end - keyStart) {
-                    // The same key as at this position in the previous document.
-                    let memo = memos.base![position]
-                    field = memo.field
-                    p = keyStart + memo.length + 1
-                } else {
-                    let (keyEnd, escaped) = try scanner.scanString(from: keyStart)
-                    field = escaped
-                        ? findEscapedKey(keyStart, keyEnd - 1)
-                        : lookup.find(base + keyStart, keyEnd - 1 - keyStart)
-                    if position < memos.count {
-                        if escaped {
-                            memos.base![position].length = 0
-                        } else {
-                            memos.base![position].remember(base + keyStart, keyEnd - 1 - keyStart, field: field)
-                        }
-                    }
-                    p = keyEnd
-                }
+                (field, p) = try readKey(at: p, position: position)
                 position &+= 1
                 if p < end && base[p] != UInt8(ascii: ":") { p = scanner.skipWhitespace(p) }
                 guard p < end, base[p] == UInt8(ascii: ":") else { throw scanner.fail(.expectedColon, p) }
@@ -439,6 +427,31 @@ struct JSONDocumentParser {
         }
         p = scanner.skipWhitespace(p)
         guard p == end else { throw JSONSyntaxError(problem: .trailingData, offset: p) }
+    }
+
+    /// Reads the key whose opening quote is at `p`, the `position`-th of its object; returns
+    /// its field (-1 for a key nobody requested) and the offset past its closing quote.
+    @inline(__always)
+    func readKey(at p: Int, position: Int) throws(JSONSyntaxError) -> (field: Int, end: Int) {
+        let base = scanner.base
+        let keyStart = p + 1
+        if position < memos.count, memos.base![position].matches(base + keyStart, available: scanner.end - keyStart) {
+            // The same key as at this position in the previous document.
+            let memo = memos.base![position]
+            return (memo.field, keyStart + memo.length + 1)
+        }
+        let (keyEnd, escaped) = try scanner.scanString(from: keyStart)
+        let field = escaped
+            ? findEscapedKey(keyStart, keyEnd - 1)
+            : lookup.find(base + keyStart, keyEnd - 1 - keyStart)
+        if position < memos.count {
+            if escaped {
+                memos.base![position].length = 0
+            } else {
+                memos.base![position].remember(base + keyStart, keyEnd - 1 - keyStart, field: field)
+            }
+        }
+        return (field, keyEnd)
     }
 
     /// Looks up a key written with escapes (rare) by decoding it into scratch memory first.
