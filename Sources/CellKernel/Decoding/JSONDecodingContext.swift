@@ -49,4 +49,45 @@ final class JSONDecodingContext: @unchecked Sendable {  // used by one thread at
         swap(&sink.columns, &columns)
         return outcome
     }
+
+    /// Decodes JSON lines from `range` of `base` into `columns`, a row per non-blank line
+    /// (the rules of ``JSONRecordDecoder/decodeLines(_:into:onMalformed:)``), until the range
+    /// ends, `maxRows` rows were added, or a line is malformed: that line's row is added and
+    /// the decoding stops after it, so the caller can keep, mend or drop it.
+    func decodeLines(_ base: UnsafePointer<UInt8>, _ range: Range<Int>, maxRows: Int,
+                     into columns: inout [Column]) -> JSONLinesProgress {
+        var progress = JSONLinesProgress(next: range.lowerBound)
+        guard maxRows > 0 else { return progress }
+        var writer = JSONBatchWriter(taking: &columns)
+        defer { writer.restore(into: &columns) }
+        let memos = JSONKeyMemos(base: memos, count: JSONKeyMemo.positions)
+        let limit = range.upperBound
+        var start = range.lowerBound
+        while start < limit {
+            let lineStart = start
+            let (end, next, isBlank) = JSONLines.line(base, at: start, limit: limit)
+            start = next
+            guard !isBlank else { continue }
+            progress.rows += 1
+            let outcome = JSONRecordDecoder.decodeDocument(UnsafeRawBufferPointer(start: base + lineStart, count: end - lineStart),
+                                                           fields: fields, lookup: lookup, slots: slots, memos: memos, into: &writer)
+            if case .malformed(let why) = outcome {
+                progress.malformed = (lineStart..<end, why)
+                break
+            }
+            if progress.rows == maxRows { break }
+        }
+        progress.next = min(start, limit)
+        return progress
+    }
+}
+
+/// How far ``JSONDecodingContext/decodeLines(_:_:maxRows:into:)`` got.
+struct JSONLinesProgress {
+    /// Where the next line starts.
+    var next: Int
+    /// Rows added, the malformed line's included.
+    var rows = 0
+    /// The line it stopped at, without its newline, and why it is malformed.
+    var malformed: (line: Range<Int>, why: JSONMalformation)?
 }

@@ -138,6 +138,21 @@ final class ScanLane: RecordLane, @unchecked Sendable {
         if scanner.rows >= Self.chunkRows { process(scanner.flush()) }
     }
 
+    func addLines(_ base: UnsafePointer<UInt8>, _ range: Range<Int>) throws -> Int {
+        guard scanner.takesLines else {
+            return try JSONLines.forEach(base, range) { record in try add(record, topics: []) }
+        }
+        var from = range.lowerBound
+        var records = 0
+        while from < range.upperBound {
+            let read = try scanner.addLines(base, from..<range.upperBound, offset: 0, maxRows: Self.chunkRows)
+            from = read.next
+            records += read.records
+            if scanner.rows >= Self.chunkRows { process(scanner.flush()) }
+        }
+        return records
+    }
+
     /// Runs what is left of the batch; call once the source is done with this lane.
     func finish() {
         if scanner.rows > 0 { process(scanner.flush()) }

@@ -92,6 +92,45 @@ struct StreamScanner {
         rows += 1
     }
 
+    /// Whether ``addLines(_:_:offset:maxRows:)`` can take this stream's records: JSON lines of
+    /// a file, with no Kafka field to fill.
+    var takesLines: Bool { kafkaTargets.isEmpty }
+
+    /// Decodes the JSON lines in `range` of `base` (a file's bytes from `offset` on) into the
+    /// pending chunk, as ``add(_:topics:)`` would one line at a time, until the range ends or
+    /// the chunk holds `maxRows` rows. Returns where it stopped and how many records it read.
+    mutating func addLines(_ base: UnsafePointer<UInt8>, _ range: Range<Int>, offset: Int64,
+                           maxRows: Int) throws -> (next: Int, records: Int) {
+        var from = range.lowerBound
+        var records = 0
+        while from < range.upperBound && rows < maxRows {
+            let progress = decoder.decodeLines(base, from..<range.upperBound, maxRows: maxRows - rows, into: &json)
+            records += progress.rows
+            from = progress.next
+            guard let (line, why) = progress.malformed else {
+                if corrupt != nil { for _ in 0..<progress.rows { corrupt!.appendNull() } }
+                rows += progress.rows
+                continue
+            }
+            if corrupt != nil { for _ in 0..<(progress.rows - 1) { corrupt!.appendNull() } }
+            rows += progress.rows - 1
+            malformed += 1
+            switch stream.mode {
+            case .failFast:
+                for i in json.indices { json[i].removeLast() }
+                throw StreamError.malformedRecord(stream: stream.name, place: "byte \(offset + Int64(line.lowerBound))",
+                                                  reason: why.description)
+            case .dropMalformed:
+                for i in json.indices { json[i].removeLast() }
+                dropped += 1
+            case .permissive:
+                corrupt?.append(bytes: UnsafeRawBufferPointer(start: base + line.lowerBound, count: line.count))
+                rows += 1
+            }
+        }
+        return (from, records)
+    }
+
     /// The pending rows as a batch of the scan's columns; the scanner starts a new chunk.
     mutating func flush() -> Batch {
         var full = stream.columns.map { Column(type: $0.type) }

@@ -92,6 +92,11 @@ public final class FileStreamSource: StreamSource, @unchecked Sendable {  // sta
         func read(stop: () -> Bool, _ body: (SourceRecord) throws -> Void) throws -> Int {
             try file.forEachLine(in: range, stop: stop, body)
         }
+
+        /// Reads the part into `lane` a block of lines at a time.
+        func read(into lane: any RecordLane, stop: () -> Bool) throws -> Int {
+            try file.forEachBlock(in: range, stop: stop) { bytes, block in try lane.addLines(bytes, block) }
+        }
     }
 
     /// Plans the next micro-batch as up to `count` parts of similar size, split at line ends;
@@ -148,10 +153,7 @@ public final class FileStreamSource: StreamSource, @unchecked Sendable {  // sta
     /// ``LaneOutcome``. A malformed line fails the batch with the error of the first one in
     /// the files, as one thread would.
     public func readBatch(lanes: [any RecordLane], stop: () -> Bool, notice: (String) -> Void) throws -> SourceBatch? {
-        let first = try Self.firstLane(lanes)
-        guard lanes.count > 1 else {
-            return try readBatch(stop: stop, notice: notice) { record in try first.add(record, topics: []) }
-        }
+        _ = try Self.firstLane(lanes)
         guard let (parts, batch) = try planParts(lanes.count) else { replayEnd = nil; return nil }
         let used = min(lanes.count, parts.count)
         let outcome = LaneOutcome(), counts = LaneCounts(used)
@@ -162,9 +164,7 @@ public final class FileStreamSource: StreamSource, @unchecked Sendable {  // sta
             let lane = lanes[index]
             for part in stride(from: index, to: parts.count, by: used) where !outcome.isMoot(part) {
                 do {
-                    let lines = try parts[part].read(stop: { stop() || outcome.isMoot(part) }) { record in
-                        try lane.add(record, topics: [])
-                    }
+                    let lines = try parts[part].read(into: lane, stop: { stop() || outcome.isMoot(part) })
                     counts.add(lines, at: index)
                 } catch is StreamInterrupted {
                     return
@@ -258,40 +258,36 @@ final class MappedFile: @unchecked Sendable {  // immutable after init
     /// Calls `body` for each non-blank line in `range`; returns how many.
     func forEachLine(in range: Range<Int>, stop: () -> Bool = { false },
                      _ body: (SourceRecord) throws -> Void) throws -> Int {
+        try forEachBlock(in: range, stop: stop) { bytes, block in try JSONLines.forEach(bytes, block, body) }
+    }
+
+    /// Calls `body` with runs of whole lines that make up `range`, about a mebibyte each, and
+    /// the file's bytes they are in; returns the sum of what `body` returns.
+    func forEachBlock(in range: Range<Int>, stop: () -> Bool = { false },
+                      _ body: (UnsafePointer<UInt8>, Range<Int>) throws -> Int) throws -> Int {
         guard let base else { return 0 }
+        let bytes = base.assumingMemoryBound(to: UInt8.self)
         var count = 0
-        // Asking `stop` every 4096 lines costs nothing measurable and answers Ctrl-C within
-        // milliseconds even in a file of many gigabytes.
-        var untilCheck = 4096
         var start = range.lowerBound
         var released = range.lowerBound
         while start < range.upperBound {
+            // Asked once a block (a few thousand lines): nothing measurable, and Ctrl-C is
+            // answered within milliseconds even in a file of many gigabytes.
+            if stop() { throw StreamInterrupted() }
+            let end = range.upperBound - start <= Self.blockBytes
+                ? range.upperBound : lineEnd(after: start + Self.blockBytes, limit: range.upperBound)
+            count += try body(bytes, start..<end)
+            start = end
             if start - released >= Self.releaseEvery {
                 release(released..<start)
                 released = start
             }
-            let newline = memchr(base + start, 0x0A, range.upperBound - start).map { UnsafeRawPointer($0) - base } ?? range.upperBound
-            var end = newline
-            if end > start && base.load(fromByteOffset: end - 1, as: UInt8.self) == 0x0D { end -= 1 }
-            // Blank lines are not records, as in Spark's JSON reader; a line starting with a
-            // visible character is not blank, which is the common case, checked first.
-            var first = start
-            while first < end && base.load(fromByteOffset: first, as: UInt8.self) <= 0x20 { first += 1 }
-            untilCheck -= 1
-            if untilCheck == 0 {
-                untilCheck = 4096
-                if stop() { throw StreamInterrupted() }
-            }
-            if first < end {
-                try body(SourceRecord(value: UnsafeRawBufferPointer(start: base + start, count: end - start), key: nil,
-                                      topicIndex: 0, partition: 0, offset: Int64(start), timestamp: -1, timestampType: -1))
-                count += 1
-            }
-            start = newline + 1
         }
         release(released..<range.upperBound)
         return count
     }
+
+    static let blockBytes = 1 << 20
 
     /// Read pages leave the process's memory as it goes (they stay in the page cache), so a
     /// big file costs a bounded amount of RSS, not its size.
