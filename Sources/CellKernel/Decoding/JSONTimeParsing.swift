@@ -66,6 +66,7 @@ enum JSONTimeParsing {
     /// 'T' or ' ' and `HH:mm[:ss[.fraction]]`, optionally followed by `Z`, `±HH`, `±HH:MM` or
     /// `±HHMM`; no zone means UTC. Fraction digits past the sixth are dropped (Spark keeps µs).
     static func timestamp(_ rawText: UnsafePointer<UInt8>, count rawCount: Int) -> Int64? {
+        if let micros = canonicalTimestamp(rawText, rawCount) { return micros }
         let (text, n) = trimmed(rawText, rawCount)
         guard let days = leadingDate(text, n) else { return nil }
         var seconds = days * 86_400
@@ -117,5 +118,46 @@ enum JSONTimeParsing {
         }
         guard i == n else { return nil }
         return Int64(seconds) * 1_000_000 + Int64(micros)
+    }
+
+    /// The form nearly every producer writes, `yyyy-MM-ddTHH:mm:ss.SSSZ` (or without the
+    /// milliseconds), checked eight bytes at a time: what ``timestamp(_:count:)`` gives for
+    /// it, or nil for any other text (which that parser then reads).
+    @inline(__always)
+    static func canonicalTimestamp(_ text: UnsafePointer<UInt8>, _ n: Int) -> Int64? {
+        guard n == 24 || n == 20 else { return nil }
+        let raw = UnsafeRawPointer(text)
+        let date = raw.loadUnaligned(as: UInt64.self)                      // yyyy-MM-
+        let time = raw.loadUnaligned(fromByteOffset: 8, as: UInt64.self)   // ddTHH:mm
+        let rest = n == 24                                                  // :ss.SSSZ or :ssZ
+            ? raw.loadUnaligned(fromByteOffset: 16, as: UInt64.self)
+            : UInt64(raw.loadUnaligned(fromByteOffset: 16, as: UInt32.self))
+        // Per word: the separator bytes as written, and which bytes are digits.
+        guard date & 0xFF00_00FF_0000_0000 == 0x2D00_002D_0000_0000, digits(date, lanes: 0x00FF_FF00_FFFF_FFFF),
+              time & 0x0000_FF00_00FF_0000 == 0x0000_3A00_0054_0000, digits(time, lanes: 0xFFFF_00FF_FF00_FFFF)
+        else { return nil }
+        var micros = 0
+        if n == 24 {
+            guard rest & 0xFF00_0000_FF00_00FF == 0x5A00_0000_2E00_003A, digits(rest, lanes: 0x00FF_FFFF_00FF_FF00) else { return nil }
+            micros = (Int(text[20] &- 48) * 100 + Int(text[21] &- 48) * 10 + Int(text[22] &- 48)) * 1000
+        } else {
+            guard rest & 0xFF00_00FF == 0x5A00_003A, digits(rest, lanes: 0x00FF_FF00) else { return nil }
+        }
+        @inline(__always) func two(_ i: Int) -> Int { Int(text[i] &- 48) * 10 + Int(text[i + 1] &- 48) }
+        let year = two(0) * 100 + two(2), month = two(5), day = two(8)
+        let hour = two(11), minute = two(14), second = two(17)
+        guard month >= 1, month <= 12, day >= 1, day <= daysInMonth(year: year, month: month),
+              hour <= 23, minute <= 59, second <= 59 else { return nil }
+        let seconds = daysSinceEpoch(year: year, month: month, day: day) * 86_400 + hour * 3600 + minute * 60 + second
+        return Int64(seconds) * 1_000_000 + Int64(micros)
+    }
+
+    /// Whether every byte of `word` under `lanes` (0xFF per byte) is an ASCII digit; the
+    /// additions stay inside their bytes, so no byte disturbs another.
+    @inline(__always)
+    static func digits(_ word: UInt64, lanes: UInt64) -> Bool {
+        let high = word & lanes & 0xF0F0_F0F0_F0F0_F0F0
+        let low = (word & lanes & 0x0F0F_0F0F_0F0F_0F0F) &+ 0x0606_0606_0606_0606
+        return high == lanes & 0x3030_3030_3030_3030 && low & lanes & 0x1010_1010_1010_1010 == 0
     }
 }
