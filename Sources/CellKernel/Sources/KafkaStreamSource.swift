@@ -45,6 +45,10 @@ public final class KafkaStreamSource: StreamSource {
     /// When the brokers stopped answering, once the user has been told.
     private var outageReportedAt: ContinuousClock.Instant?
 
+    /// The consumer's queue budget unless `kafka.queued.max.messages.kbytes` says otherwise:
+    /// 128 MiB of fetched messages ahead of the decoders.
+    static let defaultQueueKilobytes = 131_072
+
     public init(options: [String: String], logger: Logger = Logger(label: "cells.source.kafka")) throws {
         let parsed = try KafkaSourceOptions(options)
         let bootstrap = parsed.bootstrap
@@ -61,6 +65,14 @@ public final class KafkaStreamSource: StreamSource {
         // A micro-batch reads up to offsets it fixed when it began, so a broker holding a
         // fetch open for more data (librdkafka's default: up to 500 ms) only delays it.
         if configuration["fetch.wait.max.ms"] == nil { configuration["fetch.wait.max.ms"] = "10" }
+        // librdkafka stops fetching once its queue holds 100,000 messages or
+        // queued.max.messages.kbytes, whichever comes first; the count came first (100k small
+        // messages are ~30 MB) and left the decoding threads idle half the time. The count is
+        // lifted to librdkafka's maximum, so the queue is bounded by its memory budget alone.
+        if configuration["queued.min.messages"] == nil { configuration["queued.min.messages"] = "10000000" }
+        if configuration["queued.max.messages.kbytes"] == nil {
+            configuration["queued.max.messages.kbytes"] = String(Self.defaultQueueKilobytes)
+        }
         do {
             consumer = try KafkaConsumer(configuration: configuration, logger: logger)
             offsetClient = try KafkaAdmin(configuration: offsetConfiguration, logger: logger)
