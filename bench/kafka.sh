@@ -27,8 +27,9 @@ REPS=${BENCH_REPS:-3}
 PEERS=${BENCH_KAFKA_PEERS:-confluent,pathway,quix}
 mkdir -p "$WORK"
 WORK=$(cd "$WORK" && pwd)
+[ -x "$CELLS" ] || { echo "no cells binary at $CELLS: build it (make bench-kafka does) or set CELLS" >&2; exit 2; }
 CELLS=$(realpath "$CELLS")
-KAFKA_ANCHORS=$(cd "$ANCHORS/kafka" && pwd)
+KAFKA_ANCHORS=$(cd "$ANCHORS/kafka" 2>/dev/null && pwd) || { echo "no anchors at $ANCHORS/kafka: set ANCHORS" >&2; exit 2; }
 for tool in kcat python3 /usr/bin/time timeout; do command -v "$tool" >/dev/null || { echo "bench-kafka needs $tool" >&2; exit 2; }; done
 
 ENGINES=cells,kcat

@@ -20,6 +20,7 @@ ANCHORS=${ANCHORS:-../shared/anchors}
 WORK=${BENCH_WORK:-$PWD/bench-work}
 N=${BENCH_N:-2000000}
 REPS=${BENCH_REPS:-3}
+[ -f "$ANCHORS/bench_duckdb.py" ] || { echo "no anchors at $ANCHORS: set ANCHORS" >&2; exit 2; }
 mkdir -p "$WORK"
 DATA="$WORK/tx_${N}.jsonl"
 export TZ=UTC
