@@ -3,8 +3,10 @@ SWIFT        ?= swift
 CONFIG       ?= release
 CELLS        := .build/$(CONFIG)/cells
 DEB_PACKAGES := librdkafka-dev libedit-dev libsqlite3-dev sqlite3 kcat pkg-config python3-yaml libpq-dev postgresql
+## Only the benchmarks need these (callgrind counts instructions), so `make test` does not.
+BENCH_DEB_PACKAGES := valgrind
 
-.PHONY: all setup build spark run broker test bench bench-produce bench-kernel bench-notebook bench-sinks bench-spark clean help fuzz
+.PHONY: all setup bench-setup build spark run broker test bench bench-produce bench-kernel bench-kafka bench-instructions bench-notebook bench-sinks bench-spark clean help fuzz
 
 all: build
 
@@ -15,20 +17,30 @@ help:
 	@echo "make broker  run an embedded broker alone"
 	@echo "make spark   build cells with Spark Connect (--engine sc://host:port) into .build/release/cells"
 
+## Installs the Debian packages given, when they are missing (as root with apt-get; otherwise
+## it prints the line to run).
+define install-missing
+@missing=""; for p in $(1); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+if [ -n "$$missing" ]; then \
+  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+    echo "installing:$$missing"; \
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null || exit 1; \
+  else \
+    echo "missing packages:$$missing"; \
+    echo "install them with: sudo apt-get update && sudo apt-get install -y$$missing"; \
+    exit 1; \
+  fi; \
+fi
+endef
+
 ## Installs the Debian packages the build and tests need, when they are missing.
 setup:
 	@command -v $(SWIFT) >/dev/null || { echo "swift not found: install Swift 6 (https://swift.org/install)"; exit 1; }
-	@missing=""; for p in $(DEB_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
-	if [ -n "$$missing" ]; then \
-	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
-	    echo "installing:$$missing"; \
-	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null || exit 1; \
-	  else \
-	    echo "missing packages:$$missing"; \
-	    echo "install them with: sudo apt-get update && sudo apt-get install -y$$missing"; \
-	    exit 1; \
-	  fi; \
-	fi
+	$(call install-missing,$(DEB_PACKAGES))
+
+## The build's packages and the benchmarks' own.
+bench-setup: setup
+	$(call install-missing,$(BENCH_DEB_PACKAGES))
 
 build: setup
 	$(SWIFT) build -c $(CONFIG)
@@ -53,21 +65,29 @@ test: setup
 	status=0; CELLS_SPARK_REMOTE=$$address $(SWIFT) test --skip-build --traits SparkConnect || status=$$?; \
 	scripts/spark-connect.sh stop; exit $$status
 
-bench: bench-produce bench-kernel bench-notebook bench-sinks bench-spark
+bench: bench-produce bench-kernel bench-kafka bench-instructions bench-notebook bench-sinks bench-spark
 
-bench-produce: setup
+bench-produce: bench-setup
 	$(SWIFT) build -c release
 	bench/produce.sh
 
-bench-kernel: setup
+bench-kernel: bench-setup
 	$(SWIFT) build -c release
 	bench/kernel.sh
 
-bench-notebook: setup
+bench-kafka: bench-setup
+	$(SWIFT) build -c release
+	bench/kafka.sh
+
+bench-instructions: bench-setup
+	$(SWIFT) build -c release
+	bench/instructions.sh
+
+bench-notebook: bench-setup
 	$(SWIFT) build -c release
 	bench/notebook.sh
 
-bench-sinks: setup
+bench-sinks: bench-setup
 	$(SWIFT) build -c release
 	bench/sinks.sh
 

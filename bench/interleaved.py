@@ -1,9 +1,9 @@
 #!/usr/bin/env python3
 """Q1-Q4: cells and DuckDB alternating query by query, repetition by repetition.
 
-On a shared machine the load changes from minute to minute; kernel.sh times all cells runs,
-then all DuckDB runs, so the two can see different loads. Here each repetition runs every
-given cells binary and then DuckDB on the same query back to back, so load hits them alike.
+On a shared machine the load changes from minute to minute, so runs to be compared must
+alternate. kernel.sh alternates one cells binary with DuckDB; here each repetition runs every
+given cells binary and then DuckDB on the same query back to back, to compare binaries too.
 
   bench-work/venv/bin/python bench/interleaved.py REPS CELLS [CELLS...]
 

@@ -8,7 +8,8 @@
 #   keyed:   kcat -K with card numbers as keys vs `cells produce` (its default, --key card)
 # Runs alternate between the clients; every topic is checked to hold all N messages
 # afterwards (the mock broker keeps ~5 MiB per partition, hence partitions and compression).
-# Prints each run, the medians and the ratios.
+# Prints each run, the medians and the ratios against the target (issue 15): cells >= 1.2x
+# kcat -P, keyed and unkeyed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -16,37 +17,44 @@ CELLS=${CELLS:-.build/release/cells}
 N=${BENCH_N:-1000000}
 REPS=${BENCH_REPS:-3}
 PARTITIONS=${BENCH_PARTITIONS:-128}
+# Without a key librdkafka sticks to one random partition per batch: 1M messages filled only
+# ~70 of 128 partitions, up to 42k messages in one, and a busy machine (larger batches) made
+# one pass the mock broker's ~5 MiB and lose its oldest messages. Twice the partitions for those.
+UNKEYED_PARTITIONS=${BENCH_UNKEYED_PARTITIONS:-$((2 * PARTITIONS))}
 WORK=${BENCH_WORK:-bench-work}
 SETTINGS=(-X acks=all -X enable.idempotence=true -X compression.codec=lz4)
 mkdir -p "$WORK"
 
 DATA="$WORK/tx_$N.jsonl"
 KEYED="$WORK/tx_$N.keyed.tsv"
-[ -s "$DATA" ] || "$CELLS" produce --schema extended --rate max --count "$N" --seed 42 --output "$DATA" --quiet
+[ -s "$DATA" ] || timeout 900 "$CELLS" produce --schema extended --rate max --count "$N" --seed 42 --output "$DATA" --quiet
 [ -s "$KEYED" ] || awk -F'"card_number":"' '{ split($2, k, "\""); print k[1] "\t" $0 }' "$DATA" > "$KEYED"
 
 topics=()
 for r in $(seq "$REPS"); do
-  for c in kcat_unkeyed cells_unkeyed kcat_keyed cells_keyed; do topics+=(--topic "${c}_$r:$PARTITIONS"); done
+  for c in kcat_unkeyed cells_unkeyed; do topics+=(--topic "${c}_$r:$UNKEYED_PARTITIONS"); done
+  for c in kcat_keyed cells_keyed; do topics+=(--topic "${c}_$r:$PARTITIONS"); done
 done
 rm -f "$WORK/bootstrap"
-"$CELLS" broker "${topics[@]}" --bootstrap-file "$WORK/bootstrap" >/dev/null 2>"$WORK/broker.log" &
+timeout 7200 "$CELLS" broker "${topics[@]}" --bootstrap-file "$WORK/bootstrap" >/dev/null 2>"$WORK/broker.log" &
 BROKER=$!
-trap 'kill -INT $BROKER 2>/dev/null || true; wait $BROKER 2>/dev/null || true' EXIT
-for _ in $(seq 50); do [ -s "$WORK/bootstrap" ] && break; sleep 0.1; done
+trap 'kill -TERM $BROKER 2>/dev/null || true; wait $BROKER 2>/dev/null || true' EXIT
+# Creating 12 topics of 128-256 partitions takes the mock broker several seconds, more when busy.
+for _ in $(seq 300); do [ -s "$WORK/bootstrap" ] && break; sleep 0.1; done
+[ -s "$WORK/bootstrap" ] || { echo "FAIL: the broker did not start in 30 s (see $WORK/broker.log)" >&2; exit 3; }
 BOOTSTRAP=$(cat "$WORK/bootstrap")
 
 # Runs a client, prints its line, appends "name rate" to $WORK/rates.
 timed() {
   local name=$1 run=$2; shift 2
   local t0 t1
-  t0=$(date +%s.%N); "$@" >/dev/null 2>&1; t1=$(date +%s.%N)
+  t0=$(date +%s.%N); timeout 900 "$@" >/dev/null 2>&1; t1=$(date +%s.%N)
   awk -v a="$t0" -v b="$t1" -v n="$N" -v c="$name" -v r="$run" \
     'BEGIN { printf "%-4s %-14s %8.2f s %10.0f msg/s\n", r, c, b - a, n / (b - a) }'
   awk -v a="$t0" -v b="$t1" -v n="$N" -v c="$name" 'BEGIN { printf "%s %.0f\n", c, n / (b - a) }' >> "$WORK/rates"
 }
 
-echo "produce: $N extended messages ($(du -m "$DATA" | cut -f1) MiB), $PARTITIONS partitions, acks=all + idempotence + lz4, $REPS runs each"
+echo "produce: $N extended messages ($(du -m "$DATA" | cut -f1) MiB), $PARTITIONS partitions ($UNKEYED_PARTITIONS unkeyed), acks=all + idempotence + lz4, $REPS runs each"
 : > "$WORK/rates"
 for r in $(seq "$REPS"); do
   timed kcat_unkeyed "$r" kcat -b "$BOOTSTRAP" -P -t "kcat_unkeyed_$r" "${SETTINGS[@]}" -l "$DATA"
@@ -59,7 +67,7 @@ done
 
 for r in $(seq "$REPS"); do
   for c in kcat_unkeyed cells_unkeyed kcat_keyed cells_keyed; do
-    got=$(kcat -b "$BOOTSTRAP" -C -t "${c}_$r" -o beginning -e -q | wc -l)
+    got=$(timeout 900 kcat -b "$BOOTSTRAP" -C -t "${c}_$r" -o beginning -e -q | wc -l)
     [ "$got" -eq "$N" ] || { echo "FAIL: topic ${c}_$r holds $got of $N messages"; exit 1; }
   done
 done
@@ -69,6 +77,5 @@ echo "checked: all $((4 * REPS)) topics hold exactly $N messages"
 median() { grep "^$1 " "$WORK/rates" | cut -d' ' -f2 | sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 ku=$(median kcat_unkeyed); cu=$(median cells_unkeyed); kk=$(median kcat_keyed); ck=$(median cells_keyed)
 awk -v ku="$ku" -v cu="$cu" -v kk="$kk" -v ck="$ck" 'BEGIN {
-  printf "median msg/s   kcat unkeyed %9.0f   cells --key none %9.0f   ratio %.2fx\n", ku, cu, cu / ku
-  printf "median msg/s   kcat keyed   %9.0f   cells --key card %9.0f   ratio %.2fx\n", kk, ck, ck / kk
-  printf "target: cells >= 1.00x kcat\n" }'
+  printf "median msg/s   kcat unkeyed %9.0f   cells --key none %9.0f   ratio %.2fx (target >= 1.2x kcat -P)\n", ku, cu, cu / ku
+  printf "median msg/s   kcat keyed   %9.0f   cells --key card %9.0f   ratio %.2fx (target >= 1.2x kcat -P -K)\n", kk, ck, ck / kk }'
