@@ -82,6 +82,28 @@ final class JSONDecodingContext: @unchecked Sendable {  // used by one thread at
     }
 }
 
+extension JSONDecodingContext {
+    /// Decodes the documents `value(i)` for `i` in `range` into `columns`, a row each (no
+    /// value is a row of NULLs, as from_json(NULL)), until the range ends or one is malformed:
+    /// its row is added and the decoding stops after it. Returns the next index and why that
+    /// document was malformed, if it was.
+    func decodeValues(_ range: Range<Int>, value: (Int) -> UnsafeRawBufferPointer?,
+                      into columns: inout [Column]) -> (next: Int, malformed: JSONMalformation?) {
+        guard !range.isEmpty else { return (range.lowerBound, nil) }
+        var writer = JSONBatchWriter(taking: &columns)
+        defer { writer.restore(into: &columns) }
+        let memos = JSONKeyMemos(base: memos, count: JSONKeyMemo.positions)
+        for index in range {
+            let document = value(index) ?? UnsafeRawBufferPointer(start: nil, count: 0)
+            if case .malformed(let why) = JSONRecordDecoder.decodeDocument(document, fields: fields, lookup: lookup, slots: slots,
+                                                                           memos: memos, into: &writer) {
+                return (index + 1, why)
+            }
+        }
+        return (range.upperBound, nil)
+    }
+}
+
 /// How far ``JSONDecodingContext/decodeLines(_:_:maxRows:into:)`` got.
 struct JSONLinesProgress {
     /// Where the next line starts.

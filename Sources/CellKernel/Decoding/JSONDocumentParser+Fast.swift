@@ -18,8 +18,10 @@ extension JSONDocumentParser {
     func parseWellFormed() -> Bool {
         let base = scanner.base
         let end = scanner.end
-        guard end >= 2, base[0] == UInt8(ascii: "{") else { return false }
-        var p = 1
+        var p = 0
+        if end > 0 && base[0] <= 0x20 { p = scanner.skipWhitespace(0) }
+        guard end - p >= 2, base[p] == UInt8(ascii: "{") else { return false }
+        p &+= 1
         if base[p] <= 0x20 {
             p = scanner.skipWhitespace(p)
             guard p < end else { return false }

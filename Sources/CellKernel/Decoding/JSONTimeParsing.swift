@@ -66,7 +66,11 @@ enum JSONTimeParsing {
     /// 'T' or ' ' and `HH:mm[:ss[.fraction]]`, optionally followed by `Z`, `±HH`, `±HH:MM` or
     /// `±HHMM`; no zone means UTC. Fraction digits past the sixth are dropped (Spark keeps µs).
     static func timestamp(_ rawText: UnsafePointer<UInt8>, count rawCount: Int) -> Int64? {
-        if let micros = canonicalTimestamp(rawText, rawCount) { return micros }
+        canonicalTimestamp(rawText, rawCount) ?? parsedTimestamp(rawText, count: rawCount)
+    }
+
+    /// ``timestamp(_:count:)`` for any form, a field at a time.
+    static func parsedTimestamp(_ rawText: UnsafePointer<UInt8>, count rawCount: Int) -> Int64? {
         let (text, n) = trimmed(rawText, rawCount)
         guard let days = leadingDate(text, n) else { return nil }
         var seconds = days * 86_400

@@ -153,6 +153,14 @@ final class ScanLane: RecordLane, @unchecked Sendable {
         return records
     }
 
+    func addRecords(count: Int, topics: [String], _ record: (Int) -> SourceRecord) throws {
+        var from = 0
+        while from < count {
+            from = try scanner.addRecords(from..<count, topics: topics, maxRows: Self.chunkRows, record)
+            if scanner.rows >= Self.chunkRows { process(scanner.flush()) }
+        }
+    }
+
     /// Runs what is left of the batch; call once the source is done with this lane.
     func finish() {
         if scanner.rows > 0 { process(scanner.flush()) }

@@ -75,6 +75,11 @@ struct StreamScanner {
             for i in json.indices { json[i].appendNull() }
             corrupt?.appendNull()
         }
+        appendKafkaFields(record, topics: topics)
+        rows += 1
+    }
+
+    private mutating func appendKafkaFields(_ record: SourceRecord, topics: [String]) {
         for (slot, target) in kafkaTargets.enumerated() {
             switch target.field {
             case .key: record.key.map { kafka[slot].append(bytes: $0) } ?? kafka[slot].appendNull()
@@ -89,7 +94,43 @@ struct StreamScanner {
             case .timestampType: record.timestampType >= 0 ? kafka[slot].append(Int64(record.timestampType)) : kafka[slot].appendNull()
             }
         }
-        rows += 1
+    }
+
+    /// Decodes the records `record(i)` for `i` in `range` into the pending chunk, as
+    /// ``add(_:topics:)`` would one at a time, until the range ends or the chunk holds
+    /// `maxRows` rows; returns the index it stopped at.
+    mutating func addRecords(_ range: Range<Int>, topics: [String], maxRows: Int,
+                             _ record: (Int) -> SourceRecord) throws -> Int {
+        var from = range.lowerBound
+        while from < range.upperBound && rows < maxRows {
+            let upper = min(range.upperBound, from + (maxRows - rows))
+            let (next, why) = decoder.decodeValues(from..<upper, value: { record($0).value }, into: &json)
+            let good = why == nil ? next : next - 1
+            if !kafkaTargets.isEmpty || corrupt != nil {
+                for index in from..<good {
+                    appendKafkaFields(record(index), topics: topics)
+                    corrupt?.appendNull()
+                }
+            }
+            rows += good - from
+            from = next
+            guard let why else { continue }
+            let bad = record(good)
+            malformed += 1
+            switch stream.mode {
+            case .failFast:
+                for i in json.indices { json[i].removeLast() }
+                throw StreamError.malformedRecord(stream: stream.name, place: Self.place(bad, topics), reason: why.description)
+            case .dropMalformed:
+                for i in json.indices { json[i].removeLast() }
+                dropped += 1
+            case .permissive:
+                bad.value.map { corrupt?.append(bytes: $0) }
+                appendKafkaFields(bad, topics: topics)
+                rows += 1
+            }
+        }
+        return from
     }
 
     /// Whether ``addLines(_:_:offset:maxRows:)`` can take this stream's records: JSON lines of

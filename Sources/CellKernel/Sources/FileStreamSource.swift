@@ -291,7 +291,7 @@ final class MappedFile: @unchecked Sendable {  // immutable after init
 
     /// Read pages leave the process's memory as it goes (they stay in the page cache), so a
     /// big file costs a bounded amount of RSS, not its size.
-    static let releaseEvery = 16 << 20
+    static let releaseEvery = 4 << 20
 
     private func release(_ range: Range<Int>) {
         guard let base else { return }

@@ -28,16 +28,22 @@ public protocol RecordLane: AnyObject, Sendable {
     /// ``add(_:topics:)`` for each line, in order; a lane that decodes whole runs at a time
     /// does it faster. Returns the records added.
     func addLines(_ base: UnsafePointer<UInt8>, _ range: Range<Int>) throws -> Int
+    /// Adds `count` records, the i-th being `record(i)` (valid during the call): the same as
+    /// ``add(_:topics:)`` for each, in order, faster for a lane that decodes runs at a time.
+    func addRecords(count: Int, topics: [String], _ record: (Int) -> SourceRecord) throws
 }
 
 extension RecordLane {
+    public func addRecords(count: Int, topics: [String], _ record: (Int) -> SourceRecord) throws {
+        for index in 0..<count { try add(record(index), topics: topics) }
+    }
+
     public func addLines(_ base: UnsafePointer<UInt8>, _ range: Range<Int>) throws -> Int {
         try JSONLines.forEach(base, range) { record in try add(record, topics: []) }
     }
 }
 
-/// The records of JSON-lines bytes, as files hold them.
-enum JSONLines {
+extension JSONLines {
     /// Calls `body` for each non-blank line in `range` of `base` (without its newline, or a
     /// `\r` before it); returns how many. A line is blank when it holds nothing above a
     /// space, as in Spark's JSON reader.
@@ -55,19 +61,6 @@ enum JSONLines {
             start = line.next
         }
         return count
-    }
-
-    /// The line starting at `start` (before `limit`): where it ends, without its newline or a
-    /// `\r` before it, where the next one starts, and whether it is blank.
-    @inline(__always)
-    static func line(_ base: UnsafePointer<UInt8>, at start: Int, limit: Int) -> (end: Int, next: Int, isBlank: Bool) {
-        let newline = memchr(base + start, 0x0A, limit - start).map { UnsafeRawPointer($0) - UnsafeRawPointer(base) } ?? limit
-        var end = newline
-        if end > start && base[end - 1] == 0x0D { end -= 1 }
-        // A line starting with a visible character is not blank: the common case, checked first.
-        var first = start
-        while first < end && base[first] <= 0x20 { first += 1 }
-        return (end, newline + 1, first == end)
     }
 }
 

@@ -1,0 +1,166 @@
+import Foundation
+import Testing
+import TransactionGenerator
+@testable import CellKernel
+
+/// The decoder's fast path (``JSONDocumentParser/parseWellFormed()``) must read exactly what
+/// the validating parser reads: whenever it accepts a document, the validating parser accepts
+/// it too and fills every slot the same; whenever the validating parser refuses one, the fast
+/// path gives up on it.
+@Suite("JSON decoder: the fast path against the validating parser")
+struct JSONFastPathTests {
+    static let fields: [JSONFieldSpec] = JSONDecoderDifferentialTests.fields + [
+        .init(name: "when", type: .timestamp), .init(name: "day", type: .date), .init(name: "price", type: .decimal(precision: 10, scale: 2)),
+        .init(name: "ratio", type: .float), .init(name: "nested", type: .array(.bigint)), .init(name: "amount", type: .string),
+    ]
+
+    struct Slot: Equatable, CustomStringConvertible {
+        var state: UInt8, bits: UInt64, start: Int, end: Int
+        var description: String { "state \(state) bits \(bits) \(start)..<\(end)" }
+    }
+
+    /// Both parsers over `document`, sharing key memos as a stream's decoder does.
+    static func parseBoth(_ document: [UInt8], lookup: JSONFieldLookup, memos: JSONKeyMemos) -> (fast: [Slot]?, validating: [Slot]?) {
+        document.withUnsafeBufferPointer { buffer in
+            withUnsafeTemporaryAllocation(of: JSONSlot.self, capacity: lookup.fieldCount) { slots in
+                func run(_ body: (JSONDocumentParser) throws(JSONSyntaxError) -> Bool) -> [Slot]? {
+                    for i in 0..<lookup.fieldCount { slots[i] = JSONSlot(state: .null) }
+                    let parser = JSONDocumentParser(scanner: JSONScanner(base: buffer.baseAddress!, end: buffer.count), lookup: lookup,
+                                                    slots: slots.baseAddress!, memos: memos)
+                    guard (try? body(parser)) == true else { return nil }
+                    return (0..<lookup.fieldCount).map { i in
+                        let slot = slots[i]
+                        // Only what the commit step reads for the slot's state counts.
+                        switch slot.state {
+                        case .null: return Slot(state: 0, bits: 0, start: 0, end: 0)
+                        case .value: return Slot(state: 1, bits: slot.bits, start: 0, end: slot.end)
+                        case .text, .escapedText: return Slot(state: slot.state.rawValue, bits: 0, start: slot.start, end: slot.end)
+                        case .mismatch: return Slot(state: 4, bits: UInt64(slot.detail.rawValue), start: slot.start, end: slot.end)
+                        }
+                    }
+                }
+                let fast = run { parser in parser.parseWellFormed() }
+                let validating = run { (parser) throws(JSONSyntaxError) in try parser.parseValidating(); return true }
+                return (fast, validating)
+            }
+        }
+    }
+
+    static func randomValue(_ field: String, _ random: inout CellsRandom) -> String {
+        switch field {
+        case "when":
+            return ["\"2024-01-01T00:00:00.000Z\"", "\"2024-02-29T23:59:59.999Z\"", "\"2023-02-29T00:00:00.000Z\"", "\"9999-12-31T23:59:59Z\"",
+                    "\"2024-01-01 10:00\"", "1700000000", "\"2024-13-01T00:00:00.000Z\"", "\"2024-01-01T24:00:00.000Z\""][random.uniform(8)]
+        case "day": return ["\"2024-01-01\"", "\"0000-01-01\"", "\"2024-1-1\"", "20240101"][random.uniform(4)]
+        case "price": return ["12.345", "\"99999999.99\"", "1e3", "123456789012"][random.uniform(4)]
+        case "ratio": return ["NaN", "\"Infinity\"", "-Infinity", "3.4028236e38", "1e-50"][random.uniform(5)]
+        case "nested": return ["[1,2,3]", "[1,\"x\"]", "[]", "{\"a\":1}", "[[1]]"][random.uniform(5)]
+        default: return JSONDecoderDifferentialTests.randomJunk(&random)
+        }
+    }
+
+    /// A document like the differential suite's, with this suite's typed fields too, and
+    /// some keys long or unrequested, so memos, escapes and whitespace all occur.
+    static func randomDocument(_ random: inout CellsRandom) -> String {
+        var (json, _) = JSONDecoderDifferentialTests.randomDocument(&random)
+        guard let close = json.lastIndex(of: "}") else { return json }
+        var extra = ""
+        for name in ["when", "day", "price", "ratio", "nested", "a_key_longer_than_twenty_four_bytes", "caf\\u00e9"] where random.chance(50) {
+            extra += ",\"\(name)\":" + randomValue(name, &random)
+        }
+        json.insert(contentsOf: extra, at: close)
+        return json.replacingOccurrences(of: "{,", with: "{")
+    }
+
+    /// A byte changed, inserted, dropped, or the document cut short.
+    static func mutate(_ document: [UInt8], _ random: inout CellsRandom) -> [UInt8] {
+        var bytes = document
+        guard !bytes.isEmpty else { return [UInt8(random.uniform(256))] }
+        let at = random.uniform(bytes.count)
+        let pool: [UInt8] = Array("{}[]:,\"\\ \n\t0-.eE+tfnuNI".utf8) + [0x00, 0x1F, 0x80, 0xC3, 0xE2, 0xFF]
+        switch random.uniform(4) {
+        case 0: bytes[at] = pool[random.uniform(pool.count)]
+        case 1: bytes.insert(pool[random.uniform(pool.count)], at: at)
+        case 2: bytes.remove(at: at)
+        default: bytes.removeSubrange(at...)
+        }
+        return bytes
+    }
+
+    @Test func theFastPathReadsWhatTheValidatingParserReads() {
+        var random = CellsRandom(seed: 1515)
+        let table = JSONFieldTable(Self.fields)
+        var accepted = 0, wellFormed = 0, refused = 0
+        table.withLookup { lookup in
+            withUnsafeTemporaryAllocation(of: JSONKeyMemo.self, capacity: JSONKeyMemo.positions) { buffer in
+                buffer.initialize(repeating: JSONKeyMemo())
+                let memos = JSONKeyMemos(base: buffer.baseAddress!, count: buffer.count)
+                for round in 0..<6000 {
+                    var document = Array(Self.randomDocument(&random).utf8)
+                    if round % 3 == 2 { document = Self.mutate(document, &random) }
+                    let (fast, validating) = Self.parseBoth(document, lookup: lookup, memos: memos)
+                    let text = String(decoding: document, as: UTF8.self)
+                    if let fast {
+                        accepted += 1
+                        #expect(validating == fast, "\(text)")
+                    }
+                    if validating == nil {
+                        refused += 1
+                        #expect(fast == nil, "the fast path accepted a malformed document: \(text)")
+                    } else {
+                        wellFormed += 1
+                    }
+                }
+            }
+        }
+        // Both kinds occurred, and the fast path took nearly every well-formed document.
+        #expect(refused > 500)
+        #expect(Double(accepted) >= 0.9 * Double(wellFormed), "fast path took \(accepted) of \(wellFormed)")
+    }
+
+    @Test func theTransactionShapeTakesTheFastPathWithMemosNearTheEnd() {
+        // Short documents put every key within the memos' 32-byte window of the end.
+        let table = JSONFieldTable([.init(name: "a", type: .bigint), .init(name: "b", type: .string)])
+        let documents = [#"{"a":1,"b":"x"}"#, #"{"a":2,"b":"y"}"#, #"{"a":3,"bb":"z"}"#, #"{"a":4,"b":"w"} "#, #"{"a":5,"b":"v"}x"#]
+        table.withLookup { lookup in
+            withUnsafeTemporaryAllocation(of: JSONKeyMemo.self, capacity: JSONKeyMemo.positions) { buffer in
+                buffer.initialize(repeating: JSONKeyMemo())
+                let memos = JSONKeyMemos(base: buffer.baseAddress!, count: buffer.count)
+                let results = documents.map { Self.parseBoth(Array($0.utf8), lookup: lookup, memos: memos) }
+                #expect(results.map { $0.fast?[0].bits } == [1, 2, 3, 4, nil])
+                #expect(results[2].fast?[1] == Slot(state: 0, bits: 0, start: 0, end: 0))
+                #expect(results.map { $0.validating == nil } == [false, false, false, false, true])
+            }
+        }
+    }
+
+    @Test func theCanonicalTimestampFormIsReadAsTheGeneralParserReadsIt() {
+        var random = CellsRandom(seed: 24)
+        var taken = 0
+        for round in 0..<20000 {
+            let millis = random.chance(50)
+            var text = String(format: "%04d-%02d-%02dT%02d:%02d:%02d", random.uniform(10000), random.uniform(14), random.uniform(33),
+                              random.uniform(26), random.uniform(62), random.uniform(62))
+                + (millis ? String(format: ".%03d", random.uniform(1000)) : "") + "Z"
+            var bytes = Array(text.utf8)
+            if round % 4 == 3 {
+                // A separator or digit spoiled, in place, so the length still fits the fast form.
+                bytes[random.uniform(bytes.count)] = Array("0123456789-:T.Z /a\u{7F}".utf8)[random.uniform(19)]
+                text = String(decoding: bytes, as: UTF8.self)
+            }
+            let (fast, general) = bytes.withUnsafeBufferPointer { b in
+                (JSONTimeParsing.canonicalTimestamp(b.baseAddress!, b.count), JSONTimeParsing.parsedTimestamp(b.baseAddress!, count: b.count))
+            }
+            if let fast {
+                taken += 1
+                #expect(fast == general, "\(text)")
+            } else if round % 4 != 3 {
+                // Unspoiled: the fast form refuses only what the general parser refuses too.
+                #expect(general == nil, "\(text) is valid but was left to the general parser")
+            }
+        }
+        #expect(taken > 5000)
+        let edge = Array("9999-12-31T23:59:59.999Z".utf8).withUnsafeBufferPointer { JSONTimeParsing.canonicalTimestamp($0.baseAddress!, $0.count) }
+        #expect(edge == 253_402_300_799_999_000)
+    }
+}
