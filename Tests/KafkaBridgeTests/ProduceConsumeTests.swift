@@ -65,6 +65,26 @@ import Testing
         #expect(total == 500)
     }
 
+    @Test func recordsSentToTopicsInTurnLandInTheirOwn() throws {
+        // The producer remembers the topic of the record before: runs of one topic and
+        // strict alternation must both land every record in the topic it names.
+        let cluster = try makeCluster(topic: "a", partitions: 2)
+        try cluster.createTopic("b", partitions: 2, replicationFactor: 1)
+        let producer = try KafkaProducer(configuration: KafkaConfiguration(bootstrapServers: cluster.bootstrapServers))
+        var expected: [String: [String]] = ["a": [], "b": []]
+        for i in 0..<300 {
+            let topic = i < 100 ? "a" : (i < 150 ? "b" : (i.isMultiple(of: 2) ? "a" : "b"))
+            expected[topic]!.append("v\(i)")
+            try producer.send(topic: topic, key: nil, value: Array("v\(i)".utf8))
+        }
+        try producer.flush(timeout: .seconds(30))
+        for topic in ["a", "b"] {
+            let values = try readAll(topic, from: cluster.bootstrapServers).map { String(decoding: $0.value ?? [], as: UTF8.self) }
+            #expect(Set(values) == Set(expected[topic]!))
+            #expect(values.count == expected[topic]!.count)
+        }
+    }
+
     @Test func explicitPartitionAndOffsets() throws {
         let cluster = try makeCluster(topic: "t", partitions: 4)
         let producer = try KafkaProducer(configuration: KafkaConfiguration(bootstrapServers: cluster.bootstrapServers))

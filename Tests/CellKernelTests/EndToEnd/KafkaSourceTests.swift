@@ -35,6 +35,25 @@ import Testing
         #expect(Set(batches.joined()) == Set(0..<100))
     }
 
+    @Test func aSmallQueueBudgetStillReadsEveryRecordOnce() throws {
+        // The consumer's queue is bounded by kafka.queued.max.messages.kbytes alone: a budget
+        // of 1 KiB (librdkafka fetches at least one message at a time past it) slows reading
+        // down but loses and repeats nothing; 0 is refused, naming the option.
+        let cluster = try EmbeddedCluster()
+        try cluster.createTopic("t", partitions: 3)
+        try send(Self.values(0..<3000), to: "t", on: cluster.bootstrapServers)
+        let source = try KafkaStreamSource(options: ["kafka.bootstrap.servers": cluster.bootstrapServers, "subscribe": "t",
+                                                     "startingOffsets": "earliest", "kafka.queued.max.messages.kbytes": "1"])
+        let read = try Self.drain(source).joined()
+        #expect(read.count == 3000)
+        #expect(Set(read) == Set(0..<3000))
+        let refused = #expect(throws: SourceError.self) {
+            try KafkaStreamSource(options: ["kafka.bootstrap.servers": cluster.bootstrapServers, "subscribe": "t",
+                                            "kafka.queued.max.messages.kbytes": "0"])
+        }
+        #expect(refused?.description.contains("queued.max.messages.kbytes") == true, "\(String(describing: refused))")
+    }
+
     @Test func startingOffsetsPerPartitionAndLatest() throws {
         let cluster = try EmbeddedCluster()
         try cluster.createTopic("t", partitions: 2)
