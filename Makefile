@@ -67,29 +67,11 @@ test: setup
 
 bench: bench-produce bench-kernel bench-kafka bench-instructions bench-notebook bench-sinks bench-spark
 
-bench-produce: bench-setup
+## Each timed against its anchors by bench/NAME.sh, on the release build.
+BENCH_SCRIPTS := produce kernel kafka instructions notebook sinks
+$(addprefix bench-,$(BENCH_SCRIPTS)): bench-%: bench-setup
 	$(SWIFT) build -c release
-	bench/produce.sh
-
-bench-kernel: bench-setup
-	$(SWIFT) build -c release
-	bench/kernel.sh
-
-bench-kafka: bench-setup
-	$(SWIFT) build -c release
-	bench/kafka.sh
-
-bench-instructions: bench-setup
-	$(SWIFT) build -c release
-	bench/instructions.sh
-
-bench-notebook: bench-setup
-	$(SWIFT) build -c release
-	bench/notebook.sh
-
-bench-sinks: bench-setup
-	$(SWIFT) build -c release
-	bench/sinks.sh
+	bench/$*.sh
 
 ## A long fuzz run: FUZZ_CASES generated and mutated scripts in process, FUZZ_NOTEBOOKS runs of
 ## the cells binary on mutated notebooks, then the libFuzzer entry points (SQL parser, JSON

@@ -55,18 +55,7 @@ struct StreamScanner {
         if let value = record.value {
             let outcome = decoder.decode(value, into: &json)
             if case .malformed(let why) = outcome {
-                malformed += 1
-                switch stream.mode {
-                case .failFast:
-                    for i in json.indices { json[i].removeLast() }
-                    throw StreamError.malformedRecord(stream: stream.name, place: Self.place(record, topics), reason: why.description)
-                case .dropMalformed:
-                    for i in json.indices { json[i].removeLast() }
-                    dropped += 1
-                    return
-                case .permissive:
-                    corrupt?.append(bytes: value)
-                }
+                guard try settleMalformed(why, text: value, place: Self.place(record, topics)) else { return }
             } else {
                 corrupt?.appendNull()
             }
@@ -77,6 +66,26 @@ struct StreamScanner {
         }
         appendKafkaFields(record, topics: topics)
         rows += 1
+    }
+
+    /// A malformed record whose row was just added, as its stream's mode says: FAILFAST
+    /// throws, DROPMALFORMED takes the row back, PERMISSIVE keeps it (its fields NULL or
+    /// partial) with `text` in the corrupt-record column. Returns whether the row stays.
+    private mutating func settleMalformed(_ why: JSONMalformation, text: UnsafeRawBufferPointer,
+                                          place: @autoclosure () -> String) throws -> Bool {
+        malformed += 1
+        switch stream.mode {
+        case .failFast:
+            for i in json.indices { json[i].removeLast() }
+            throw StreamError.malformedRecord(stream: stream.name, place: place(), reason: why.description)
+        case .dropMalformed:
+            for i in json.indices { json[i].removeLast() }
+            dropped += 1
+            return false
+        case .permissive:
+            corrupt?.append(bytes: text)
+            return true
+        }
     }
 
     private mutating func appendKafkaFields(_ record: SourceRecord, topics: [String]) {
@@ -116,16 +125,7 @@ struct StreamScanner {
             from = next
             guard let why else { continue }
             let bad = record(good)
-            malformed += 1
-            switch stream.mode {
-            case .failFast:
-                for i in json.indices { json[i].removeLast() }
-                throw StreamError.malformedRecord(stream: stream.name, place: Self.place(bad, topics), reason: why.description)
-            case .dropMalformed:
-                for i in json.indices { json[i].removeLast() }
-                dropped += 1
-            case .permissive:
-                bad.value.map { corrupt?.append(bytes: $0) }
+            if try settleMalformed(why, text: bad.value ?? UnsafeRawBufferPointer(start: nil, count: 0), place: Self.place(bad, topics)) {
                 appendKafkaFields(bad, topics: topics)
                 rows += 1
             }
@@ -155,19 +155,8 @@ struct StreamScanner {
             }
             if corrupt != nil { for _ in 0..<(progress.rows - 1) { corrupt!.appendNull() } }
             rows += progress.rows - 1
-            malformed += 1
-            switch stream.mode {
-            case .failFast:
-                for i in json.indices { json[i].removeLast() }
-                throw StreamError.malformedRecord(stream: stream.name, place: "byte \(offset + Int64(line.lowerBound))",
-                                                  reason: why.description)
-            case .dropMalformed:
-                for i in json.indices { json[i].removeLast() }
-                dropped += 1
-            case .permissive:
-                corrupt?.append(bytes: UnsafeRawBufferPointer(start: base + line.lowerBound, count: line.count))
-                rows += 1
-            }
+            let text = UnsafeRawBufferPointer(start: base + line.lowerBound, count: line.count)
+            if try settleMalformed(why, text: text, place: "byte \(offset + Int64(line.lowerBound))") { rows += 1 }
         }
         return (from, records)
     }
