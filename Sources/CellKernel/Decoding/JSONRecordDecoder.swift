@@ -446,7 +446,7 @@ struct JSONDocumentParser {
             : lookup.find(base + keyStart, keyEnd - 1 - keyStart)
         if position < memos.count {
             if escaped {
-                memos.base![position].length = 0
+                memos.base![position].forget()
             } else {
                 memos.base![position].remember(base + keyStart, keyEnd - 1 - keyStart, field: field)
             }
