@@ -126,34 +126,3 @@ extension JSONDocumentParser {
         }
     }
 }
-
-extension JSONScanner {
-    /// The end of the number token at `start` (JSON's grammar, as ``skipNumber(at:)``
-    /// checks it), or -1 where it is not one.
-    @inline(__always)
-    func numberEnd(at start: Int) -> Int {
-        var p = start
-        if base[p] == UInt8(ascii: "-") { p &+= 1 }
-        guard p < end else { return -1 }
-        if base[p] == UInt8(ascii: "0") {
-            p &+= 1
-        } else if JSONScanner.isDigit(base[p]) {
-            p &+= 1
-            while p < end && JSONScanner.isDigit(base[p]) { p &+= 1 }
-        } else {
-            return -1
-        }
-        if p < end && base[p] == UInt8(ascii: ".") {
-            p &+= 1
-            guard p < end, JSONScanner.isDigit(base[p]) else { return -1 }
-            while p < end && JSONScanner.isDigit(base[p]) { p &+= 1 }
-        }
-        if p < end && base[p] | 0x20 == UInt8(ascii: "e") {
-            p &+= 1
-            if p < end && (base[p] == UInt8(ascii: "+") || base[p] == UInt8(ascii: "-")) { p &+= 1 }
-            guard p < end, JSONScanner.isDigit(base[p]) else { return -1 }
-            while p < end && JSONScanner.isDigit(base[p]) { p &+= 1 }
-        }
-        return p
-    }
-}

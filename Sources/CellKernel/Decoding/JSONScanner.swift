@@ -166,27 +166,37 @@ struct JSONScanner {
 
     /// Skips a number token, checking JSON's grammar (no leading zeros, '+', or bare '.').
     func skipNumber(at start: Int) throws(JSONSyntaxError) -> Int {
+        let end = numberEnd(at: start)
+        guard end >= 0 else { throw fail(.invalidNumber, ~end) }
+        return end
+    }
+
+    /// The end of the number token at `start`, by JSON's grammar; where it is not one, the
+    /// complement (`~`, so negative) of the offset ``skipNumber(at:)`` reports. No error is
+    /// made, so the decoder's fast path can call this on every number it skips.
+    @inline(__always)
+    func numberEnd(at start: Int) -> Int {
         var p = start
-        if base[p] == UInt8(ascii: "-") { p += 1 }
-        guard p < end else { throw fail(.invalidNumber, p) }
+        if base[p] == UInt8(ascii: "-") { p &+= 1 }
+        guard p < end else { return ~p }
         if base[p] == UInt8(ascii: "0") {
-            p += 1
+            p &+= 1
         } else if JSONScanner.isDigit(base[p]) {
-            p += 1
-            while p < end && JSONScanner.isDigit(base[p]) { p += 1 }
+            p &+= 1
+            while p < end && JSONScanner.isDigit(base[p]) { p &+= 1 }
         } else {
-            throw JSONSyntaxError(problem: .invalidNumber, offset: start)
+            return ~start
         }
         if p < end && base[p] == UInt8(ascii: ".") {
-            p += 1
-            guard p < end, JSONScanner.isDigit(base[p]) else { throw fail(.invalidNumber, p) }
-            while p < end && JSONScanner.isDigit(base[p]) { p += 1 }
+            p &+= 1
+            guard p < end, JSONScanner.isDigit(base[p]) else { return ~p }
+            while p < end && JSONScanner.isDigit(base[p]) { p &+= 1 }
         }
         if p < end && base[p] | 0x20 == UInt8(ascii: "e") {
-            p += 1
-            if p < end && (base[p] == UInt8(ascii: "+") || base[p] == UInt8(ascii: "-")) { p += 1 }
-            guard p < end, JSONScanner.isDigit(base[p]) else { throw fail(.invalidNumber, p) }
-            while p < end && JSONScanner.isDigit(base[p]) { p += 1 }
+            p &+= 1
+            if p < end && (base[p] == UInt8(ascii: "+") || base[p] == UInt8(ascii: "-")) { p &+= 1 }
+            guard p < end, JSONScanner.isDigit(base[p]) else { return ~p }
+            while p < end && JSONScanner.isDigit(base[p]) { p &+= 1 }
         }
         return p
     }
