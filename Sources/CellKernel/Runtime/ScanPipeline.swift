@@ -145,7 +145,7 @@ final class ScanLane: RecordLane, @unchecked Sendable {
         var from = range.lowerBound
         var records = 0
         while from < range.upperBound {
-            let read = try scanner.addLines(base, from..<range.upperBound, offset: 0, maxRows: Self.chunkRows)
+            let read = try scanner.addLines(base, from..<range.upperBound, maxRows: Self.chunkRows)
             from = read.next
             records += read.records
             if scanner.rows >= Self.chunkRows { process(scanner.flush()) }

@@ -133,30 +133,27 @@ struct StreamScanner {
         return from
     }
 
-    /// Whether ``addLines(_:_:offset:maxRows:)`` can take this stream's records: JSON lines of
-    /// a file, with no Kafka field to fill.
+    /// Whether ``addLines(_:_:maxRows:)`` can take this stream's records: JSON lines of a
+    /// file, with no Kafka field to fill.
     var takesLines: Bool { kafkaTargets.isEmpty }
 
-    /// Decodes the JSON lines in `range` of `base` (a file's bytes from `offset` on) into the
-    /// pending chunk, as ``add(_:topics:)`` would one line at a time, until the range ends or
-    /// the chunk holds `maxRows` rows. Returns where it stopped and how many records it read.
-    mutating func addLines(_ base: UnsafePointer<UInt8>, _ range: Range<Int>, offset: Int64,
-                           maxRows: Int) throws -> (next: Int, records: Int) {
+    /// Decodes the JSON lines in `range` of `base` (a file's bytes, so a line's offset is
+    /// where it is in `base`) into the pending chunk, as ``add(_:topics:)`` would one line at
+    /// a time, until the range ends or the chunk holds `maxRows` rows. Returns where it
+    /// stopped and how many records it read.
+    mutating func addLines(_ base: UnsafePointer<UInt8>, _ range: Range<Int>, maxRows: Int) throws -> (next: Int, records: Int) {
         var from = range.lowerBound
         var records = 0
         while from < range.upperBound && rows < maxRows {
             let progress = decoder.decodeLines(base, from..<range.upperBound, maxRows: maxRows - rows, into: &json)
             records += progress.rows
             from = progress.next
-            guard let (line, why) = progress.malformed else {
-                if corrupt != nil { for _ in 0..<progress.rows { corrupt!.appendNull() } }
-                rows += progress.rows
-                continue
-            }
-            if corrupt != nil { for _ in 0..<(progress.rows - 1) { corrupt!.appendNull() } }
-            rows += progress.rows - 1
+            let good = progress.malformed == nil ? progress.rows : progress.rows - 1
+            if corrupt != nil { for _ in 0..<good { corrupt!.appendNull() } }
+            rows += good
+            guard let (line, why) = progress.malformed else { continue }
             let text = UnsafeRawBufferPointer(start: base + line.lowerBound, count: line.count)
-            if try settleMalformed(why, text: text, place: "byte \(offset + Int64(line.lowerBound))") { rows += 1 }
+            if try settleMalformed(why, text: text, place: "byte \(line.lowerBound)") { rows += 1 }
         }
         return (from, records)
     }
