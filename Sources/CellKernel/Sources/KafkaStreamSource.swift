@@ -274,11 +274,11 @@ public final class KafkaStreamSource: StreamSource {
             }
             return !skipped.isEmpty
         }
-        /// Where `message` goes: its partition's slot and its topic's index, or nil when it is
-        /// not this batch's (fetched ahead of the end, or before the start).
         // The partition of the message before: a fetch brings runs of one partition's
         // messages, and two dictionary lookups per message were a tenth of its cost.
         var last = (identity: UInt.max, partition: Int32.min, slot: 0, topic: 0)
+        /// Where `message` goes: its partition's slot and its topic's index, or nil when it is
+        /// not this batch's (fetched ahead of the end, or before the start).
         func admit(_ message: KafkaMessage) throws -> (slot: Int, topic: Int)? {
             let identity = message.topicIdentity
             let partition = message.partition
