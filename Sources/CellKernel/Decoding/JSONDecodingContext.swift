@@ -27,8 +27,8 @@ final class JSONDecodingContext: @unchecked Sendable {  // used by one thread at
                                  info: UnsafePointer(info.baseAddress!), fieldCount: table.info.count)
         slots = .allocate(capacity: max(table.info.count, 1))
         slots.initialize(repeating: JSONSlot(state: .null), count: max(table.info.count, 1))
-        memos = .allocate(capacity: JSONKeyMemo.positions)
-        memos.initialize(repeating: JSONKeyMemo(), count: JSONKeyMemo.positions)
+        memos = .allocate(capacity: JSONKeyMemos.capacity())
+        memos.initialize(repeating: JSONKeyMemo(), count: JSONKeyMemos.capacity())
     }
 
     deinit {

@@ -6,9 +6,9 @@
 // two accept exactly the same documents and fill the slots alike: this pass gives up at
 // anything the other would report, and converts values with the same readers.
 //
-// It is written as one loop with its common steps inline (a remembered key in four loads, a
-// skipped string eight bytes a step, a skipped number without a call), because calls and
-// error paths, not the bytes, were most of a document's instructions.
+// It is written as one loop with its common steps inline (the bytes between two values in
+// four loads, a skipped string sixteen bytes a step, a skipped number without a call),
+// because calls and error paths, not the bytes, were most of a document's instructions.
 
 extension JSONDocumentParser {
     /// Reads a whole document into the slots; false when the document needs the validating
@@ -18,41 +18,48 @@ extension JSONDocumentParser {
     func parseWellFormed() -> Bool {
         let base = scanner.base
         let end = scanner.end
+        let runCount = memos.count
+        let runs = memos.runs
         var p = 0
-        if end > 0 && base[0] <= 0x20 { p = scanner.skipWhitespace(0) }
-        guard end - p >= 2, base[p] == UInt8(ascii: "{") else { return false }
-        p &+= 1
-        if base[p] <= 0x20 {
-            p = scanner.skipWhitespace(p)
-            guard p < end else { return false }
-        }
-        guard base[p] == UInt8(ascii: "\"") else { return false }
-        let memoCount = memos.count
-        let memoBase = memos.base
         var position = 0
         while true {
-            // At a key's opening quote.
-            let keyStart = p &+ 1
+            // At the end of the previous value, or the document's start: next comes the run up
+            // to the next value (`{` or `,`, a key, `:`, whitespace between), or the object's end.
             var field: Int
-            if position < memoCount, keyStart &+ JSONKeyMemo.wideSpan <= end,
-               memoBase.unsafelyUnwrapped[position].matchesWide(base + keyStart) {
-                let memo = memoBase.unsafelyUnwrapped + position
-                field = memo.pointee.field
-                p = keyStart &+ memo.pointee.length &+ 1
+            if position < runCount, p &+ JSONKeyMemo.wideSpan <= end,
+               runs.unsafelyUnwrapped[position].matchesWide(base + p) {
+                let run = runs.unsafelyUnwrapped + position
+                field = run.pointee.field
+                p &+= run.pointee.span
             } else {
+                let runStart = p
+                if p < end && base[p] <= 0x20 { p = scanner.skipWhitespace(p) }
+                guard p < end else { return false }
+                let opener = base[p]
+                if position > 0 && opener == UInt8(ascii: "}") {
+                    p &+= 1
+                    return p == end || scanner.skipWhitespace(p) == end
+                }
+                // `{}` and anything that is not an object are left to the validating parser.
+                guard opener == (position == 0 ? UInt8(ascii: "{") : UInt8(ascii: ",")) else { return false }
+                p &+= 1
+                if p < end && base[p] <= 0x20 { p = scanner.skipWhitespace(p) }
+                guard p < end, base[p] == UInt8(ascii: "\"") else { return false }
                 guard let (found, keyEnd) = try? readKey(at: p, position: position) else { return false }
                 field = found
                 p = keyEnd
+                if p < end && base[p] <= 0x20 { p = scanner.skipWhitespace(p) }
+                guard p < end, base[p] == UInt8(ascii: ":") else { return false }
+                p &+= 1
+                if p < end && base[p] <= 0x20 { p = scanner.skipWhitespace(p) }
+                if position < runCount {
+                    runs.unsafelyUnwrapped[position].remember(base + runStart, span: p &- runStart, field: field)
+                }
             }
             position &+= 1
             guard p < end else { return false }
-            if base[p] != UInt8(ascii: ":") {
-                p = scanner.skipWhitespace(p)
-                guard p < end, base[p] == UInt8(ascii: ":") else { return false }
-            }
-            p &+= 1
-            guard p < end else { return false }
             if base[p] <= 0x20 {
+                // More whitespace before the value than the remembered run had.
                 p = scanner.skipWhitespace(p)
                 guard p < end else { return false }
             }
@@ -72,44 +79,17 @@ extension JSONDocumentParser {
             } else {
                 p = skipOther(at: p)
             }
-            guard p >= 0, p < end else { return false }
-            var separator = base[p]
-            if separator <= 0x20 {
-                p = scanner.skipWhitespace(p)
-                guard p < end else { return false }
-                separator = base[p]
-            }
-            p &+= 1
-            if separator == UInt8(ascii: ",") {
-                guard p < end else { return false }
-                if base[p] != UInt8(ascii: "\"") {
-                    p = scanner.skipWhitespace(p)
-                    guard p < end, base[p] == UInt8(ascii: "\"") else { return false }
-                }
-                continue
-            }
-            guard separator == UInt8(ascii: "}") else { return false }
-            return p == end || scanner.skipWhitespace(p) == end
+            guard p >= 0 else { return false }
         }
     }
 
     /// Skips string contents from `start` (after the opening quote) to past the closing quote,
-    /// eight bytes a step; an escape or a non-ASCII byte hands over to the validating scan
-    /// from there. -1 where that scan finds an error.
+    /// sixteen bytes a step; an escape, a non-ASCII byte or a string's last few bytes hand over
+    /// to the validating scan from there. -1 where that scan finds an error.
     @inline(__always)
     func skipString(from start: Int) -> Int {
-        let base = scanner.base
-        let end = scanner.end
-        var p = start
-        while p &+ 8 <= end {
-            let m = JSONScanner.stringStopMask(UnsafeRawPointer(base + p).loadUnaligned(as: UInt64.self))
-            if m != 0 {
-                p &+= m.trailingZeroBitCount &>> 3
-                if base[p] == UInt8(ascii: "\"") { return p &+ 1 }
-                break
-            }
-            p &+= 8
-        }
+        let p = scanner.stringStop(from: start)
+        if p < scanner.end && scanner.base[p] == UInt8(ascii: "\"") { return p &+ 1 }
         return (try? scanner.scanString(from: p).end) ?? -1
     }
 

@@ -206,9 +206,9 @@ struct JSONRecordDecoder: Sendable {
     /// Key memos for one batch of documents (see ``JSONKeyMemo``).
     @inline(__always)
     func withKeyMemos<R>(_ body: (JSONKeyMemos) -> R) -> R {
-        withUnsafeTemporaryAllocation(of: JSONKeyMemo.self, capacity: JSONKeyMemo.positions) { buffer in
+        withUnsafeTemporaryAllocation(of: JSONKeyMemo.self, capacity: JSONKeyMemos.capacity()) { buffer in
             buffer.initialize(repeating: JSONKeyMemo())
-            return body(JSONKeyMemos(base: buffer.baseAddress!, count: buffer.count))
+            return body(JSONKeyMemos(base: buffer.baseAddress!, count: JSONKeyMemo.positions))
         }
     }
 
@@ -438,7 +438,7 @@ struct JSONDocumentParser {
         if position < memos.count, memos.base![position].matches(base + keyStart, available: scanner.end - keyStart) {
             // The same key as at this position in the previous document.
             let memo = memos.base![position]
-            return (memo.field, keyStart + memo.length + 1)
+            return (memo.field, keyStart + memo.span)
         }
         let (keyEnd, escaped) = try scanner.scanString(from: keyStart)
         let field = escaped
@@ -448,7 +448,7 @@ struct JSONDocumentParser {
             if escaped {
                 memos.base![position].forget()
             } else {
-                memos.base![position].remember(base + keyStart, keyEnd - 1 - keyStart, field: field)
+                memos.base![position].remember(key: base + keyStart, length: keyEnd - 1 - keyStart, field: field)
             }
         }
         return (field, keyEnd)
@@ -607,10 +607,18 @@ struct JSONDocumentParser {
     func readNumber(field: Int, kind: JSONFieldKind, at p: Int) throws(JSONSyntaxError) -> Int {
         switch kind {
         case .double:
+            if let (value, end) = scanner.shortDecimal(at: p) {
+                setValue(field, value.bitPattern)
+                return end
+            }
             let token = try scanner.scanNumber(at: p)
             setValue(field, JSONNumberConversion.double(token, base: scanner.base).bitPattern)
             return token.end
         case .float:
+            if let (value, end) = scanner.shortDecimal(at: p) {
+                setValue(field, Double(Float(value)).bitPattern)
+                return end
+            }
             let token = try scanner.scanNumber(at: p)
             setValue(field, Double(Float(JSONNumberConversion.double(token, base: scanner.base))).bitPattern)
             return token.end

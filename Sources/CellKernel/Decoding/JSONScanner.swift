@@ -53,6 +53,37 @@ struct JSONScanner {
         return (quote | backslash | belowSpace | w) & (ones &* 0x80)
     }
 
+    /// The same stops, sixteen lanes at a time in vector registers: each lane is computed on
+    /// its own, so every flagged lane is exact.
+    @inline(__always)
+    static func stringStopMask(_ v: SIMD16<UInt8>) -> SIMD2<UInt64> {
+        let one = SIMD16<UInt8>(repeating: 1)
+        let q = v ^ SIMD16(repeating: 0x22)
+        let b = v ^ SIMD16(repeating: 0x5C)
+        let stops = ((q &- one) & ~q) | ((b &- one) & ~b) | (v &- SIMD16(repeating: 0x20)) | v
+        return unsafeBitCast(stops & SIMD16(repeating: 0x80), to: SIMD2<UInt64>.self)
+    }
+
+    /// The offset of the first byte from `start` at which a string scan must stop, looking
+    /// sixteen and then eight bytes a step; where fewer than eight bytes are left unseen, the
+    /// offset of the first of them, for the caller to look at byte by byte.
+    @inline(__always)
+    func stringStop(from start: Int) -> Int {
+        var p = start
+        while p &+ 16 <= end {
+            let m = JSONScanner.stringStopMask(UnsafeRawPointer(base + p).loadUnaligned(as: SIMD16<UInt8>.self))
+            if m[0] != 0 { return p &+ m[0].trailingZeroBitCount &>> 3 }
+            if m[1] != 0 { return p &+ 8 &+ m[1].trailingZeroBitCount &>> 3 }
+            p &+= 16
+        }
+        if p &+ 8 <= end {
+            let m = JSONScanner.stringStopMask(UnsafeRawPointer(base + p).loadUnaligned(as: UInt64.self))
+            if m != 0 { return p &+ m.trailingZeroBitCount &>> 3 }
+            p &+= 8
+        }
+        return p
+    }
+
     /// Scans string contents starting just after the opening quote; returns the offset past the
     /// closing quote and whether any escape occurred (so unescaped strings can be copied as is).
     @inline(__always)
@@ -60,15 +91,7 @@ struct JSONScanner {
         var p = start
         var escaped = false
         while true {
-            while p &+ 8 <= end {
-                let w = UnsafeRawPointer(base + p).loadUnaligned(as: UInt64.self)
-                let m = JSONScanner.stringStopMask(w)
-                if m != 0 {
-                    p &+= m.trailingZeroBitCount &>> 3
-                    break
-                }
-                p &+= 8
-            }
+            p = stringStop(from: p)
             guard p < end else { throw JSONSyntaxError(problem: .unterminatedString, offset: end) }
             let c = base[p]
             if c == UInt8(ascii: "\"") { return (p &+ 1, escaped) }
@@ -163,6 +186,71 @@ struct JSONScanner {
 
     @inline(__always)
     static func isDigit(_ c: UInt8) -> Bool { c &- UInt8(ascii: "0") < 10 }
+
+    /// The value and end of a plain decimal (`-?int(.frac)?`, no exponent) of at most 15
+    /// digits, nil for any other number text, valid or not, which ``scanNumber(at:)`` then
+    /// reads. Such a number's digits and its power of ten are exact Doubles, so their one
+    /// division rounds correctly: the same Double `JSONNumberConversion.double` makes of the
+    /// token, without building one. Prices and measurements are nearly all of this form.
+    @inline(__always)
+    func shortDecimal(at start: Int) -> (value: Double, end: Int)? {
+        var p = start
+        let negative = base[p] == UInt8(ascii: "-")
+        if negative { p &+= 1 }
+        guard p < end else { return nil }
+        var mantissa: UInt64 = 0
+        var digits = 0
+        var d = base[p] &- UInt8(ascii: "0")
+        guard d < 10 else { return nil }
+        if d == 0 {
+            p &+= 1  // a leading zero is the whole integer part, as in scanNumber
+        } else {
+            repeat {
+                mantissa = mantissa &* 10 &+ UInt64(d)
+                digits &+= 1
+                p &+= 1
+                guard p < end else { break }
+                d = base[p] &- UInt8(ascii: "0")
+            } while d < 10
+        }
+        var fraction = 0
+        if p < end && base[p] == UInt8(ascii: ".") {
+            p &+= 1
+            while p < end {
+                d = base[p] &- UInt8(ascii: "0")
+                guard d < 10 else { break }
+                mantissa = mantissa &* 10 &+ UInt64(d)
+                fraction &+= 1
+                p &+= 1
+            }
+            guard fraction > 0 else { return nil }
+        }
+        guard digits &+ fraction <= 15, p == end || base[p] | 0x20 != UInt8(ascii: "e") else { return nil }
+        let magnitude = fraction == 0 ? Double(mantissa) : Double(mantissa) / JSONScanner.exactPowerOfTen(fraction)
+        return (negative ? -magnitude : magnitude, p)
+    }
+
+    /// 10^e for 1 <= e <= 15, from a table in the code instead of a global array.
+    @inline(__always)
+    static func exactPowerOfTen(_ e: Int) -> Double {
+        switch e {
+        case 1: 1e1
+        case 2: 1e2
+        case 3: 1e3
+        case 4: 1e4
+        case 5: 1e5
+        case 6: 1e6
+        case 7: 1e7
+        case 8: 1e8
+        case 9: 1e9
+        case 10: 1e10
+        case 11: 1e11
+        case 12: 1e12
+        case 13: 1e13
+        case 14: 1e14
+        default: 1e15
+        }
+    }
 
     /// Skips a number token, checking JSON's grammar (no leading zeros, '+', or bare '.').
     func skipNumber(at start: Int) throws(JSONSyntaxError) -> Int {

@@ -92,9 +92,9 @@ struct JSONFastPathTests {
         let table = JSONFieldTable(Self.fields)
         var accepted = 0, wellFormed = 0, refused = 0
         table.withLookup { lookup in
-            withUnsafeTemporaryAllocation(of: JSONKeyMemo.self, capacity: JSONKeyMemo.positions) { buffer in
+            withUnsafeTemporaryAllocation(of: JSONKeyMemo.self, capacity: JSONKeyMemos.capacity()) { buffer in
                 buffer.initialize(repeating: JSONKeyMemo())
-                let memos = JSONKeyMemos(base: buffer.baseAddress!, count: buffer.count)
+                let memos = JSONKeyMemos(base: buffer.baseAddress!, count: JSONKeyMemo.positions)
                 for round in 0..<6000 {
                     var document = Array(Self.randomDocument(&random).utf8)
                     if round % 3 == 2 { document = Self.mutate(document, &random) }
@@ -123,9 +123,9 @@ struct JSONFastPathTests {
         let table = JSONFieldTable([.init(name: "a", type: .bigint), .init(name: "b", type: .string)])
         let documents = [#"{"a":1,"b":"x"}"#, #"{"a":2,"b":"y"}"#, #"{"a":3,"bb":"z"}"#, #"{"a":4,"b":"w"} "#, #"{"a":5,"b":"v"}x"#]
         table.withLookup { lookup in
-            withUnsafeTemporaryAllocation(of: JSONKeyMemo.self, capacity: JSONKeyMemo.positions) { buffer in
+            withUnsafeTemporaryAllocation(of: JSONKeyMemo.self, capacity: JSONKeyMemos.capacity()) { buffer in
                 buffer.initialize(repeating: JSONKeyMemo())
-                let memos = JSONKeyMemos(base: buffer.baseAddress!, count: buffer.count)
+                let memos = JSONKeyMemos(base: buffer.baseAddress!, count: JSONKeyMemo.positions)
                 let results = documents.map { Self.parseBoth(Array($0.utf8), lookup: lookup, memos: memos) }
                 #expect(results.map { $0.fast?[0].bits } == [1, 2, 3, 4, nil])
                 #expect(results[2].fast?[1] == Slot(state: 0, bits: 0, start: 0, end: 0))
@@ -162,5 +162,49 @@ struct JSONFastPathTests {
         #expect(taken > 5000)
         let edge = Array("9999-12-31T23:59:59.999Z".utf8).withUnsafeBufferPointer { JSONTimeParsing.canonicalTimestamp($0.baseAddress!, $0.count) }
         #expect(edge == 253_402_300_799_999_000)
+    }
+
+    /// Random number texts, valid and not: digit runs of every length around 15, leading
+    /// zeros, signs, fractions, exponents and stray bytes after them.
+    static func randomNumberText(_ random: inout CellsRandom) -> [UInt8] {
+        func digits(_ count: Int) -> String { String((0..<count).map { _ in Character(String(random.uniform(10))) }) }
+        var text = ["", "", "-", "+"][random.uniform(4)]
+        text += random.chance(20) ? "0" : digits(random.uniform(18))
+        if random.chance(60) { text += "." + digits(random.uniform(17)) }
+        if random.chance(10) { text += ["e5", "E-3", "e", "e+400"][random.uniform(4)] }
+        if random.chance(30) { text += [",", "}", " ", "x", ".", "-", "0"][random.uniform(7)] }
+        return Array(text.utf8)
+    }
+
+    @Test func shortDecimalsAreTheDoublesTheTokenPathMakes() {
+        var random = CellsRandom(seed: 1516)
+        var taken = 0
+        for _ in 0..<30000 {
+            let bytes = Self.randomNumberText(&random)
+            guard !bytes.isEmpty else { continue }
+            let text = String(decoding: bytes, as: UTF8.self)
+            bytes.withUnsafeBufferPointer { b in
+                let scanner = JSONScanner(base: b.baseAddress!, end: b.count)
+                let token = try? scanner.scanNumber(at: 0)
+                guard let (value, end) = scanner.shortDecimal(at: 0) else { return }
+                taken += 1
+                guard let token else {
+                    Issue.record("\(text): short decimal \(value), but scanNumber refuses it")
+                    return
+                }
+                #expect(end == token.end, "\(text)")
+                #expect(value.bitPattern == JSONNumberConversion.double(token, base: b.baseAddress!).bitPattern, "\(text)")
+            }
+        }
+        #expect(taken > 10000)
+        let extremes = ["999999999999999", "-0", "0.000000000000001", "-123456.789012345"].map { text in
+            Array(text.utf8).withUnsafeBufferPointer { JSONScanner(base: $0.baseAddress!, end: $0.count).shortDecimal(at: 0)?.value }
+        }
+        #expect(extremes.map { $0?.bitPattern } == [999_999_999_999_999.0, -0.0, 1e-15, -123_456.789012345].map(\.bitPattern))
+        let refused = ["9999999999999999", "1e3", "1.", "-", "01.5x"].map { text in
+            Array(text.utf8).withUnsafeBufferPointer { JSONScanner(base: $0.baseAddress!, end: $0.count).shortDecimal(at: 0)?.end }
+        }
+        // "01.5x" is read as 0, as scanNumber reads it; the caller then finds the 1 misplaced.
+        #expect(refused == [nil, nil, nil, nil, 1])
     }
 }

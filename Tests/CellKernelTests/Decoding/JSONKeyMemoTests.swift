@@ -25,6 +25,17 @@ import Testing
         #"{"ab":12,"a":"q","sixteen_bytes_kk":"NaN","é":"i"}"#,
         #"{"ab":13,"a":"p","sixteen_bytes_kk":"oops","é":"j"}"#,
         #"{"ab":14,"a":"o","sixteen_bytes_kk":14.5,"é":"k"}"#,
+        // Spaced as Python's json.dumps writes, then spaced otherwise, then broken between keys.
+        #"{"ab": 15, "a": "n", "sixteen_bytes_kk": 15.5}"#,
+        #"{"ab": 16, "a": "m", "sixteen_bytes_kk": 16.5}"#,
+        #"{"ab":  17,  "a" : "l" , "sixteen_bytes_kk":17.5}"#,
+        #" {"ab":18,"a":"k","sixteen_bytes_kk":18.5} "#,
+        #"{"ab":19,"a":"j","sixteen_bytes_kk":19.5}x"#,
+        #"{"ab":20,"a":"i","sixteen_bytes_kk":20.5,}"#,
+        #"{"ab":21,"a":"h""sixteen_bytes_kk":21.5}"#,
+        #"{"ab":22,"a":"g","sixteen_bytes_kk"21.5}"#,
+        #"{}"#,
+        #"{"ab":23,"a":"f","sixteen_bytes_kk":23.5}"#,
     ]
 
     func cells(_ columns: [Column], row: Int) -> [JSONCell] { columns.map { jsonCell($0, row) } }
@@ -49,6 +60,8 @@ import Testing
         #expect(cells(streamed, row: 4) == [.text("escaped"), .int(5), .null, .double(5.5), .null])
         #expect(cells(streamed, row: 6) == [.text("u"), .null, .null, .double(7.5), .null])
         #expect(cells(streamed, row: 10) == [.null, .int(11), .null, .double(11.5), .null])
+        #expect(cells(streamed, row: 16) == [.text("l"), .int(17), .null, .double(17.5), .null])
+        #expect(outcomes[14...23].map { $0 == .ok } == [true, true, true, true, false, false, false, false, true, true])
     }
 
     @Test func linesDecodeLikeDocumentsAlone() {
