@@ -1,9 +1,11 @@
 extension GroupTable {
-    /// The group keys for a snapshot: the key arena as it is (each key already a typed,
-    /// length-prefixed encoding), after the number of groups.
+    /// The group keys for a snapshot: every group's encoded key end to end, in group order
+    /// (each key already a typed, length-prefixed encoding), after the number of groups. The
+    /// ids between them in the arena are left out: a key's place is its id.
     func write(to out: inout SnapshotWriter) {
         out.int(count)
-        out.blob(arena)
+        out.int(keysByteCount)
+        for id in 0..<count { out.raw(keyBytes(id)) }
     }
 
     /// Rebuilds a table from ``write(to:)``'s output. The arena is walked with the query's key

@@ -2,15 +2,19 @@
 ///
 /// Each row's key is encoded (a null flag, then 8 bytes per number or a length-prefixed string
 /// per column), hashed, and looked up in an open-addressing table.
-/// Keys live end to end in one arena: a new group costs an append, a known one nothing.
+/// Keys live end to end in one arena, each after its group id: a new group costs an append,
+/// a known one nothing.
 struct GroupTable: Sendable {
     let keyTypes: [SQLType]
-    private(set) var arena: [UInt8] = []
-    private(set) var keyOffsets: [Int] = [0]
+    /// Per group: its id (4 bytes, little-endian), then its encoded key.
+    private var arena: [UInt8] = []
+    /// Where each group's entry starts in the arena, and (last) where the arena ends.
+    private var entryOffsets: [Int] = [0]
     private var hashes: [UInt64] = []
-    /// Per slot: the upper 32 bits of the key's hash, then group id + 1 in the lower 32; 0 is
-    /// empty. Keeping part of the hash in the slot means a probe that does not match is
-    /// settled without touching the key arena: one cache miss per lookup instead of three.
+    /// Per slot: the upper 24 bits of the key's hash, then the arena offset of the group's
+    /// entry + 1 in the lower 40; 0 is empty. A probe that does not match is settled without
+    /// touching the arena, and one that does finds the key and the id together there: two
+    /// cache misses per lookup in a table too big for the caches, not three.
     private var slots: [UInt64] = Array(repeating: 0, count: 64)
     /// Scratch for ``groupIDs(_:count:)``: every row's encoded key, and where each starts.
     private var rowKeys: [UInt8] = []
@@ -26,7 +30,7 @@ struct GroupTable: Sendable {
 
     /// Bytes of the keys and the hash table (for the query's state memory limit).
     var estimatedBytes: Int {
-        arena.count + (keyOffsets.count + hashes.count + slots.count) * 8
+        arena.count + (entryOffsets.count + hashes.count + slots.count) * 8
     }
 
     /// The group id of each row of `keys`, creating groups as needed.
@@ -94,9 +98,9 @@ struct GroupTable: Sendable {
                 for row in 0..<rows {
                     let key = UnsafeRawBufferPointer(rebasing: all[starts[row]..<starts[row + 1]])
                     let hash = hashes[row], home = homes[row]
-                    if home != 0, home & 0xFFFF_FFFF_0000_0000 == hash & 0xFFFF_FFFF_0000_0000,
-                       keyEquals(Int(home & 0xFFFF_FFFF) - 1, key) {
-                        ids[row] = Int32(home & 0xFFFF_FFFF) - 1
+                    if home != 0, home & Self.fingerprintMask == hash & Self.fingerprintMask,
+                       let id = group(at: home, ifKey: key) {
+                        ids[row] = id
                     } else {
                         ids[row] = find(key, hash: hash) ?? insert(key, hash: hash)
                     }
@@ -110,34 +114,43 @@ struct GroupTable: Sendable {
     private func find(_ key: UnsafeRawBufferPointer, hash: UInt64) -> Int32? {
         slots.withUnsafeBufferPointer { slots in
             let mask = slots.count - 1
-            let fingerprint = hash & 0xFFFF_FFFF_0000_0000
+            let fingerprint = hash & Self.fingerprintMask
             var slot = Int(truncatingIfNeeded: hash) & mask
             while true {
                 let entry = slots[slot]
                 if entry == 0 { return nil }
-                if entry & 0xFFFF_FFFF_0000_0000 == fingerprint {
-                    let id = Int(entry & 0xFFFF_FFFF) - 1
-                    if keyEquals(id, key) { return Int32(id) }
-                }
+                if entry & Self.fingerprintMask == fingerprint, let id = group(at: entry, ifKey: key) { return id }
                 slot = (slot + 1) & mask
             }
         }
     }
 
-    private func keyEquals(_ id: Int, _ key: UnsafeRawBufferPointer) -> Bool {
-        let start = keyOffsets[id], end = keyOffsets[id + 1]
-        guard end - start == key.count else { return false }
-        guard key.count > 0 else { return true }
+    static let fingerprintMask: UInt64 = 0xFFFF_FF00_0000_0000
+    static let offsetMask: UInt64 = 0x0000_00FF_FFFF_FFFF
+
+    /// The id of the group whose slot entry is `entry`, if its key is `key`.
+    ///
+    /// Only `key.count` bytes are compared, from the stored key's start, without its length:
+    /// keys are encoded with one list of types, and no such encoding is a prefix of another
+    /// (every NULL flag, word and string length says how much follows), so two different keys
+    /// differ within the shorter one. Past the stored key come other entries' bytes, or the
+    /// arena's end, where `key` cannot fit if it is longer.
+    @inline(__always)
+    private func group(at entry: UInt64, ifKey key: UnsafeRawBufferPointer) -> Int32? {
+        let offset = Int(entry & Self.offsetMask) - 1
         return arena.withUnsafeBytes { a in
-            memcmpEqual(a.baseAddress! + start, key.baseAddress!, key.count)
+            guard offset + 4 + key.count <= a.count else { return nil }
+            guard key.count == 0 || memcmpEqual(a.baseAddress! + offset + 4, key.baseAddress!, key.count) else { return nil }
+            return Int32(bitPattern: UInt32(littleEndian: a.loadUnaligned(fromByteOffset: offset, as: UInt32.self)))
         }
     }
 
     private mutating func insert(_ key: UnsafeRawBufferPointer, hash: UInt64) -> Int32 {
         let id = hashes.count
         hashes.append(hash)
+        withUnsafeBytes(of: UInt32(id).littleEndian) { arena.append(contentsOf: $0) }
         arena.append(contentsOf: key)
-        keyOffsets.append(arena.count)
+        entryOffsets.append(arena.count)
         if hashes.count * 2 > slots.count { rehash() } else { place(id) }
         return Int32(id)
     }
@@ -156,9 +169,12 @@ struct GroupTable: Sendable {
         }
     }
 
+    /// The bytes of all groups' encoded keys.
+    var keysByteCount: Int { arena.count - 4 * count }
+
     /// Group `id`'s encoded key, as the arena holds it.
     func keyBytes(_ id: Int) -> ArraySlice<UInt8> {
-        arena[keyOffsets[id]..<keyOffsets[id + 1]]
+        arena[(entryOffsets[id] + 4)..<entryOffsets[id + 1]]
     }
 
     /// Encodes row `r`'s key (as ``encode(_:_:into:)`` does, column after column) at
@@ -257,7 +273,7 @@ struct GroupTable: Sendable {
         let hash = hashes[id]
         var slot = Int(truncatingIfNeeded: hash) & mask
         while slots[slot] != 0 { slot = (slot + 1) & mask }
-        slots[slot] = (hash & 0xFFFF_FFFF_0000_0000) | UInt64(id + 1)
+        slots[slot] = (hash & Self.fingerprintMask) | UInt64(entryOffsets[id] + 1)
     }
 
     private mutating func rehash() {
@@ -270,7 +286,7 @@ struct GroupTable: Sendable {
         var columns = keyTypes.map { Column(type: $0, capacity: ids.count) }
         arena.withUnsafeBytes { bytes in
             for id in ids {
-                var at = keyOffsets[id]
+                var at = entryOffsets[id] + 4
                 for c in columns.indices { Self.decode(bytes, at: &at, into: &columns[c]) }
             }
         }
