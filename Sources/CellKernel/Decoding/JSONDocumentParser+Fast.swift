@@ -65,6 +65,23 @@ extension JSONDocumentParser {
             }
             let c = base[p]
             if field >= 0 {
+                // The commonest requests, plain text and prices, are read here rather than
+                // through readValue's calls; the rest, and their odd cases, go there.
+                let info = lookup.info + field
+                if info.pointee.nextSameName < 0 {
+                    if info.pointee.kind == .string && c == UInt8(ascii: "\"") {
+                        let close = scanner.stringStop(from: p &+ 1)
+                        if close < end && base[close] == UInt8(ascii: "\"") {
+                            setText(field, p &+ 1, close)
+                            p = close &+ 1
+                            continue
+                        }
+                    } else if info.pointee.kind == .double, let (value, next) = scanner.shortDecimal(at: p) {
+                        setValue(field, value.bitPattern)
+                        p = next
+                        continue
+                    }
+                }
                 guard let next = try? readValue(field: field, at: p) else { return false }
                 var same = Int(lookup.info[field].nextSameName)
                 while same >= 0 {
