@@ -312,6 +312,9 @@ extension KafkaSink {
             assignment.append((KafkaTopicPartition(topic: topic, partition: partition), .exact(start)))
         }
         guard !left.isEmpty else { return present }
+        // Before the consumer exists, so a test that takes the broker down here knows no
+        // fetch has begun (librdkafka starts fetching on assign, in its own threads).
+        exactlyOnce?.willReadBack?()
         let consumer: KafkaConsumer
         do {
             consumer = try KafkaConsumer(configuration: consumerConfiguration(isolation: "read_committed"))
@@ -320,7 +323,6 @@ extension KafkaSink {
             throw SinkError("kafka sink: cannot read back \(topic) to complete batch \(stage.batchId): \(error)")
         }
         defer { consumer.close() }
-        exactlyOnce?.willReadBack?()
         let identity = Array(stage.identity.utf8), batch = Array(String(stage.batchId).utf8)
         let deadline = ContinuousClock.now + Self.scanTimeout
         while !left.isEmpty {
