@@ -148,8 +148,7 @@ struct GroupTable: Sendable {
     private mutating func insert(_ key: UnsafeRawBufferPointer, hash: UInt64) -> Int32 {
         let id = hashes.count
         hashes.append(hash)
-        withUnsafeBytes(of: UInt32(id).littleEndian) { arena.append(contentsOf: $0) }
-        arena.append(contentsOf: key)
+        arena.appendBytes(after: UInt32(id), key)
         entryOffsets.append(arena.count)
         if hashes.count * 2 > slots.count { rehash() } else { place(id) }
         return Int32(id)

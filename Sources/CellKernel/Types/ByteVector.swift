@@ -21,7 +21,7 @@ public struct ByteVector: Sendable, Hashable {
 
     @inline(__always)
     mutating func append(_ element: UnsafeRawBufferPointer) {
-        bytes.append(contentsOf: element)
+        bytes.appendBytes(element)
         offsets.append(Int32(bytes.count))
     }
 
@@ -43,7 +43,7 @@ public struct ByteVector: Sendable, Hashable {
     /// Extends the last element: for decoders that unescape text piece by piece.
     @inline(__always)
     mutating func appendToLast(_ piece: UnsafeRawBufferPointer) {
-        bytes.append(contentsOf: piece)
+        bytes.appendBytes(piece)
         offsets[offsets.count - 1] = Int32(bytes.count)
     }
 
