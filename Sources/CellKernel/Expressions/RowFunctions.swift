@@ -1,7 +1,8 @@
 import Foundation
 
 /// Scalar functions evaluated a row at a time on boxed values: the long tail of Spark's
-/// library, which queries use on few rows or on results rather than on every input row.
+/// library. The ones queries put on every input row have column loops for the common rows
+/// (`RowFunctions+Kernels.swift`); the rest, and the odd rows, come here.
 public enum RowFunction: Sendable, Hashable {
     case substring, trim, ltrim, rtrim, regexpReplace, abs, integerDivide
     /// `round(x, scale)`, HALF_UP on the decimal text of the value, as Spark rounds.
@@ -15,21 +16,26 @@ public enum RowFunction: Sendable, Hashable {
 }
 
 enum RowFunctions {
-    static func apply(_ function: RowFunction, _ inputs: [Column], type: SQLType, count: Int) -> Column {
+    /// `kernels: false` evaluates every row on boxed values, the reference the kernels are
+    /// tested against.
+    static func apply(_ function: RowFunction, _ inputs: [Column], type: SQLType, count: Int, kernels: Bool = true) -> Column {
         var out = Column(type: type, capacity: count)
+        let kernel = kernels ? RowKernel(function, inputs, type: type) : nil
         let likeMatcher: LikePattern? = if case .like(let pattern) = function { LikePattern(pattern) } else { nil }
         let regex: Regex<AnyRegexOutput>? = switch function {
         case .rlike(let pattern): try? Regex(pattern)
         case .regexpReplace: inputs.count > 1 && !inputs[1].isNull(0) && count > 0 ? (try? Regex(Cast.text(inputs[1], 0))) : nil
         default: nil
         }
-        for row in 0..<count {
+        func evaluateRow(_ row: Int, into out: inout Column) {
             let args = inputs.map { $0.value(at: row) }
-            if args.contains(.null) {
-                out.appendNull()
-                continue
-            }
+            if args.contains(.null) { return out.appendNull() }
             out.append(evaluate(function, args, inputs: inputs, row: row, type: type, like: likeMatcher, regex: regex))
+        }
+        if let kernel {
+            kernel.run(count, into: &out, otherwise: evaluateRow)
+        } else {
+            for row in 0..<count { evaluateRow(row, into: &out) }
         }
         return out
     }
