@@ -59,7 +59,7 @@ struct GroupTable: Sendable {
                 }
             }
         } else {
-            lookUpInTwoPasses(encoded, starts, rows, into: &ids)
+            lookUpInPasses(encoded, starts, rows, into: &ids)
         }
         swap(&encoded, &rowKeys)
         swap(&starts, &rowStarts)
@@ -70,25 +70,44 @@ struct GroupTable: Sendable {
     /// caches, and overlapping the misses pays for the second pass.
     static let largeTable = 1 << 16
 
-    /// Lookups for a big table in two passes: first every row's hash and the slot entry at
-    /// its home position, loads that do not depend on each other, so the processor overlaps
-    /// their cache misses; then the lookups, which mostly find their group in that entry.
-    /// Entries are never removed or renumbered, so one that matched in the first pass is
-    /// still right in the second, even after inserts and rehashing.
-    private mutating func lookUpInTwoPasses(_ encoded: [UInt8], _ starts: [Int], _ rows: Int, into ids: inout [Int32]) {
+    /// Lookups for a big table in passes, so that the processor overlaps their cache misses:
+    /// every row's hash; then the slot entry at each home position; then the first word of
+    /// the key that entry points to in the arena; then the lookups, which mostly find their
+    /// group in an entry and key already in the caches. The middle passes are a few
+    /// instructions a row, their loads independent of each other, so dozens of misses are in
+    /// flight at once rather than the handful a whole lookup's instructions leave room for.
+    /// A home entry is only a hint (one whose first key word differs is dropped, sending the
+    /// row to ``find(_:hash:)``): entries are never removed or renumbered, so one that matched
+    /// before the inserts of the last pass is still right after them, even after rehashing.
+    private mutating func lookUpInPasses(_ encoded: [UInt8], _ starts: [Int], _ rows: Int, into ids: inout [Int32]) {
         var hashes: [UInt64] = [], homes: [UInt64] = []
         swap(&hashes, &rowHashes)
         swap(&homes, &rowHomes)
         hashes.removeAll(keepingCapacity: true)
         homes.removeAll(keepingCapacity: true)
+        hashes.append(contentsOf: repeatElement(0, count: rows))
+        homes.append(contentsOf: repeatElement(0, count: rows))
         encoded.withUnsafeBytes { all in
             starts.withUnsafeBufferPointer { starts in
-                slots.withUnsafeBufferPointer { slots in
-                    let mask = slots.count - 1
-                    for row in 0..<rows {
-                        let hash = Self.hash(UnsafeRawBufferPointer(rebasing: all[starts[row]..<starts[row + 1]]))
-                        hashes.append(hash)
-                        homes.append(slots[Int(truncatingIfNeeded: hash) & mask])
+                hashes.withUnsafeMutableBufferPointer { hashes in
+                    homes.withUnsafeMutableBufferPointer { homes in
+                        for row in 0..<rows {
+                            hashes[row] = Self.hash(UnsafeRawBufferPointer(rebasing: all[starts[row]..<starts[row + 1]]))
+                        }
+                        slots.withUnsafeBufferPointer { slots in
+                            let mask = slots.count - 1
+                            for row in 0..<rows { homes[row] = slots[Int(truncatingIfNeeded: hashes[row]) & mask] }
+                        }
+                        arena.withUnsafeBytes { arena in
+                            for row in 0..<rows {
+                                let home = homes[row], start = starts[row]
+                                guard home != 0, home & Self.fingerprintMask == hashes[row] & Self.fingerprintMask else { continue }
+                                let keyAt = Int(home & Self.offsetMask) - 1 + 4
+                                guard starts[row + 1] - start >= 8, keyAt + 8 <= arena.count else { continue }
+                                if arena.loadUnaligned(fromByteOffset: keyAt, as: UInt64.self)
+                                    != all.loadUnaligned(fromByteOffset: start, as: UInt64.self) { homes[row] = 0 }
+                            }
+                        }
                     }
                 }
             }

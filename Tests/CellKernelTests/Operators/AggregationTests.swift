@@ -70,7 +70,7 @@ import Testing
     }
 
     @Test func bigTablesLookUpInTwoPassesAndAgree() {
-        // Past GroupTable.largeTable slots the lookups take the two-pass route; batches mix
+        // Past GroupTable.largeTable slots the lookups take the route in passes; batches mix
         // known keys, new keys and repeats within a batch, and the table rehashes in between.
         var agg = HashAggregation(keys: [.column(0, .string)], aggregates: [AggregateSpec(.countAll, nil)])
         var expected: [String: Int64] = [:]
