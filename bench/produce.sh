@@ -65,13 +65,27 @@ for r in $(seq "$REPS"); do
     --schema extended --rate max --count "$N" --seed 42 --quiet
 done
 
+# Every topic's partitions must end at offsets summing to N: each message appended once (acks=all
+# and idempotence). The mock broker keeps ~5 MiB per partition and drops a partition's oldest
+# batches past that, which unkeyed runs can reach on a fast machine (the sticky partitioner
+# fills one partition for 10 ms at a time), so what is still there to read is counted and
+# reported, not required.
+end_offsets() {  # topic partitions
+  local args=() p
+  for p in $(seq 0 $(($2 - 1))); do args+=(-t "$1:$p:-1"); done
+  timeout 300 kcat -b "$BOOTSTRAP" -Q "${args[@]}" | awk '$2 ~ /^\[/ && $3 == "offset" { s += $4 } END { print s + 0 }'
+}
+dropped=0
 for r in $(seq "$REPS"); do
   for c in kcat_unkeyed cells_unkeyed kcat_keyed cells_keyed; do
-    got=$(timeout 900 kcat -b "$BOOTSTRAP" -C -t "${c}_$r" -o beginning -e -q | wc -l)
-    [ "$got" -eq "$N" ] || { echo "FAIL: topic ${c}_$r holds $got of $N messages"; exit 1; }
+    case $c in *unkeyed) parts=$UNKEYED_PARTITIONS ;; *) parts=$PARTITIONS ;; esac
+    appended=$(end_offsets "${c}_$r" "$parts")
+    [ "$appended" -eq "$N" ] || { echo "FAIL: topic ${c}_$r has $appended of $N messages appended"; exit 1; }
+    kept=$(timeout 900 kcat -b "$BOOTSTRAP" -C -t "${c}_$r" -o beginning -e -q | wc -l)
+    [ "$kept" -eq "$N" ] || { echo "note: the mock broker kept $kept of topic ${c}_$r's $N messages (its ~5 MiB per partition)"; dropped=1; }
   done
 done
-echo "checked: all $((4 * REPS)) topics hold exactly $N messages"
+echo "checked: all $((4 * REPS)) topics have exactly $N messages appended$([ "$dropped" -eq 0 ] && echo ", all still there to read")"
 
 # Medians with sort (portable awk has no sort of its own).
 median() { grep "^$1 " "$WORK/rates" | cut -d' ' -f2 | sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
