@@ -5,6 +5,7 @@ extension GroupTable {
     func write(to out: inout SnapshotWriter) {
         out.int(count)
         out.int(keysByteCount)
+        out.reserve(keysByteCount)
         for id in 0..<count { out.raw(keyBytes(id)) }
     }
 

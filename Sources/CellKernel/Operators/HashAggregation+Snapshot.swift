@@ -8,10 +8,11 @@ extension HashAggregation {
         var snapshot = StateSnapshot()
         snapshot.planSignature = Self.signature(keys: keys, aggregates: aggregates, columnNames: columnNames)
         var out = SnapshotWriter()
+        out.reserve(32 + table.keysByteCount + states.reduce(0) { $0 + $1.fixedWidthSnapshotBytes })
         table.write(to: &out)
         out.int(states.count)
         for state in states { state.write(to: &out) }
-        snapshot.groupState = out.bytes
+        snapshot.groupState = out.finish()
         return snapshot
     }
 

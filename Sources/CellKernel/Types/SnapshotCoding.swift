@@ -21,6 +21,40 @@ struct SnapshotWriter {
     mutating func string(_ value: String) { blob(value.utf8) }
 
     mutating func raw(_ value: some Collection<UInt8>) { bytes.append(contentsOf: value) }
+
+    /// Many values as ``i64(_:)`` or ``f64(_:)`` would write them one by one: in one copy,
+    /// since on a little-endian host their memory already is those bytes (a checkpoint of
+    /// 100k groups writes hundreds of thousands of them).
+    mutating func words<T: FixedWidthInteger>(_ values: [T]) {
+        #if _endian(little)
+        values.withUnsafeBytes { bytes.append(contentsOf: $0) }
+        #else
+        for v in values { withUnsafeBytes(of: v.littleEndian) { bytes.append(contentsOf: $0) } }
+        #endif
+    }
+
+    mutating func words(_ values: [Double]) {
+        #if _endian(little)
+        values.withUnsafeBytes { bytes.append(contentsOf: $0) }
+        #else
+        for v in values { f64(v) }
+        #endif
+    }
+
+    /// Room for `count` more bytes, so a big state grows its buffer once, not by doublings.
+    mutating func reserve(_ count: Int) { bytes.reserveCapacity(bytes.count + count) }
+
+    /// Overwrites the 8 bytes at `offset` with `value` (a length known only at the end).
+    mutating func patch(_ value: UInt64, at offset: Int) {
+        withUnsafeBytes(of: value.littleEndian) { bytes.replaceSubrange(offset..<(offset + 8), with: $0) }
+    }
+
+    /// The bytes written, moved out (no copy of a large buffer).
+    mutating func finish() -> [UInt8] {
+        var taken: [UInt8] = []
+        swap(&taken, &bytes)
+        return taken
+    }
 }
 
 /// Reads what ``SnapshotWriter`` wrote, checking every length against the bytes left, so a

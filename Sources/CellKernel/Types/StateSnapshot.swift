@@ -69,6 +69,8 @@ public struct StateSnapshot: Sendable, Equatable {
     /// The snapshot as bytes, for a checkpoint file.
     public var bytes: [UInt8] {
         var out = SnapshotWriter()
+        out.reserve(128 + offsets.next.keys.reduce(0) { $0 + $1.utf8.count + 16 } + 8 * eventTimes.count
+                    + operatorStates.reduce(0) { $0 + $1.signature.utf8.count + $1.bytes.count + 16 })
         out.raw(Self.magic)
         out.u16(Self.formatVersion)
         out.u64(0)  // the length, patched below
@@ -89,9 +91,8 @@ public struct StateSnapshot: Sendable, Equatable {
         }
         out.int(eventTimes.count)
         for time in eventTimes { out.i64(time) }
-        var bytes = out.bytes
-        let length = UInt64(bytes.count + 8)
-        withUnsafeBytes(of: length.littleEndian) { bytes.replaceSubrange(10..<18, with: $0) }
+        out.patch(UInt64(out.bytes.count + 8), at: 10)
+        var bytes = out.finish()
         withUnsafeBytes(of: snapshotChecksum(bytes[...]).littleEndian) { bytes.append(contentsOf: $0) }
         return bytes
     }
