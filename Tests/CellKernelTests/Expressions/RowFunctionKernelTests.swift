@@ -1,30 +1,24 @@
 @testable import CellKernel
 import Testing
+import TransactionGenerator
 
 // The row functions' column kernels against the row-at-a-time path they stand in for: the same
 // inputs through `RowFunctions.apply` with and without kernels must give the same bytes, numbers
 // (to the bit, so the sign of a zero counts) and NULLs, row by row. Each test also checks that
 // the kernel answered most rows itself, so a kernel that always declined would fail it.
 
-/// A small seeded generator, so a failure repeats.
-private struct Mixer {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-    mutating func below(_ n: Int) -> Int { Int(next() % UInt64(n)) }
-    mutating func pick<T>(_ options: [T]) -> T { options[below(options.count)] }
+// Seeded generators (CellsRandom), so a failure repeats.
+
+extension CellsRandom {
+    fileprivate mutating func below(_ n: Int) -> Int { Int(next() % UInt64(n)) }
+    fileprivate mutating func pick<T>(_ options: [T]) -> T { options[below(options.count)] }
 }
 
 private let rows = 4_000
 
 /// Texts people group and filter on, with the cases the kernels must hand back to the row path:
 /// non-ASCII (one, two, three and four UTF-8 bytes, a combining mark), invalid UTF-8, and NULLs.
-private func texts(_ mixer: inout Mixer) -> Column {
+private func texts(_ mixer: inout CellsRandom) -> Column {
     let ascii = ["", " ", "  ", "a", " a", "a ", "  a b  ", "4163944681626021", "Visa", "Mercado 1240",
                  "approved", "declined", "%", "_", "a_c", "abc", "aXc", "ab", "Sao Paulo", "\t x \t", "abcabcabc",
                  "a%b", "a\\b", "2024-01-01T00:00:00.000Z", String(repeating: "long text ", count: 12)]
@@ -41,7 +35,7 @@ private func texts(_ mixer: inout Mixer) -> Column {
     return column
 }
 
-private func integers(_ mixer: inout Mixer, _ interesting: [Int64], nulls: Bool = true) -> Column {
+private func integers(_ mixer: inout CellsRandom, _ interesting: [Int64], nulls: Bool = true) -> Column {
     var column = Column(type: .int, capacity: rows)
     for _ in 0..<rows {
         if nulls && mixer.below(25) == 0 { column.appendNull(); continue }
@@ -86,7 +80,7 @@ private func expectSameResults(_ function: RowFunction, _ inputs: [Column], type
 
 @Suite struct RowFunctionKernelTests {
     @Test func substringMatchesTheRowPath() {
-        var mixer = Mixer(state: 1)
+        var mixer = CellsRandom(seed: 1)
         let positions: [Int64] = [0, 1, 2, 3, 5, 9, 16, 17, 100, -1, -2, -3, -16, -17, -100,
                                   Int64(Int32.max), Int64(Int32.min), Int64(Int32.max) + 1, 4_294_967_298, .min, .max]
         let lengths: [Int64] = [0, 1, 2, 3, 6, 16, 100, -1, -5, Int64(Int32.max), Int64(Int32.min), .min, .max]
@@ -97,7 +91,7 @@ private func expectSameResults(_ function: RowFunction, _ inputs: [Column], type
     }
 
     @Test func trimsMatchTheRowPath() {
-        var mixer = Mixer(state: 2)
+        var mixer = CellsRandom(seed: 2)
         let text = texts(&mixer)
         for function in [RowFunction.trim, .ltrim, .rtrim] {
             #expect(expectSameResults(function, [text], type: .string) > rows * 3 / 4)
@@ -105,7 +99,7 @@ private func expectSameResults(_ function: RowFunction, _ inputs: [Column], type
     }
 
     @Test func likeMatchesTheRowPath() {
-        var mixer = Mixer(state: 3)
+        var mixer = CellsRandom(seed: 3)
         let text = texts(&mixer)
         for pattern in ["", "%", "%%", "_", "__", "a", "a%", "%a", "%a%", "a_c", "%b%c%", "_b%", "A%", "Visa",
                         "Mercado%", "%1240", "4163%", "\\%", "a\\%b", "%\\_%", "a\\\\b", "\\", "abc\\", "%abc%abc",
@@ -117,7 +111,7 @@ private func expectSameResults(_ function: RowFunction, _ inputs: [Column], type
     }
 
     @Test func datePartsMatchTheRowPath() {
-        var mixer = Mixer(state: 4)
+        var mixer = CellsRandom(seed: 4)
         let micros: [Int64] = [0, -1, 1, 86_400_000_000 - 1, 86_400_000_000, -86_400_000_000, 1_704_112_496_000_000,
                                253_402_300_799_999_999, -62_135_596_800_000_000, .min, .max, .min + 1, .max - 1]
         let days: [Int64] = [0, -1, 1, 19_723, 2_932_896, -719_162, Int64(Int32.max), Int64(Int32.min)]
@@ -131,7 +125,7 @@ private func expectSameResults(_ function: RowFunction, _ inputs: [Column], type
     }
 
     @Test func roundMatchesTheRowPath() {
-        var mixer = Mixer(state: 5)
+        var mixer = CellsRandom(seed: 5)
         var column = Column(type: .double, capacity: rows)
         let special: [Double] = [0, -0.0, 0.5, -0.5, 2.5, 2.675, 1.005, -1.005, 0.125, 0.045, 1e-300, 5e-324, -5e-324,
                                  1e300, .nan, .infinity, -.infinity, .greatestFiniteMagnitude, 1_099_511_627_775.5,
