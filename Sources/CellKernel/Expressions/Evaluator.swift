@@ -71,7 +71,9 @@ enum Evaluator {
 }
 
 /// Validity of a result that is NULL wherever any input is.
-func combinedValidity(_ columns: Column...) -> [Bool] {
+func combinedValidity(_ columns: Column...) -> [Bool] { combinedValidity(columns) }
+
+func combinedValidity(_ columns: [Column]) -> [Bool] {
     let withNulls = columns.filter { !$0.validity.isEmpty }
     guard let first = withNulls.first else { return [] }
     var validity = first.validity

@@ -12,7 +12,7 @@ struct RowKernel {
     private enum Loop {
         case substring(ByteVector, positions: [Int64], lengths: [Int64]?)
         case trim(ByteVector, leading: Bool, trailing: Bool)
-        case like(ByteVector, ASCIILikePattern)
+        case like(ByteVector, LikePattern)
         case datePart([Int64], RowFunction, isDate: Bool)
         case round([Double], scale: Int)
     }
@@ -35,7 +35,8 @@ struct RowKernel {
             guard let text = strings(0), type == .string else { return nil }
             loop = .trim(text, leading: function != .rtrim, trailing: function != .ltrim)
         case .like(let pattern):
-            guard let text = strings(0), type == .boolean, let compiled = ASCIILikePattern(pattern) else { return nil }
+            let compiled = LikePattern(pattern)
+            guard let text = strings(0), type == .boolean, compiled.isASCII else { return nil }
             loop = .like(text, compiled)
         case .year, .month, .day, .hour, .minute, .second:
             guard let values = integers(0), inputs[0].type == .timestamp || inputs[0].type == .date,
@@ -48,11 +49,7 @@ struct RowKernel {
         default:
             return nil
         }
-        valid = inputs.reduce([]) { valid, input in
-            guard !input.validity.isEmpty else { return valid }
-            guard !valid.isEmpty else { return input.validity }
-            return zip(valid, input.validity).map { $0 && $1 }
-        }
+        valid = combinedValidity(inputs)
     }
 
     /// Appends the results of rows `0..<count` to `out`, calling `otherwise` for each row the
@@ -82,7 +79,7 @@ struct RowKernel {
                 Self.forEachText(text, count) { row, element in
                     if isNull(row) { out.appendNull(); return }
                     guard Self.isASCII(element) else { return otherwise(row, &out) }
-                    out.append(pattern.matches(element))
+                    out.append(pattern.matches(ascii: element))
                 }
             case .datePart(let values, let part, let isDate):
                 for row in 0..<count {
@@ -138,6 +135,7 @@ struct RowKernel {
         return start < count ? start..<end : 0..<0
     }
 
+    /// `year(x)` … `second(x)` of a TIMESTAMP's microseconds or a DATE's days.
     static func datePart(_ part: RowFunction, _ value: Int64, isDate: Bool) -> Int64 {
         // A DATE's parts come from its days, so dates beyond the TIMESTAMP range still have them.
         let seconds = isDate ? 0 : TimeText.floorMod(value, TimeText.microsPerDay) / TimeText.microsPerSecond
@@ -178,48 +176,5 @@ struct RowKernel {
 
     private static let powersOfTen: [Double] = (0...largestRoundingScale).map { scale in
         (0..<scale).reduce(1.0) { value, _ in value * 10 }
-    }
-}
-
-/// A LIKE pattern of ASCII characters only, matched against ASCII text byte by byte: on such
-/// text a code point is a byte, so this gives ``LikePattern``'s answers.
-struct ASCIILikePattern: Sendable {
-    /// A literal byte, or -1 for `%` and -2 for `_`.
-    private let pieces: [Int16]
-
-    init?(_ pattern: String) {
-        var pieces: [Int16] = []
-        var escape = false
-        for byte in pattern.utf8 {
-            guard byte < 0x80 else { return nil }
-            if escape { pieces.append(Int16(byte)); escape = false; continue }
-            switch byte {
-            case UInt8(ascii: "\\"): escape = true
-            case UInt8(ascii: "%"): pieces.append(-1)
-            case UInt8(ascii: "_"): pieces.append(-2)
-            default: pieces.append(Int16(byte))
-            }
-        }
-        self.pieces = pieces
-    }
-
-    /// The same walk as ``LikePattern/matches(_:)``: backtracking to the last `%` only.
-    func matches(_ text: UnsafeRawBufferPointer) -> Bool {
-        pieces.withUnsafeBufferPointer { pieces in
-            var p = 0, t = 0, starP = -1, starT = 0
-            while t < text.count {
-                if p < pieces.count {
-                    let piece = pieces[p]
-                    if piece == -1 { starP = p; starT = t; p += 1; continue }
-                    if piece == -2 || piece == Int16(text[t]) { p += 1; t += 1; continue }
-                }
-                guard starP >= 0 else { return false }
-                p = starP + 1
-                starT += 1
-                t = starT
-            }
-            while p < pieces.count && pieces[p] == -1 { p += 1 }
-            return p == pieces.count
-        }
     }
 }

@@ -60,17 +60,8 @@ enum RowFunctions {
             // Spark counts code points (UTF8String.numChars), not grapheme clusters.
             let characters = Array(text(0).unicodeScalars)
             guard let pos = int(1) else { return .null }
-            // Positions and lengths are INTs in Spark (a wider argument is cast, wrapping).
-            let p = Int(Int32(truncatingIfNeeded: pos))
-            let length = args.count > 2 ? Int(Int32(truncatingIfNeeded: int(2) ?? 0)) : Int(Int32.max)
-            // Spark: 1-based; 0 acts as 1; negative counts from the end.
-            var start = p > 0 ? p - 1 : (p == 0 ? 0 : characters.count + p)
-            var end = length < 0 ? start : start + length
-            start = max(0, start)
-            end = min(characters.count, max(end, start))
-            var out = String.UnicodeScalarView()
-            if start < characters.count { out.append(contentsOf: characters[start..<end]) }
-            return .string(String(out))
+            let window = RowKernel.substringWindow(count: characters.count, position: pos, length: args.count > 2 ? int(2) ?? 0 : nil)
+            return .string(String(String.UnicodeScalarView(characters[window])))
         // Spark's one-argument trims remove the space character (U+0020) only.
         case .trim: return .string(trimSpaces(text(0), leading: true, trailing: true))
         case .ltrim: return .string(trimSpaces(text(0), leading: true, trailing: false))
@@ -140,18 +131,7 @@ enum RowFunctions {
             return .string(DatePattern(pattern).format(micros))
         case .year, .month, .day, .hour, .minute, .second:
             guard case .int(let v) = args[0] else { return .null }
-            // A DATE's parts come from its days, so dates beyond the TIMESTAMP range still have them.
-            let days = inputs[0].type == .date ? v : TimeText.floorDiv(v, TimeText.microsPerDay)
-            let (y, m, d) = TimeText.civil(days: days)
-            let seconds = inputs[0].type == .date ? 0 : TimeText.floorMod(v, TimeText.microsPerDay) / TimeText.microsPerSecond
-            switch function {
-            case .year: return .int(y)
-            case .month: return .int(m)
-            case .day: return .int(d)
-            case .hour: return .int(seconds / 3600)
-            case .minute: return .int(seconds / 60 % 60)
-            default: return .int(seconds % 60)
-            }
+            return .int(RowKernel.datePart(function, v, isDate: inputs[0].type == .date))
         case .like:
             return .bool(like?.matches(text(0)) ?? false)
         case .rlike:
@@ -255,45 +235,57 @@ enum RowFunctions {
 /// SQL LIKE: `%` any run, `_` one character, `\` escapes. Characters are code points, as in
 /// Spark (whose LIKE is a Java regex with DOTALL): `_` matches a newline, and a precomposed `é`
 /// is not `e` followed by a combining accent.
-struct LikePattern {
-    private enum Piece { case any, one, literal(Unicode.Scalar) }
-    private let pieces: [Piece]
+struct LikePattern: Sendable {
+    /// A code point, or ``any`` for `%` and ``one`` for `_`.
+    private let pieces: [Int32]
+    private static let any: Int32 = -1, one: Int32 = -2
+    /// Whether every literal is ASCII.
+    let isASCII: Bool
 
     init(_ pattern: String) {
-        var pieces: [Piece] = []
+        var pieces: [Int32] = []
         var escape = false
         for c in pattern.unicodeScalars {
-            if escape { pieces.append(.literal(c)); escape = false; continue }
+            if escape { pieces.append(Int32(c.value)); escape = false; continue }
             switch c {
             case "\\": escape = true
-            case "%": pieces.append(.any)
-            case "_": pieces.append(.one)
-            default: pieces.append(.literal(c))
+            case "%": pieces.append(Self.any)
+            case "_": pieces.append(Self.one)
+            default: pieces.append(Int32(c.value))
             }
         }
         self.pieces = pieces
+        isASCII = pieces.allSatisfy { $0 < 0x80 }
     }
 
     func matches(_ text: String) -> Bool {
-        let chars = Array(text.unicodeScalars)
-        // Backtracking over the last `%` only: linear for the patterns people write.
-        var p = 0, t = 0, starP = -1, starT = 0
-        while t < chars.count {
-            if p < pieces.count {
-                switch pieces[p] {
-                case .any: starP = p; starT = t; p += 1; continue
-                case .one: p += 1; t += 1; continue
-                case .literal(let c) where c == chars[t]: p += 1; t += 1; continue
-                default: break
+        matches(Array(text.unicodeScalars)) { Int32($0.value) }
+    }
+
+    /// The match on ASCII text's bytes, where a byte is a code point.
+    func matches(ascii text: UnsafeRawBufferPointer) -> Bool {
+        matches(text) { Int32($0) }
+    }
+
+    private func matches<Text: RandomAccessCollection<Element>, Element>(_ text: Text, _ code: (Element) -> Int32) -> Bool
+    where Text.Index == Int {
+        pieces.withUnsafeBufferPointer { pieces in
+            // Backtracking over the last `%` only: linear for the patterns people write.
+            var p = 0, t = text.startIndex, starP = -1, starT = text.startIndex
+            while t < text.endIndex {
+                if p < pieces.count {
+                    let piece = pieces[p]
+                    if piece == Self.any { starP = p; starT = t; p += 1; continue }
+                    if piece == Self.one || piece == code(text[t]) { p += 1; t += 1; continue }
                 }
+                guard starP >= 0 else { return false }
+                p = starP + 1
+                starT += 1
+                t = starT
             }
-            guard starP >= 0 else { return false }
-            p = starP + 1
-            starT += 1
-            t = starT
+            while p < pieces.count && pieces[p] == Self.any { p += 1 }
+            return p == pieces.count
         }
-        while p < pieces.count, case .any = pieces[p] { p += 1 }
-        return p == pieces.count
     }
 }
 

@@ -1,11 +1,11 @@
 extension AggregateState {
-    /// One aggregate's state for a snapshot: its function, then each per-group array with its
-    /// length (arrays an aggregate does not use are empty, and stay so).
     /// The bytes ``write(to:)`` takes for the per-group numbers (the bulk of most states).
     var fixedWidthSnapshotBytes: Int {
         64 + 9 * counts.count + 8 * (integers.count + doubles.count + compensation.count) + 16 * decimals.count
     }
 
+    /// One aggregate's state for a snapshot: its function, then each per-group array with its
+    /// length (arrays an aggregate does not use are empty, and stay so).
     func write(to out: inout SnapshotWriter) {
         out.string(spec.function.rawValue)
         out.reserve(fixedWidthSnapshotBytes)
