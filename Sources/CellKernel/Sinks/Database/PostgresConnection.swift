@@ -13,6 +13,7 @@ import Glibc
 /// a COMMIT on the new connection would otherwise "succeed" with nothing to commit.
 final class PostgresConnection {
     let settings: PostgresSettings
+    private let libpq: cells_libpq
     /// Checked while waiting on the server; true gives up the call (and the connection).
     var shouldStop: () -> Bool = { false }
     private var handle: OpaquePointer?
@@ -25,18 +26,19 @@ final class PostgresConnection {
     var place: String { settings.place }
 
     /// Whether a transaction is open on the connection (BEGIN ran, COMMIT or ROLLBACK not yet).
-    var inTransaction: Bool { handle.map { PQtransactionStatus($0) != PQTRANS_IDLE } ?? false }
+    var inTransaction: Bool { handle.map { libpq.PQtransactionStatus($0) != PQTRANS_IDLE } ?? false }
 
     /// Connects now, so that a wrong password or an unreachable server shows at START.
     init(settings: PostgresSettings) throws(DatabaseError) {
         self.settings = settings
+        self.libpq = try LibPQ.functions()
         try connect()
     }
 
     deinit { close() }
 
     func close() {
-        if let handle { PQfinish(handle) }
+        if let handle { libpq.PQfinish(handle) }
         handle = nil
     }
 
@@ -50,8 +52,8 @@ final class PostgresConnection {
         let deadline = settings.queryTimeout.map { ContinuousClock.now + $0 }
         // Without parameters, the simple protocol: it allows several statements in one text.
         let sent = CStrings(parameters)
-        let accepted = parameters.isEmpty ? PQsendQuery(connection, sql) : sent.pointers.withUnsafeBufferPointer { values in
-            PQsendQueryParams(connection, sql, Int32(parameters.count), nil, values.baseAddress, nil, nil, 0)
+        let accepted = parameters.isEmpty ? libpq.PQsendQuery(connection, sql) : sent.pointers.withUnsafeBufferPointer { values in
+            libpq.PQsendQueryParams(connection, sql, Int32(parameters.count), nil, values.baseAddress, nil, nil, 0)
         }
         guard accepted == 1 else { throw failure(nil, connection, doing: what) }
         try flush(connection, until: deadline, doing: what)
@@ -68,12 +70,12 @@ final class PostgresConnection {
               produce: (inout [UInt8]) throws(DatabaseError) -> Bool) throws(DatabaseError) -> Int {
         let connection = try ready(for: sql, doing: what)
         let deadline = settings.queryTimeout.map { ContinuousClock.now + $0 }
-        guard PQsendQuery(connection, sql) == 1 else { throw failure(nil, connection, doing: what) }
+        guard libpq.PQsendQuery(connection, sql) == 1 else { throw failure(nil, connection, doing: what) }
         try flush(connection, until: deadline, doing: what)
         let started = try results(connection, until: deadline, doing: what)
-        defer { started.forEach { PQclear($0) } }
-        guard let last = started.last, PQresultStatus(last) == PGRES_COPY_IN else {
-            throw failure(started.last { PQresultStatus($0) == PGRES_FATAL_ERROR } ?? started.last, connection, doing: what)
+        defer { started.forEach { libpq.PQclear($0) } }
+        guard let last = started.last, libpq.PQresultStatus(last) == PGRES_COPY_IN else {
+            throw failure(started.last { libpq.PQresultStatus($0) == PGRES_FATAL_ERROR } ?? started.last, connection, doing: what)
         }
         var buffer: [UInt8] = []
         buffer.reserveCapacity(Self.chunkSize + 4096)
@@ -89,7 +91,7 @@ final class PostgresConnection {
             if !more { break }
         }
         while true {
-            let ended = abandoned.map { PQputCopyEnd(connection, settings.scrub($0.message)) } ?? PQputCopyEnd(connection, nil)
+            let ended = abandoned.map { libpq.PQputCopyEnd(connection, settings.scrub($0.message)) } ?? libpq.PQputCopyEnd(connection, nil)
             if ended == 1 { break }
             guard ended == 0 else { throw failure(nil, connection, doing: what) }
             try wait(connection, reading: false, writing: true, until: deadline, doing: what)
@@ -104,7 +106,7 @@ final class PostgresConnection {
         }
         if let abandoned { throw abandoned }
         transactionOpen = inTransaction
-        return PQcmdTuples(result.handle).flatMap { Int(String(cString: $0)) } ?? 0
+        return libpq.PQcmdTuples(result.handle).flatMap { Int(String(cString: $0)) } ?? 0
     }
 
     /// How many bytes of COPY text go to libpq at a time.
@@ -117,7 +119,7 @@ final class PostgresConnection {
         let names = Array(settings.keywords.keys)
         let keywords = CStrings(names), values = CStrings(names.map { settings.keywords[$0] })
         let started = keywords.pointers.withUnsafeBufferPointer { k in
-            values.pointers.withUnsafeBufferPointer { v in PQconnectStartParams(k.baseAddress, v.baseAddress, 0) }
+            values.pointers.withUnsafeBufferPointer { v in libpq.PQconnectStartParams(k.baseAddress, v.baseAddress, 0) }
         }
         guard let connection = started else {
             throw DatabaseError(.unreachable, "cannot connect to PostgreSQL at \(place): out of memory")
@@ -125,7 +127,7 @@ final class PostgresConnection {
         let deadline = ContinuousClock.now + settings.connectTimeout
         var polling = PGRES_POLLING_WRITING
         do {
-            while PQstatus(connection) != CONNECTION_BAD {
+            while libpq.PQstatus(connection) != CONNECTION_BAD {
                 switch polling {
                 case PGRES_POLLING_OK:
                     try prepare(connection)
@@ -138,35 +140,35 @@ final class PostgresConnection {
                 default:
                     break
                 }
-                polling = PQconnectPoll(connection)
+                polling = libpq.PQconnectPoll(connection)
                 if polling == PGRES_POLLING_FAILED { break }
             }
         } catch {
-            PQfinish(connection)
+            libpq.PQfinish(connection)
             throw error
         }
         let error = connectFailure(errorText(connection))
-        PQfinish(connection)
+        libpq.PQfinish(connection)
         throw error
     }
 
     /// The session as cells reads and writes values: ISO dates, UTC, doubles printed exactly,
     /// and the server held to the query timeout as well.
     private func prepare(_ connection: OpaquePointer) throws(DatabaseError) {
-        PQsetNoticeProcessor(connection, { _, _ in }, nil)
-        guard PQsetnonblocking(connection, 1) == 0 else { throw connectFailure(errorText(connection)) }
+        _ = libpq.PQsetNoticeProcessor(connection, { _, _ in }, nil)
+        guard libpq.PQsetnonblocking(connection, 1) == 0 else { throw connectFailure(errorText(connection)) }
         let timeout = settings.queryTimeout.map { "\($0.components.seconds * 1000)" } ?? "0"
         var sql = "SET DateStyle = 'ISO, MDY'; SET TimeZone = 'UTC'; SET extra_float_digits = 3; "
             + "SET IntervalStyle = 'iso_8601'; SET statement_timeout = \(timeout)"
         // A statement given up on (a deadline, a stop) is ended by the server within a second,
         // its transaction rolled back, rather than running on for nobody (PostgreSQL 14 on).
-        if PQserverVersion(connection) >= 140_000 { sql += "; SET client_connection_check_interval = 1000" }
+        if libpq.PQserverVersion(connection) >= 140_000 { sql += "; SET client_connection_check_interval = 1000" }
         let deadline = ContinuousClock.now + settings.connectTimeout
-        guard PQsendQuery(connection, sql) == 1 else { throw connectFailure(errorText(connection)) }
+        guard libpq.PQsendQuery(connection, sql) == 1 else { throw connectFailure(errorText(connection)) }
         try flush(connection, until: deadline, doing: "setting up the session")
         let answers = try results(connection, until: deadline, doing: "setting up the session")
-        defer { answers.forEach { PQclear($0) } }
-        if let failed = answers.first(where: { PQresultStatus($0) != PGRES_COMMAND_OK }) {
+        defer { answers.forEach { libpq.PQclear($0) } }
+        if let failed = answers.first(where: { libpq.PQresultStatus($0) != PGRES_COMMAND_OK }) {
             throw DatabaseError(.refused, "PostgreSQL at \(place) refused the session's settings: \(serverMessage(failed))")
         }
     }
@@ -182,13 +184,13 @@ final class PostgresConnection {
                 try checkTransactionNotLost()
             }
         }
-        if handle.map({ PQstatus($0) != CONNECTION_OK }) ?? true {
+        if handle.map({ libpq.PQstatus($0) != CONNECTION_OK }) ?? true {
             // A connection found broken counts as broken in whatever transaction it was.
             drop()
             try connect()
         }
         guard let handle else { throw DatabaseError(.unreachable, "cannot connect to PostgreSQL at \(place)") }
-        transactionOpen = PQtransactionStatus(handle) != PQTRANS_IDLE
+        transactionOpen = libpq.PQtransactionStatus(handle) != PQTRANS_IDLE
         return handle
     }
 
@@ -212,12 +214,12 @@ final class PostgresConnection {
     /// Everything libpq holds for the server sent.
     private func flush(_ connection: OpaquePointer, until deadline: ContinuousClock.Instant?, doing what: String) throws(DatabaseError) {
         while true {
-            switch PQflush(connection) {
+            switch libpq.PQflush(connection) {
             case 0: return
             case 1:
                 // The server may be waiting for us to read before it reads more.
                 try wait(connection, reading: true, writing: true, until: deadline, doing: what)
-                guard PQconsumeInput(connection) == 1 else { throw failure(nil, connection, doing: what) }
+                guard libpq.PQconsumeInput(connection) == 1 else { throw failure(nil, connection, doing: what) }
             default:
                 throw failure(nil, connection, doing: what)
             }
@@ -229,17 +231,17 @@ final class PostgresConnection {
         guard !bytes.isEmpty else { return }
         while true {
             let queued = bytes.withUnsafeBufferPointer { buffer in
-                buffer.withMemoryRebound(to: CChar.self) { PQputCopyData(connection, $0.baseAddress, Int32(buffer.count)) }
+                buffer.withMemoryRebound(to: CChar.self) { libpq.PQputCopyData(connection, $0.baseAddress, Int32(buffer.count)) }
             }
             if queued == 1 { break }
             guard queued == 0 else { throw failure(nil, connection, doing: what) }
             try wait(connection, reading: false, writing: true, until: deadline, doing: what)
-            guard PQflush(connection) >= 0 else { throw failure(nil, connection, doing: what) }
+            guard libpq.PQflush(connection) >= 0 else { throw failure(nil, connection, doing: what) }
         }
         // Keeps libpq's buffer from growing with the whole COPY.
-        if PQflush(connection) == 1 {
+        if libpq.PQflush(connection) == 1 {
             try wait(connection, reading: true, writing: true, until: deadline, doing: what)
-            guard PQconsumeInput(connection) == 1, PQflush(connection) >= 0 else { throw failure(nil, connection, doing: what) }
+            guard libpq.PQconsumeInput(connection) == 1, libpq.PQflush(connection) >= 0 else { throw failure(nil, connection, doing: what) }
         }
     }
 
@@ -248,18 +250,18 @@ final class PostgresConnection {
                          doing what: String) throws(DatabaseError) -> [OpaquePointer] {
         var collected: [OpaquePointer] = []
         while true {
-            guard PQconsumeInput(connection) == 1 else {
-                collected.forEach { PQclear($0) }
+            guard libpq.PQconsumeInput(connection) == 1 else {
+                collected.forEach { libpq.PQclear($0) }
                 throw failure(nil, connection, doing: what)
             }
-            while PQisBusy(connection) == 0 {
-                guard let result = PQgetResult(connection) else { return collected }
+            while libpq.PQisBusy(connection) == 0 {
+                guard let result = libpq.PQgetResult(connection) else { return collected }
                 collected.append(result)
-                let status = PQresultStatus(result)
+                let status = libpq.PQresultStatus(result)
                 if status == PGRES_COPY_IN || status == PGRES_COPY_OUT { return collected }
             }
             do { try wait(connection, reading: true, writing: false, until: deadline, doing: what) } catch {
-                collected.forEach { PQclear($0) }
+                collected.forEach { libpq.PQclear($0) }
                 throw error
             }
         }
@@ -269,21 +271,21 @@ final class PostgresConnection {
     private func finalResult(_ connection: OpaquePointer, until deadline: ContinuousClock.Instant?,
                              doing what: String) throws(DatabaseError) -> PostgresResult {
         var answers = try results(connection, until: deadline, doing: what)
-        defer { answers.forEach { PQclear($0) } }
+        defer { answers.forEach { libpq.PQclear($0) } }
         if let failed = answers.first(where: {
-            let status = PQresultStatus($0)
+            let status = libpq.PQresultStatus($0)
             return status == PGRES_FATAL_ERROR || status == PGRES_BAD_RESPONSE
         }) {
             throw failure(failed, connection, doing: what)
         }
         guard let last = answers.popLast() else { throw failure(nil, connection, doing: what) }
-        return PostgresResult(last)
+        return PostgresResult(last, libpq)
     }
 
     /// Waits until the socket is ready, in slices short enough to notice ``shouldStop``.
     private func wait(_ connection: OpaquePointer, reading: Bool, writing: Bool, until deadline: ContinuousClock.Instant?,
                       doing what: String) throws(DatabaseError) {
-        let socket = PQsocket(connection)
+        let socket = libpq.PQsocket(connection)
         guard socket >= 0 else { throw failure(nil, connection, doing: what) }
         var events: Int16 = 0
         if reading { events |= Int16(POLLIN) }
@@ -323,8 +325,8 @@ final class PostgresConnection {
     /// What went wrong with `result` (or, without one, with the connection), classified: the
     /// connection's loss, a server shutting down or a timeout are worth retrying.
     private func failure(_ result: OpaquePointer?, _ connection: OpaquePointer, doing what: String) -> DatabaseError {
-        let broken = PQstatus(connection) == CONNECTION_BAD
-        let state = result.flatMap { PQresultErrorField($0, cells_pq_diag_sqlstate()) }.map { String(cString: $0) } ?? ""
+        let broken = libpq.PQstatus(connection) == CONNECTION_BAD
+        let state = result.flatMap { libpq.PQresultErrorField($0, cells_pq_diag_sqlstate()) }.map { String(cString: $0) } ?? ""
         let message = result.map(serverMessage) ?? errorText(connection)
         if broken || state.hasPrefix("08") || Self.transientStates.contains(state) {
             // The server ended the session (shutting down, a connection fault): it is over
@@ -334,7 +336,7 @@ final class PostgresConnection {
                                         : "is PostgreSQL running? check 'url'"
             return scrubbed(DatabaseError(.unreachable, "lost PostgreSQL at \(place) while \(what): \(message)", hint: hint))
         }
-        let hint = result.flatMap { PQresultErrorField($0, cells_pq_diag_message_hint()) }.map { String(cString: $0) }
+        let hint = result.flatMap { libpq.PQresultErrorField($0, cells_pq_diag_message_hint()) }.map { String(cString: $0) }
         return scrubbed(DatabaseError(.refused, "PostgreSQL at \(place) refused \(what): \(message)", hint: hint))
     }
 
@@ -375,14 +377,14 @@ final class PostgresConnection {
 
     /// libpq's message for the connection, on one line and without a password.
     private func errorText(_ connection: OpaquePointer) -> String {
-        oneLine(PQerrorMessage(connection).map { String(cString: $0) } ?? "")
+        oneLine(libpq.PQerrorMessage(connection).map { String(cString: $0) } ?? "")
     }
 
     /// The server's message for a failed statement: its primary text and detail.
     private func serverMessage(_ result: OpaquePointer) -> String {
-        let primary = PQresultErrorField(result, cells_pq_diag_message_primary()).map { String(cString: $0) }
-        let detail = PQresultErrorField(result, cells_pq_diag_message_detail()).map { String(cString: $0) }
-        guard let primary else { return oneLine(PQresultErrorMessage(result).map { String(cString: $0) } ?? "") }
+        let primary = libpq.PQresultErrorField(result, cells_pq_diag_message_primary()).map { String(cString: $0) }
+        let detail = libpq.PQresultErrorField(result, cells_pq_diag_message_detail()).map { String(cString: $0) }
+        guard let primary else { return oneLine(libpq.PQresultErrorMessage(result).map { String(cString: $0) } ?? "") }
         return oneLine(detail.map { "\(primary) (\($0))" } ?? primary)
     }
 
@@ -396,23 +398,28 @@ final class PostgresConnection {
 /// A statement's result rows, freed with it.
 final class PostgresResult {
     let handle: OpaquePointer
+    private let libpq: cells_libpq
 
-    init(_ handle: OpaquePointer) { self.handle = handle }
-    deinit { PQclear(handle) }
+    init(_ handle: OpaquePointer, _ libpq: cells_libpq) {
+        self.handle = handle
+        self.libpq = libpq
+    }
 
-    var rowCount: Int { Int(PQntuples(handle)) }
-    var columnCount: Int { Int(PQnfields(handle)) }
+    deinit { libpq.PQclear(handle) }
+
+    var rowCount: Int { Int(libpq.PQntuples(handle)) }
+    var columnCount: Int { Int(libpq.PQnfields(handle)) }
 
     /// The text of one value, without copying; nil for NULL.
     func withValue<R>(row: Int, column: Int, _ body: (UnsafeRawBufferPointer?) throws(DatabaseError) -> R) throws(DatabaseError) -> R {
         let (r, c) = (Int32(row), Int32(column))
-        guard PQgetisnull(handle, r, c) == 0, let value = PQgetvalue(handle, r, c) else { return try body(nil) }
-        return try body(UnsafeRawBufferPointer(start: value, count: Int(PQgetlength(handle, r, c))))
+        guard libpq.PQgetisnull(handle, r, c) == 0, let value = libpq.PQgetvalue(handle, r, c) else { return try body(nil) }
+        return try body(UnsafeRawBufferPointer(start: value, count: Int(libpq.PQgetlength(handle, r, c))))
     }
 
     func string(row: Int, column: Int) -> String? {
         let (r, c) = (Int32(row), Int32(column))
-        guard PQgetisnull(handle, r, c) == 0, let value = PQgetvalue(handle, r, c) else { return nil }
+        guard libpq.PQgetisnull(handle, r, c) == 0, let value = libpq.PQgetvalue(handle, r, c) else { return nil }
         return String(cString: value)
     }
 }

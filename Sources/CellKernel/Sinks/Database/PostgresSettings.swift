@@ -88,14 +88,15 @@ struct PostgresSettings: Sendable {
     /// libpq's keywords of a `postgresql://` URI, as libpq itself reads it (percent-decoding,
     /// IPv6 hosts in brackets, several hosts, query parameters).
     private static func parse(_ uri: String, scrubbed: (String) -> String) throws(DatabaseError) -> [String: String] {
+        let libpq = try LibPQ.functions()
         var message: UnsafeMutablePointer<CChar>?
-        guard let options = PQconninfoParse(uri, &message) else {
+        guard let options = libpq.PQconninfoParse(uri, &message) else {
             let reason = message.map { String(cString: $0).trimmingASCIIWhitespace() } ?? "out of memory"
-            if let message { PQfreemem(message) }
+            if let message { libpq.PQfreemem(message) }
             throw DatabaseError(.invalid, "'url' is not a PostgreSQL URL libpq reads: \(scrubbed(reason))",
                                 hint: "write 'postgresql://user@host:5432/db', percent-encoding '@', ':' and '/' in the user and password")
         }
-        defer { PQconninfoFree(options) }
+        defer { libpq.PQconninfoFree(options) }
         var keywords: [String: String] = [:]
         var option = options
         while let keyword = option.pointee.keyword {
