@@ -1,6 +1,7 @@
 # The cells image: built with the official Swift image, run on a slim Debian with only the
-# C libraries cells links (librdkafka, libedit, libsqlite3, libpq). Both stages are Debian 12 (bookworm),
-# so the libraries the binary was linked against are the ones it finds at run time.
+# C libraries cells loads (librdkafka, libedit, libsqlite3; libpq when PostgreSQL is used).
+# Both stages are Debian 12 (bookworm), so the libraries the binary was built against are the
+# ones it finds at run time.
 # Used by docker-compose.yml; on its own: docker build -t cells:0.1.0 . && docker run --rm cells:0.1.0 --help
 
 FROM swift:6.3.1-bookworm AS build
@@ -14,7 +15,8 @@ WORKDIR /src
 COPY . .
 # --static-swift-stdlib links the Swift runtime and Foundation into the binary, so the run
 # stage needs no Swift toolchain and no copied .so files: what is left to load is librdkafka,
-# libedit, libsqlite3, libpq, libstdc++ and libc. Stripped (install -s), the binary is about a quarter smaller.
+# libedit, libsqlite3, libstdc++ and libc (and libpq, opened when PostgreSQL is first used).
+# Stripped (install -s), the binary is about a quarter smaller.
 RUN swift build -c release --product cells --static-swift-stdlib \
  && install -D -s -m 0755 "$(swift build -c release --show-bin-path)/cells" /out/cells
 

@@ -19,7 +19,7 @@ REPS=${BENCH_NOTEBOOK_REPS:-5}
 mkdir -p "$WORK"
 export TZ=UTC
 
-[ -x "$CELLS" ] || { echo "no $CELLS: build it first (swift build -c release)"; exit 1; }
+[ -x "$CELLS" ] || { echo "no $CELLS: build it first (make build, or swift build -c release --static-swift-stdlib)"; exit 1; }
 
 median() { sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 

@@ -17,7 +17,7 @@ REPS=${BENCH_SPARK_REPS:-3}
 mkdir -p "$WORK/spark-input"
 export TZ=UTC
 
-[ -x "$CELLS" ] || { echo "no $CELLS: build it first (swift build -c release --traits SparkConnect --scratch-path .build-spark)"; exit 1; }
+[ -x "$CELLS" ] || { echo "no $CELLS: build it first (swift build -c release --static-swift-stdlib --traits SparkConnect --scratch-path .build-spark)"; exit 1; }
 median() { sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 
 scripts/spark-connect.sh install >/dev/null
