@@ -53,6 +53,16 @@ struct HashAggregation: Sendable {
     /// batch); its groups count as touched by this batch.
     mutating func merge(_ other: HashAggregation) {
         guard other.table.count > 0 else { return }
+        if table.count == 0 {
+            // The first share of a batch into an empty state (a first batch, AVAILABLE NOW):
+            // its table and states become this one's, the same groups in the same order as
+            // inserting them one by one would give, without a lookup and an insert per group,
+            // which ran on one thread while the other cores waited.
+            table = other.table
+            states = other.states
+            markTouched(Array(0..<Int32(table.count)))
+            return
+        }
         let keyColumns = other.table.keyColumns(Array(0..<other.table.count))
         let ids = table.groupIDs(keyColumns, count: other.table.count)
         markTouched(ids)

@@ -63,7 +63,7 @@ final class ScanPipeline: BatchOperator {
             context.outOfRangeTimes += lane.outOfRange
             malformed += lane.scanner.malformed
             dropped += lane.scanner.dropped
-            if let partial = lane.partial {
+            if let partial = lane.takePartial() {
                 aggregate?.merge(partial)
             } else {
                 for index in rows.indices { rows[index].append(contentsOf: lane.rows[index]) }
@@ -119,6 +119,13 @@ final class ScanLane: RecordLane, @unchecked Sendable {
     private(set) var maxEventTime: Int64 = .min
     private(set) var late = 0
     private(set) var outOfRange = 0
+
+    /// The partial aggregation, handed over: the lane keeps no reference to it, so the state
+    /// that takes it in (or over) changes it without copying its arrays first.
+    func takePartial() -> HashAggregation? {
+        defer { partial = nil }
+        return partial
+    }
 
     /// Rows per chunk handed downstream, bounding memory on big micro-batches.
     static let chunkRows = 65_536

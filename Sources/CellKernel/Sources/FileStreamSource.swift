@@ -220,7 +220,10 @@ final class MappedFile: @unchecked Sendable {  // immutable after init
         guard let mapped = mmap(nil, size, PROT_READ, MAP_PRIVATE, fd, 0), mapped != MAP_FAILED else {
             throw SourceError("cannot map \(path): \(String(cString: strerror(errno)))")
         }
-        madvise(mapped, size, MADV_SEQUENTIAL | MADV_WILLNEED)
+        // Two calls: the advice values are not flags (SEQUENTIAL | WILLNEED is WILLNEED alone).
+        // Sequential makes the kernel read further ahead as the lanes fault pages in.
+        madvise(mapped, size, MADV_SEQUENTIAL)
+        madvise(mapped, size, MADV_WILLNEED)
         base = UnsafeRawPointer(mapped)
     }
 
