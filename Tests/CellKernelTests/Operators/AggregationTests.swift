@@ -48,6 +48,35 @@ import Testing
         #expect(once.allGroups().map(\.values) == expected)
     }
 
+    /// What a fused scan does with its threads' partials: the first becomes the empty state,
+    /// the next merges into it; the result is one aggregation over all the rows, every group
+    /// touched, and a later batch's partial merges into what the first two built.
+    @Test func partialsMergedEqualOneAggregationOfAllRows() {
+        let a = Self.rows([(.string("POS"), .double(10), .string("b")), (.string("TEF"), .null, .string("a"))])
+        let b = Self.rows([(.string("Gateway"), .double(1), .null), (.string("POS"), .double(2.5), .string("a"))])
+        let c = Self.rows([(.string("TEF"), .double(4), .string("c"))])
+        func partial(_ batch: Batch) -> HashAggregation {
+            var p = aggregation()
+            p.add(batch)
+            return p
+        }
+        var merged = aggregation()
+        merged.beginBatch()
+        merged.merge(partial(a))
+        merged.merge(partial(b))
+        #expect(merged.touchedGroups()[0].values == [.string("POS"), .string("TEF"), .string("Gateway")])
+        var once = aggregation()
+        once.add(a); once.add(b)
+        #expect(merged.allGroups().map(\.values) == once.allGroups().map(\.values))
+
+        merged.beginBatch()
+        merged.merge(partial(c))
+        once.add(c)
+        #expect(merged.touchedGroups()[0].values == [.string("TEF")])
+        #expect(merged.allGroups().map(\.values) == once.allGroups().map(\.values))
+        #expect(merged.allGroups()[1].values == [.int(2), .int(2), .int(1)])  // count(*) per group
+    }
+
     @Test func globalAggregateWithoutKeys() {
         var agg = HashAggregation(keys: [], aggregates: [AggregateSpec(.countAll, nil), AggregateSpec(.sum, .column(1, .double))])
         agg.add(Self.rows([(.null, .double(1), .null), (.null, .double(2), .null)]))
