@@ -65,6 +65,25 @@ final class JSONDecodingContext: @unchecked Sendable {  // used by one thread at
         var start = range.lowerBound
         while start < limit {
             let lineStart = start
+            // Most lines are one object, its `}` right before the newline: read it without
+            // looking for the newline first (a memchr a line), the parser treating a newline as
+            // the end of the text. Anything else (a blank line, space after the object, an
+            // error) is read again the ordinary way below.
+            for i in 0..<lookup.fieldCount { slots[i].state = .null }
+            let inLine = JSONDocumentParser(scanner: JSONScanner(base: base + lineStart, end: limit - lineStart, stopsAtNewline: true),
+                                            lookup: lookup, slots: slots, memos: memos)
+            let close = inLine.parseObject()
+            if close >= 0, let (end, next) = Self.lineEnd(base, at: lineStart + close, limit: limit) {
+                start = next
+                progress.rows += 1
+                let outcome = JSONRecordDecoder.commit(fields: fields, slots: slots, lookup: lookup, base: base + lineStart, into: &writer)
+                if case .malformed(let why) = outcome {
+                    progress.malformed = (lineStart..<end, why)
+                    break
+                }
+                if progress.rows == maxRows { break }
+                continue
+            }
             let (end, next, isBlank) = JSONLines.line(base, at: start, limit: limit)
             start = next
             guard !isBlank else { continue }
@@ -79,6 +98,16 @@ final class JSONDecodingContext: @unchecked Sendable {  // used by one thread at
         }
         progress.next = min(start, limit)
         return progress
+    }
+
+    /// Where the line ends and the next starts, when `p` (just past a document) is the end of
+    /// its line: a newline (after a `\r` or not) or the end of the text; nil for anything else.
+    @inline(__always)
+    private static func lineEnd(_ base: UnsafePointer<UInt8>, at p: Int, limit: Int) -> (end: Int, next: Int)? {
+        if p == limit { return (p, p) }
+        if base[p] == 0x0A { return (p, p &+ 1) }
+        if base[p] == 0x0D && p &+ 1 < limit && base[p &+ 1] == 0x0A { return (p, p &+ 2) }
+        return nil
     }
 }
 

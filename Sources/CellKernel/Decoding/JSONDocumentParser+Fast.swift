@@ -16,6 +16,14 @@ extension JSONDocumentParser {
     /// then start over.
     @inline(__always)
     func parseWellFormed() -> Bool {
+        let p = parseObject()
+        return p >= 0 && (p == scanner.end || scanner.skipWhitespace(p) == scanner.end)
+    }
+
+    /// Reads the object at the start into the slots, as ``parseWellFormed()`` does; the offset
+    /// just past its closing brace, whatever follows, or -1 where ``parseWellFormed()`` is false.
+    @inline(__always)
+    func parseObject() -> Int {
         let base = scanner.base
         let end = scanner.end
         let runCount = memos.count
@@ -34,22 +42,19 @@ extension JSONDocumentParser {
             } else {
                 let runStart = p
                 if p < end && base[p] <= 0x20 { p = scanner.skipWhitespace(p) }
-                guard p < end else { return false }
+                guard p < end else { return -1 }
                 let opener = base[p]
-                if position > 0 && opener == UInt8(ascii: "}") {
-                    p &+= 1
-                    return p == end || scanner.skipWhitespace(p) == end
-                }
+                if position > 0 && opener == UInt8(ascii: "}") { return p &+ 1 }
                 // `{}` and anything that is not an object are left to the validating parser.
-                guard opener == (position == 0 ? UInt8(ascii: "{") : UInt8(ascii: ",")) else { return false }
+                guard opener == (position == 0 ? UInt8(ascii: "{") : UInt8(ascii: ",")) else { return -1 }
                 p &+= 1
                 if p < end && base[p] <= 0x20 { p = scanner.skipWhitespace(p) }
-                guard p < end, base[p] == UInt8(ascii: "\"") else { return false }
-                guard let (found, keyEnd) = try? readKey(at: p, position: position) else { return false }
+                guard p < end, base[p] == UInt8(ascii: "\"") else { return -1 }
+                guard let (found, keyEnd) = try? readKey(at: p, position: position) else { return -1 }
                 field = found
                 p = keyEnd
                 if p < end && base[p] <= 0x20 { p = scanner.skipWhitespace(p) }
-                guard p < end, base[p] == UInt8(ascii: ":") else { return false }
+                guard p < end, base[p] == UInt8(ascii: ":") else { return -1 }
                 p &+= 1
                 if p < end && base[p] <= 0x20 { p = scanner.skipWhitespace(p) }
                 if position < runCount {
@@ -57,11 +62,11 @@ extension JSONDocumentParser {
                 }
             }
             position &+= 1
-            guard p < end else { return false }
+            guard p < end else { return -1 }
             if base[p] <= 0x20 {
                 // More whitespace before the value than the remembered run had.
                 p = scanner.skipWhitespace(p)
-                guard p < end else { return false }
+                guard p < end else { return -1 }
             }
             let c = base[p]
             if field >= 0 {
@@ -82,10 +87,10 @@ extension JSONDocumentParser {
                         continue
                     }
                 }
-                guard let next = try? readValue(field: field, at: p) else { return false }
+                guard let next = try? readValue(field: field, at: p) else { return -1 }
                 var same = Int(lookup.info[field].nextSameName)
                 while same >= 0 {
-                    guard (try? readValue(field: same, at: p)) != nil else { return false }
+                    guard (try? readValue(field: same, at: p)) != nil else { return -1 }
                     same = Int(lookup.info[same].nextSameName)
                 }
                 p = next
@@ -96,7 +101,7 @@ extension JSONDocumentParser {
             } else {
                 p = skipOther(at: p)
             }
-            guard p >= 0 else { return false }
+            guard p >= 0 else { return -1 }
         }
     }
 

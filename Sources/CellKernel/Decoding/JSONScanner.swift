@@ -10,11 +10,15 @@ struct JSONScanner {
 
     let base: UnsafePointer<UInt8>
     let end: Int
+    /// Whether a newline is the end of the document rather than whitespace: for reading a
+    /// JSON line in a buffer of many without finding its end first (`end` is the buffer's).
+    let stopsAtNewline: Bool
 
     @inline(__always)
-    init(base: UnsafePointer<UInt8>, end: Int) {
+    init(base: UnsafePointer<UInt8>, end: Int, stopsAtNewline: Bool = false) {
         self.base = base
         self.end = end
+        self.stopsAtNewline = stopsAtNewline
     }
 
     /// An error at `p`; at the end of the buffer every problem is really a truncation.
@@ -30,6 +34,7 @@ struct JSONScanner {
             let c = base[p]
             // One comparison settles the common case: every token byte is above 0x20.
             if c > 0x20 || (c != 0x20 && c != 0x0A && c != 0x0D && c != 0x09) { break }
+            if c == 0x0A && stopsAtNewline { break }
             p &+= 1
         }
         return p
