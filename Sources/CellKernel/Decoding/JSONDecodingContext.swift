@@ -65,31 +65,27 @@ final class JSONDecodingContext: @unchecked Sendable {  // used by one thread at
         var start = range.lowerBound
         while start < limit {
             let lineStart = start
+            let end: Int, outcome: JSONDecodeOutcome
             // Most lines are one object, its `}` right before the newline: read it without
             // looking for the newline first (a memchr a line), the parser treating a newline as
             // the end of the text. Anything else (a blank line, space after the object, an
-            // error) is read again the ordinary way below.
+            // error) is read again the ordinary way.
             for i in 0..<lookup.fieldCount { slots[i].state = .null }
             let inLine = JSONDocumentParser(scanner: JSONScanner(base: base + lineStart, end: limit - lineStart, stopsAtNewline: true),
                                             lookup: lookup, slots: slots, memos: memos)
             let close = inLine.parseObject()
-            if close >= 0, let (end, next) = Self.lineEnd(base, at: lineStart + close, limit: limit) {
-                start = next
-                progress.rows += 1
-                let outcome = JSONRecordDecoder.commit(fields: fields, slots: slots, lookup: lookup, base: base + lineStart, into: &writer)
-                if case .malformed(let why) = outcome {
-                    progress.malformed = (lineStart..<end, why)
-                    break
-                }
-                if progress.rows == maxRows { break }
-                continue
-            }
-            let (end, next, isBlank) = JSONLines.line(base, at: start, limit: limit)
-            start = next
-            guard !isBlank else { continue }
-            progress.rows += 1
-            let outcome = JSONRecordDecoder.decodeDocument(UnsafeRawBufferPointer(start: base + lineStart, count: end - lineStart),
+            if close >= 0, let line = Self.lineEnd(base, at: lineStart + close, limit: limit) {
+                (end, start) = line
+                outcome = JSONRecordDecoder.commit(fields: fields, slots: slots, lookup: lookup, base: base + lineStart, into: &writer)
+            } else {
+                let line = JSONLines.line(base, at: start, limit: limit)
+                start = line.next
+                guard !line.isBlank else { continue }
+                end = line.end
+                outcome = JSONRecordDecoder.decodeDocument(UnsafeRawBufferPointer(start: base + lineStart, count: end - lineStart),
                                                            fields: fields, lookup: lookup, slots: slots, memos: memos, into: &writer)
+            }
+            progress.rows += 1
             if case .malformed(let why) = outcome {
                 progress.malformed = (lineStart..<end, why)
                 break
