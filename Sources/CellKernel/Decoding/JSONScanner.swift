@@ -202,6 +202,48 @@ struct JSONScanner {
         var p = start
         let negative = base[p] == UInt8(ascii: "-")
         if negative { p &+= 1 }
+        // Most such numbers have fewer than eight digits before and after the point: each part
+        // is then found and converted from one 8-byte load, without a step per digit. Anything
+        // else (a part that fills its load, no digit, text near the end) goes byte by byte.
+        if p &+ 8 <= end {
+            let word = UnsafeRawPointer(base + p).loadUnaligned(as: UInt64.self)
+            var digits = JSONScanner.nonDigitMask(word).trailingZeroBitCount &>> 3
+            if digits > 0 && digits < 8 {
+                if word & 0xFF == 0x30 { digits = 1 }  // a leading zero is the whole integer part
+                var mantissa = JSONScanner.digitsValue(word, count: digits)
+                var q = p &+ digits
+                var fraction = 0
+                var simple = true
+                if base[q] == UInt8(ascii: ".") {
+                    q &+= 1
+                    if q &+ 8 <= end {
+                        let tail = UnsafeRawPointer(base + q).loadUnaligned(as: UInt64.self)
+                        fraction = JSONScanner.nonDigitMask(tail).trailingZeroBitCount &>> 3
+                        if fraction > 0 && fraction < 8 {
+                            mantissa = mantissa &* JSONScanner.powerOfTen(fraction) &+ JSONScanner.digitsValue(tail, count: fraction)
+                            q &+= fraction
+                        } else {
+                            simple = false
+                        }
+                    } else {
+                        simple = false
+                    }
+                }
+                if simple {
+                    guard q == end || base[q] | 0x20 != UInt8(ascii: "e") else { return nil }
+                    let magnitude = fraction == 0 ? Double(mantissa) : Double(mantissa) / JSONScanner.exactPowerOfTen(fraction)
+                    return (negative ? -magnitude : magnitude, q)
+                }
+            }
+        }
+        return shortDecimalStepwise(at: start)
+    }
+
+    /// ``shortDecimal(at:)`` a byte a step, for any text.
+    func shortDecimalStepwise(at start: Int) -> (value: Double, end: Int)? {
+        var p = start
+        let negative = base[p] == UInt8(ascii: "-")
+        if negative { p &+= 1 }
         guard p < end else { return nil }
         var mantissa: UInt64 = 0
         var digits = 0
@@ -233,6 +275,42 @@ struct JSONScanner {
         guard digits &+ fraction <= 15, p == end || base[p] | 0x20 != UInt8(ascii: "e") else { return nil }
         let magnitude = fraction == 0 ? Double(mantissa) : Double(mantissa) / JSONScanner.exactPowerOfTen(fraction)
         return (negative ? -magnitude : magnitude, p)
+    }
+
+    /// 0x80 in each byte of `w` that is not an ASCII digit, 0 in each that is: exact per
+    /// byte, no carry crossing from one into the next.
+    @inline(__always)
+    static func nonDigitMask(_ w: UInt64) -> UInt64 {
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let highNibble = (w & (ones &* 0xF0)) ^ (ones &* 0x30)  // 0 where the high nibble is 3
+        let lowNibble = ((w & (ones &* 0x0F)) &+ (ones &* 0x06)) & (ones &* 0x10)  // 0 where the low nibble is 0...9
+        let x = highNibble | lowNibble
+        return (((x & (ones &* 0x7F)) &+ (ones &* 0x7F)) | x) & (ones &* 0x80)
+    }
+
+    /// The value of the first `count` (1...8) bytes of `w` read as decimal digits, the first
+    /// byte the most significant: the digits moved to the top of the word, zeros below them,
+    /// then combined pairwise in three multiplications.
+    @inline(__always)
+    static func digitsValue(_ w: UInt64, count: Int) -> UInt64 {
+        var v = (w & 0x0F0F_0F0F_0F0F_0F0F) &<< UInt64(64 &- 8 &* count)
+        v = (v &* 2561) &>> 8 & 0x00FF_00FF_00FF_00FF
+        v = (v &* 6_553_601) &>> 16 & 0x0000_FFFF_0000_FFFF
+        return (v &* 42_949_672_960_001) &>> 32
+    }
+
+    /// 10^e as an integer for 1 <= e <= 7.
+    @inline(__always)
+    static func powerOfTen(_ e: Int) -> UInt64 {
+        switch e {
+        case 1: 10
+        case 2: 100
+        case 3: 1_000
+        case 4: 10_000
+        case 5: 100_000
+        case 6: 1_000_000
+        default: 10_000_000
+        }
     }
 
     /// 10^e for 1 <= e <= 15, from a table in the code instead of a global array.

@@ -209,4 +209,42 @@ struct JSONFastPathTests {
         // "01.5x" is read as 0, as scanNumber reads it; the caller then finds the 1 misplaced.
         #expect(refused == [nil, nil, nil, nil, 1])
     }
+
+    @Test func wordAtATimeDecimalsEqualTheStepwiseReading() {
+        var random = CellsRandom(seed: 2712)
+        var fast = 0
+        for _ in 0..<30000 {
+            var bytes = Self.randomNumberText(&random)
+            // Bytes after the number, so that its 8-byte loads fit: every kind of stop.
+            bytes += (0..<random.uniform(12)).map { _ in [UInt8(ascii: "5"), 0x2E, 0x2C, 0x7D, 0x20, 0x0A, 0x65, 0x3A, 0x2F, 0xFF][random.uniform(10)] }
+            guard !bytes.isEmpty else { continue }
+            bytes.withUnsafeBufferPointer { b in
+                let scanner = JSONScanner(base: b.baseAddress!, end: b.count)
+                let word = scanner.shortDecimal(at: 0)
+                let step = scanner.shortDecimalStepwise(at: 0)
+                if word != nil && b.count >= 9 { fast += 1 }
+                #expect(word?.end == step?.end && word?.value.bitPattern == step?.value.bitPattern,
+                        "\(String(decoding: bytes, as: UTF8.self))")
+            }
+        }
+        #expect(fast > 5000)
+    }
+
+    @Test func digitMasksAndValuesAreExactPerByte() {
+        for byte in 0...255 {
+            for position in 0..<8 {
+                let word = UInt64(0x3535_3535_3535_3535) & ~(UInt64(0xFF) << (8 * position)) | UInt64(byte) << (8 * position)
+                let expected = (UInt8(byte) &- 0x30 < 10 ? 0 : UInt64(0x80) << (8 * position))
+                #expect(JSONScanner.nonDigitMask(word) == expected, "byte \(byte) at \(position)")
+            }
+        }
+        var random = CellsRandom(seed: 99)
+        for _ in 0..<5000 {
+            let count = 1 + random.uniform(8)
+            let digits = (0..<8).map { _ in UInt8(random.uniform(10)) }
+            let word = digits.enumerated().reduce(UInt64(0)) { $0 | UInt64(0x30 + $1.element) << (8 * $1.offset) }
+            let expected = digits.prefix(count).reduce(UInt64(0)) { $0 * 10 + UInt64($1) }
+            #expect(JSONScanner.digitsValue(word, count: count) == expected)
+        }
+    }
 }
