@@ -78,6 +78,15 @@ public struct ByteVector: Sendable, Hashable {
         offsets.append(contentsOf: other.offsets.dropFirst().lazy.map { $0 + base })
     }
 
+    /// Appends the elements staged in raw memory: their bytes end to end, and where each ends
+    /// in them (rewritten in place to where it ends here).
+    mutating func append(staged text: UnsafeRawBufferPointer, ends: UnsafeMutableBufferPointer<Int32>) {
+        let base = Int32(bytes.count)
+        for i in ends.indices { ends[i] += base }  // past Int32 traps, as Int32(bytes.count) always did
+        bytes.appendBytes(text)
+        offsets.append(contentsOf: ends)
+    }
+
     /// Removes the last element.
     mutating func removeLast() {
         offsets.removeLast()
