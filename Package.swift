@@ -51,7 +51,9 @@ let package = Package(
             dependencies: ["CRdKafka", .product(name: "Logging", package: "swift-log")]
         ),
         .target(name: "TransactionGenerator"),
-        .target(name: "CellKernel", dependencies: ["KafkaBridge", "CSQLite", "CLibPQ"]),
+        // SIMD byte scans as bit masks, which Swift's SIMD types cannot produce (see its header).
+        .target(name: "CByteScan"),
+        .target(name: "CellKernel", dependencies: ["KafkaBridge", "CSQLite", "CLibPQ", "CByteScan"]),
         // Arrow IPC streams (what Spark Connect returns rows in) read into the kernel's batches.
         .target(name: "ArrowIPC", dependencies: ["CellKernel"]),
         // A Spark Connect client: the trimmed protocol (generated once, see Sources/SparkConnect/Proto) over gRPC.

@@ -1,3 +1,5 @@
+import CByteScan
+
 /// Validating token readers over one JSON document in memory.
 ///
 /// Every reader takes the offset of a token's first byte and returns the offset just past it,
@@ -58,27 +60,16 @@ struct JSONScanner {
         return (quote | backslash | belowSpace | w) & (ones &* 0x80)
     }
 
-    /// The same stops, sixteen lanes at a time in vector registers: each lane is computed on
-    /// its own, so every flagged lane is exact.
-    @inline(__always)
-    static func stringStopMask(_ v: SIMD16<UInt8>) -> SIMD2<UInt64> {
-        let one = SIMD16<UInt8>(repeating: 1)
-        let q = v ^ SIMD16(repeating: 0x22)
-        let b = v ^ SIMD16(repeating: 0x5C)
-        let stops = ((q &- one) & ~q) | ((b &- one) & ~b) | (v &- SIMD16(repeating: 0x20)) | v
-        return unsafeBitCast(stops & SIMD16(repeating: 0x80), to: SIMD2<UInt64>.self)
-    }
-
     /// The offset of the first byte from `start` at which a string scan must stop, looking
-    /// sixteen and then eight bytes a step; where fewer than eight bytes are left unseen, the
-    /// offset of the first of them, for the caller to look at byte by byte.
+    /// sixteen (a bit mask of them, `cells_string_stops16`) and then eight bytes a step; where
+    /// fewer than eight bytes are left unseen, the offset of the first of them, for the caller
+    /// to look at byte by byte.
     @inline(__always)
     func stringStop(from start: Int) -> Int {
         var p = start
         while p &+ 16 <= end {
-            let m = JSONScanner.stringStopMask(UnsafeRawPointer(base + p).loadUnaligned(as: SIMD16<UInt8>.self))
-            if m[0] != 0 { return p &+ m[0].trailingZeroBitCount &>> 3 }
-            if m[1] != 0 { return p &+ 8 &+ m[1].trailingZeroBitCount &>> 3 }
+            let m = cells_string_stops16(base + p)
+            if m != 0 { return p &+ m.trailingZeroBitCount }
             p &+= 16
         }
         if p &+ 8 <= end {

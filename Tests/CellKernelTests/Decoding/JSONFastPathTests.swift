@@ -230,6 +230,26 @@ struct JSONFastPathTests {
         #expect(fast > 5000)
     }
 
+    @Test func stringStopsAreTheFirstByteThatEndsPlainText() {
+        // The bytes before the stop are all plain text, and the stop is a quote, backslash,
+        // control or non-ASCII byte, or else fewer than eight bytes are left from it.
+        func isStop(_ c: UInt8) -> Bool { c == 0x22 || c == 0x5C || c < 0x20 || c >= 0x80 }
+        var random = CellsRandom(seed: 404)
+        for round in 0..<4000 {
+            let count = 1 + random.uniform(70)
+            var bytes = (0..<count).map { _ in UInt8(0x20 + random.uniform(0x5F)) }
+            // Up to two stops of any kind at any place (0x20 and 0x7F are not stops).
+            for _ in 0..<random.uniform(3) {
+                bytes[random.uniform(count)] = [0x22, 0x5C, 0x00, 0x0A, 0x1F, 0x7F, 0x80, 0xC3, 0xFF, 0x20][random.uniform(10)]
+            }
+            let start = random.uniform(count)
+            let stop = bytes.withUnsafeBufferPointer { JSONScanner(base: $0.baseAddress!, end: count).stringStop(from: start) }
+            #expect(stop >= start && stop <= count, "round \(round)")
+            #expect(!bytes[start..<min(stop, count)].contains(where: isStop), "round \(round)")
+            #expect((stop < count && isStop(bytes[stop])) || count - stop < 8, "round \(round)")
+        }
+    }
+
     @Test func digitMasksAndValuesAreExactPerByte() {
         for byte in 0...255 {
             for position in 0..<8 {
