@@ -197,7 +197,7 @@ struct JSONBatchWriter: JSONValueSink {
             if count > lane.pointee.textCapacity { staging.growText(field, to: count) }
         }
         let to = lane.pointee.text + lane.pointee.textCount
-        if let from = text.baseAddress { JSONStaging.copy(from, to, count) }
+        if let from = text.baseAddress { UnsafeMutableRawPointer(to).copySmall(from: from, count: count) }
         lane.pointee.textCount &+= count
         stage(field, Int32(truncatingIfNeeded: lane.pointee.textCount), valid: true)
     }
@@ -261,30 +261,5 @@ final class JSONStaging {
         lanes[field].text.deallocate()
         lanes[field].text = .allocate(capacity: capacity)
         lanes[field].textCapacity = capacity
-    }
-
-    /// Copies `count` bytes, reading and writing none outside them: a text value is most often
-    /// a word or two, for which a call to memcpy costs more than the copy.
-    @inline(__always)
-    static func copy(_ from: UnsafeRawPointer, _ to: UnsafeMutableRawPointer, _ count: Int) {
-        if count > 16 {
-            to.copyMemory(from: from, byteCount: count)
-        } else if count >= 8 {
-            let head = from.loadUnaligned(as: UInt64.self)
-            let tail = from.loadUnaligned(fromByteOffset: count &- 8, as: UInt64.self)
-            to.storeBytes(of: head, as: UInt64.self)
-            to.storeBytes(of: tail, toByteOffset: count &- 8, as: UInt64.self)
-        } else if count >= 4 {
-            let head = from.loadUnaligned(as: UInt32.self)
-            let tail = from.loadUnaligned(fromByteOffset: count &- 4, as: UInt32.self)
-            to.storeBytes(of: head, as: UInt32.self)
-            to.storeBytes(of: tail, toByteOffset: count &- 4, as: UInt32.self)
-        } else {
-            var i = 0
-            while i < count {
-                to.storeBytes(of: from.load(fromByteOffset: i, as: UInt8.self), toByteOffset: i, as: UInt8.self)
-                i &+= 1
-            }
-        }
     }
 }

@@ -273,7 +273,7 @@ struct GroupTable: Sendable {
                                         let from = Int(offsets[row]), length = Int(offsets[row + 1]) - from
                                         word(UInt64(length), row)
                                         if length > 0 {
-                                            (out.baseAddress! + cursor[row]).copyMemory(from: bytes.baseAddress! + from, byteCount: length)
+                                            (out.baseAddress! + cursor[row]).copySmall(from: bytes.baseAddress! + from, count: length)
                                         }
                                         cursor[row] += length
                                     }
