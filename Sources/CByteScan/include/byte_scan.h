@@ -34,4 +34,26 @@ static inline uint32_t cells_string_stops16(const uint8_t *p) {
 #endif
 }
 
+/// Whether the 32 bytes at `p`, ANDed with the 32 at `masks`, equal the 32 at `words`: a key
+/// memo's test. As bytes, since x86's baseline has no 64-bit lane compare.
+static inline int cells_masked_equal32(const uint8_t *p, const void *words, const void *masks) {
+#if defined(__SSE2__)
+    const __m128i *w = (const __m128i *)words, *m = (const __m128i *)masks;
+    __m128i low = _mm_and_si128(_mm_loadu_si128((const __m128i *)(const void *)p), _mm_loadu_si128(m));
+    __m128i high = _mm_and_si128(_mm_loadu_si128((const __m128i *)(const void *)(p + 16)), _mm_loadu_si128(m + 1));
+    __m128i equal = _mm_and_si128(_mm_cmpeq_epi8(low, _mm_loadu_si128(w)), _mm_cmpeq_epi8(high, _mm_loadu_si128(w + 1)));
+    return _mm_movemask_epi8(equal) == 0xFFFF;
+#else
+    uint64_t differ = 0;
+    for (int i = 0; i < 4; i++) {
+        uint64_t x, y, z;
+        memcpy(&x, p + 8 * i, 8);
+        memcpy(&y, (const uint8_t *)masks + 8 * i, 8);
+        memcpy(&z, (const uint8_t *)words + 8 * i, 8);
+        differ |= (x & y) ^ z;
+    }
+    return differ == 0;
+#endif
+}
+
 #endif

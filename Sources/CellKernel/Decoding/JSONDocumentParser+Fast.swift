@@ -1,3 +1,5 @@
+import CByteScan
+
 // The decoder's fast path: one straight pass over a well-formed document.
 //
 // Nearly every document a stream carries is a valid object. Reading it needs no error
@@ -35,7 +37,7 @@ extension JSONDocumentParser {
             // to the next value (`{` or `,`, a key, `:`, whitespace between), or the object's end.
             var field: Int
             if position < runCount, p &+ JSONKeyMemo.wideSpan <= end,
-               runs.unsafelyUnwrapped[position].matchesWide(base + p) {
+               JSONKeyMemo.matchesWide(runs.unsafelyUnwrapped + position, base + p) {
                 let run = runs.unsafelyUnwrapped + position
                 field = run.pointee.field
                 p &+= run.pointee.span

@@ -40,6 +40,33 @@ import Testing
 
     func cells(_ columns: [Column], row: Int) -> [JSONCell] { columns.map { jsonCell($0, row) } }
 
+    @Test func bytewiseAndWordwiseMatchesAgree() {
+        // Every span, bytes equal to the remembered ones or differing in one byte, inside the
+        // span (no match) or past it (still a match).
+        var state: UInt64 = 0x1234_5678
+        func next() -> UInt64 { state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407; return state >> 33 }
+        for span in 1...JSONKeyMemo.wideSpan {
+            for round in 0..<40 {
+                let remembered = (0..<64).map { _ in UInt8(truncatingIfNeeded: next()) }
+                var seen = remembered
+                let place = Int(next() % 40)
+                if round > 0 && place < 32 { seen[place] ^= UInt8(1 << (next() % 8)) }
+                let memo = UnsafeMutablePointer<JSONKeyMemo>.allocate(capacity: 1)
+                defer { memo.deallocate() }
+                memo.initialize(to: JSONKeyMemo())
+                remembered.withUnsafeBufferPointer { memo.pointee.remember($0.baseAddress!, span: span, field: 3) }
+                let wordwise = seen.withUnsafeBufferPointer { memo.pointee.matchesWide($0.baseAddress!) }
+                let bytewise = seen.withUnsafeBufferPointer { JSONKeyMemo.matchesWide(memo, $0.baseAddress!) }
+                #expect(wordwise == bytewise, "span \(span), round \(round)")
+                #expect(bytewise == !(round > 0 && place < span), "span \(span), round \(round)")
+            }
+        }
+        let empty = UnsafeMutablePointer<JSONKeyMemo>.allocate(capacity: 1)
+        defer { empty.deallocate() }
+        empty.initialize(to: JSONKeyMemo())
+        #expect(!JSONKeyMemo.matchesWide(empty, Array(repeating: UInt8(0), count: 32)))
+    }
+
     @Test func streamedDocumentsDecodeAsIfAlone() {
         let decoder = JSONRecordDecoder(fields: Self.fields)
         let context = JSONDecodingContext(decoder)
