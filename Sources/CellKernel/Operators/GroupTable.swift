@@ -66,6 +66,26 @@ struct GroupTable: Sendable {
         return ids
     }
 
+    /// The group id here of each of `other`'s groups, in its order, creating groups as needed:
+    /// for merging another share of the same aggregation. Its keys and hashes are taken as
+    /// stored, rather than decoded into columns, encoded and hashed again.
+    mutating func groupIDs(of other: GroupTable) -> [Int32] {
+        assert(other.keyTypes == keyTypes, "merging groups of other key types")
+        let rows = other.count
+        var ids = [Int32](repeating: 0, count: rows)
+        if slots.count < Self.largeTable {
+            other.arena.withUnsafeBytes { all in
+                for row in 0..<rows {
+                    let key = UnsafeRawBufferPointer(rebasing: all[(other.entryOffsets[row] + 4)..<other.entryOffsets[row + 1]])
+                    ids[row] = find(key, hash: other.hashes[row]) ?? insert(key, hash: other.hashes[row])
+                }
+            }
+        } else {
+            lookUpInPasses(other.arena, other.entryOffsets, keyOffset: 4, rows, knownHashes: other.hashes, into: &ids)
+        }
+        return ids
+    }
+
     /// Slots (512 KiB of them, plus the keys) from which the table outgrows a core's private
     /// caches, and overlapping the misses pays for the second pass.
     static let largeTable = 1 << 16
@@ -79,20 +99,30 @@ struct GroupTable: Sendable {
     /// A home entry is only a hint (one whose first key word differs is dropped, sending the
     /// row to ``find(_:hash:)``): entries are never removed or renumbered, so one that matched
     /// before the inserts of the last pass is still right after them, even after rehashing.
-    private mutating func lookUpInPasses(_ encoded: [UInt8], _ starts: [Int], _ rows: Int, into ids: inout [Int32]) {
+    ///
+    /// Key `row` is `encoded[starts[row] + keyOffset ..< starts[row + 1]]`; `knownHashes`, when
+    /// given, are the keys' hashes (another table's, whose keys these are).
+    private mutating func lookUpInPasses(_ encoded: [UInt8], _ starts: [Int], keyOffset: Int = 0, _ rows: Int,
+                                         knownHashes: [UInt64]? = nil, into ids: inout [Int32]) {
         var hashes: [UInt64] = [], homes: [UInt64] = []
         swap(&hashes, &rowHashes)
         swap(&homes, &rowHomes)
         hashes.removeAll(keepingCapacity: true)
         homes.removeAll(keepingCapacity: true)
-        hashes.append(contentsOf: repeatElement(0, count: rows))
+        if let knownHashes {
+            hashes.append(contentsOf: knownHashes[..<rows])
+        } else {
+            hashes.append(contentsOf: repeatElement(0, count: rows))
+        }
         homes.append(contentsOf: repeatElement(0, count: rows))
         encoded.withUnsafeBytes { all in
             starts.withUnsafeBufferPointer { starts in
                 hashes.withUnsafeMutableBufferPointer { hashes in
                     homes.withUnsafeMutableBufferPointer { homes in
-                        for row in 0..<rows {
-                            hashes[row] = Self.hash(UnsafeRawBufferPointer(rebasing: all[starts[row]..<starts[row + 1]]))
+                        if knownHashes == nil {
+                            for row in 0..<rows {
+                                hashes[row] = Self.hash(UnsafeRawBufferPointer(rebasing: all[(starts[row] + keyOffset)..<starts[row + 1]]))
+                            }
                         }
                         slots.withUnsafeBufferPointer { slots in
                             let mask = slots.count - 1
@@ -100,7 +130,7 @@ struct GroupTable: Sendable {
                         }
                         arena.withUnsafeBytes { arena in
                             for row in 0..<rows {
-                                let home = homes[row], start = starts[row]
+                                let home = homes[row], start = starts[row] + keyOffset
                                 guard home != 0, home & Self.fingerprintMask == hashes[row] & Self.fingerprintMask else { continue }
                                 let keyAt = Int(home & Self.offsetMask) - 1 + 4
                                 guard starts[row + 1] - start >= 8, keyAt + 8 <= arena.count else { continue }
@@ -115,7 +145,7 @@ struct GroupTable: Sendable {
         encoded.withUnsafeBytes { all in
             starts.withUnsafeBufferPointer { starts in
                 for row in 0..<rows {
-                    let key = UnsafeRawBufferPointer(rebasing: all[starts[row]..<starts[row + 1]])
+                    let key = UnsafeRawBufferPointer(rebasing: all[(starts[row] + keyOffset)..<starts[row + 1]])
                     let hash = hashes[row], home = homes[row]
                     if home != 0, home & Self.fingerprintMask == hash & Self.fingerprintMask,
                        let id = group(at: home, ifKey: key) {

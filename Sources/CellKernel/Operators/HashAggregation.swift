@@ -63,8 +63,7 @@ struct HashAggregation: Sendable {
             markTouched(Array(0..<Int32(table.count)))
             return
         }
-        let keyColumns = other.table.keyColumns(Array(0..<other.table.count))
-        let ids = table.groupIDs(keyColumns, count: other.table.count)
+        let ids = table.groupIDs(of: other.table)
         markTouched(ids)
         for index in states.indices {
             states[index].grow(to: table.count)

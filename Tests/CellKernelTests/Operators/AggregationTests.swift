@@ -77,6 +77,33 @@ import Testing
         #expect(merged.allGroups()[1].values == [.int(2), .int(2), .int(1)])  // count(*) per group
     }
 
+    /// Partials big enough that merging looks their groups up in passes (the merged table
+    /// past `GroupTable.largeTable` slots), and small ones into a small table: the groups come
+    /// out as one aggregation of all the rows makes them, in the same order.
+    @Test(arguments: [40_000, 300])
+    func mergedPartialsOfManyGroupsEqualOneAggregation(groups: Int) {
+        func batch(_ range: Range<Int>) -> Batch {
+            Self.rows(range.map { i in
+                // Keys of many lengths (and NULL), so the stored keys' bytes and ends vary.
+                let key: Value = i % 997 == 0 ? .null : .string(String(repeating: "k", count: i % 23) + String(i % groups))
+                return (key, i % 5 == 0 ? .null : .double(Double(i) / 8), .string(String(i % 7)))
+            })
+        }
+        let parts = [batch(0..<(groups / 2)), batch((groups / 3)..<groups), batch((groups / 4)..<(groups + groups / 2))]
+        var merged = aggregation()
+        merged.beginBatch()
+        for part in parts {
+            var p = aggregation()
+            p.add(part)
+            merged.merge(p)
+        }
+        var once = aggregation()
+        for part in parts { once.add(part) }
+        #expect(merged.groupCount == once.groupCount)
+        #expect(merged.groupCount > groups)
+        #expect(merged.allGroups().map(\.values) == once.allGroups().map(\.values))
+    }
+
     @Test func globalAggregateWithoutKeys() {
         var agg = HashAggregation(keys: [], aggregates: [AggregateSpec(.countAll, nil), AggregateSpec(.sum, .column(1, .double))])
         agg.add(Self.rows([(.null, .double(1), .null), (.null, .double(2), .null)]))
