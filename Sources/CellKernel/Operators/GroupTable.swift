@@ -21,6 +21,14 @@ struct GroupTable: Sendable {
     private var rowStarts: [Int] = []
     private var rowHashes: [UInt64] = []
     private var rowHomes: [UInt64] = []
+    /// For a single text key: group ids by a hash of the text itself, so a row finds its group
+    /// without being encoded (see ``textGroupIDs(_:_:_:)``). Per slot: the hash's upper 32 bits,
+    /// then the group id + 1; 0 is empty. Only a hint, filled as rows meet their groups: a hit
+    /// is checked against the stored key, and a miss goes the encoded way.
+    private var textSlots: [UInt64] = []
+    private var textSlotsUsed = 0
+    /// Off once a block of rows brought more new groups than a quarter of its rows.
+    private var textLookupsPay = true
 
     init(keyTypes: [SQLType]) {
         self.keyTypes = keyTypes
@@ -30,7 +38,7 @@ struct GroupTable: Sendable {
 
     /// Bytes of the keys and the hash table (for the query's state memory limit).
     var estimatedBytes: Int {
-        arena.count + (entryOffsets.count + hashes.count + slots.count) * 8
+        arena.count + (entryOffsets.count + hashes.count + slots.count + textSlots.count) * 8
     }
 
     /// The group id of each row of `keys`, creating groups as needed.
@@ -42,6 +50,10 @@ struct GroupTable: Sendable {
         if keys.isEmpty {
             if count == 0 { _ = insert(UnsafeRawBufferPointer(start: nil, count: 0), hash: 0) }
             return ids
+        }
+        if keys.count == 1, textLookupsPay, slots.count < Self.largeTable, keys[0].validity.isEmpty,
+           case .bytes(let text) = keys[0].data {
+            return textGroupIDs(keys, text, rows)
         }
         // Moved out of self, so the loop below can read them while inserting into self.
         var encoded: [UInt8] = [], starts: [Int] = []
@@ -64,6 +76,154 @@ struct GroupTable: Sendable {
         swap(&encoded, &rowKeys)
         swap(&starts, &rowStarts)
         return ids
+    }
+
+    /// ``groupIDs(_:count:)`` for one text key without NULLs (`text`, the column of `keys`)
+    /// in a table small enough for the caches (a handful of card brands, merchants): most rows
+    /// are found through ``textSlots`` by hashing and comparing their text, with no encoding,
+    /// no hash of the encoding and no probe of the main table. A block's misses then go the
+    /// encoded way in row order and are remembered, so ids still come in order of first
+    /// appearance.
+    private mutating func textGroupIDs(_ keys: [Column], _ text: ByteVector, _ rows: Int) -> [Int32] {
+        var ids = [Int32](repeating: 0, count: rows)
+        var misses: [Int] = []
+        if textSlots.isEmpty { textSlots = Array(repeating: 0, count: 64) }
+        var block = 0
+        while block < rows {
+            let end = min(block + Self.textBlock, rows)
+            misses.removeAll(keepingCapacity: true)
+            text.bytes.withUnsafeBytes { bytes in
+                text.offsets.withUnsafeBufferPointer { offsets in
+                    arena.withUnsafeBytes { arena in
+                        textSlots.withUnsafeBufferPointer { textSlots in
+                            ids.withUnsafeMutableBufferPointer { ids in
+                                for row in block..<end {
+                                    let start = Int(offsets[row]), count = Int(offsets[row + 1]) - start
+                                    let at = bytes.baseAddress.map { $0 + start } ?? UnsafeRawPointer(bitPattern: 8)!
+                                    if let id = Self.findText(at, count, in: textSlots, arena: arena, entries: entryOffsets) {
+                                        ids[row] = id
+                                    } else {
+                                        misses.append(row)
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            var unknown = 0
+            for row in misses {
+                let (id, known) = textMiss(text, row)
+                ids[row] = id
+                if !known { unknown += 1 }
+            }
+            if unknown > Self.textBlock / 4 {
+                // Keys of many values (card numbers): mostly misses, which this way pays for
+                // twice. The rest of the rows, and later batches, go the encoded way.
+                textLookupsPay = false
+                textSlots = []
+                textSlotsUsed = 0
+                // Rows already looked up find the groups they made, with the same ids.
+                return end < rows ? groupIDs(keys, count: rows) : ids
+            }
+            block = end
+        }
+        return ids
+    }
+
+    /// Rows ``textGroupIDs(_:_:_:)`` looks up a block at a time, misses after hits.
+    static let textBlock = 1024
+
+    /// The group of row `row`'s text, which ``textSlots`` did not know at the start of its
+    /// block: known since then (`known`), or looked up (or created) the encoded way and
+    /// remembered.
+    private mutating func textMiss(_ text: ByteVector, _ row: Int) -> (id: Int32, known: Bool) {
+        let range = text.range(row)
+        return text.bytes.withUnsafeBytes { bytes in
+            let at = bytes.baseAddress.map { $0 + range.lowerBound } ?? UnsafeRawPointer(bitPattern: 8)!
+            if let found = arena.withUnsafeBytes({ arena in
+                textSlots.withUnsafeBufferPointer { Self.findText(at, range.count, in: $0, arena: arena, entries: entryOffsets) }
+            }) {
+                return (found, true)
+            }
+            // The row's key encoded as encodeRows writes it: present, length, bytes.
+            var key: [UInt8] = [1]
+            withUnsafeBytes(of: UInt64(range.count).littleEndian) { key.append(contentsOf: $0) }
+            key.appendBytes(UnsafeRawBufferPointer(start: at, count: range.count))
+            let id = key.withUnsafeBytes { key in
+                let hash = Self.hash(key)
+                return find(key, hash: hash) ?? insert(key, hash: hash)
+            }
+            rememberText(id, hash: Self.textHash(at, range.count))
+            return (id, false)
+        }
+    }
+
+    /// The group whose key is the `count` bytes of text at `text`, if ``textSlots`` knows it.
+    @inline(__always)
+    private static func findText(_ text: UnsafeRawPointer, _ count: Int, in slots: UnsafeBufferPointer<UInt64>,
+                                 arena: UnsafeRawBufferPointer, entries: [Int]) -> Int32? {
+        let hash = textHash(text, count)
+        let mask = slots.count - 1
+        var slot = Int(truncatingIfNeeded: hash) & mask
+        while true {
+            let entry = slots[slot]
+            if entry == 0 { return nil }
+            if entry >> 32 == hash >> 32 {
+                let id = Int(truncatingIfNeeded: entry & 0xFFFF_FFFF) - 1
+                // The stored key: id (4 bytes), present (1), length (8), the text.
+                let at = entries[id] + 4
+                if entries[id + 1] - at == 9 + count, arena.load(fromByteOffset: at, as: UInt8.self) == 1,
+                   count == 0 || memcmpEqual(arena.baseAddress! + at + 9, text, count) {
+                    return Int32(id)
+                }
+            }
+            slot = (slot + 1) & mask
+        }
+    }
+
+    /// Adds group `id` to ``textSlots`` under its text's hash, doubling them past half full.
+    private mutating func rememberText(_ id: Int32, hash: UInt64) {
+        if (textSlotsUsed + 1) * 2 > textSlots.count {
+            var bigger = [UInt64](repeating: 0, count: textSlots.count * 2)
+            for entry in textSlots where entry != 0 {
+                let known = Int(truncatingIfNeeded: entry & 0xFFFF_FFFF) - 1
+                let at = entryOffsets[known] + 4 + 9
+                let rehashed = arena.withUnsafeBytes { Self.textHash($0.baseAddress! + at, entryOffsets[known + 1] - at) }
+                Self.place(entry, hash: rehashed, in: &bigger)
+            }
+            textSlots = bigger
+        }
+        Self.place(hash & 0xFFFF_FFFF_0000_0000 | UInt64(UInt32(id) + 1), hash: hash, in: &textSlots)
+        textSlotsUsed += 1
+    }
+
+    private static func place(_ entry: UInt64, hash: UInt64, in slots: inout [UInt64]) {
+        let mask = slots.count - 1
+        var slot = Int(truncatingIfNeeded: hash) & mask
+        while slots[slot] != 0 { slot = (slot + 1) & mask }
+        slots[slot] = entry
+    }
+
+    /// A hash of text for ``textSlots``: its first and last eight bytes (overlapping when
+    /// short) and its length for keys of up to 16 bytes, ``hash(_:)`` of the bytes for longer.
+    @inline(__always)
+    static func textHash(_ text: UnsafeRawPointer, _ count: Int) -> UInt64 {
+        var x: UInt64
+        if count > 16 {
+            return hash(UnsafeRawBufferPointer(start: text, count: count))
+        } else if count >= 8 {
+            x = text.loadUnaligned(as: UInt64.self) &* 0x9E37_79B9_7F4A_7C15
+                ^ text.loadUnaligned(fromByteOffset: count &- 8, as: UInt64.self)
+        } else if count >= 4 {
+            x = UInt64(text.loadUnaligned(as: UInt32.self)) << 32
+                | UInt64(text.loadUnaligned(fromByteOffset: count &- 4, as: UInt32.self))
+        } else {
+            x = 0
+            var i = 0
+            while i < count { x = x << 8 | UInt64(text.load(fromByteOffset: i, as: UInt8.self)); i &+= 1 }
+        }
+        return mix(x ^ UInt64(truncatingIfNeeded: count) &* 0xFF51_AFD7_ED55_8CCD)
     }
 
     /// The group id here of each of `other`'s groups, in its order, creating groups as needed:
@@ -416,7 +576,7 @@ struct GroupTable: Sendable {
     }
 
     @inline(__always)
-    private static func mix(_ x: UInt64) -> UInt64 {
+    static func mix(_ x: UInt64) -> UInt64 {
         var z = x &* 0xBF58_476D_1CE4_E5B9
         z ^= z >> 31
         z = z &* 0x94D0_49BB_1331_11EB
