@@ -1,9 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
-
 /// How a requested field is converted: the SQL type flattened into what the hot loop switches on.
 enum JSONFieldKind: UInt8 {
     case string, boolean, int32, int64, float, double, decimal, date, timestamp, null
@@ -172,33 +166,10 @@ struct JSONFieldLookup {
             if entry == 0 { return -1 }
             let field = entry - 1
             let f = info[field]
-            if Int(f.nameLength) == length && JSONFieldLookup.equal(names + Int(f.nameStart), key, length) {
+            if Int(f.nameLength) == length && memcmpEqual(names + Int(f.nameStart), key, length) {
                 return field
             }
             slot = (slot + 1) & mask
         }
-    }
-
-    /// Byte equality for key-sized strings with at most four loads (overlapping when the
-    /// length is not a multiple of the word), instead of a library call per matched key.
-    @inline(__always)
-    static func equal(_ a: UnsafePointer<UInt8>, _ b: UnsafePointer<UInt8>, _ n: Int) -> Bool {
-        let ra = UnsafeRawPointer(a)
-        let rb = UnsafeRawPointer(b)
-        if n >= 8 {
-            guard n <= 16 else { return memcmp(a, b, n) == 0 }
-            return ra.loadUnaligned(as: UInt64.self) == rb.loadUnaligned(as: UInt64.self)
-                && ra.loadUnaligned(fromByteOffset: n - 8, as: UInt64.self) == rb.loadUnaligned(fromByteOffset: n - 8, as: UInt64.self)
-        }
-        if n >= 4 {
-            return ra.loadUnaligned(as: UInt32.self) == rb.loadUnaligned(as: UInt32.self)
-                && ra.loadUnaligned(fromByteOffset: n - 4, as: UInt32.self) == rb.loadUnaligned(fromByteOffset: n - 4, as: UInt32.self)
-        }
-        var i = 0
-        while i < n {
-            if a[i] != b[i] { return false }
-            i += 1
-        }
-        return true
     }
 }

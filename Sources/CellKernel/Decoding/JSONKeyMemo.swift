@@ -34,7 +34,7 @@ struct JSONKeyMemo {
     static let maximumLength = 24
     /// Positions remembered per document.
     static let positions = 32
-    /// Bytes ``matchesWide(_:)`` reads, and the most a memo remembers.
+    /// Bytes ``matchesWide(_:_:)`` reads, and the most a memo remembers.
     static let wideSpan = 32
 
     /// Remembers an unescaped key of `length` bytes at `key`, followed by its closing quote
@@ -66,28 +66,22 @@ struct JSONKeyMemo {
         self = JSONKeyMemo()
     }
 
-    /// Whether the ``wideSpan`` or more bytes at `bytes` start with the remembered ones: four
-    /// loads and no branch.
-    @inline(__always)
-    func matchesWide(_ bytes: UnsafePointer<UInt8>) -> Bool {
-        let read = UnsafeRawPointer(bytes).loadUnaligned(as: SIMD4<UInt64>.self)
-        return (read & masks) == words
-    }
-
-    /// ``matchesWide(_:)`` for the memo at `memo`, compared as bytes (`cells_masked_equal32`):
-    /// x86's baseline has no 64-bit lane compare, and its emulation cost a third more.
+    /// Whether the ``wideSpan`` or more bytes at `bytes` start with the ones remembered by the
+    /// memo at `memo`: no branch, the bytes compared at once (`cells_masked_equal32`; x86's
+    /// baseline has no 64-bit lane compare, whose emulation cost a third more).
     @inline(__always)
     static func matchesWide(_ memo: UnsafeMutablePointer<JSONKeyMemo>, _ bytes: UnsafePointer<UInt8>) -> Bool {
         cells_masked_equal32(bytes, &memo.pointee.words, &memo.pointee.masks) != 0
     }
 
-    /// ``matchesWide(_:)`` for bytes with only `available` of the document left, however few.
+    /// ``matchesWide(_:_:)`` for bytes with only `available` of the document left, however few.
     @inline(__always)
-    func matches(_ bytes: UnsafePointer<UInt8>, available: Int) -> Bool {
-        if available >= Self.wideSpan { return matchesWide(bytes) }
+    static func matches(_ memo: UnsafeMutablePointer<JSONKeyMemo>, _ bytes: UnsafePointer<UInt8>, available: Int) -> Bool {
+        if available >= wideSpan { return matchesWide(memo, bytes) }
         // Near the end of the document: the remembered bytes only, reading none past them.
+        let span = memo.pointee.span
         guard span > 0, span <= available else { return false }
-        return withUnsafeBytes(of: words) { memcmp(bytes, $0.baseAddress!, span) == 0 }
+        return withUnsafeBytes(of: memo.pointee.words) { memcmp(bytes, $0.baseAddress!, span) == 0 }
     }
 }
 

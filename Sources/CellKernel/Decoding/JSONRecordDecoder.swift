@@ -435,7 +435,7 @@ struct JSONDocumentParser {
     func readKey(at p: Int, position: Int) throws(JSONSyntaxError) -> (field: Int, end: Int) {
         let base = scanner.base
         let keyStart = p + 1
-        if position < memos.count, memos.base![position].matches(base + keyStart, available: scanner.end - keyStart) {
+        if position < memos.count, JSONKeyMemo.matches(memos.base! + position, base + keyStart, available: scanner.end - keyStart) {
             // The same key as at this position in the previous document.
             let memo = memos.base![position]
             return (memo.field, keyStart + memo.span)

@@ -190,15 +190,15 @@ struct GroupTable: Sendable {
                 let known = Int(truncatingIfNeeded: entry & 0xFFFF_FFFF) - 1
                 let at = entryOffsets[known] + 4 + 9
                 let rehashed = arena.withUnsafeBytes { Self.textHash($0.baseAddress! + at, entryOffsets[known + 1] - at) }
-                Self.place(entry, hash: rehashed, in: &bigger)
+                Self.placeText(entry, hash: rehashed, in: &bigger)
             }
             textSlots = bigger
         }
-        Self.place(hash & 0xFFFF_FFFF_0000_0000 | UInt64(UInt32(id) + 1), hash: hash, in: &textSlots)
+        Self.placeText(hash & 0xFFFF_FFFF_0000_0000 | UInt64(UInt32(id) + 1), hash: hash, in: &textSlots)
         textSlotsUsed += 1
     }
 
-    private static func place(_ entry: UInt64, hash: UInt64, in slots: inout [UInt64]) {
+    private static func placeText(_ entry: UInt64, hash: UInt64, in slots: inout [UInt64]) {
         let mask = slots.count - 1
         var slot = Int(truncatingIfNeeded: hash) & mask
         while slots[slot] != 0 { slot = (slot + 1) & mask }
