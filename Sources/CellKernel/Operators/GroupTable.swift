@@ -21,8 +21,9 @@ struct GroupTable: Sendable {
     private var rowStarts: [Int] = []
     private var rowHashes: [UInt64] = []
     private var rowHomes: [UInt64] = []
-    /// For a single text key: group ids by a hash of the text itself, so a row finds its group
-    /// without being encoded (see ``textGroupIDs(_:_:_:)``). Per slot: the hash's upper 32 bits,
+    /// For a text key, alone or after one 64-bit one (a window and a category): group ids by a
+    /// hash of the values themselves, so a row finds its group without being encoded (see
+    /// ``textGroupIDs(_:word:_:_:)``). Per slot: the hash's upper 32 bits,
     /// then the group id + 1; 0 is empty. Only a hint, filled as rows meet their groups: a hit
     /// is checked against the stored key, and a miss goes the encoded way.
     private var textSlots: [UInt64] = []
@@ -51,9 +52,10 @@ struct GroupTable: Sendable {
             if count == 0 { _ = insert(UnsafeRawBufferPointer(start: nil, count: 0), hash: 0) }
             return ids
         }
-        if keys.count == 1, textLookupsPay, slots.count < Self.largeTable, keys[0].validity.isEmpty,
-           case .bytes(let text) = keys[0].data {
-            return textGroupIDs(keys, text, rows)
+        if keys.count <= 2, textLookupsPay, slots.count < Self.largeTable, keys.allSatisfy({ $0.validity.isEmpty }),
+           case .bytes(let text) = keys[keys.count - 1].data {
+            if keys.count == 1 { return textGroupIDs(keys, word: nil, text, rows) }
+            if case .int64(let words) = keys[0].data { return textGroupIDs(keys, word: words, text, rows) }
         }
         // Moved out of self, so the loop below can read them while inserting into self.
         var encoded: [UInt8] = [], starts: [Int] = []
@@ -78,13 +80,13 @@ struct GroupTable: Sendable {
         return ids
     }
 
-    /// ``groupIDs(_:count:)`` for one text key without NULLs (`text`, the column of `keys`)
-    /// in a table small enough for the caches (a handful of card brands, merchants): most rows
-    /// are found through ``textSlots`` by hashing and comparing their text, with no encoding,
-    /// no hash of the encoding and no probe of the main table. A block's misses then go the
-    /// encoded way in row order and are remembered, so ids still come in order of first
-    /// appearance.
-    private mutating func textGroupIDs(_ keys: [Column], _ text: ByteVector, _ rows: Int) -> [Int32] {
+    /// ``groupIDs(_:count:)`` for a text key without NULLs (`text`, the last column of `keys`),
+    /// after a 64-bit one (`word`, the first) or alone, in a table small enough for the caches
+    /// (a handful of card brands, merchants, minutes of them): most rows are found through
+    /// ``textSlots`` by hashing and comparing their values, with no encoding, no hash of the
+    /// encoding and no probe of the main table. A block's misses then go the encoded way in row
+    /// order and are remembered, so ids still come in order of first appearance.
+    private mutating func textGroupIDs(_ keys: [Column], word: [Int64]?, _ text: ByteVector, _ rows: Int) -> [Int32] {
         var ids = [Int32](repeating: 0, count: rows)
         var misses: [Int] = []
         if textSlots.isEmpty { textSlots = Array(repeating: 0, count: 64) }
@@ -100,7 +102,8 @@ struct GroupTable: Sendable {
                                 for row in block..<end {
                                     let start = Int(offsets[row]), count = Int(offsets[row + 1]) - start
                                     let at = bytes.baseAddress.map { $0 + start } ?? UnsafeRawPointer(bitPattern: 8)!
-                                    if let id = Self.findText(at, count, in: textSlots, arena: arena, entries: entryOffsets) {
+                                    let w = word.map { UInt64(bitPattern: $0[row]) }
+                                    if let id = Self.findText(at, count, after: w, in: textSlots, arena: arena, entries: entryOffsets) {
                                         ids[row] = id
                                     } else {
                                         misses.append(row)
@@ -113,7 +116,7 @@ struct GroupTable: Sendable {
             }
             var unknown = 0
             for row in misses {
-                let (id, known) = textMiss(text, row)
+                let (id, known) = textMiss(text, row, after: word.map { UInt64(bitPattern: $0[row]) })
                 ids[row] = id
                 if !known { unknown += 1 }
             }
@@ -131,50 +134,60 @@ struct GroupTable: Sendable {
         return ids
     }
 
-    /// Rows ``textGroupIDs(_:_:_:)`` looks up a block at a time, misses after hits.
+    /// Rows ``textGroupIDs(_:word:_:_:)`` looks up a block at a time, misses after hits.
     static let textBlock = 1024
 
-    /// The group of row `row`'s text, which ``textSlots`` did not know at the start of its
-    /// block: known since then (`known`), or looked up (or created) the encoded way and
-    /// remembered.
-    private mutating func textMiss(_ text: ByteVector, _ row: Int) -> (id: Int32, known: Bool) {
+    /// The group of row `row`'s key (its text, after `word` when there is one), which
+    /// ``textSlots`` did not know at the start of its block: known since then (`known`), or
+    /// looked up (or created) the encoded way and remembered.
+    private mutating func textMiss(_ text: ByteVector, _ row: Int, after word: UInt64?) -> (id: Int32, known: Bool) {
         let range = text.range(row)
         return text.bytes.withUnsafeBytes { bytes in
             let at = bytes.baseAddress.map { $0 + range.lowerBound } ?? UnsafeRawPointer(bitPattern: 8)!
             if let found = arena.withUnsafeBytes({ arena in
-                textSlots.withUnsafeBufferPointer { Self.findText(at, range.count, in: $0, arena: arena, entries: entryOffsets) }
+                textSlots.withUnsafeBufferPointer { Self.findText(at, range.count, after: word, in: $0, arena: arena, entries: entryOffsets) }
             }) {
                 return (found, true)
             }
-            // The row's key encoded as encodeRows writes it: present, length, bytes.
-            var key: [UInt8] = [1]
+            // The row's key encoded as encodeRows writes it: (present, word), present, length, bytes.
+            var key: [UInt8] = []
+            if let word {
+                key.append(1)
+                withUnsafeBytes(of: word.littleEndian) { key.append(contentsOf: $0) }
+            }
+            key.append(1)
             withUnsafeBytes(of: UInt64(range.count).littleEndian) { key.append(contentsOf: $0) }
             key.appendBytes(UnsafeRawBufferPointer(start: at, count: range.count))
             let id = key.withUnsafeBytes { key in
                 let hash = Self.hash(key)
                 return find(key, hash: hash) ?? insert(key, hash: hash)
             }
-            rememberText(id, hash: Self.textHash(at, range.count))
+            rememberText(id, hash: Self.textHash(at, range.count, after: word))
             return (id, false)
         }
     }
 
-    /// The group whose key is the `count` bytes of text at `text`, if ``textSlots`` knows it.
+    /// The group whose key is the `count` bytes of text at `text` (after `word`, when the
+    /// table's keys begin with a 64-bit one), if ``textSlots`` knows it.
     @inline(__always)
-    private static func findText(_ text: UnsafeRawPointer, _ count: Int, in slots: UnsafeBufferPointer<UInt64>,
+    private static func findText(_ text: UnsafeRawPointer, _ count: Int, after word: UInt64?, in slots: UnsafeBufferPointer<UInt64>,
                                  arena: UnsafeRawBufferPointer, entries: [Int]) -> Int32? {
-        let hash = textHash(text, count)
+        let hash = textHash(text, count, after: word)
         let mask = slots.count - 1
+        // The stored key: id (4 bytes), (present (1), word (8),) present (1), length (8), the text.
+        let textAt = word == nil ? 9 : 18
         var slot = Int(truncatingIfNeeded: hash) & mask
         while true {
             let entry = slots[slot]
             if entry == 0 { return nil }
             if entry >> 32 == hash >> 32 {
                 let id = Int(truncatingIfNeeded: entry & 0xFFFF_FFFF) - 1
-                // The stored key: id (4 bytes), present (1), length (8), the text.
                 let at = entries[id] + 4
-                if entries[id + 1] - at == 9 + count, arena.load(fromByteOffset: at, as: UInt8.self) == 1,
-                   count == 0 || memcmpEqual(arena.baseAddress! + at + 9, text, count) {
+                // The length word need not be compared: the entry's size implies it.
+                if entries[id + 1] - at == textAt + count, arena.load(fromByteOffset: at, as: UInt8.self) == 1,
+                   word.map({ arena.load(fromByteOffset: at + 9, as: UInt8.self) == 1
+                              && UInt64(littleEndian: arena.loadUnaligned(fromByteOffset: at + 1, as: UInt64.self)) == $0 }) ?? true,
+                   count == 0 || memcmpEqual(arena.baseAddress! + at + textAt, text, count) {
                     return Int32(id)
                 }
             }
@@ -188,8 +201,15 @@ struct GroupTable: Sendable {
             var bigger = [UInt64](repeating: 0, count: textSlots.count * 2)
             for entry in textSlots where entry != 0 {
                 let known = Int(truncatingIfNeeded: entry & 0xFFFF_FFFF) - 1
-                let at = entryOffsets[known] + 4 + 9
-                let rehashed = arena.withUnsafeBytes { Self.textHash($0.baseAddress! + at, entryOffsets[known + 1] - at) }
+                let rehashed = arena.withUnsafeBytes { arena in
+                    // The key's own layout says whether a word comes first: 18 bytes before its
+                    // text then, 9 without.
+                    let key = entryOffsets[known] + 4
+                    let word: UInt64? = keyTypes.count == 2
+                        ? UInt64(littleEndian: arena.loadUnaligned(fromByteOffset: key + 1, as: UInt64.self)) : nil
+                    let at = key + (word == nil ? 9 : 18)
+                    return Self.textHash(arena.baseAddress! + at, entryOffsets[known + 1] - at, after: word)
+                }
                 Self.placeText(entry, hash: rehashed, in: &bigger)
             }
             textSlots = bigger
@@ -203,6 +223,14 @@ struct GroupTable: Sendable {
         var slot = Int(truncatingIfNeeded: hash) & mask
         while slots[slot] != 0 { slot = (slot + 1) & mask }
         slots[slot] = entry
+    }
+
+    /// ``textHash(_:_:)`` of the text, mixed with the word before it when there is one.
+    @inline(__always)
+    static func textHash(_ text: UnsafeRawPointer, _ count: Int, after word: UInt64?) -> UInt64 {
+        let h = textHash(text, count)
+        guard let word else { return h }
+        return mix(h ^ word &* 0xD6E8_FEB8_6659_FD93)
     }
 
     /// A hash of text for ``textSlots``: its first and last eight bytes (overlapping when

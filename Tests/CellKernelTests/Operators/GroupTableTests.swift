@@ -75,3 +75,42 @@ extension GroupTableTests {
         #expect(table.groupIDs([Self.column(["card 7", "new", "card 2499"])], count: 3) == [7, 2500, 2499])
     }
 }
+
+extension GroupTableTests {
+    static func words(_ values: [Int64?]) -> Column {
+        var c = Column(type: .timestamp)
+        for v in values { c.append(v.map(Value.int) ?? .null) }
+        return c
+    }
+
+    /// A window and a category: a 64-bit key before the text goes the text way too (its word
+    /// compared and mixed into the hash), batches with NULLs the encoded way, and both must
+    /// agree on every group's id, also after the text slots grow and are rehashed from the
+    /// stored keys.
+    @Test(arguments: [3, 40, 3000])
+    func aWordBeforeTheTextGivesFirstAppearanceIDsEitherWay(distinct: Int) {
+        var table = GroupTable(keyTypes: [.timestamp, .string])
+        struct Key: Hashable { let word: Int64?, text: String? }
+        var expected: [Key: Int32] = [:]
+        var state: UInt64 = UInt64(distinct) &+ 17
+        func next() -> Int { state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407; return Int(state >> 33) }
+        let extremes: [Int64] = [.min, .max, 0, -1, 60_000_000]
+        for batch in 0..<12 {
+            let withNulls = batch % 4 == 3
+            let keys: [Key] = (0..<(200 + next() % 2000)).map { _ in
+                let n = next() % distinct
+                // The same texts under different words and the same words under different texts.
+                let word: Int64? = withNulls && next() % 9 == 0 ? nil : (n % 7 == 0 ? extremes[n % 5] : Int64(n % 11) * 60_000_000)
+                let text: String? = withNulls && next() % 11 == 0 ? nil : (n % 13 == 0 ? "" : "cat" + String(n / 3))
+                return Key(word: word, text: text)
+            }
+            let ids = table.groupIDs([Self.words(keys.map(\.word)), Self.column(keys.map(\.text))], count: keys.count)
+            for (key, id) in zip(keys, ids) {
+                let want = expected[key] ?? Int32(expected.count)
+                expected[key] = want
+                #expect(id == want, "batch \(batch), key \(String(describing: key))")
+            }
+            #expect(table.count == expected.count)
+        }
+    }
+}
