@@ -10,6 +10,11 @@
 # afterwards (the mock broker keeps ~5 MiB per partition, hence partitions and compression).
 # Prints each run, the medians and the ratios against the target (issue 15): cells >= 1.2x
 # kcat -P, keyed and unkeyed.
+#
+# With a C compiler at hand a third client runs too, as the ceiling: bench/produce_ceiling.c,
+# librdkafka with nothing around it (the file's lines sent from its mapping, no copies, no
+# JSON to make). Its ratio to kcat is the most any client of librdkafka with these settings
+# can reach on this machine; cells' ratio is to be read against it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -23,7 +28,18 @@ PARTITIONS=${BENCH_PARTITIONS:-128}
 UNKEYED_PARTITIONS=${BENCH_UNKEYED_PARTITIONS:-$((2 * PARTITIONS))}
 WORK=${BENCH_WORK:-bench-work}
 SETTINGS=(-X acks=all -X enable.idempotence=true -X compression.codec=lz4)
+CEILING_SETTINGS=(acks=all enable.idempotence=true compression.codec=lz4)
 mkdir -p "$WORK"
+
+CEILING=""
+CC=$(command -v cc || command -v gcc || command -v clang || true)
+if [ -n "$CC" ] && "$CC" -O2 -o "$WORK/produce_ceiling" bench/produce_ceiling.c $(pkg-config --cflags --libs rdkafka) 2>"$WORK/ceiling-build.log"; then
+  CEILING="$WORK/produce_ceiling"
+else
+  echo "note: no ceiling client (no C compiler, or it failed: $WORK/ceiling-build.log)"
+fi
+CLIENTS=(kcat_unkeyed cells_unkeyed kcat_keyed cells_keyed)
+[ -z "$CEILING" ] || CLIENTS+=(ceiling_unkeyed ceiling_keyed)
 
 DATA="$WORK/tx_$N.jsonl"
 KEYED="$WORK/tx_$N.keyed.tsv"
@@ -32,8 +48,9 @@ KEYED="$WORK/tx_$N.keyed.tsv"
 
 topics=()
 for r in $(seq "$REPS"); do
-  for c in kcat_unkeyed cells_unkeyed; do topics+=(--topic "${c}_$r:$UNKEYED_PARTITIONS"); done
-  for c in kcat_keyed cells_keyed; do topics+=(--topic "${c}_$r:$PARTITIONS"); done
+  for c in "${CLIENTS[@]}"; do
+    case $c in *unkeyed) topics+=(--topic "${c}_$r:$UNKEYED_PARTITIONS") ;; *) topics+=(--topic "${c}_$r:$PARTITIONS") ;; esac
+  done
 done
 rm -f "$WORK/bootstrap"
 timeout 7200 "$CELLS" broker "${topics[@]}" --bootstrap-file "$WORK/bootstrap" >/dev/null 2>"$WORK/broker.log" &
@@ -63,6 +80,10 @@ for r in $(seq "$REPS"); do
   timed kcat_keyed "$r" kcat -b "$BOOTSTRAP" -P -t "kcat_keyed_$r" "${SETTINGS[@]}" -K '\t' -l "$KEYED"
   timed cells_keyed "$r" "$CELLS" produce -b "$BOOTSTRAP" -t "cells_keyed_$r" "${SETTINGS[@]}" --key card \
     --schema extended --rate max --count "$N" --seed 42 --quiet
+  if [ -n "$CEILING" ]; then
+    timed ceiling_unkeyed "$r" "$CEILING" "$BOOTSTRAP" "ceiling_unkeyed_$r" "$DATA" unkeyed "${CEILING_SETTINGS[@]}"
+    timed ceiling_keyed "$r" "$CEILING" "$BOOTSTRAP" "ceiling_keyed_$r" "$KEYED" keyed "${CEILING_SETTINGS[@]}"
+  fi
 done
 
 # Every topic's partitions must end at offsets summing to N: each message appended once (acks=all
@@ -77,7 +98,7 @@ end_offsets() {  # topic partitions
 }
 dropped=0
 for r in $(seq "$REPS"); do
-  for c in kcat_unkeyed cells_unkeyed kcat_keyed cells_keyed; do
+  for c in "${CLIENTS[@]}"; do
     case $c in *unkeyed) parts=$UNKEYED_PARTITIONS ;; *) parts=$PARTITIONS ;; esac
     appended=$(end_offsets "${c}_$r" "$parts")
     [ "$appended" -eq "$N" ] || { echo "FAIL: topic ${c}_$r has $appended of $N messages appended"; exit 1; }
@@ -85,7 +106,7 @@ for r in $(seq "$REPS"); do
     [ "$kept" -eq "$N" ] || { echo "note: the mock broker kept $kept of topic ${c}_$r's $N messages (its ~5 MiB per partition)"; dropped=1; }
   done
 done
-echo "checked: all $((4 * REPS)) topics have exactly $N messages appended$([ "$dropped" -eq 0 ] && echo ", all still there to read")"
+echo "checked: all $((${#CLIENTS[@]} * REPS)) topics have exactly $N messages appended$([ "$dropped" -eq 0 ] && echo ", all still there to read")"
 
 # Medians with sort (portable awk has no sort of its own).
 median() { grep "^$1 " "$WORK/rates" | cut -d' ' -f2 | sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
@@ -93,3 +114,8 @@ ku=$(median kcat_unkeyed); cu=$(median cells_unkeyed); kk=$(median kcat_keyed); 
 awk -v ku="$ku" -v cu="$cu" -v kk="$kk" -v ck="$ck" 'BEGIN {
   printf "median msg/s   kcat unkeyed %9.0f   cells --key none %9.0f   ratio %.2fx (target >= 1.2x kcat -P)\n", ku, cu, cu / ku
   printf "median msg/s   kcat keyed   %9.0f   cells --key card %9.0f   ratio %.2fx (target >= 1.2x kcat -P -K)\n", kk, ck, ck / kk }'
+if [ -n "$CEILING" ]; then
+  xu=$(median ceiling_unkeyed); xk=$(median ceiling_keyed)
+  awk -v ku="$ku" -v kk="$kk" -v xu="$xu" -v xk="$xk" 'BEGIN {
+    printf "ceiling: librdkafka alone (bench/produce_ceiling.c)   unkeyed %9.0f msg/s, %.2fx kcat   keyed %9.0f msg/s, %.2fx kcat\n", xu, xu / ku, xk, xk / kk }'
+fi
