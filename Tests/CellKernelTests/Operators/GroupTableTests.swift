@@ -5,9 +5,11 @@ import Testing
 /// looked up: a single text key without NULLs by its text (`textGroupIDs`), anything else
 /// encoded. Batches of both kinds, in any order, must give the ids a dictionary gives.
 @Suite struct GroupTableTests {
-    static func column(_ keys: [String?]) -> Column {
-        var c = Column(type: .string)
-        for k in keys { c.append(k.map(Value.string) ?? .null) }
+    static func column(_ keys: [String?]) -> Column { column(keys.map { $0.map(Value.string) }, type: .string) }
+
+    static func column(_ values: [Value?], type: SQLType) -> Column {
+        var c = Column(type: type)
+        for v in values { c.append(v ?? .null) }
         return c
     }
 
@@ -77,12 +79,6 @@ extension GroupTableTests {
 }
 
 extension GroupTableTests {
-    static func words(_ values: [Int64?]) -> Column {
-        var c = Column(type: .timestamp)
-        for v in values { c.append(v.map(Value.int) ?? .null) }
-        return c
-    }
-
     /// A window and a category: a 64-bit key before the text goes the text way too (its word
     /// compared and mixed into the hash), batches with NULLs the encoded way, and both must
     /// agree on every group's id, also after the text slots grow and are rehashed from the
@@ -104,7 +100,7 @@ extension GroupTableTests {
                 let text: String? = withNulls && next() % 11 == 0 ? nil : (n % 13 == 0 ? "" : "cat" + String(n / 3))
                 return Key(word: word, text: text)
             }
-            let ids = table.groupIDs([Self.words(keys.map(\.word)), Self.column(keys.map(\.text))], count: keys.count)
+            let ids = table.groupIDs([Self.column(keys.map { $0.word.map(Value.int) }, type: .timestamp), Self.column(keys.map(\.text))], count: keys.count)
             for (key, id) in zip(keys, ids) {
                 let want = expected[key] ?? Int32(expected.count)
                 expected[key] = want
