@@ -46,17 +46,18 @@ KEYED="$WORK/tx_$N.keyed.tsv"
 [ -s "$DATA" ] || timeout 900 "$CELLS" produce --schema extended --rate max --count "$N" --seed 42 --output "$DATA" --quiet
 [ -s "$KEYED" ] || awk -F'"card_number":"' '{ split($2, k, "\""); print k[1] "\t" $0 }' "$DATA" > "$KEYED"
 
+partitions() { case $1 in *unkeyed) echo "$UNKEYED_PARTITIONS" ;; *) echo "$PARTITIONS" ;; esac; }
 topics=()
 for r in $(seq "$REPS"); do
   for c in "${CLIENTS[@]}"; do
-    case $c in *unkeyed) topics+=(--topic "${c}_$r:$UNKEYED_PARTITIONS") ;; *) topics+=(--topic "${c}_$r:$PARTITIONS") ;; esac
+    topics+=(--topic "${c}_$r:$(partitions "$c")")
   done
 done
 rm -f "$WORK/bootstrap"
 timeout 7200 "$CELLS" broker "${topics[@]}" --bootstrap-file "$WORK/bootstrap" >/dev/null 2>"$WORK/broker.log" &
 BROKER=$!
 trap 'kill -TERM $BROKER 2>/dev/null || true; wait $BROKER 2>/dev/null || true' EXIT
-# Creating 12 topics of 128-256 partitions takes the mock broker several seconds, more when busy.
+# Creating 12-30 topics of 128-256 partitions takes the mock broker several seconds, more when busy.
 for _ in $(seq 300); do [ -s "$WORK/bootstrap" ] && break; sleep 0.1; done
 [ -s "$WORK/bootstrap" ] || { echo "FAIL: the broker did not start in 30 s (see $WORK/broker.log)" >&2; exit 3; }
 BOOTSTRAP=$(cat "$WORK/bootstrap")
@@ -99,8 +100,7 @@ end_offsets() {  # topic partitions
 dropped=0
 for r in $(seq "$REPS"); do
   for c in "${CLIENTS[@]}"; do
-    case $c in *unkeyed) parts=$UNKEYED_PARTITIONS ;; *) parts=$PARTITIONS ;; esac
-    appended=$(end_offsets "${c}_$r" "$parts")
+    appended=$(end_offsets "${c}_$r" "$(partitions "$c")")
     [ "$appended" -eq "$N" ] || { echo "FAIL: topic ${c}_$r has $appended of $N messages appended"; exit 1; }
     kept=$(timeout 900 kcat -b "$BOOTSTRAP" -C -t "${c}_$r" -o beginning -e -q | wc -l)
     [ "$kept" -eq "$N" ] || { echo "note: the mock broker kept $kept of topic ${c}_$r's $N messages (its ~5 MiB per partition)"; dropped=1; }

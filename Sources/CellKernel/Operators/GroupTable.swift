@@ -116,7 +116,7 @@ struct GroupTable: Sendable {
             }
             var unknown = 0
             for row in misses {
-                let (id, known) = textMiss(text, row, after: word.map { UInt64(bitPattern: $0[row]) })
+                let (id, known) = textMiss(keys, text, row, after: word.map { UInt64(bitPattern: $0[row]) })
                 ids[row] = id
                 if !known { unknown += 1 }
             }
@@ -140,7 +140,7 @@ struct GroupTable: Sendable {
     /// The group of row `row`'s key (its text, after `word` when there is one), which
     /// ``textSlots`` did not know at the start of its block: known since then (`known`), or
     /// looked up (or created) the encoded way and remembered.
-    private mutating func textMiss(_ text: ByteVector, _ row: Int, after word: UInt64?) -> (id: Int32, known: Bool) {
+    private mutating func textMiss(_ keys: [Column], _ text: ByteVector, _ row: Int, after word: UInt64?) -> (id: Int32, known: Bool) {
         let range = text.range(row)
         return text.bytes.withUnsafeBytes { bytes in
             let at = bytes.baseAddress.map { $0 + range.lowerBound } ?? UnsafeRawPointer(bitPattern: 8)!
@@ -149,15 +149,8 @@ struct GroupTable: Sendable {
             }) {
                 return (found, true)
             }
-            // The row's key encoded as encodeRows writes it: (present, word), present, length, bytes.
             var key: [UInt8] = []
-            if let word {
-                key.append(1)
-                withUnsafeBytes(of: word.littleEndian) { key.append(contentsOf: $0) }
-            }
-            key.append(1)
-            withUnsafeBytes(of: UInt64(range.count).littleEndian) { key.append(contentsOf: $0) }
-            key.appendBytes(UnsafeRawBufferPointer(start: at, count: range.count))
+            for column in keys { Self.encode(column, row, into: &key) }
             let id = key.withUnsafeBytes { key in
                 let hash = Self.hash(key)
                 return find(key, hash: hash) ?? insert(key, hash: hash)
