@@ -47,7 +47,11 @@ import Testing
     func signalDuringHeavyBatch(signal: Int32, aggregate: Bool) throws {
         let path = try Self.heavyNotebook(aggregate: aggregate)
         let run = try Child(cellsExecutable.path, ["run", path, "--all", "--trigger", "once"])
-        Thread.sleep(forTimeInterval: 1.5)
+        // From the view's line the next cell is the START: a moment later its one batch is
+        // under way. A fixed wait from the launch raced the batch once the engine got faster
+        // (it ended first when the machine was quiet).
+        try #require(run.waitForOutput { $0.contains("view v:") }, "the notebook did not reach its START: \(run.stdout)")
+        Thread.sleep(forTimeInterval: 0.3)
         try #require(run.process.isRunning, "the batch ended before the signal: \(run.stdout)")
         let sent = ContinuousClock.now
         run.signal(signal)
