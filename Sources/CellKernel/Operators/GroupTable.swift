@@ -271,6 +271,11 @@ struct GroupTable: Sendable {
     /// caches, and overlapping the misses pays for the second pass.
     static let largeTable = 1 << 16
 
+    /// Rows ``lookUpInPasses(_:_:keyOffset:_:knownHashes:into:)`` takes through its passes at
+    /// a time: few enough that the slot entries and keys the middle passes bring in (two or
+    /// three lines a row) are still in a core's private cache when the last pass reads them.
+    static let passBlock = 2048
+
     /// Lookups for a big table in passes, so that the processor overlaps their cache misses:
     /// every row's hash; then the slot entry at each home position; then the first word of
     /// the key that entry points to in the arena; then the lookups, which mostly find their
@@ -296,46 +301,51 @@ struct GroupTable: Sendable {
             hashes.append(contentsOf: repeatElement(0, count: rows))
         }
         homes.append(contentsOf: repeatElement(0, count: rows))
-        encoded.withUnsafeBytes { all in
-            starts.withUnsafeBufferPointer { starts in
-                hashes.withUnsafeMutableBufferPointer { hashes in
-                    homes.withUnsafeMutableBufferPointer { homes in
-                        if knownHashes == nil {
-                            for row in 0..<rows {
-                                hashes[row] = Self.hash(UnsafeRawBufferPointer(rebasing: all[(starts[row] + keyOffset)..<starts[row + 1]]))
+        var block = 0
+        while block < rows {
+            let blockEnd = min(block + Self.passBlock, rows)
+            encoded.withUnsafeBytes { all in
+                starts.withUnsafeBufferPointer { starts in
+                    hashes.withUnsafeMutableBufferPointer { hashes in
+                        homes.withUnsafeMutableBufferPointer { homes in
+                            if knownHashes == nil {
+                                for row in block..<blockEnd {
+                                    hashes[row] = Self.hash(UnsafeRawBufferPointer(rebasing: all[(starts[row] + keyOffset)..<starts[row + 1]]))
+                                }
                             }
-                        }
-                        slots.withUnsafeBufferPointer { slots in
-                            let mask = slots.count - 1
-                            for row in 0..<rows { homes[row] = slots[Int(truncatingIfNeeded: hashes[row]) & mask] }
-                        }
-                        arena.withUnsafeBytes { arena in
-                            for row in 0..<rows {
-                                let home = homes[row], start = starts[row] + keyOffset
-                                guard home != 0, home & Self.fingerprintMask == hashes[row] & Self.fingerprintMask else { continue }
-                                let keyAt = Int(home & Self.offsetMask) - 1 + 4
-                                guard starts[row + 1] - start >= 8, keyAt + 8 <= arena.count else { continue }
-                                if arena.loadUnaligned(fromByteOffset: keyAt, as: UInt64.self)
-                                    != all.loadUnaligned(fromByteOffset: start, as: UInt64.self) { homes[row] = 0 }
+                            slots.withUnsafeBufferPointer { slots in
+                                let mask = slots.count - 1
+                                for row in block..<blockEnd { homes[row] = slots[Int(truncatingIfNeeded: hashes[row]) & mask] }
+                            }
+                            arena.withUnsafeBytes { arena in
+                                for row in block..<blockEnd {
+                                    let home = homes[row], start = starts[row] + keyOffset
+                                    guard home != 0, home & Self.fingerprintMask == hashes[row] & Self.fingerprintMask else { continue }
+                                    let keyAt = Int(home & Self.offsetMask) - 1 + 4
+                                    guard starts[row + 1] - start >= 8, keyAt + 8 <= arena.count else { continue }
+                                    if arena.loadUnaligned(fromByteOffset: keyAt, as: UInt64.self)
+                                        != all.loadUnaligned(fromByteOffset: start, as: UInt64.self) { homes[row] = 0 }
+                                }
                             }
                         }
                     }
                 }
             }
-        }
-        encoded.withUnsafeBytes { all in
-            starts.withUnsafeBufferPointer { starts in
-                for row in 0..<rows {
-                    let key = UnsafeRawBufferPointer(rebasing: all[(starts[row] + keyOffset)..<starts[row + 1]])
-                    let hash = hashes[row], home = homes[row]
-                    if home != 0, home & Self.fingerprintMask == hash & Self.fingerprintMask,
-                       let id = group(at: home, ifKey: key) {
-                        ids[row] = id
-                    } else {
-                        ids[row] = find(key, hash: hash) ?? insert(key, hash: hash)
+            encoded.withUnsafeBytes { all in
+                starts.withUnsafeBufferPointer { starts in
+                    for row in block..<blockEnd {
+                        let key = UnsafeRawBufferPointer(rebasing: all[(starts[row] + keyOffset)..<starts[row + 1]])
+                        let hash = hashes[row], home = homes[row]
+                        if home != 0, home & Self.fingerprintMask == hash & Self.fingerprintMask,
+                           let id = group(at: home, ifKey: key) {
+                            ids[row] = id
+                        } else {
+                            ids[row] = find(key, hash: hash) ?? insert(key, hash: hash)
+                        }
                     }
                 }
             }
+            block = blockEnd
         }
         swap(&hashes, &rowHashes)
         swap(&homes, &rowHomes)
