@@ -130,10 +130,17 @@ final class ScanLane: RecordLane, @unchecked Sendable {
     /// Rows per chunk handed downstream, bounding memory on big micro-batches.
     static let chunkRows = 65_536
 
+    /// What a new lane of the same batch starts from (``makeLane()``): never changed, so it
+    /// can be read from another thread while this lane is fed.
+    private let emptyPartial: HashAggregation?
+    private let outputSchema: Schema
+
     init(branch: ScanPipeline.Branch, partial: HashAggregation?, outputSchema: Schema, lateBefore: Int64?,
          window: (BoundExpression, Int64)?) {
         self.branch = branch
         self.partial = partial
+        emptyPartial = partial
+        self.outputSchema = outputSchema
         self.lateBefore = lateBefore
         self.window = window.map { (start: $0.0, sizeMicros: $0.1) }
         scanner = StreamScanner(stream: branch.stream, scanColumns: branch.scanColumns)
@@ -166,6 +173,12 @@ final class ScanLane: RecordLane, @unchecked Sendable {
             from = try scanner.addRecords(from..<count, topics: topics, maxRows: Self.chunkRows, record)
             if scanner.rows >= Self.chunkRows { process(scanner.flush()) }
         }
+    }
+
+    /// Another lane of this batch, as ``ScanPipeline/lanes(for:watermark:)`` makes them.
+    func makeLane() -> (any RecordLane)? {
+        ScanLane(branch: branch, partial: emptyPartial, outputSchema: outputSchema, lateBefore: lateBefore,
+                 window: window.map { ($0.start, $0.sizeMicros) })
     }
 
     /// Runs what is left of the batch; call once the source is done with this lane.

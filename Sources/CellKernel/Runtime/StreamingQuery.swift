@@ -75,6 +75,17 @@ public final class StreamingQuery {
         try runBatch(shouldStop: { false }, notice: { _ in })
     }
 
+    /// The lanes a source read a branch into, in reading order: the ones it was given, or the
+    /// ones it says it split the batch into (made by those, so the scan's own kind).
+    private static func scanLanes(_ split: [any RecordLane]?, given: [ScanLane]) throws -> [ScanLane] {
+        guard let split else { return given }
+        let lanes = split.compactMap { $0 as? ScanLane }
+        guard lanes.count == split.count else {
+            throw SourceError("a source split a micro-batch into lanes of another kind", hint: "this is a bug in cells: please report it")
+        }
+        return lanes
+    }
+
     /// Runs one micro-batch that `shouldStop` can cut short while it reads: the batch is then
     /// abandoned before it touches the state, the sinks or the sources' offsets, and
     /// ``StreamInterrupted`` is thrown. `notice` takes the sources' lines for the user (a
@@ -97,8 +108,9 @@ public final class StreamingQuery {
         do {
             for (s, scan) in scans.enumerated() {
                 for (b, branch) in scan.branches.enumerated() {
-                    let lanes = scan.lanes(for: b, watermark: watermark)
-                    let read = try sources[branch.source].readBatch(lanes: lanes, stop: shouldStop, notice: notice)
+                    let given = scan.lanes(for: b, watermark: watermark)
+                    let read = try sources[branch.source].readBatch(lanes: given, stop: shouldStop, notice: notice)
+                    let lanes = try Self.scanLanes(read?.lanes, given: given)
                     for lane in lanes { lane.finish() }
                     if let read { reads.append((s, b, lanes, read)) }
                 }

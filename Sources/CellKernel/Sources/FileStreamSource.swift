@@ -83,7 +83,7 @@ public final class FileStreamSource: StreamSource, @unchecked Sendable {  // sta
     }
 
     /// One contiguous run of whole lines of one file.
-    private struct Part: @unchecked Sendable {  // points into a read-only mapping the batch keeps alive
+    fileprivate struct Part: @unchecked Sendable {  // points into a read-only mapping the batch keeps alive
         let file: MappedFile
         let range: Range<Int>
 
@@ -91,11 +91,6 @@ public final class FileStreamSource: StreamSource, @unchecked Sendable {  // sta
         /// Throws ``StreamInterrupted`` when `stop` (asked every few thousand lines) says so.
         func read(stop: () -> Bool, _ body: (SourceRecord) throws -> Void) throws -> Int {
             try file.forEachLine(in: range, stop: stop, body)
-        }
-
-        /// Reads the part into `lane` a block of lines at a time.
-        func read(into lane: any RecordLane, stop: () -> Bool) throws -> Int {
-            try file.forEachBlock(in: range, stop: stop) { bytes, block in try lane.addLines(bytes, block) }
         }
     }
 
@@ -147,35 +142,49 @@ public final class FileStreamSource: StreamSource, @unchecked Sendable {  // sta
         return result.records > 0 ? result : nil
     }
 
-    /// Splits the batch into one byte range per lane (more with several files), lane `i`
-    /// reading ranges `i`, `i + lanes`, ...: lane 0 on the calling thread, which asks `stop`
-    /// between its lines, the others on threads of their own, told through a shared
-    /// ``LaneOutcome``. A malformed line fails the batch with the error of the first one in
-    /// the files, as one thread would.
+    /// Shares the batch among the lanes a block of lines at a time (``LaneSchedule``): lane `i`
+    /// starts on the `i`-th of equal runs of the batch's bytes in reading order, on a thread of
+    /// its own (lane 0 on the calling thread, which asks `stop` between its blocks), and a
+    /// thread that is done takes half of the biggest run left into a new lane. The lanes come
+    /// back in reading order in ``SourceBatch/lanes``. A malformed line fails the batch with
+    /// the error of the first one in the files, as one thread would.
     public func readBatch(lanes: [any RecordLane], stop: () -> Bool, notice: (String) -> Void) throws -> SourceBatch? {
         _ = try Self.firstLane(lanes)
-        guard let (parts, batch) = try planParts(lanes.count) else { replayEnd = nil; return nil }
-        let used = min(lanes.count, parts.count)
+        guard let (parts, batch) = try planParts(1) else { replayEnd = nil; return nil }
+        let layout = BatchLayout(parts)
+        let schedule = LaneSchedule(total: layout.total, lanes: lanes, lineEnd: layout.lineEnd,
+                                    blockBytes: MappedFile.blockBytes, stealMinimum: Self.stealMinimum)
+        let used = schedule.threads
         let outcome = LaneOutcome(), counts = LaneCounts(used)
         let threads = LaneThreads()
-        // Reads lane `index`'s parts, each until it is moot; a lane's error is kept for the
-        // calling thread.
-        @Sendable func feed(_ index: Int, stop: () -> Bool) {
-            let lane = lanes[index]
-            for part in stride(from: index, to: parts.count, by: used) where !outcome.isMoot(part) {
+        // Reads blocks until none is left or the rest is moot; a lane's error is kept for the
+        // calling thread. Each lane is finished by the thread that fed it, once it has its
+        // last block, so that its last chunk runs in parallel too.
+        @Sendable func feed(_ thread: Int, stop: () -> Bool) {
+            var feeding: (any RecordLane)?
+            var release = PageRelease()
+            defer { release.flush() }
+            while let block = schedule.next(for: thread) {
+                if stop() || outcome.isMoot(block.range.lowerBound) { break }
+                if feeding !== block.lane {
+                    feeding?.finish()
+                    feeding = block.lane
+                }
                 do {
-                    let lines = try parts[part].read(into: lane, stop: { stop() || outcome.isMoot(part) })
-                    counts.add(lines, at: index)
+                    counts.add(try layout.read(block.range, into: block.lane, stop: stop, release: &release), at: thread)
                 } catch is StreamInterrupted {
-                    return
+                    break
                 } catch {
-                    outcome.fail(error, at: part)
+                    outcome.fail(error, at: block.range.lowerBound)
+                    schedule.leave(thread)
                     return
                 }
             }
+            schedule.leave(thread)
+            feeding?.finish()
         }
-        for index in 1..<used {
-            threads.start("cells.file.lane\(index)") { feed(index, stop: { false }) }
+        for thread in 1..<max(1, used) {
+            threads.start("cells.file.lane\(thread)") { feed(thread, stop: { false }) }
         }
         var stopped = false
         func askStop() -> Bool {
@@ -184,15 +193,23 @@ public final class FileStreamSource: StreamSource, @unchecked Sendable {  // sta
         }
         feed(0, stop: askStop)
         threads.join { _ = askStop() }
+        // Once more at the end, as a batch of a block or two gives few chances before.
+        _ = askStop()
         if let error = stopped ? StreamInterrupted() : outcome.error {
             positions = batch.start.next
             throw error
         }
         var result = batch
         result.records = counts.total
+        result.lanes = schedule.lanes
         replayEnd = nil
         return result.records > 0 ? result : nil
     }
+
+    /// The least a lane's run must have left for an idle thread to take half of it: a few
+    /// blocks, so that the lanes finish within about a block of each other, and a tiny batch
+    /// is read as it was split.
+    static let stealMinimum = 4 * MappedFile.blockBytes
 
     private func mapping(_ name: String) throws -> MappedFile {
         if let known = mappings[name], try known.isCurrent() { return known }
@@ -296,11 +313,91 @@ final class MappedFile: @unchecked Sendable {  // immutable after init
     /// big file costs a bounded amount of RSS, not its size.
     static let releaseEvery = 4 << 20
 
-    private func release(_ range: Range<Int>) {
+    func release(_ range: Range<Int>) {
         guard let base else { return }
         let page = Int(sysconf(Int32(_SC_PAGESIZE)))
         let lower = (range.lowerBound + page - 1) / page * page, upper = range.upperBound / page * page
         guard upper > lower else { return }
         madvise(UnsafeMutableRawPointer(mutating: base + lower), upper - lower, MADV_DONTNEED)
+    }
+}
+
+/// A batch's file ranges end to end, as the positions a ``LaneSchedule`` hands out.
+private struct BatchLayout: @unchecked Sendable {  // points into read-only mappings the batch keeps alive
+    let parts: [FileStreamSource.Part]
+    /// Where each part starts among the positions.
+    let starts: [Int]
+    let total: Int
+
+    init(_ parts: [FileStreamSource.Part]) {
+        self.parts = parts
+        var starts: [Int] = [], total = 0
+        for part in parts {
+            starts.append(total)
+            total += part.range.count
+        }
+        self.starts = starts
+        self.total = total
+    }
+
+    /// The part that holds `position` (< ``total``).
+    private func part(at position: Int) -> Int {
+        var low = 0, high = parts.count - 1
+        while low < high {
+            let middle = (low + high + 1) / 2
+            if starts[middle] <= position { low = middle } else { high = middle - 1 }
+        }
+        return low
+    }
+
+    /// The position just past the line that holds `position`, within its part; ``total`` at the end.
+    func lineEnd(_ position: Int) -> Int {
+        guard position < total else { return total }
+        let index = part(at: max(0, position)), part = parts[index]
+        let offset = part.range.lowerBound + max(0, position) - starts[index]
+        return starts[index] + part.file.lineEnd(after: offset, limit: part.range.upperBound) - part.range.lowerBound
+    }
+
+    /// Feeds the lines at `positions` to `lane`, part by part, asking `stop` before each part
+    /// after the first (a block can span many small files); returns how many.
+    func read(_ positions: Range<Int>, into lane: any RecordLane, stop: () -> Bool, release: inout PageRelease) throws -> Int {
+        var records = 0
+        let first = part(at: positions.lowerBound)
+        var index = first
+        while index < parts.count, starts[index] < positions.upperBound {
+            if index > first && stop() { throw StreamInterrupted() }
+            let part = parts[index]
+            let lower = part.range.lowerBound + max(0, positions.lowerBound - starts[index])
+            let upper = part.range.lowerBound + min(part.range.count, positions.upperBound - starts[index])
+            if lower < upper, let base = part.file.base {
+                records += try lane.addLines(base.assumingMemoryBound(to: UInt8.self), lower..<upper)
+                release.read(part.file, lower..<upper)
+            }
+            index += 1
+        }
+        return records
+    }
+}
+
+/// One thread's read pages, let go a few mebibytes at a time (``MappedFile/releaseEvery``)
+/// while it reads on through a file, and the rest when it moves elsewhere or stops.
+private struct PageRelease {
+    private var file: MappedFile?
+    private var pending = 0..<0
+
+    mutating func read(_ file: MappedFile, _ range: Range<Int>) {
+        if self.file === file && pending.upperBound == range.lowerBound {
+            pending = pending.lowerBound..<range.upperBound
+        } else {
+            flush()
+            self.file = file
+            pending = range
+        }
+        if pending.count >= MappedFile.releaseEvery { flush() }
+    }
+
+    mutating func flush() {
+        if let file, !pending.isEmpty { file.release(pending) }
+        pending = pending.upperBound..<pending.upperBound
     }
 }

@@ -31,9 +31,20 @@ public protocol RecordLane: AnyObject, Sendable {
     /// Adds `count` records, the i-th being `record(i)` (valid during the call): the same as
     /// ``add(_:topics:)`` for each, in order, faster for a lane that decodes runs at a time.
     func addRecords(count: Int, topics: [String], _ record: (Int) -> SourceRecord) throws
+    /// A new, empty lane of the same query, for a source that splits its batch further than
+    /// the lanes it was given (``SourceBatch/lanes``); nil when the lane cannot make one. Called
+    /// from any thread, while this lane may be fed on another.
+    func makeLane() -> (any RecordLane)?
+    /// The source is done feeding this lane for the batch: it may run what it holds back.
+    /// Called on the thread that fed it last.
+    func finish()
 }
 
 extension RecordLane {
+    public func makeLane() -> (any RecordLane)? { nil }
+
+    public func finish() {}
+
     public func addRecords(count: Int, topics: [String], _ record: (Int) -> SourceRecord) throws {
         for index in 0..<count { try add(record(index), topics: topics) }
     }
@@ -74,6 +85,9 @@ public struct SourceBatch: Sendable {
     /// Records the broker no longer had when they were due (retention), with failOnDataLoss
     /// off; with it on, the source throws instead.
     public var lost: Int64
+    /// The lanes the records went to, in reading order, when the source split the batch
+    /// among more lanes than it was given (``RecordLane/makeLane()``); nil: the lanes given.
+    public var lanes: [any RecordLane]? = nil
 }
 
 /// A source of records for a stream: a Kafka topic (or several), or JSON-lines files.

@@ -1,4 +1,4 @@
-import CellKernel
+@testable import CellKernel
 import Foundation
 import Testing
 
@@ -93,5 +93,48 @@ import Testing
             #expect(batch.records == Self.count)
             Self.expectWhole(lanes, offsetSum: offsetSum)
         }
+    }
+
+    /// A lane that notes where each of its lines starts, taking `delay` seconds over each run
+    /// of lines it is given; the lanes it makes take none.
+    final class OrderLane: RecordLane, @unchecked Sendable {  // fed by one thread at a time, read after the batch
+        private(set) var offsets: [Int64] = []
+        let delay: Double
+
+        init(delay: Double) { self.delay = delay }
+
+        func add(_ record: SourceRecord, topics: [String]) throws { offsets.append(record.offset) }
+
+        func addLines(_ base: UnsafePointer<UInt8>, _ range: Range<Int>) throws -> Int {
+            if delay > 0 { Thread.sleep(forTimeInterval: delay) }
+            return try JSONLines.forEach(base, range) { try add($0, topics: []) }
+        }
+
+        func makeLane() -> (any RecordLane)? { OrderLane(delay: 0) }
+    }
+
+    @Test("a thread that is done takes half of a slow lane's run into a new lane; the lanes come back in reading order")
+    func idleThreadsTakeHalves() throws {
+        // 16 MiB of 100-byte lines: sixteen blocks, half for each thread to start on.
+        var bytes: [UInt8] = [], starts: [Int64] = []
+        var n = 0
+        while bytes.count < 16 << 20 {
+            starts.append(Int64(bytes.count))
+            let head = Array(#"{"n":\#(n),"pad":""#.utf8)
+            bytes += head + Array(repeating: UInt8(ascii: "x"), count: 100 - head.count - 3) + Array(#""}"#.utf8) + [0x0A]
+            n += 1
+        }
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("cells-halves-\(UUID().uuidString).jsonl").path
+        try Data(bytes).write(to: URL(fileURLWithPath: path))
+        defer { try? FileManager.default.removeItem(atPath: path) }
+
+        let source = try FileStreamSource(options: ["path": path])
+        let given = [OrderLane(delay: 0.05), OrderLane(delay: 0)]
+        let batch = try #require(try source.readBatch(lanes: given, stop: { false }, notice: { _ in }))
+        #expect(batch.records == starts.count)
+        let lanes = try #require(batch.lanes).compactMap { $0 as? OrderLane }
+        #expect(lanes.count > 2, "the idle thread took work from the slow lane")
+        #expect(lanes.first === given[0])
+        #expect(lanes.flatMap(\.offsets) == starts, "every line once, the lanes in reading order, each in order")
     }
 }
