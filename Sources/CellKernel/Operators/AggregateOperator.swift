@@ -29,7 +29,9 @@ final class AggregateOperator: BatchOperator, StatefulOperator {
 
     /// A partial aggregation of the same keys and aggregates, for one thread of a fused scan.
     func partial() -> HashAggregation {
-        HashAggregation(keys: aggregation.keys, aggregates: aggregation.aggregates)
+        var partial = HashAggregation(keys: aggregation.keys, aggregates: aggregation.aggregates)
+        partial.tracksTouched = false
+        return partial
     }
 
     func beginBatch() { state.beginBatch() }

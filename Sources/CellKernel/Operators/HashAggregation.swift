@@ -16,6 +16,9 @@ struct HashAggregation: Sendable {
     /// a checkpoint or a restore gave a state to change from, so a partial aggregation or a
     /// query that never checkpoints pays nothing.
     var changes = ChangeLog()
+    /// Whether ``touchedGroups()`` is kept; off for a lane's partial aggregation, whose groups
+    /// all count as touched when it is merged.
+    var tracksTouched = true
 
     init(keys: [BoundExpression], aggregates: [AggregateSpec]) {
         self.keys = keys
@@ -72,6 +75,7 @@ struct HashAggregation: Sendable {
     }
 
     private mutating func markTouched(_ ids: [Int32]) {
+        guard tracksTouched else { return }
         touched += repeatElement(false, count: table.count - touched.count)
         for id in ids where !touched[Int(id)] {
             touched[Int(id)] = true
