@@ -94,11 +94,11 @@ public final class FileStreamSource: StreamSource, @unchecked Sendable {  // sta
         }
     }
 
-    /// Plans the next micro-batch as up to `count` parts of similar size, split at line ends;
-    /// nil when nothing new arrived. The batch counts as read once this returns.
-    private func planParts(_ count: Int) throws -> (parts: [Part], batch: SourceBatch)? {
+    /// Plans the next micro-batch: what each file has to read, whole lines only, in reading
+    /// order; nil when nothing new arrived. The batch counts as read once this returns.
+    private func planParts() throws -> (parts: [Part], batch: SourceBatch)? {
         let start = SourceOffsets(positions)
-        var spans: [(MappedFile, Range<Int>)] = []
+        var parts: [Part] = []
         var budget = maxBytes ?? .max
         // A batch run again after a crash reads the bytes it read the first time, and only
         // the files it read then.
@@ -108,28 +108,17 @@ public final class FileStreamSource: StreamSource, @unchecked Sendable {  // sta
             let from = Int(positions[name] ?? 0)
             let limit = replayEnd.map { max(0, ($0[name] ?? 0) - Int64(from)) } ?? budget
             // Whole lines only; a last line without a newline counts at the end of the file.
-            guard limit > 0, let end = file.endOfLastLine(from: from, limit: limit) else { continue }
-            spans.append((file, from..<end))
+            guard limit > 0, let end = file.endOfLastLine(from: from, limit: limit), end > from else { continue }
+            parts.append(Part(file: file, range: from..<end))
             budget -= Int64(end - from)
             positions[name] = Int64(end)
         }
-        let total = spans.reduce(0) { $0 + $1.1.count }
-        guard total > 0 else { return nil }
-        var parts: [Part] = []
-        let target = max(1, total / max(1, count))
-        for (file, range) in spans {
-            var lower = range.lowerBound
-            while lower < range.upperBound {
-                let cut = lower + target >= range.upperBound ? range.upperBound : file.lineEnd(after: lower + target, limit: range.upperBound)
-                parts.append(Part(file: file, range: lower..<cut))
-                lower = cut
-            }
-        }
+        guard !parts.isEmpty else { return nil }
         return (parts, SourceBatch(start: start, end: SourceOffsets(positions), records: 0, lag: [:], lost: 0))
     }
 
     public func readBatch(stop: () -> Bool, notice: (String) -> Void, _ body: (SourceRecord) throws -> Void) throws -> SourceBatch? {
-        guard let (parts, batch) = try planParts(1) else { replayEnd = nil; return nil }
+        guard let (parts, batch) = try planParts() else { replayEnd = nil; return nil }
         var result = batch
         do {
             for part in parts { result.records += try part.read(stop: stop, body) }
@@ -150,7 +139,7 @@ public final class FileStreamSource: StreamSource, @unchecked Sendable {  // sta
     /// the error of the first one in the files, as one thread would.
     public func readBatch(lanes: [any RecordLane], stop: () -> Bool, notice: (String) -> Void) throws -> SourceBatch? {
         _ = try Self.firstLane(lanes)
-        guard let (parts, batch) = try planParts(1) else { replayEnd = nil; return nil }
+        guard let (parts, batch) = try planParts() else { replayEnd = nil; return nil }
         let layout = BatchLayout(parts)
         let schedule = LaneSchedule(total: layout.total, lanes: lanes, lineEnd: layout.lineEnd,
                                     blockBytes: MappedFile.blockBytes, stealMinimum: Self.stealMinimum)
