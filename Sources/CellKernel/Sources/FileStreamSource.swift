@@ -152,7 +152,10 @@ public final class FileStreamSource: StreamSource, @unchecked Sendable {  // sta
         @Sendable func feed(_ thread: Int, stop: () -> Bool) {
             var feeding: (any RecordLane)?
             var release = PageRelease()
-            defer { release.flush() }
+            defer {
+                release.flush()
+                schedule.leave(thread)
+            }
             while let block = schedule.next(for: thread) {
                 if stop() || outcome.isMoot(block.range.lowerBound) { break }
                 if feeding !== block.lane {
@@ -165,11 +168,9 @@ public final class FileStreamSource: StreamSource, @unchecked Sendable {  // sta
                     break
                 } catch {
                     outcome.fail(error, at: block.range.lowerBound)
-                    schedule.leave(thread)
                     return
                 }
             }
-            schedule.leave(thread)
             feeding?.finish()
         }
         for thread in 1..<max(1, used) {
@@ -278,7 +279,8 @@ final class MappedFile: @unchecked Sendable {  // immutable after init
         let bytes = base.assumingMemoryBound(to: UInt8.self)
         var count = 0
         var start = range.lowerBound
-        var released = range.lowerBound
+        var release = PageRelease()
+        defer { release.flush() }
         while start < range.upperBound {
             // Asked once a block (a few thousand lines): nothing measurable, and Ctrl-C is
             // answered within milliseconds even in a file of many gigabytes.
@@ -286,13 +288,9 @@ final class MappedFile: @unchecked Sendable {  // immutable after init
             let end = range.upperBound - start <= Self.blockBytes
                 ? range.upperBound : lineEnd(after: start + Self.blockBytes, limit: range.upperBound)
             count += try body(bytes, start..<end)
+            release.read(self, start..<end)
             start = end
-            if start - released >= Self.releaseEvery {
-                release(released..<start)
-                released = start
-            }
         }
-        release(released..<range.upperBound)
         return count
     }
 

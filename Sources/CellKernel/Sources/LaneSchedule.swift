@@ -64,7 +64,7 @@ final class LaneSchedule: Sendable {
             if let index = runs.firstIndex(where: { $0.reader == thread && $0.next < $0.end }) {
                 return take(from: index, in: &runs)
             }
-            for index in runs.indices where runs[index].reader == thread { runs[index].reader = nil }
+            Self.letGo(thread, in: &runs)
             guard let victim = runs.indices.filter({ runs[$0].reader != nil }).max(by: { runs[$0].end - runs[$0].next < runs[$1].end - runs[$1].next }),
                   runs[victim].end - runs[victim].next >= stealMinimum else { return nil }
             let run = runs[victim]
@@ -78,9 +78,12 @@ final class LaneSchedule: Sendable {
 
     /// Thread `thread` reads no more: what is left of its run is not handed to anyone.
     func leave(_ thread: Int) {
-        runs.withLock { runs in
-            for index in runs.indices where runs[index].reader == thread { runs[index].reader = nil }
-        }
+        runs.withLock { Self.letGo(thread, in: &$0) }
+    }
+
+    /// Marks the runs `thread` read as read by nobody, so that none is taken from.
+    private static func letGo(_ thread: Int, in runs: inout [Run]) {
+        for index in runs.indices where runs[index].reader == thread { runs[index].reader = nil }
     }
 
     /// Every lane, in reading order.

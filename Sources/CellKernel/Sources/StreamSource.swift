@@ -36,7 +36,8 @@ public protocol RecordLane: AnyObject, Sendable {
     /// from any thread, while this lane may be fed on another.
     func makeLane() -> (any RecordLane)?
     /// The source is done feeding this lane for the batch: it may run what it holds back.
-    /// Called on the thread that fed it last.
+    /// A source may call it on the thread that fed the lane last, so that this work runs
+    /// there too; the query calls it once more after the batch, when it must do nothing new.
     func finish()
 }
 
