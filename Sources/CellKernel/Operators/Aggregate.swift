@@ -246,7 +246,7 @@ struct AggregateState: Sendable {
             let t = Int(target)
             counts[t] += other.counts[g]
             switch spec.function {
-            case .countAll, .count, .countIf: break
+            case .countAll, .count, .countIf: break  // merged above
             case .countDistinct, .sumDistinct, .avgDistinct: distinct[t].formUnion(other.distinct[g])
             case .stddevSamp, .stddevPop, .varSamp, .varPop, .boolAnd, .boolOr,
                  .first, .last, .firstIgnoreNulls, .lastIgnoreNulls, .minBy, .maxBy:
@@ -258,14 +258,12 @@ struct AggregateState: Sendable {
             case .approxCountDistinct: sketches[t].merge(other.sketches[g])
             case .sum, .avg:
                 guard other.seen[g] else { continue }
+                // Sums of doubles were merged above: these are DECIMAL or BIGINT ones.
                 if !decimals.isEmpty {
                     let theirs = other.decimals[g]
                     if theirs == Self.overflowedSum { decimals[t] = Self.overflowedSum } else { addDecimal(theirs, to: t, bound: sumBound) }
-                } else if spec.function == .sum && spec.resultType.storage == .int64 {
-                    integers[t] &+= other.integers[g]
                 } else {
-                    add(other.doubles[g], to: t)
-                    add(other.compensation[g], to: t)
+                    integers[t] &+= other.integers[g]
                 }
                 seen[t] = true
             case .min, .max:
