@@ -1,3 +1,5 @@
+import CByteScan
+
 /// Maps group keys to dense group ids (0, 1, 2, ... in order of first appearance).
 ///
 /// Each row's key is encoded (a null flag, then 8 bytes per number or a length-prefixed string
@@ -277,14 +279,15 @@ struct GroupTable: Sendable {
     static let passBlock = 2048
 
     /// Lookups for a big table in passes, so that the processor overlaps their cache misses:
-    /// every row's hash; then the slot entry at each home position; then the first word of
-    /// the key that entry points to in the arena; then the lookups, which mostly find their
-    /// group in an entry and key already in the caches. The middle passes are a few
-    /// instructions a row, their loads independent of each other, so dozens of misses are in
-    /// flight at once rather than the handful a whole lookup's instructions leave room for.
-    /// A home entry is only a hint (one whose first key word differs is dropped, sending the
-    /// row to ``find(_:hash:)``): entries are never removed or renumbered, so one that matched
-    /// before the inserts of the last pass is still right after them, even after rehashing.
+    /// every row's hash, with a prefetch of the slot entry at its home position; then the
+    /// first entry from there with the row's fingerprint, with a prefetch of the key it points
+    /// to in the arena; then the lookups, which mostly find their group in an entry and key
+    /// already in the caches. A prefetch retires without waiting for its line, so a whole
+    /// block's misses are in flight at once rather than the handful a lookup's instructions
+    /// leave room for.
+    /// Such an entry is only a hint, checked against the key: entries are never removed or
+    /// renumbered, so one that matched before the inserts of the last pass is still right
+    /// after them, even after rehashing.
     ///
     /// Key `row` is `encoded[starts[row] + keyOffset ..< starts[row + 1]]`; `knownHashes`, when
     /// given, are the keys' hashes (another table's, whose keys these are).
@@ -308,23 +311,34 @@ struct GroupTable: Sendable {
                 starts.withUnsafeBufferPointer { starts in
                     hashes.withUnsafeMutableBufferPointer { hashes in
                         homes.withUnsafeMutableBufferPointer { homes in
-                            if knownHashes == nil {
-                                for row in block..<blockEnd {
-                                    hashes[row] = Self.hash(UnsafeRawBufferPointer(rebasing: all[(starts[row] + keyOffset)..<starts[row + 1]]))
-                                }
-                            }
                             slots.withUnsafeBufferPointer { slots in
                                 let mask = slots.count - 1
-                                for row in block..<blockEnd { homes[row] = slots[Int(truncatingIfNeeded: hashes[row]) & mask] }
-                            }
-                            arena.withUnsafeBytes { arena in
                                 for row in block..<blockEnd {
-                                    let home = homes[row], start = starts[row] + keyOffset
-                                    guard home != 0, home & Self.fingerprintMask == hashes[row] & Self.fingerprintMask else { continue }
-                                    let keyAt = Int(home & Self.offsetMask) - 1 + 4
-                                    guard starts[row + 1] - start >= 8, keyAt + 8 <= arena.count else { continue }
-                                    if arena.loadUnaligned(fromByteOffset: keyAt, as: UInt64.self)
-                                        != all.loadUnaligned(fromByteOffset: start, as: UInt64.self) { homes[row] = 0 }
+                                    if knownHashes == nil {
+                                        hashes[row] = Self.hash(UnsafeRawBufferPointer(rebasing: all[(starts[row] + keyOffset)..<starts[row + 1]]))
+                                    }
+                                    cells_prefetch(slots.baseAddress! + Int(truncatingIfNeeded: hashes[row]) & mask)
+                                }
+                                arena.withUnsafeBytes { arena in
+                                    for row in block..<blockEnd {
+                                        let fingerprint = hashes[row] & Self.fingerprintMask
+                                        var slot = Int(truncatingIfNeeded: hashes[row]) & mask
+                                        var entry = slots[slot]
+                                        // A collision's entry is a few slots on, mostly in the
+                                        // line just brought in.
+                                        while entry != 0 && entry & Self.fingerprintMask != fingerprint {
+                                            slot = (slot + 1) & mask
+                                            entry = slots[slot]
+                                        }
+                                        homes[row] = entry
+                                        guard entry != 0 else { continue }
+                                        // The key's first and last bytes: an entry may straddle
+                                        // two cache lines.
+                                        let keyAt = Int(entry & Self.offsetMask) - 1 + 4
+                                        let length = starts[row + 1] - starts[row] - keyOffset
+                                        cells_prefetch(arena.baseAddress! + keyAt)
+                                        cells_prefetch(arena.baseAddress! + min(keyAt + length, arena.count) - 1)
+                                    }
                                 }
                             }
                         }
