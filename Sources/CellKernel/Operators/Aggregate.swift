@@ -1,3 +1,4 @@
+import CByteScan
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -76,12 +77,12 @@ struct AggregateState: Sendable {
     /// Folds a batch into the state: `ids[i]` is row i's group, `input` the argument column.
     mutating func update(_ ids: [Int32], _ input: Column?, ordering: Column? = nil) {
         guard let input else {
-            for id in ids { counts[Int(id)] += 1 }
+            countRows(ids)
             return
         }
         switch spec.function {
         case .countAll:
-            for id in ids { counts[Int(id)] += 1 }
+            countRows(ids)
         case .count:
             for (row, id) in ids.enumerated() where !input.isNull(row) { counts[Int(id)] += 1 }
         case .sum, .avg:
@@ -100,6 +101,10 @@ struct AggregateState: Sendable {
                 }
             default:
                 let v = Arithmetic.doubles(input)
+                if input.validity.isEmpty {
+                    addDoubles(ids, v)
+                    return
+                }
                 for (row, id) in ids.enumerated() where !input.isNull(row) {
                     add(v[row], to: Int(id))
                     counts[Int(id)] += 1
@@ -143,6 +148,62 @@ struct AggregateState: Sendable {
                 for (row, id) in ids.enumerated() where !input.isNull(row) { quantiles[Int(id)].add(QuantileSketch.key(v[row])) }
             default:
                 break  // the binder casts every other type to DOUBLE
+            }
+        }
+    }
+
+    /// Groups from which a state's arrays outgrow a core's private caches (128 KiB an array
+    /// of counts), so that every row's update would wait for a line from memory.
+    static let farGroups = 1 << 14
+
+    /// Rows ahead of the one being added whose groups' lines are asked for.
+    static let prefetchDistance = 16
+
+    /// `counts[ids[i]] += 1` for every row.
+    private mutating func countRows(_ ids: [Int32]) {
+        let far = counts.count >= Self.farGroups
+        ids.withUnsafeBufferPointer { ids in
+            counts.withUnsafeMutableBufferPointer { counts in
+                for row in ids.indices {
+                    if far && row + Self.prefetchDistance < ids.count {
+                        cells_prefetch(counts.baseAddress! + Int(ids[row + Self.prefetchDistance]))
+                    }
+                    counts[Int(ids[row])] += 1
+                }
+            }
+        }
+    }
+
+    /// Adds every row's double to its group's sum, for a column without NULLs. With many
+    /// groups, the lines of groups a few rows on are asked for first, so the misses of many
+    /// rows overlap instead of holding each update up in turn.
+    private mutating func addDoubles(_ ids: [Int32], _ v: [Double]) {
+        let far = counts.count >= Self.farGroups
+        ids.withUnsafeBufferPointer { ids in
+            v.withUnsafeBufferPointer { v in
+                doubles.withUnsafeMutableBufferPointer { sums in
+                    compensation.withUnsafeMutableBufferPointer { compensation in
+                        counts.withUnsafeMutableBufferPointer { counts in
+                            seen.withUnsafeMutableBufferPointer { seen in
+                                for row in ids.indices {
+                                    if far && row + Self.prefetchDistance < ids.count {
+                                        let ahead = Int(ids[row + Self.prefetchDistance])
+                                        cells_prefetch(sums.baseAddress! + ahead)
+                                        cells_prefetch(compensation.baseAddress! + ahead)
+                                        cells_prefetch(counts.baseAddress! + ahead)
+                                        cells_prefetch(seen.baseAddress! + ahead)
+                                    }
+                                    let id = Int(ids[row]), x = v[row], sum = sums[id], t = sum + x
+                                    // As add(_:to:), over the buffers.
+                                    if t.isFinite { compensation[id] += abs(sum) >= abs(x) ? (sum - t) + x : (x - t) + sum }
+                                    sums[id] = t
+                                    counts[id] += 1
+                                    seen[id] = true
+                                }
+                            }
+                        }
+                    }
+                }
             }
         }
     }

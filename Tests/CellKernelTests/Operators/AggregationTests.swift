@@ -149,6 +149,57 @@ import Testing
         #expect(seen == expected)
     }
 
+    /// Past `AggregateState.farGroups` groups, sums of doubles without NULLs are added with
+    /// prefetches ahead: each group's count, sum and average must be what the same rows give
+    /// in a state of one group, bit for bit, through overflow to Infinity and cancellations.
+    @Test func sumsOverManyGroupsEqualOneGroupAtATime() {
+        let groups = AggregateState.farGroups + 3_000
+        func value(_ row: Int) -> Double {
+            switch row % 7 {
+            case 0: 1e308
+            case 1: Double(row) * 0.1
+            case 2: 1e16
+            case 3: -1e16
+            case 4: -0.3
+            default: 1
+            }
+        }
+        let specs = [AggregateSpec(.countAll, nil), AggregateSpec(.sum, .column(1, .double)), AggregateSpec(.avg, .column(1, .double))]
+        let schema = Schema([.init(name: "k", type: .bigint), .init(name: "v", type: .double)])
+        var many = HashAggregation(keys: [.column(0, .bigint)], aggregates: specs)
+        var rowsOf: [Int64: [Double]] = [:]
+        for batch in 0..<2 {
+            var keys: [Int64] = [], values: [Double] = []
+            for i in 0..<(groups * 2) {
+                let row = batch * groups * 2 + i
+                let key = Int64((i * 7_919) % groups)
+                // Every 11th group overflows: four rows of 1e308.
+                let x = key % 11 == 0 ? 1e308 : value(row)
+                keys.append(key)
+                values.append(x)
+                rowsOf[key, default: []].append(x)
+            }
+            many.add(Batch(schema: schema, columns: [Column(type: .bigint, data: .int64(keys)), Column(type: .double, data: .double(values))]))
+        }
+        #expect(many.groupCount == groups)
+        let result = many.allGroups()
+        var checked = 0
+        for (index, key) in result[0].values.enumerated() where index % 97 == 0 {
+            guard case .int(let k) = key, let values = rowsOf[k] else { Issue.record("key \(key)"); continue }
+            var one = HashAggregation(keys: [.column(0, .bigint)], aggregates: specs)
+            one.add(Batch(schema: schema, columns: [Column(type: .bigint, data: .int64(Array(repeating: k, count: values.count))),
+                                                    Column(type: .double, data: .double(values))]))
+            let alone = one.allGroups()
+            #expect((1...3).map { result[$0].values[index] } == (1...3).map { alone[$0].values[0] }, "group \(k)")
+            checked += 1
+        }
+        #expect(checked > 100)
+        // The overflowing groups' sums are Infinity, as Spark's are, and no other group's is.
+        let infiniteKeys = zip(result[0].values, result[2].values).compactMap { key, sum in sum == .double(.infinity) ? key : nil }
+        #expect(infiniteKeys.count == (groups + 10) / 11)
+        #expect(infiniteKeys.allSatisfy { if case .int(let k) = $0 { k % 11 == 0 } else { false } })
+    }
+
     @Test func compensatedSumsDoNotDependOnOrder() {
         let values: [Double] = [1e16, 1, -1e16, 1, 3.3, -2.2, 1e-3]
         var forward = HashAggregation(keys: [], aggregates: [AggregateSpec(.sum, .column(0, .double))])
