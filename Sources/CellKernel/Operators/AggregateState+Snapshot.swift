@@ -11,7 +11,7 @@ extension AggregateState {
         out.reserve(fixedWidthSnapshotBytes)
         out.int(counts.count)
         out.words(counts)
-        for v in seen { out.bool(v) }
+        out.bools(seen)
         out.int(integers.count)
         out.words(integers)
         out.int(decimals.count)

@@ -5,8 +5,7 @@ extension GroupTable {
     func write(to out: inout SnapshotWriter) {
         out.int(count)
         out.int(keysByteCount)
-        out.reserve(keysByteCount)
-        for id in 0..<count { out.raw(keyBytes(id)) }
+        out.fill(keysByteCount) { copyKeys(into: $0) }
     }
 
     /// Rebuilds a table from ``write(to:)``'s output. The arena is walked with the query's key

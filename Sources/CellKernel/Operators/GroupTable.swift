@@ -425,6 +425,20 @@ struct GroupTable: Sendable {
     /// The bytes of all groups' encoded keys.
     var keysByteCount: Int { arena.count - 4 * count }
 
+    /// Every group's encoded key end to end, in group order: ``keysByteCount`` bytes, which
+    /// `out` has room for.
+    func copyKeys(into out: UnsafeMutableRawBufferPointer) {
+        precondition(out.count >= keysByteCount, "no room for the keys")
+        arena.withUnsafeBytes { arena in
+            var at = 0
+            for id in 0..<count {
+                let start = entryOffsets[id] + 4, length = entryOffsets[id + 1] - start
+                (out.baseAddress! + at).copyMemory(from: arena.baseAddress! + start, byteCount: length)
+                at += length
+            }
+        }
+    }
+
     /// Group `id`'s encoded key, as the arena holds it.
     func keyBytes(_ id: Int) -> ArraySlice<UInt8> {
         arena[(entryOffsets[id] + 4)..<entryOffsets[id + 1]]

@@ -41,6 +41,20 @@ struct SnapshotWriter {
         #endif
     }
 
+    /// Flags as ``bool(_:)`` would write them one by one, in one copy: a `Bool`'s byte is 0 or 1.
+    mutating func bools(_ values: [Bool]) {
+        values.withUnsafeBytes { bytes.append(contentsOf: $0) }
+    }
+
+    /// `count` more bytes, which `body` writes (all of them) in place: for many small pieces
+    /// of one buffer, such as a table's keys, without an append each.
+    mutating func fill(_ count: Int, _ body: (UnsafeMutableRawBufferPointer) -> Void) {
+        guard count > 0 else { return }
+        let start = bytes.count
+        bytes.append(contentsOf: repeatElement(0, count: count))
+        bytes.withUnsafeMutableBytes { body(UnsafeMutableRawBufferPointer(rebasing: $0[start...])) }
+    }
+
     /// Room for `count` more bytes, so a big state grows its buffer once, not by doublings.
     mutating func reserve(_ count: Int) { bytes.reserveCapacity(bytes.count + count) }
 
