@@ -60,7 +60,23 @@ final class LaneSchedule: Sendable {
     /// The next block for thread `thread`: the rest of its run's next block, or else a block of
     /// half a run taken from another thread; nil when nothing is left that is worth taking.
     func next(for thread: Int) -> Block? {
-        runs.withLock { runs in
+        // The block's end is found outside the lock: finding a line end can fault a page of
+        // the file in (from disk, once the page cache let it go), and a thread waiting for
+        // the lock meanwhile would spin. That is safe because only a run's reader moves its
+        // `next`, and a steal only moves its `end` back, to a line end past `next`.
+        if let (start, end) = runs.withLock({ runs in
+            runs.first(where: { $0.reader == thread && $0.next < $0.end }).map { ($0.next, $0.end) }
+        }) {
+            let cut = end - start <= blockBytes ? end : min(end, lineEnd(start + blockBytes))
+            if let block = runs.withLock({ runs -> Block? in
+                guard let index = runs.firstIndex(where: { $0.reader == thread && $0.next == start }) else { return nil }
+                runs[index].next = min(cut, runs[index].end)
+                return Block(lane: runs[index].lane, range: start..<runs[index].next)
+            }) {
+                return block
+            }
+        }
+        return runs.withLock { runs in
             if let index = runs.firstIndex(where: { $0.reader == thread && $0.next < $0.end }) {
                 return take(from: index, in: &runs)
             }
