@@ -193,10 +193,8 @@ struct AggregateState: Sendable {
                                         cells_prefetch(counts.baseAddress! + ahead)
                                         cells_prefetch(seen.baseAddress! + ahead)
                                     }
-                                    let id = Int(ids[row]), x = v[row], sum = sums[id], t = sum + x
-                                    // As add(_:to:), over the buffers.
-                                    if t.isFinite { compensation[id] += abs(sum) >= abs(x) ? (sum - t) + x : (x - t) + sum }
-                                    sums[id] = t
+                                    let id = Int(ids[row])
+                                    Self.add(v[row], to: &sums[id], &compensation[id])
                                     counts[id] += 1
                                     seen[id] = true
                                 }
@@ -228,12 +226,17 @@ struct AggregateState: Sendable {
 
     @inline(__always)
     private mutating func add(_ x: Double, to id: Int) {
-        let sum = doubles[id]
+        Self.add(x, to: &doubles[id], &compensation[id])
+    }
+
+    /// Neumaier's step: `x` added to `sum`, the rounding error it made to `compensation`.
+    @inline(__always)
+    private static func add(_ x: Double, to sum: inout Double, _ compensation: inout Double) {
         let t = sum + x
         // Past the double range the sum is ±Infinity (as Spark's) or NaN; a compensation
         // computed from it would be NaN and spoil an Infinity.
-        if t.isFinite { compensation[id] += abs(sum) >= abs(x) ? (sum - t) + x : (x - t) + sum }
-        doubles[id] = t
+        if t.isFinite { compensation += abs(sum) >= abs(x) ? (sum - t) + x : (x - t) + sum }
+        sum = t
     }
 
     private mutating func updateExtreme(_ ids: [Int32], _ input: Column, wantMax: Bool) {
@@ -285,20 +288,25 @@ struct AggregateState: Sendable {
     mutating func merge(_ other: AggregateState, into ids: [Int32]) {
         // The commonest aggregates, counts and sums of doubles, in loops of their own: a
         // merge runs on one thread after the lanes, over every group they made.
+        // Partials' groups land all over a big state: as in an update, the groups a few
+        // ahead are asked for first.
+        let far = counts.count >= Self.farGroups
         switch spec.function {
         case .countAll, .count, .countIf:
-            for (g, target) in ids.enumerated() { counts[Int(target)] += other.counts[g] }
+            ids.withUnsafeBufferPointer { ids in
+                counts.withUnsafeMutableBufferPointer { counts in
+                    for (g, target) in ids.enumerated() {
+                        if far && g + Self.prefetchDistance < ids.count {
+                            cells_prefetch(counts.baseAddress! + Int(ids[g + Self.prefetchDistance]))
+                        }
+                        counts[Int(target)] += other.counts[g]
+                    }
+                }
+            }
             return
         case .sum, .avg:
             guard decimals.isEmpty && !(spec.function == .sum && spec.resultType.storage == .int64) else { break }
-            for (g, target) in ids.enumerated() {
-                let t = Int(target)
-                counts[t] += other.counts[g]
-                guard other.seen[g] else { continue }
-                add(other.doubles[g], to: t)
-                add(other.compensation[g], to: t)
-                seen[t] = true
-            }
+            mergeDoubles(other, into: ids, far: far)
             return
         default:
             break
@@ -348,6 +356,35 @@ struct AggregateState: Sendable {
                     integers[t] = other.integers[g]
                 }
                 seen[t] = true
+            }
+        }
+    }
+
+    /// ``merge(_:into:)`` for sums of doubles, over buffers.
+    private mutating func mergeDoubles(_ other: AggregateState, into ids: [Int32], far: Bool) {
+        ids.withUnsafeBufferPointer { ids in
+            doubles.withUnsafeMutableBufferPointer { sums in
+                compensation.withUnsafeMutableBufferPointer { compensation in
+                    counts.withUnsafeMutableBufferPointer { counts in
+                        seen.withUnsafeMutableBufferPointer { seen in
+                            for (g, target) in ids.enumerated() {
+                                if far && g + Self.prefetchDistance < ids.count {
+                                    let ahead = Int(ids[g + Self.prefetchDistance])
+                                    cells_prefetch(sums.baseAddress! + ahead)
+                                    cells_prefetch(compensation.baseAddress! + ahead)
+                                    cells_prefetch(counts.baseAddress! + ahead)
+                                    cells_prefetch(seen.baseAddress! + ahead)
+                                }
+                                let t = Int(target)
+                                counts[t] += other.counts[g]
+                                guard other.seen[g] else { continue }
+                                Self.add(other.doubles[g], to: &sums[t], &compensation[t])
+                                Self.add(other.compensation[g], to: &sums[t], &compensation[t])
+                                seen[t] = true
+                            }
+                        }
+                    }
+                }
             }
         }
     }

@@ -22,6 +22,8 @@ final class AggregateOperator: BatchOperator, StatefulOperator {
         self.input = input
         inputNames = inputSchema.fields.map(\.name)
         state = HashAggregation(keys: aggregation.keys, aggregates: aggregation.aggregates)
+        // Only update mode emits the groups a batch touched.
+        state.tracksTouched = mode == .update
         closesWindows = mode != .complete && aggregation.usesWatermark && aggregation.window != nil
     }
 

@@ -16,8 +16,9 @@ struct HashAggregation: Sendable {
     /// a checkpoint or a restore gave a state to change from, so a partial aggregation or a
     /// query that never checkpoints pays nothing.
     var changes = ChangeLog()
-    /// Whether ``touchedGroups()`` is kept; off for a lane's partial aggregation, whose groups
-    /// all count as touched when it is merged.
+    /// Whether ``touchedGroups()`` is kept: only update mode emits them, and a lane's partial
+    /// aggregation has all its groups count as touched when it is merged. The change log
+    /// does not depend on it.
     var tracksTouched = true
 
     init(keys: [BoundExpression], aggregates: [AggregateSpec]) {
@@ -75,11 +76,12 @@ struct HashAggregation: Sendable {
     }
 
     private mutating func markTouched(_ ids: [Int32]) {
-        guard tracksTouched else { return }
-        touched += repeatElement(false, count: table.count - touched.count)
-        for id in ids where !touched[Int(id)] {
-            touched[Int(id)] = true
-            touchedIDs.append(Int(id))
+        if tracksTouched {
+            touched += repeatElement(false, count: table.count - touched.count)
+            for id in ids where !touched[Int(id)] {
+                touched[Int(id)] = true
+                touchedIDs.append(Int(id))
+            }
         }
         // The change log: a flag test per id, in a loop of its own so the common case (no
         // checkpoints, or a partial aggregation) pays one branch per call, not one per id.
