@@ -67,11 +67,22 @@ final class QueryCheckpoint {
 
     /// Hands `bytes` to the writer thread for `file`; `phase` names the step for the crash hook.
     func write(_ bytes: [UInt8], to file: String, phase: String, batch: Int64) {
+        write({ bytes }, to: file, phase: phase, batch: batch)
+    }
+
+    /// Hands `snapshot` to the writer thread, which also encodes it: a state's snapshot is
+    /// already a value the next batch cannot change, and putting its megabytes together in
+    /// one buffer (and checksumming them) need not hold up the query.
+    func write(_ snapshot: StateSnapshot, to file: String, phase: String, batch: Int64) {
+        write({ snapshot.bytes }, to: file, phase: phase, batch: batch)
+    }
+
+    private func write(_ bytes: @escaping @Sendable () -> [UInt8], to file: String, phase: String, batch: Int64) {
         let crash = crashPoint.map { $0.phase == phase && $0.batch == batch } ?? false
         writer.async { [failure] in
             guard failure.error == nil else { return }
             do {
-                try DurableFile.write(bytes, to: file)
+                try DurableFile.write(bytes(), to: file)
             } catch {
                 failure.set(CheckpointError("cannot write the checkpoint file \(file): \(error)", hint: "check the disk and the folder's permissions"))
                 return

@@ -200,7 +200,7 @@ extension StreamingQuery {
         snapshot.operatorStates = zip(statefulOperators, deltas ?? statefulOperators.map(\.stateBytes)).map {
             .init(signature: $0.stateSignature, bytes: $1)
         }
-        checkpoint.write(snapshot.bytes, to: checkpoint.location.stateFile(batch, full: full), phase: "state", batch: batch)
+        checkpoint.write(snapshot, to: checkpoint.location.stateFile(batch, full: full), phase: "state", batch: batch)
         for op in statefulOperators { op.markCheckpointed() }
         if full {
             checkpoint.previousFull = checkpoint.lastFull
