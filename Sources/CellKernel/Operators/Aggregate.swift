@@ -178,28 +178,53 @@ struct AggregateState: Sendable {
     /// groups, the lines of groups a few rows on are asked for first, so the misses of many
     /// rows overlap instead of holding each update up in turn.
     private mutating func addDoubles(_ ids: [Int32], _ v: [Double]) {
+        // The buffers below are not bounds-checked in release builds: ids come from the
+        // state's own table, which `grow(to:)` sized these arrays for; the values are the rows.
+        precondition(v.count >= ids.count, "fewer values than rows")
         let far = counts.count >= Self.farGroups
         ids.withUnsafeBufferPointer { ids in
             v.withUnsafeBufferPointer { v in
-                doubles.withUnsafeMutableBufferPointer { sums in
-                    compensation.withUnsafeMutableBufferPointer { compensation in
-                        counts.withUnsafeMutableBufferPointer { counts in
-                            seen.withUnsafeMutableBufferPointer { seen in
-                                for row in ids.indices {
-                                    if far && row + Self.prefetchDistance < ids.count {
-                                        let ahead = Int(ids[row + Self.prefetchDistance])
-                                        cells_prefetch(sums.baseAddress! + ahead)
-                                        cells_prefetch(compensation.baseAddress! + ahead)
-                                        cells_prefetch(counts.baseAddress! + ahead)
-                                        cells_prefetch(seen.baseAddress! + ahead)
-                                    }
-                                    let id = Int(ids[row])
-                                    Self.add(v[row], to: &sums[id], &compensation[id])
-                                    counts[id] += 1
-                                    seen[id] = true
-                                }
-                            }
-                        }
+                withSumBuffers { state in
+                    for row in ids.indices {
+                        if far && row + Self.prefetchDistance < ids.count { state.prefetch(Int(ids[row + Self.prefetchDistance])) }
+                        let id = Int(ids[row])
+                        state.add(v[row], to: id)
+                        state.counts[id] += 1
+                        state.seen[id] = true
+                    }
+                }
+            }
+        }
+    }
+
+    /// What a sum of doubles keeps per group, as buffers, for the loops over many rows.
+    private struct SumBuffers {
+        let sums: UnsafeMutableBufferPointer<Double>
+        let compensation: UnsafeMutableBufferPointer<Double>
+        let counts: UnsafeMutableBufferPointer<Int64>
+        let seen: UnsafeMutableBufferPointer<Bool>
+
+        /// Asks for group `id`'s lines.
+        @inline(__always)
+        func prefetch(_ id: Int) {
+            cells_prefetch(sums.baseAddress! + id)
+            cells_prefetch(compensation.baseAddress! + id)
+            cells_prefetch(counts.baseAddress! + id)
+            cells_prefetch(seen.baseAddress! + id)
+        }
+
+        @inline(__always)
+        func add(_ x: Double, to id: Int) {
+            AggregateState.add(x, to: &sums[id], &compensation[id])
+        }
+    }
+
+    private mutating func withSumBuffers(_ body: (SumBuffers) -> Void) {
+        doubles.withUnsafeMutableBufferPointer { sums in
+            compensation.withUnsafeMutableBufferPointer { compensation in
+                counts.withUnsafeMutableBufferPointer { counts in
+                    seen.withUnsafeMutableBufferPointer { seen in
+                        body(SumBuffers(sums: sums, compensation: compensation, counts: counts, seen: seen))
                     }
                 }
             }
@@ -362,28 +387,17 @@ struct AggregateState: Sendable {
 
     /// ``merge(_:into:)`` for sums of doubles, over buffers.
     private mutating func mergeDoubles(_ other: AggregateState, into ids: [Int32], far: Bool) {
+        // `ids` are this state's groups, which `grow(to:)` sized its arrays for.
         ids.withUnsafeBufferPointer { ids in
-            doubles.withUnsafeMutableBufferPointer { sums in
-                compensation.withUnsafeMutableBufferPointer { compensation in
-                    counts.withUnsafeMutableBufferPointer { counts in
-                        seen.withUnsafeMutableBufferPointer { seen in
-                            for (g, target) in ids.enumerated() {
-                                if far && g + Self.prefetchDistance < ids.count {
-                                    let ahead = Int(ids[g + Self.prefetchDistance])
-                                    cells_prefetch(sums.baseAddress! + ahead)
-                                    cells_prefetch(compensation.baseAddress! + ahead)
-                                    cells_prefetch(counts.baseAddress! + ahead)
-                                    cells_prefetch(seen.baseAddress! + ahead)
-                                }
-                                let t = Int(target)
-                                counts[t] += other.counts[g]
-                                guard other.seen[g] else { continue }
-                                Self.add(other.doubles[g], to: &sums[t], &compensation[t])
-                                Self.add(other.compensation[g], to: &sums[t], &compensation[t])
-                                seen[t] = true
-                            }
-                        }
-                    }
+            withSumBuffers { state in
+                for (g, target) in ids.enumerated() {
+                    if far && g + Self.prefetchDistance < ids.count { state.prefetch(Int(ids[g + Self.prefetchDistance])) }
+                    let t = Int(target)
+                    state.counts[t] += other.counts[g]
+                    guard other.seen[g] else { continue }
+                    state.add(other.doubles[g], to: t)
+                    state.add(other.compensation[g], to: t)
+                    state.seen[t] = true
                 }
             }
         }
