@@ -70,14 +70,10 @@ final class QueryCheckpoint {
         write({ bytes }, to: file, phase: phase, batch: batch)
     }
 
-    /// Hands `snapshot` to the writer thread, which also encodes it: a state's snapshot is
-    /// already a value the next batch cannot change, and putting its megabytes together in
-    /// one buffer (and checksumming them) need not hold up the query.
-    func write(_ snapshot: StateSnapshot, to file: String, phase: String, batch: Int64) {
-        write({ snapshot.bytes }, to: file, phase: phase, batch: batch)
-    }
-
-    private func write(_ bytes: @escaping @Sendable () -> [UInt8], to file: String, phase: String, batch: Int64) {
+    /// Hands `file` to the writer thread with what encodes its bytes there: encoding a
+    /// state's megabytes (and checksumming them) need not hold up the query, as long as
+    /// `bytes` encodes values the next batch cannot change.
+    func write(_ bytes: @escaping @Sendable () -> [UInt8], to file: String, phase: String, batch: Int64) {
         let crash = crashPoint.map { $0.phase == phase && $0.batch == batch } ?? false
         writer.async { [failure] in
             guard failure.error == nil else { return }

@@ -89,6 +89,16 @@ final class AggregateOperator: BatchOperator, StatefulOperator {
 
     var stateBytes: [UInt8] { state.snapshot(columnNames: inputNames).groupState }
 
+    // The groups are a value: the next batch's lanes fill partials meanwhile, and by the time
+    // its merge changes the state, the checkpoint's writer has long let go of this copy.
+    var stateEncoding: @Sendable () -> [UInt8] {
+        var groups = state
+        // Not in a snapshot, and the log starts over after it: the copy leaves it to the state.
+        groups.changes = ChangeLog()
+        let taken = groups, names = inputNames
+        return { taken.snapshot(columnNames: names).groupState }
+    }
+
     func restoreState(_ bytes: [UInt8]) throws {
         var snapshot = StateSnapshot()
         snapshot.planSignature = HashAggregation.signature(keys: aggregation.keys, aggregates: aggregation.aggregates, columnNames: inputNames)

@@ -53,9 +53,17 @@ protocol StatefulOperator: AnyObject {
     func applyStateDelta(_ bytes: [UInt8]) throws
     /// The state as it stands is saved: the next delta starts from here.
     func markCheckpointed()
+    /// ``stateBytes`` as it stands now, to be encoded later, on another thread: an operator
+    /// whose state is a value captures it, and the next batch's changes copy what they
+    /// touch, if the encoding still holds it then. By default, encoded now.
+    var stateEncoding: @Sendable () -> [UInt8] { get }
 }
 
 extension StatefulOperator {
+    var stateEncoding: @Sendable () -> [UInt8] {
+        let bytes = stateBytes
+        return { bytes }
+    }
     var stateDelta: [UInt8]? { nil }
     var changedShare: Double? { nil }
     func applyStateDelta(_ bytes: [UInt8]) throws {

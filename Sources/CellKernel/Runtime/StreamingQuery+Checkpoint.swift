@@ -187,20 +187,29 @@ extension StreamingQuery {
     }
 
     /// Hands the state after the batch that just ran to the checkpoint's writer: a delta
-    /// when every stateful operator keeps one and a full file is not due. The bytes are taken
-    /// here, on the query's thread, so the next batch cannot change them.
+    /// when every stateful operator keeps one and a full file is not due. What the writer
+    /// encodes are values taken here, on the query's thread, so the next batch cannot change
+    /// them.
     func saveState(_ checkpoint: QueryCheckpoint, batch: Int64) {
-        var snapshot = snapshot(withOperatorStates: false)
+        let snapshot = snapshot(withOperatorStates: false)
         var deltas: [[UInt8]]?
         if !checkpoint.fullIsDue(batch), !statefulOperators.contains(where: { ($0.changedShare ?? 0) > 0.5 }) {
             let taken = statefulOperators.map(\.stateDelta)
             if taken.allSatisfy({ $0 != nil }) { deltas = taken.map { $0! } }
         }
         let full = deltas == nil
-        snapshot.operatorStates = zip(statefulOperators, deltas ?? statefulOperators.map(\.stateBytes)).map {
-            .init(signature: $0.stateSignature, bytes: $1)
+        let signatures = statefulOperators.map(\.stateSignature)
+        let encodings: [@Sendable () -> [UInt8]]
+        if let deltas {
+            encodings = deltas.map { bytes in { bytes } }
+        } else {
+            encodings = statefulOperators.map(\.stateEncoding)
         }
-        checkpoint.write(snapshot, to: checkpoint.location.stateFile(batch, full: full), phase: "state", batch: batch)
+        checkpoint.write({
+            var snapshot = snapshot
+            snapshot.operatorStates = zip(signatures, encodings).map { .init(signature: $0, bytes: $1()) }
+            return snapshot.bytes
+        }, to: checkpoint.location.stateFile(batch, full: full), phase: "state", batch: batch)
         for op in statefulOperators { op.markCheckpointed() }
         if full {
             checkpoint.previousFull = checkpoint.lastFull
