@@ -5,7 +5,7 @@ extension GroupTable {
     func write(to out: inout SnapshotWriter) {
         out.int(count)
         out.int(keysByteCount)
-        out.fill(keysByteCount) { copyKeys(into: $0) }
+        out.fill(keysByteCount) { copyKeys(0..<count, into: $0) }
     }
 
     /// Rebuilds a table from ``write(to:)``'s output. The arena is walked with the query's key

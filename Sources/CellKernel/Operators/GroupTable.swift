@@ -425,14 +425,14 @@ struct GroupTable: Sendable {
     /// The bytes of all groups' encoded keys.
     var keysByteCount: Int { arena.count - 4 * count }
 
-    /// Every group's encoded key end to end, in group order: ``keysByteCount`` bytes, which
-    /// `out` has room for.
-    func copyKeys(into out: UnsafeMutableRawBufferPointer) {
-        precondition(out.count >= keysByteCount, "no room for the keys")
+    /// The encoded keys of groups `ids`, end to end in that order, into `out` (which has room
+    /// for them): one loop over the arena rather than an append of a slice per key.
+    func copyKeys(_ ids: some Sequence<Int>, into out: UnsafeMutableRawBufferPointer) {
         arena.withUnsafeBytes { arena in
             var at = 0
-            for id in 0..<count {
+            for id in ids {
                 let start = entryOffsets[id] + 4, length = entryOffsets[id + 1] - start
+                precondition(at + length <= out.count, "no room for the keys")
                 (out.baseAddress! + at).copyMemory(from: arena.baseAddress! + start, byteCount: length)
                 at += length
             }

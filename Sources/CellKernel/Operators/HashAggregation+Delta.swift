@@ -117,8 +117,9 @@ extension HashAggregation {
         out.int(table.count)
         removed.write(to: &out)
         out.int(ids.count)
-        out.int(ids.reduce(0) { $0 + table.keyBytes($1).count })
-        for id in ids { out.raw(table.keyBytes(id)) }
+        let keyBytes = ids.reduce(0) { $0 + table.keyBytes($1).count }
+        out.int(keyBytes)
+        out.fill(keyBytes) { table.copyKeys(ids, into: $0) }
         out.int(states.count)
         for state in states { state.compacted(ids).write(to: &out) }
         var bytes = out.bytes
