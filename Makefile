@@ -6,7 +6,7 @@ CELLS        := .build/$(CONFIG)/cells
 ## does): a start of cells then loads 18 libraries rather than 32, about 7 ms sooner, which
 ## every command and every benchmark figure (timed as whole processes) pays.
 STATIC       := $(if $(filter release,$(CONFIG)),--static-swift-stdlib)
-DEB_PACKAGES := librdkafka-dev libedit-dev libsqlite3-dev sqlite3 kcat pkg-config python3-yaml libpq-dev postgresql
+DEB_PACKAGES := librdkafka-dev liblz4-dev libedit-dev libsqlite3-dev sqlite3 kcat pkg-config python3-yaml libpq-dev postgresql
 ## Only the benchmarks need these (callgrind counts instructions), so `make test` does not.
 BENCH_DEB_PACKAGES := valgrind
 

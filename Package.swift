@@ -41,6 +41,11 @@ let package = Package(
             providers: [.apt(["libpq-dev"])]
         ),
         .systemLibrary(
+            name: "CLZ4",
+            pkgConfig: "liblz4",
+            providers: [.apt(["liblz4-dev"])]
+        ),
+        .systemLibrary(
             name: "CEditLine",
             pkgConfig: "libedit",
             providers: [.apt(["libedit-dev"])]
@@ -51,8 +56,12 @@ let package = Package(
             dependencies: ["CRdKafka", .product(name: "Logging", package: "swift-log")]
         ),
         .target(name: "TransactionGenerator"),
-        // SIMD byte scans as bit masks, which Swift's SIMD types cannot produce (see its header).
+        // SIMD byte scans as bit masks, which Swift's SIMD types cannot produce, and the
+        // Kafka protocol's CRCs, one of them a processor instruction (see its headers).
         .target(name: "CByteScan"),
+        // A Kafka producer that speaks the protocol itself (record batches, LZ4, idempotence):
+        // `cells produce`'s fast path, beside librdkafka's producer for everything else.
+        .target(name: "KafkaWire", dependencies: ["CByteScan", "CLZ4"]),
         .target(name: "CellKernel", dependencies: ["KafkaBridge", "CSQLite", "CLibPQ", "CByteScan"]),
         // Arrow IPC streams (what Spark Connect returns rows in) read into the kernel's batches.
         .target(name: "ArrowIPC", dependencies: ["CellKernel"]),
@@ -72,7 +81,7 @@ let package = Package(
         .executableTarget(
             name: "Cells",
             dependencies: [
-                "KafkaBridge", "TransactionGenerator", "CellKernel", "CEditLine",
+                "KafkaBridge", "KafkaWire", "TransactionGenerator", "CellKernel", "CEditLine",
                 .target(name: "SparkBackend", condition: .when(traits: ["SparkConnect"])),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
@@ -80,6 +89,7 @@ let package = Package(
         ),
 
         .testTarget(name: "KafkaBridgeTests", dependencies: ["KafkaBridge"]),
+        .testTarget(name: "KafkaWireTests", dependencies: ["KafkaWire", "KafkaBridge", "CByteScan"]),
         .testTarget(name: "TransactionGeneratorTests", dependencies: ["TransactionGenerator"]),
         .testTarget(name: "CellKernelTests", dependencies: ["CellKernel", "KafkaBridge", "TransactionGenerator", "CSQLite"]),
         .testTarget(name: "CellsTests", dependencies: ["Cells", "KafkaBridge", "TransactionGenerator", "SparkConnect"]),

@@ -1,3 +1,3 @@
-// The functions are static inline in the header; a C target needs one source file.
+// The scans are static inline in their headers; checksums.c holds the CRCs.
 #include "byte_scan.h"
 #include "memory_hints.h"

@@ -1,5 +1,6 @@
 import ArgumentParser
 import KafkaBridge
+import KafkaWire
 import TransactionGenerator
 
 struct ProduceCommand: ParsableCommand {
@@ -17,6 +18,10 @@ struct ProduceCommand: ParsableCommand {
             Delivery is acks=all with idempotence. Every message that is not delivered is \
             reported, and the exit status is non-zero if any was lost. Ctrl-C stops producing \
             and waits for what is in flight (press it again to quit at once).
+
+            Messages go through cells' own Kafka client (--client native: record batches \
+            built in place, compressed on a thread of their own) unless a -X property or \
+            --log-file needs librdkafka, which then sends them (--client auto, the default).
 
             Examples:
               cells produce --embedded                       # the original's cadence, no Kafka needed
@@ -78,6 +83,10 @@ struct ProduceCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Append one line per delivered message to this file.", valueName: "path"))
     var logFile: String?
 
+    @Option(help: ArgumentHelp("Kafka client: native (cells' own protocol client: plaintext, compression none or lz4), librdkafka (every -X property, --log-file), or auto (native unless the options need librdkafka).",
+                               valueName: "auto|native|librdkafka"))
+    var client: ProducerClient = .auto
+
     @Flag(help: "Also print each message to standard output as it is sent.")
     var echo = false
 
@@ -94,6 +103,9 @@ struct ProduceCommand: ParsableCommand {
             throw ValidationError("--settlement-topic must differ from --topic (\(topic)): the join reads them as two streams")
         }
         if logFile != nil && output != nil { throw ValidationError("--log-file logs Kafka deliveries; it has no meaning with --output") }
+        if logFile != nil && client == .native {
+            throw ValidationError("--log-file logs librdkafka's delivery reports: use --client librdkafka (or auto) with it")
+        }
         do {
             _ = try cadence()
         } catch {
@@ -142,12 +154,27 @@ struct ProduceCommand: ParsableCommand {
             printError("cells produce: embedded broker at \(started.bootstrapServers) (\(topics), \(partitions) partitions)")
             cluster = started
         }
-        var sink = try KafkaRecordSink(
-            topic: topic, settlementTopic: schema == .settlement ? settlementTopic : nil, configuration: try kafka.configuration(bootstrap: cluster?.bootstrapServers),
-            connectTimeout: kafka.connectTimeoutDuration, keyed: key == .card, logFile: logFile, echo: echo, logger: logger,
-            warn: { printError("cells produce: \($0)") })
+        let configuration = try kafka.configuration(bootstrap: cluster?.bootstrapServers)
+        let settlements = schema == .settlement ? settlementTopic : nil
+        let warn = { (message: String) in printError("cells produce: \(message)") }
+        if let native = try nativeConfiguration(configuration) {
+            var sink = try WireRecordSink(topic: topic, settlementTopic: settlements, configuration: native,
+                                          connectTimeout: kafka.connectTimeoutDuration, keyed: key == .card, echo: echo, warn: warn)
+            try deliver(plan: &plan, into: &sink, signals: signals)
+        } else {
+            var sink = try KafkaRecordSink(
+                topic: topic, settlementTopic: settlements, configuration: configuration,
+                connectTimeout: kafka.connectTimeoutDuration, keyed: key == .card, logFile: logFile, echo: echo, logger: logger, warn: warn)
+            try deliver(plan: &plan, into: &sink, signals: signals)
+        }
+        withExtendedLifetime(cluster) {}
+    }
+
+    /// Runs the plan into a Kafka sink and reports what was delivered; throws when anything was lost.
+    private func deliver<Sink: KafkaSink>(plan: inout ProductionPlan, into sink: inout Sink, signals: SignalWatcher) throws {
         let summary = try plan.run(into: &sink, signals: signals, progress: quiet ? nil : { printError($0) })
-        let delivery = try sink.finish(signals: signals)
+        let delivery = try sink.finishDelivery(signals: signals)
+        let bootstrap = sink.bootstrap
         // One count of what was lost, the same in the summary and in the error: refused by the
         // broker, or still in flight when the wait for deliveries ended; both failed.
         let undelivered = max(0, summary.produced - delivery.delivered)
@@ -157,16 +184,37 @@ struct ProduceCommand: ParsableCommand {
         let when = delivery.delivered > 0 ? " in \(summary.elapsedDescription)" : ""
         let destination = schema == .settlement
             ? "\(topic) and \(settlementTopic) (\(summary.settlements) settlements)" : topic
-        printError("cells produce: \(delivery.delivered) delivered, \(undelivered) failed\(why), to \(destination) on \(sink.bootstrap)\(when)")
+        printError("cells produce: \(delivery.delivered) delivered, \(undelivered) failed\(why), to \(destination) on \(bootstrap)\(when)")
         if undelivered > 0 {
             throw CellsError.undelivered(failed: undelivered, total: summary.produced,
-                                         firstError: delivery.firstError.map { "\($0)" } ?? "still in flight when stopped")
+                                         firstError: delivery.firstError ?? "still in flight when stopped")
         }
-        withExtendedLifetime(cluster) {}
+    }
+
+    /// The native client's settings, or nil when librdkafka is to send: asked for, or needed
+    /// by a property or --log-file under `auto`.
+    func nativeConfiguration(_ configuration: KafkaConfiguration) throws -> WireProducerConfiguration? {
+        if client == .librdkafka || logFile != nil { return nil }
+        do {
+            return try WireProducerConfiguration(properties: configuration.withDefaults(KafkaConfiguration.producerDefaults).properties)
+        } catch .unsupportedProperty(let name, let why) {
+            if client == .native { throw CellsError.invalidOption("-X \(name)", "\(why); use --client librdkafka (or auto) for it") }
+            if !quiet { printError("cells produce: -X \(name): \(why); producing with librdkafka") }
+            return nil
+        } catch .invalidProperty(let name, let why) {
+            throw CellsError.invalidOption("-X \(name)", why)
+        } catch {
+            throw error
+        }
     }
 }
 
 extension TransactionSchema: ExpressibleByArgument {}
+
+/// `--client`: which Kafka client sends.
+enum ProducerClient: String, ExpressibleByArgument, CaseIterable {
+    case auto, native, librdkafka
+}
 
 /// `--key`: what each message is keyed by, which decides its partition.
 enum MessageKey: String, ExpressibleByArgument, CaseIterable {

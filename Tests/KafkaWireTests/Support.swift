@@ -1,0 +1,60 @@
+import Foundation
+import KafkaBridge
+@testable import KafkaWire
+import Testing
+
+/// A fresh embedded cluster (librdkafka's mock broker over TCP) with one topic.
+func makeCluster(brokers: Int = 1, topic: String = "t", partitions: Int = 3) throws -> EmbeddedCluster {
+    let cluster = try EmbeddedCluster(brokers: brokers)
+    try cluster.createTopic(topic, partitions: partitions)
+    return cluster
+}
+
+/// The producer's settings for `cluster`, with properties on top.
+func configuration(_ cluster: EmbeddedCluster, _ properties: [String: String] = [:]) throws -> WireProducerConfiguration {
+    try WireProducerConfiguration(properties: ["bootstrap.servers": cluster.bootstrapServers].merging(properties) { _, mine in mine })
+}
+
+/// Reads every record of `topic` with librdkafka, an independent client that checks each
+/// batch's CRC-32C and decompresses it, until every partition reports its end.
+func readAll(_ topic: String, from bootstrap: String, timeout: Duration = .seconds(20)) throws -> [KafkaRecord] {
+    let consumer = try KafkaConsumer(configuration: KafkaConfiguration(["bootstrap.servers": bootstrap, "check.crcs": "true"]))
+    let partitions = try consumer.assign(topic: topic, from: .beginning)
+    var ended = Set<Int32>()
+    var records: [KafkaRecord] = []
+    let deadline = ContinuousClock.now + timeout
+    while ended.count < partitions.count {
+        guard ContinuousClock.now < deadline else {
+            Issue.record("timed out reading \(topic): \(records.count) records, ended \(ended.sorted())")
+            break
+        }
+        let batch = try consumer.poll(timeout: .milliseconds(200))
+        records += batch.records
+        batch.reachedEnd.forEach { ended.insert($0.partition) }
+    }
+    return records
+}
+
+/// Messages i = 0..<n: keyed "card-<i % cards>", valued with a JSON line naming i.
+func message(_ i: Int, cards: Int = 97) -> (key: [UInt8], value: [UInt8]) {
+    (Array("card-\(i % cards)".utf8), Array("{\"i\":\(i),\"pad\":\"\(String(repeating: "x", count: i % 50))\"}".utf8))
+}
+
+extension WireProducer {
+    func send(topic: Int = 0, key: [UInt8]?, value: [UInt8]) throws {
+        try value.withUnsafeBytes { v in
+            if let key {
+                try key.withUnsafeBytes { k in try send(topic: topic, key: k, value: v) }
+            } else {
+                try send(topic: topic, key: nil, value: v)
+            }
+        }
+    }
+}
+
+/// The index of the JSON value's "i".
+func index(of record: KafkaRecord) -> Int? {
+    guard let value = record.value, let text = String(bytes: value, encoding: .utf8),
+          let start = text.range(of: "\"i\":"), let end = text[start.upperBound...].firstIndex(of: ",") else { return nil }
+    return Int(text[start.upperBound..<end])
+}
