@@ -14,7 +14,9 @@ import Foundation
 public final class WireProducer {
     public let configuration: WireProducerConfiguration
     public let topics: [String]
-    /// Of `topics`, those that did not exist at first and were created by the broker on request.
+    /// Of `topics`, those the broker first answered for without partitions and then created
+    /// on request. (A broker that creates a topic as it answers, as librdkafka's mock broker
+    /// does, reports it as existing.)
     public let createdTopics: [String]
     public let partitionCounts: [Int32]
     /// The broker the producer first reached.

@@ -128,4 +128,56 @@ import Testing
         #expect(out.status != 0)
         #expect(out.stderr.contains("were not delivered"), "\(out.stderr)")
     }
+
+    /// The native client, lz4 and keyed: kcat, checking every batch's CRC, reads exactly the
+    /// file output's lines, each keyed by its card and at the partition librdkafka would pick
+    /// (the same as the librdkafka client's run into another topic).
+    @Test func theNativeClientWritesWhatKcatReadsBack() throws {
+        let cluster = try EmbeddedCluster()
+        try cluster.createTopic("native", partitions: 6)
+        try cluster.createTopic("viaLibrdkafka", partitions: 6)
+        let common = ["--schema", "extended", "--seed", "11", "--count", "5000", "--rate", "max", "-X", "compression.codec=lz4"]
+        let native = try cells(["produce", "-b", cluster.bootstrapServers, "-t", "native", "--client", "native"] + common)
+        #expect(native.status == 0, "\(native.stderr)")
+        #expect(native.stderr.contains("5000 delivered, 0 failed"), "\(native.stderr)")
+        let reference = try cells(["produce", "-b", cluster.bootstrapServers, "-t", "viaLibrdkafka", "--client", "librdkafka"] + common)
+        #expect(reference.status == 0, "\(reference.stderr)")
+        let file = try cells(["produce", "--output", "-"] + common.filter { $0 != "-X" && $0 != "compression.codec=lz4" })
+        #expect(file.lines.count == 5000)
+
+        func read(_ topic: String) throws -> [String] {
+            let out = try kcat(["-b", cluster.bootstrapServers, "-C", "-t", topic, "-o", "beginning", "-e", "-q",
+                                "-X", "check.crcs=true", "-f", "%p\t%k\t%s\n"])
+            #expect(out.status == 0)
+            return out.lines
+        }
+        let got = try read("native")
+        #expect(got.count == 5000)
+        #expect(got.map { String($0.split(separator: "\t", maxSplits: 2)[2]) }.sorted() == file.lines.sorted())
+        for line in got.prefix(200) {
+            let parts = line.split(separator: "\t", maxSplits: 2).map(String.init)
+            #expect(try fields(parts[2])["card_number"] as? String == parts[1])
+        }
+        // Same key, same partition, whichever client sent it.
+        #expect(Set(got.map { $0.split(separator: "\t", maxSplits: 2)[0...1].joined(separator: "\t") })
+                == Set(try read("viaLibrdkafka").map { $0.split(separator: "\t", maxSplits: 2)[0...1].joined(separator: "\t") }))
+    }
+
+    /// A librdkafka-only property: auto falls back and says so, native refuses by name.
+    @Test func aPropertyOnlyLibrdkafkaHasChoosesLibrdkafka() throws {
+        let cluster = try EmbeddedCluster()
+        try cluster.createTopic("streaming_cartao", partitions: 2)
+        let auto = try cells("produce", "-b", cluster.bootstrapServers, "--count", "20", "--rate", "max", "-X", "compression.codec=zstd")
+        #expect(auto.status == 0, "\(auto.stderr)")
+        #expect(auto.stderr.contains("-X compression.codec"), "\(auto.stderr)")
+        #expect(auto.stderr.contains("producing with librdkafka"))
+        #expect(auto.stderr.contains("20 delivered, 0 failed"))
+        let native = try cells("produce", "-b", cluster.bootstrapServers, "--count", "20", "--client", "native", "-X", "compression.codec=zstd")
+        #expect(native.status != 0)
+        #expect(native.stderr.contains("-X compression.codec"), "\(native.stderr)")
+        #expect(native.stderr.contains("--client librdkafka"))
+        let logged = try cells("produce", "--count", "1", "--client", "native", "--log-file", temporaryPath("never.log"))
+        #expect(logged.status != 0)
+        #expect(logged.stderr.contains("--log-file"))
+    }
 }

@@ -87,6 +87,10 @@ final class Child: @unchecked Sendable {
 
 /// Runs `cells` with these arguments to completion.
 func cells(_ arguments: String..., environment: [String: String] = [:], timeout: Duration = .seconds(60)) throws -> Finished {
+    try cells(arguments, environment: environment, timeout: timeout)
+}
+
+func cells(_ arguments: [String], environment: [String: String] = [:], timeout: Duration = .seconds(60)) throws -> Finished {
     try Child(cellsExecutable.path, arguments, environment: environment).finish(timeout: timeout)
 }
 

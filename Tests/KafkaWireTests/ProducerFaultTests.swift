@@ -1,0 +1,107 @@
+import Foundation
+import KafkaBridge
+@testable import KafkaWire
+import Testing
+
+/// Brokers that are not there, go away, or come back; settings it cannot honour.
+@Suite struct ProducerFaultTests {
+    /// A port nobody listens on: a connection error within the timeout, naming the broker.
+    @Test func anUnreachableBrokerIsReportedWithinTheTimeout() throws {
+        let started = ContinuousClock.now
+        let config = try WireProducerConfiguration(properties: ["bootstrap.servers": "127.0.0.1:1"])
+        #expect {
+            _ = try WireProducer(configuration: config, topics: ["t"], timeoutMillis: 2_000)
+        } throws: { error in
+            guard case WireError.connection(let broker, _) = error else { return false }
+            return broker.contains("127.0.0.1:1")
+        }
+        #expect(ContinuousClock.now - started < .seconds(5))
+    }
+
+    /// The broker goes down mid-stream and comes back: everything is delivered exactly once
+    /// (the retries carry the same sequence numbers, so the broker keeps no duplicate).
+    @Test func aBrokerThatComesBackGetsEverythingExactlyOnce() throws {
+        let cluster = try makeCluster(partitions: 3)
+        let producer = try WireProducer(configuration: try configuration(cluster, ["retry.backoff.ms": "20", "request.timeout.ms": "2000"]),
+                                        topics: ["t"], timeoutMillis: 10_000)
+        let n = 20_000
+        for i in 0..<n {
+            let m = message(i)
+            try producer.send(key: m.key, value: m.value)
+            if i == n / 3 {
+                producer.poll()
+                try cluster.setBrokerDown(1)
+            }
+            if i == 2 * n / 3 {
+                usleep(300_000)
+                try cluster.setBrokerUp(1)
+            }
+        }
+        #expect(producer.flush(timeoutMillis: 30_000))
+        producer.close()
+        #expect(producer.statistics.delivered == n)
+        #expect(producer.statistics.failed == 0)
+        let records = try readAll("t", from: cluster.bootstrapServers)
+        #expect(records.count == n, "each message once")
+        #expect(Set(records.compactMap(index)).count == n)
+    }
+
+    /// A broker that stays down: the messages fail at message.timeout.ms, counted and named,
+    /// and neither flush nor close hangs.
+    @Test func aBrokerThatStaysDownFailsTheMessagesAtTheirTimeout() throws {
+        let cluster = try makeCluster(partitions: 2)
+        let producer = try WireProducer(configuration: try configuration(cluster, ["message.timeout.ms": "1500", "retry.backoff.ms": "50",
+                                                                                  "request.timeout.ms": "1000"]),
+                                        topics: ["t"], timeoutMillis: 10_000)
+        try cluster.setBrokerDown(1)
+        let started = ContinuousClock.now
+        for i in 0..<500 {
+            let m = message(i)
+            try producer.send(key: m.key, value: m.value)
+        }
+        #expect(producer.flush(timeoutMillis: 10_000))
+        producer.close()
+        #expect(ContinuousClock.now - started < .seconds(8))
+        let s = producer.statistics
+        #expect(s.delivered == 0)
+        #expect(s.failed == 500)
+        #expect(s.firstError.map { "\($0)".contains("message.timeout.ms=1500") } == true)
+    }
+
+    /// Closing with messages unacknowledged counts them as failed: delivered + failed is all.
+    @Test func closingEarlyAccountsForEveryMessage() throws {
+        let cluster = try makeCluster(partitions: 2)
+        let producer = try WireProducer(configuration: try configuration(cluster), topics: ["t"], timeoutMillis: 10_000)
+        try cluster.setBrokerDown(1)
+        for i in 0..<300 { try producer.send(key: message(i).key, value: message(i).value) }
+        #expect(producer.flush(timeoutMillis: 200) == false)
+        producer.close()
+        let s = producer.statistics
+        #expect(s.delivered + s.failed == 300)
+        #expect(s.failed == 300)
+        #expect(producer.inFlight == 0)
+    }
+
+    /// Settings: what it cannot do is refused by name (for a fallback), bad values explained.
+    @Test func propertiesItCannotHonourAreRefusedByName() throws {
+        let base = ["bootstrap.servers": "localhost:9092"]
+        func error(_ extra: [String: String]) -> WireError? {
+            do {
+                _ = try WireProducerConfiguration(properties: base.merging(extra) { _, b in b })
+                return nil
+            } catch { return error }
+        }
+        #expect(error(["compression.codec": "zstd"]).map { if case .unsupportedProperty("compression.codec", _) = $0 { true } else { false } } == true)
+        #expect(error(["security.protocol": "SSL"]).map { if case .unsupportedProperty("security.protocol", _) = $0 { true } else { false } } == true)
+        #expect(error(["debug": "all"]).map { if case .unsupportedProperty("debug", _) = $0 { true } else { false } } == true)
+        #expect(error(["acks": "1"]).map { if case .invalidProperty("acks", _) = $0 { true } else { false } } == true)
+        #expect(error(["acks": "1", "enable.idempotence": "false"]) == nil)
+        #expect(error(["linger.ms": "-1"]).map { if case .invalidProperty("linger.ms", _) = $0 { true } else { false } } == true)
+        #expect(error(["batch.size": "99999999999999999999"]) != nil)
+        #expect(error(["bootstrap.servers": "host:notaport"]).map { if case .invalidProperty("bootstrap.servers", _) = $0 { true } else { false } } == true)
+        #expect(error(["bootstrap.servers": ""]) != nil)
+        let ok = try WireProducerConfiguration(properties: base.merging(["compression.type": "LZ4", "message.timeout.ms": "0"]) { _, b in b })
+        #expect(ok.compression == .lz4)
+        #expect(ok.deliveryTimeoutMillis == 86_400_000)
+    }
+}
