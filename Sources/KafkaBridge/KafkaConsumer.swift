@@ -272,3 +272,26 @@ public struct KafkaPollBatch: Sendable {
     public var reachedEnd: [KafkaTopicPartition]
     public var warnings: [KafkaError]
 }
+
+extension KafkaConsumer {
+    /// Reads every record of `topic` from the beginning until each of its partitions reports
+    /// its end (what tests and tools that check a topic's whole contents want). Throws when
+    /// that takes longer than `timeout`.
+    public func readToEnd(topic: String, timeout: Duration = .seconds(20)) throws -> [KafkaRecord] {
+        let partitions = try assign(topic: topic, from: .beginning)
+        var ended = Set<Int32>()
+        var records: [KafkaRecord] = []
+        let deadline = ContinuousClock.now + timeout
+        while ended.count < partitions.count {
+            guard ContinuousClock.now < deadline else {
+                throw KafkaError(RD_KAFKA_RESP_ERR__TIMED_OUT,
+                                 message: "reading \(topic) to its end: \(records.count) records, \(ended.count) of \(partitions.count) partitions ended",
+                                 context: "reading \(topic)")
+            }
+            let batch = try poll(timeout: .milliseconds(200))
+            records += batch.records
+            batch.reachedEnd.forEach { ended.insert($0.partition) }
+        }
+        return records
+    }
+}

@@ -12,21 +12,7 @@ func makeCluster(brokers: Int = 1, topic: String = "t", partitions: Int = 3,
 
 /// Reads every record of `topic` from the beginning until each partition reports its end.
 func readAll(_ topic: String, from bootstrap: String, timeout: Duration = .seconds(20)) throws -> [KafkaRecord] {
-    let consumer = try KafkaConsumer(configuration: KafkaConfiguration(bootstrapServers: bootstrap))
-    let partitions = try consumer.assign(topic: topic, from: .beginning)
-    var ended = Set<Int32>()
-    var records: [KafkaRecord] = []
-    let deadline = ContinuousClock.now + timeout
-    while ended.count < partitions.count {
-        guard ContinuousClock.now < deadline else {
-            Issue.record("timed out reading \(topic): \(records.count) records, ended \(ended.sorted())")
-            break
-        }
-        let batch = try consumer.poll(timeout: .milliseconds(200))
-        records += batch.records
-        batch.reachedEnd.forEach { ended.insert($0.partition) }
-    }
-    return records
+    try KafkaConsumer(configuration: KafkaConfiguration(bootstrapServers: bootstrap)).readToEnd(topic: topic, timeout: timeout)
 }
 
 /// Runs a program to completion and returns its standard output.

@@ -18,21 +18,7 @@ func configuration(_ cluster: EmbeddedCluster, _ properties: [String: String] = 
 /// Reads every record of `topic` with librdkafka, an independent client that checks each
 /// batch's CRC-32C and decompresses it, until every partition reports its end.
 func readAll(_ topic: String, from bootstrap: String, timeout: Duration = .seconds(20)) throws -> [KafkaRecord] {
-    let consumer = try KafkaConsumer(configuration: KafkaConfiguration(["bootstrap.servers": bootstrap, "check.crcs": "true"]))
-    let partitions = try consumer.assign(topic: topic, from: .beginning)
-    var ended = Set<Int32>()
-    var records: [KafkaRecord] = []
-    let deadline = ContinuousClock.now + timeout
-    while ended.count < partitions.count {
-        guard ContinuousClock.now < deadline else {
-            Issue.record("timed out reading \(topic): \(records.count) records, ended \(ended.sorted())")
-            break
-        }
-        let batch = try consumer.poll(timeout: .milliseconds(200))
-        records += batch.records
-        batch.reachedEnd.forEach { ended.insert($0.partition) }
-    }
-    return records
+    try KafkaConsumer(configuration: KafkaConfiguration(["bootstrap.servers": bootstrap, "check.crcs": "true"])).readToEnd(topic: topic, timeout: timeout)
 }
 
 /// Messages i = 0..<n: keyed "card-<i % cards>", valued with a JSON line naming i.
