@@ -75,6 +75,8 @@ final class BrokerConnection {
     private var input: [UInt8] = []
     private var inputStart = 0
     private var nextCorrelation: Int32 = 1
+    /// Where `recv` reads into, reused: a fresh buffer per read would be zeroed every time.
+    private var chunk = [UInt8](repeating: 0, count: 64 << 10)
     /// A response larger than this is taken for garbage (Kafka's own socket limit is 100 MiB).
     static let maximumResponse = 100 << 20
 
@@ -169,7 +171,6 @@ final class BrokerConnection {
     /// Reads what the socket has without waiting and returns the whole responses in it,
     /// each as (correlation id, body). Throws when the broker closed the connection.
     func readAvailable() throws(WireError) -> [(Int32, [UInt8])] {
-        var chunk = [UInt8](repeating: 0, count: 64 << 10)
         while true {
             let n = chunk.withUnsafeMutableBytes { recv(descriptor, $0.baseAddress, $0.count, 0) }
             if n > 0 { input.append(contentsOf: chunk[0..<n]); if n < chunk.count { break } else { continue } }

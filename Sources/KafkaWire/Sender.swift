@@ -254,10 +254,11 @@ final class Sender: @unchecked Sendable {  // touched by the sender thread only,
         let sent = link.inFlight.remove(at: index)
         let results = try ProduceResponse.parse(body, version: versions.produce, broker: link.connection.address.description)
         let now = monotonicMillis()
+        var codes: [String: [Int32: Int16]] = [:]
+        for r in results { codes[r.topic, default: [:]][r.partition] = r.error }
         for batch in sent.batches {
-            let result = results.first { $0.partition == batch.partition && $0.topic == topics[batch.topic] }
             // A partition the response leaves out is retried: the broker may not have seen it.
-            settle(batch, code: result?.error ?? 13, now: now)
+            settle(batch, code: codes[topics[batch.topic]]?[batch.partition] ?? 13, now: now)
         }
     }
 

@@ -42,6 +42,9 @@ public final class WireProducer {
     public init(configuration: WireProducerConfiguration, topics: [String], timeoutMillis: Int) throws(WireError) {
         self.configuration = configuration
         self.topics = topics
+        for t in topics where t.utf8.isEmpty || t.utf8.count > 249 {
+            throw .unknownTopic(t, "is not a valid topic name (Kafka's are 1 to 249 characters)")
+        }
         let timeout = max(1, timeoutMillis)
         let deadline = monotonicMillis() + Int64(timeout)
         var connection: BrokerConnection?
@@ -104,8 +107,10 @@ public final class WireProducer {
         sticky = partitionCounts.map { Int32.random(in: 0..<max(1, $0)) }
         let allPartitions = max(1, partitionCounts.reduce(0) { $0 + Int($1) })
         sealedBudget = configuration.bufferBytes / 2
-        keyedBatchBytes = min(configuration.batchBytes, max(16 << 10, configuration.bufferBytes / 2 / allPartitions))
-        stickyBatchBytes = min(configuration.batchBytes, max(16 << 10, configuration.bufferBytes / 4))
+        // A batch, compressed or not, must also stay under the broker's message.max.bytes.
+        let batchLimit = min(configuration.batchBytes, configuration.messageMaxBytes - RecordBatchEncoder.headerSize)
+        keyedBatchBytes = min(batchLimit, max(16 << 10, configuration.bufferBytes / 2 / allPartitions))
+        stickyBatchBytes = min(batchLimit, max(16 << 10, configuration.bufferBytes / 4))
 
         let sender = Sender(configuration: configuration, exchange: exchange, topics: topics, partitionCounts: partitionCounts,
                             identity: identity, versions: versions, cluster: metadata)
@@ -124,6 +129,7 @@ public final class WireProducer {
     /// too large, a closed producer, or a budget that stays spent past `message.timeout.ms`.
     @inline(__always)
     public func send(topic: Int, key: UnsafeRawBufferPointer?, value: UnsafeRawBufferPointer) throws(WireError) {
+        guard !closed else { throw .undelivered("the producer is closed") }
         let count = partitionCounts[topic]
         let hashed = configuration.partitioner.partition(of: key, count: count)
         let partition = hashed ?? sticky[topic]

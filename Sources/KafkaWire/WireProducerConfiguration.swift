@@ -50,7 +50,9 @@ public struct WireProducerConfiguration: Sendable, Equatable {
             switch name {
             case "bootstrap.servers", "metadata.broker.list":
                 bootstrap = value.split(separator: ",").map { String($0) }.filter { !$0.allSatisfy(\.isWhitespace) }
-            case "client.id": clientID = value
+            case "client.id":
+                guard value.utf8.count <= 1000 else { throw .invalidProperty(name, "at most 1000 bytes") }
+                clientID = value
             case "acks", "request.required.acks":
                 switch value.lowercased() {
                 case "all", "-1": acks = -1

@@ -68,6 +68,21 @@ import Testing
         #expect(s.firstError.map { "\($0)".contains("message.timeout.ms=1500") } == true)
     }
 
+    /// A topic name Kafka cannot have is refused before anything is sent; a closed producer
+    /// refuses messages rather than taking them silently.
+    @Test func badTopicNamesAndAClosedProducerAreRefused() throws {
+        let cluster = try makeCluster(partitions: 1)
+        for name in ["", String(repeating: "n", count: 250)] {
+            #expect(throws: WireError.self) { _ = try WireProducer(configuration: try configuration(cluster), topics: [name], timeoutMillis: 2_000) }
+        }
+        let producer = try WireProducer(configuration: try configuration(cluster), topics: ["t"], timeoutMillis: 10_000)
+        try producer.send(key: nil, value: [1])
+        #expect(producer.flush(timeoutMillis: 10_000))
+        producer.close()
+        #expect(throws: WireError.self) { try producer.send(key: nil, value: [2]) }
+        #expect(producer.statistics.delivered == 1)
+    }
+
     /// Closing with messages unacknowledged counts them as failed: delivered + failed is all.
     @Test func closingEarlyAccountsForEveryMessage() throws {
         let cluster = try makeCluster(partitions: 2)
@@ -100,6 +115,7 @@ import Testing
         #expect(error(["batch.size": "99999999999999999999"]) != nil)
         #expect(error(["bootstrap.servers": "host:notaport"]).map { if case .invalidProperty("bootstrap.servers", _) = $0 { true } else { false } } == true)
         #expect(error(["bootstrap.servers": ""]) != nil)
+        #expect(error(["client.id": String(repeating: "c", count: 40_000)]) != nil)
         let ok = try WireProducerConfiguration(properties: base.merging(["compression.type": "LZ4", "message.timeout.ms": "0"]) { _, b in b })
         #expect(ok.compression == .lz4)
         #expect(ok.deliveryTimeoutMillis == 86_400_000)
