@@ -42,8 +42,10 @@ public final class WireProducer {
     public init(configuration: WireProducerConfiguration, topics: [String], timeoutMillis: Int) throws(WireError) {
         self.configuration = configuration
         self.topics = topics
-        for t in topics where t.utf8.isEmpty || t.utf8.count > 249 {
-            throw .unknownTopic(t, "is not a valid topic name (Kafka's are 1 to 249 characters)")
+        // Kafka's own rule for names (its brokers refuse others with INVALID_TOPIC_EXCEPTION).
+        for t in topics where t.utf8.isEmpty || t.utf8.count > 249 || t == "." || t == ".."
+            || !t.utf8.allSatisfy({ $0 == 0x2E || $0 == 0x5F || $0 == 0x2D || (0x30...0x39).contains($0) || (0x41...0x5A).contains($0) || (0x61...0x7A).contains($0) }) {
+            throw .unknownTopic(t, "is not a valid topic name (Kafka's are 1 to 249 of a-z, A-Z, 0-9, '.', '_' and '-')")
         }
         let timeout = max(1, timeoutMillis)
         let deadline = monotonicMillis() + Int64(timeout)
@@ -54,6 +56,8 @@ public final class WireProducer {
             do {
                 connection = try BrokerConnection(to: address, timeoutMillis: max(1, Int(deadline - monotonicMillis())))
                 break
+            } catch .connection(_, let why) {
+                failures.append("\(address): \(why)")
             } catch {
                 failures.append("\(error)")
             }
@@ -71,6 +75,9 @@ public final class WireProducer {
         while true {
             metadata = try connection.metadata(topics: topics, allowAutoCreate: configuration.allowAutoCreateTopics,
                                                version: versions.metadata, clientID: configuration.clientID, timeoutMillis: left())
+            if let invalid = topics.first(where: { metadata.topics[$0]?.error == 17 }) {
+                throw .unknownTopic(invalid, "is not a valid topic name on \(connection.address) (INVALID_TOPIC_EXCEPTION)")
+            }
             for t in missing {
                 if let found = metadata.topics[t], found.error == 0, !found.partitions.isEmpty { missing.remove(t) } else if !created.contains(t) { created.append(t) }
             }
