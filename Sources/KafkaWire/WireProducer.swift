@@ -35,6 +35,9 @@ public final class WireProducer {
     private let sealedBudget: Int
     private let finished = DispatchSemaphore(value: 0)
     private var closed = false
+    /// Asked while `send` waits for room: true ends the wait (a Ctrl-C or SIGTERM must not
+    /// sit out message.timeout.ms behind a broker that is gone).
+    public var isInterrupted: @Sendable () -> Bool = { false }
 
     /// Connects, learns the cluster and the topics' partitions (asking the broker to create a
     /// missing topic, and waiting for it up to the timeout), takes a producer id for
@@ -177,9 +180,10 @@ public final class WireProducer {
             exchange.wakeSender()
             // The budget: wait for acknowledgements (or failures, which the sender reports
             // at message.timeout.ms at the latest) to make room.
-            while exchange.unresolvedBytes > sealedBudget && !exchange.senderFinished {
-                if monotonicMillis() >= deadline { return true }
-                exchange.wait(until: deadline)
+            while exchange.unresolvedBytes > sealedBudget && !exchange.senderFinished && !isInterrupted() {
+                let now = monotonicMillis()
+                if now >= deadline { return true }
+                exchange.wait(until: min(deadline, now + 100))
             }
             return false
         }

@@ -149,8 +149,10 @@ import Testing
                  expected: "notebooks/work.cells is not where the run stage copies notebooks/"),
         Breakage(find: "COPY --from=build /out/cells /usr/local/bin/cells\n", replace: "", expected: "the binary is not copied from the build stage"),
         Breakage(find: "--product cells --static-swift-stdlib", replace: "--product cells", expected: "without --static-swift-stdlib"),
-        Breakage(find: "librdkafka1 libedit2 libsqlite3-0", replace: "librdkafka-dev libedit2 libsqlite3-0", expected: "the run stage does not install librdkafka1"),
-        Breakage(find: "librdkafka-dev libedit-dev libsqlite3-dev", replace: "librdkafka-dev libsqlite3-dev", expected: "the build stage does not install libedit-dev"),
+        Breakage(find: "librdkafka1 liblz4-1 libedit2", replace: "librdkafka-dev liblz4-1 libedit2", expected: "the run stage does not install librdkafka1"),
+        Breakage(find: "liblz4-dev libedit-dev libsqlite3-dev", replace: "liblz4-dev libsqlite3-dev", expected: "the build stage does not install libedit-dev"),
+        Breakage(find: "librdkafka-dev liblz4-dev", replace: "librdkafka-dev", expected: "the build stage does not install liblz4-dev"),
+        Breakage(find: "librdkafka1 liblz4-1", replace: "librdkafka1", expected: "the run stage does not install liblz4-1"),
     ])
     func aBrokenDockerfileIsCaught(_ breakage: Breakage) throws {
         let text = try breaking(try repositoryText("Dockerfile"), breakage)
@@ -703,7 +705,7 @@ private struct DockerfileModel {
         if !(run.image.hasPrefix("debian:") && run.image.contains("bookworm") && run.image.contains("slim")) {
             problems.append("the run stage is not Debian bookworm slim: \(run.image)")
         }
-        for package in ["librdkafka-dev", "libedit-dev", "libsqlite3-dev", "libpq-dev", "pkg-config"] where !build.runs.contains(package) {
+        for package in ["librdkafka-dev", "liblz4-dev", "libedit-dev", "libsqlite3-dev", "libpq-dev", "pkg-config"] where !build.runs.contains(package) {
             problems.append("the build stage does not install \(package)")
         }
         if !build.runs.contains("swift build") { problems.append("the build stage does not run swift build") }
@@ -711,7 +713,7 @@ private struct DockerfileModel {
             problems.append("swift build runs without --static-swift-stdlib: the run stage has no Swift runtime")
         }
         let runPackages = Set(run.runs.split(whereSeparator: \.isWhitespace).map(String.init))
-        for package in ["librdkafka1", "libedit2", "libsqlite3-0", "libpq5"] where !runPackages.contains(package) {
+        for package in ["librdkafka1", "liblz4-1", "libedit2", "libsqlite3-0", "libpq5"] where !runPackages.contains(package) {
             problems.append("the run stage does not install \(package)")
         }
         if let dev = runPackages.first(where: { $0.hasSuffix("-dev") }) { problems.append("the run stage installs \(dev)") }

@@ -180,4 +180,26 @@ import Testing
         #expect(logged.status != 0)
         #expect(logged.stderr.contains("--log-file"))
     }
+
+    /// The native client waiting for room behind a broker that is gone (its budget spent,
+    /// message.timeout.ms ten minutes away): SIGTERM ends the wait at once and moves on to the
+    /// final flush, and a second SIGTERM quits.
+    @Test func sigtermEndsTheNativeClientsWaitForABrokerThatIsGone() throws {
+        let cluster = try EmbeddedCluster()
+        try cluster.createTopic("streaming_cartao", partitions: 2)
+        let child = try Child(cellsExecutable.path, ["produce", "-b", cluster.bootstrapServers, "--client", "native", "--rate", "max",
+                                                      "-X", "queue.buffering.max.kbytes=1024", "-X", "message.timeout.ms=600000"])
+        Thread.sleep(forTimeInterval: 1.0)
+        try cluster.setBrokerDown(1)
+        Thread.sleep(forTimeInterval: 1.5)
+        child.signal(SIGTERM)
+        let deadline = ContinuousClock.now + .seconds(5)
+        while !child.stderr.contains("stopping; waiting for") && ContinuousClock.now < deadline { Thread.sleep(forTimeInterval: 0.05) }
+        #expect(child.stderr.contains("stopping; waiting for"), "\(child.stderr)")
+        child.signal(SIGTERM)
+        let started = ContinuousClock.now
+        let finished = child.finish(timeout: .seconds(30))
+        #expect(ContinuousClock.now - started < .seconds(10))
+        #expect(finished.status != 0)
+    }
 }

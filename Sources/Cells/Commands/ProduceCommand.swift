@@ -159,7 +159,8 @@ struct ProduceCommand: ParsableCommand {
         let warn = { (message: String) in printError("cells produce: \(message)") }
         if let native = try nativeConfiguration(configuration) {
             var sink = try WireRecordSink(topic: topic, settlementTopic: settlements, configuration: native,
-                                          connectTimeout: kafka.connectTimeoutDuration, keyed: key == .card, echo: echo, warn: warn)
+                                          connectTimeout: kafka.connectTimeoutDuration, keyed: key == .card, echo: echo,
+                                          signals: signals, warn: warn)
             try deliver(plan: &plan, into: &sink, signals: signals)
         } else {
             var sink = try KafkaRecordSink(

@@ -13,7 +13,7 @@ struct WireRecordSink: KafkaSink {
     private let settlementIndex: Int
 
     init(topic: String, settlementTopic: String?, configuration: WireProducerConfiguration, connectTimeout: Duration,
-         keyed: Bool, echo: Bool, warn: (String) -> Void) throws {
+         keyed: Bool, echo: Bool, signals: some StopCondition, warn: (String) -> Void) throws {
         self.keyed = keyed
         self.echo = echo ? OutputStream(descriptor: 1) : nil
         bootstrap = configuration.bootstrap.joined(separator: ",")
@@ -35,6 +35,7 @@ struct WireRecordSink: KafkaSink {
             }
         }
         settlementIndex = topics.count - 1
+        producer.isInterrupted = { signals.isStopRequested }
         for created in producer.createdTopics {
             warn("topic \(created) did not exist on \(bootstrap); the broker created it (\(producer.partitionCounts[topics.firstIndex(of: created)!]) partitions)")
         }
