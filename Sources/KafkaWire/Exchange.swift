@@ -52,12 +52,6 @@ final class Exchange: @unchecked Sendable {  // every field is read and written 
         mutex.deallocate()
     }
 
-    func withLock<T>(_ body: () throws(WireError) -> T) throws(WireError) -> T {
-        pthread_mutex_lock(mutex)
-        defer { pthread_mutex_unlock(mutex) }
-        return try body()
-    }
-
     func withLock<T>(_ body: () -> T) -> T {
         pthread_mutex_lock(mutex)
         defer { pthread_mutex_unlock(mutex) }

@@ -296,16 +296,21 @@ final class Sender: @unchecked Sendable {  // touched by the sender thread only,
         }
         guard partitions[t][p].inFlight == 0 else { return }
         if let fatal = partitions[t][p].fatal {
-            for b in partitions[t][p].retry + partitions[t][p].pending { resolve(b, error: fatal) }
-            partitions[t][p].retry = []
-            partitions[t][p].pending = []
-            partitions[t][p].hold = false
+            failWaiting(t, p, fatal)
         } else if partitions[t][p].hold {
             partitions[t][p].pending = partitions[t][p].retry.sorted { $0.serial < $1.serial } + partitions[t][p].pending
             partitions[t][p].retry = []
             partitions[t][p].hold = false
             partitions[t][p].notBefore = now + Int64(configuration.retryBackoffMillis)
         }
+    }
+
+    /// Fails every batch of the partition that is not in flight (to retry or not yet sent).
+    private func failWaiting(_ t: Int, _ p: Int, _ error: WireError) {
+        for b in partitions[t][p].retry + partitions[t][p].pending { resolve(b, error: error) }
+        partitions[t][p].retry = []
+        partitions[t][p].pending = []
+        partitions[t][p].hold = false
     }
 
     private func resolve(_ batch: SealedBatch, error: WireError?) {
@@ -371,9 +376,7 @@ final class Sender: @unchecked Sendable {  // touched by the sender thread only,
         }
         links = [:]
         for t in partitions.indices {
-            for p in partitions[t].indices {
-                for b in partitions[t][p].retry + partitions[t][p].pending { resolve(b, error: error) }
-            }
+            for p in partitions[t].indices { failWaiting(t, p, error) }
         }
         let leftovers = exchange.withLock { () -> [SealedBatch] in
             defer { exchange.sealed = []; exchange.senderFinished = true }

@@ -94,8 +94,6 @@ final class WireBuffer: @unchecked Sendable {
         count += b.count
     }
 
-    func raw(_ b: [UInt8]) { b.withUnsafeBytes { raw($0) } }
-
     /// Lets `body` write at most `capacity` bytes at the end and keeps the number it returns.
     func append(upTo capacity: Int, _ body: (UnsafeMutableRawPointer) -> Int) {
         reserve(capacity)

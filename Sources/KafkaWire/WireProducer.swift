@@ -19,8 +19,6 @@ public final class WireProducer {
     /// does, reports it as existing.)
     public let createdTopics: [String]
     public let partitionCounts: [Int32]
-    /// The broker the producer first reached.
-    public let bootstrapBroker: String
 
     private let exchange: Exchange
     private var open: [[OpenBatch?]]
@@ -68,7 +66,6 @@ public final class WireProducer {
         guard let connection else {
             throw .connection(broker: configuration.bootstrap.joined(separator: ","), failures.joined(separator: "; "))
         }
-        bootstrapBroker = connection.address.description
         func left() -> Int { max(1, Int(deadline - monotonicMillis())) }
         let versions = try connection.apiVersions(clientID: configuration.clientID, timeoutMillis: left())
 
@@ -104,8 +101,8 @@ public final class WireProducer {
                 do {
                     identity = try connection.initProducerID(version: versions.initProducerID, clientID: configuration.clientID, timeoutMillis: left())
                     break
-                } catch .refused(let code, let what) where (code == 14 || code == 15) && monotonicMillis() < deadline {
-                    _ = what
+                } catch .refused(let code, _) where (code == 14 || code == 15) && monotonicMillis() < deadline {
+                    // The coordinator is still loading: asked again until the deadline.
                     usleep(100_000)
                 }
             }
