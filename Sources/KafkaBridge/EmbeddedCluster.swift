@@ -68,6 +68,12 @@ public final class EmbeddedCluster: @unchecked Sendable {  // the mock cluster's
         try check(rd_kafka_mock_broker_set_up(cluster, id), "bringing broker \(id) up")
     }
 
+    /// Delays every response of broker `id` by `milliseconds` (it handles the request at once):
+    /// a cut then loses answers to requests the broker has already carried out.
+    public func setRoundTripDelay(_ id: Int32, milliseconds: Int32) throws(KafkaError) {
+        try check(rd_kafka_mock_broker_set_rtt(cluster, id, milliseconds), "delaying broker \(id)'s responses by \(milliseconds) ms")
+    }
+
     /// Makes broker `id` the leader of `topic`'s `partition`.
     public func setLeader(topic: String, partition: Int32, broker id: Int32) throws(KafkaError) {
         try check(rd_kafka_mock_partition_set_leader(cluster, topic, partition, id),

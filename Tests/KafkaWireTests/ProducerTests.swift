@@ -43,7 +43,7 @@ import Testing
         var offsets: [Int32: [Int64]] = [:]
         for r in records {
             let key = String(decoding: r.key ?? [], as: UTF8.self)
-            guard let i = index(of: r) else { Issue.record("unreadable value at \(r.partition)@\(r.offset)"); continue }
+            guard let i = sentIndex(of: r) else { Issue.record("unreadable value at \(r.partition)@\(r.offset)"); continue }
             #expect(seen.insert(i).inserted, "message \(i) twice")
             #expect(r.value == message(i).value)
             #expect(key == "card-\(i % 97)")
@@ -73,7 +73,7 @@ import Testing
         let perPartition = Dictionary(grouping: records, by: \.partition).mapValues(\.count)
         #expect(perPartition.count == 4)
         #expect(perPartition.values.allSatisfy { $0 > n / 8 }, "\(perPartition)")
-        #expect(Set(records.compactMap(index)).count == n)
+        #expect(Set(records.compactMap(sentIndex)).count == n)
     }
 
     /// Partitions led by three brokers: one connection each, all delivered.
@@ -90,7 +90,7 @@ import Testing
         producer.close()
         #expect(producer.statistics.delivered == 6_000)
         let records = try readAll("t", from: cluster.bootstrapServers)
-        #expect(Set(records.compactMap(index)) == Set(0..<6_000))
+        #expect(Set(records.compactMap(sentIndex)) == Set(0..<6_000))
         #expect(Set(records.map(\.partition)).count == 6)
     }
 

@@ -38,9 +38,13 @@ extension WireProducer {
     }
 }
 
-/// The index of the JSON value's "i".
-func index(of record: KafkaRecord) -> Int? {
-    guard let value = record.value, let text = String(bytes: value, encoding: .utf8),
-          let start = text.range(of: "\"i\":"), let end = text[start.upperBound...].firstIndex(of: ",") else { return nil }
-    return Int(text[start.upperBound..<end])
+/// The i that `message(i)` wrote into the value, read off its bytes.
+func sentIndex(of record: KafkaRecord) -> Int? {
+    guard let value = record.value, value.count > 5, value[0..<5].elementsEqual("{\"i\":".utf8) else { return nil }
+    var i = 0
+    for byte in value[5...] {
+        guard byte >= UInt8(ascii: "0"), byte <= UInt8(ascii: "9") else { return byte == UInt8(ascii: ",") ? i : nil }
+        i = i * 10 + Int(byte - UInt8(ascii: "0"))
+    }
+    return nil
 }
