@@ -25,22 +25,10 @@ import Testing
         let producer = try WireProducer(configuration: try configuration(cluster, ["retry.backoff.ms": "20", "request.timeout.ms": "2000"]),
                                         topics: ["t"], timeoutMillis: 10_000)
         let n = 20_000
-        for i in 0..<n {
-            let m = message(i)
-            try producer.send(key: m.key, value: m.value)
-            if i == n / 3 {
-                #expect(producer.flush(timeoutMillis: 10_000))
-                try cluster.setBrokerDown(1)
-            }
-            if i == 2 * n / 3 {
-                usleep(300_000)
-                try cluster.setBrokerUp(1)
-            }
+        try sendThroughAnOutage(n, producer, cluster) {
+            #expect(producer.flush(timeoutMillis: 10_000))
+            try cluster.setBrokerDown(1)
         }
-        #expect(producer.flush(timeoutMillis: 30_000))
-        producer.close()
-        #expect(producer.statistics.delivered == n)
-        #expect(producer.statistics.failed == 0)
         let records = try readAll("t", from: cluster.bootstrapServers)
         #expect(records.count == n, "each message once")
         #expect(Set(records.compactMap(sentIndex)).count == n)
@@ -58,24 +46,12 @@ import Testing
                                         topics: ["t"], timeoutMillis: 10_000)
         try cluster.setRoundTripDelay(1, milliseconds: 1_000)
         let n = 20_000
-        for i in 0..<n {
-            let m = message(i)
-            try producer.send(key: m.key, value: m.value)
-            if i == n / 3 {
-                producer.poll()
-                usleep(200_000)  // the requests reach the broker; their answers are a second away
-                try cluster.setBrokerDown(1)
-                try cluster.setRoundTripDelay(1, milliseconds: 0)
-            }
-            if i == 2 * n / 3 {
-                usleep(300_000)
-                try cluster.setBrokerUp(1)
-            }
+        try sendThroughAnOutage(n, producer, cluster) {
+            producer.poll()
+            usleep(200_000)  // the requests reach the broker; their answers are a second away
+            try cluster.setBrokerDown(1)
+            try cluster.setRoundTripDelay(1, milliseconds: 0)
         }
-        #expect(producer.flush(timeoutMillis: 30_000))
-        producer.close()
-        #expect(producer.statistics.delivered == n)
-        #expect(producer.statistics.failed == 0)
         let records = try readAll("t", from: cluster.bootstrapServers)
         #expect(Set(records.compactMap(sentIndex)).count == n, "every message at least once")
 
@@ -173,6 +149,24 @@ import Testing
         #expect(ok.compression == .lz4)
         #expect(ok.deliveryTimeoutMillis == 86_400_000)
     }
+}
+
+/// Sends messages 0..<n, calls `cut` after the first third and brings broker 1 back after
+/// the second, then expects every message delivered and none failed.
+private func sendThroughAnOutage(_ n: Int, _ producer: WireProducer, _ cluster: EmbeddedCluster, cut: () throws -> Void) throws {
+    for i in 0..<n {
+        let m = message(i)
+        try producer.send(key: m.key, value: m.value)
+        if i == n / 3 { try cut() }
+        if i == 2 * n / 3 {
+            usleep(300_000)
+            try cluster.setBrokerUp(1)
+        }
+    }
+    #expect(producer.flush(timeoutMillis: 30_000))
+    producer.close()
+    #expect(producer.statistics.delivered == n)
+    #expect(producer.statistics.failed == 0)
 }
 
 /// Messages with one key go to one partition in the order sent: each partition's indices rise.
